@@ -1,0 +1,25 @@
+# make run: set up and render the built-in routine; make test: set up and run every test.
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint bench clean
+
+setup:
+	@bash scripts/bootstrap.sh
+
+run: setup
+	$(BIN)/voiceguide render back-pain --force
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff format --check voiceguide tests scripts
+	$(BIN)/ruff check voiceguide tests scripts
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python scripts/bench_render.py
+
+clean:
+	rm -rf $(VENV) audio_out/*.mp3 audio_out/*.m4b audio_out/*.wav audio_out/*.vtt audio_out/*.lrc

@@ -1,0 +1,5 @@
+"""Lets `python -m voiceguide` run the command line."""
+
+from voiceguide.cli import main
+
+main()

@@ -1,0 +1,280 @@
+"""The script compiler: routine + options + speech lengths in, a checked timeline out. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from voiceguide.errors import CompileError
+from voiceguide.model import (
+    ChimeStep,
+    CycleStep,
+    HoldStep,
+    PauseStep,
+    Profile,
+    RepeatStep,
+    Routine,
+    SayStep,
+    Section,
+    Step,
+    TapStep,
+)
+from voiceguide.timeline import Chapter, Event, EventKind, Timeline, check_timeline
+from voiceguide.tones import TONE_SECONDS
+
+SpeechLength = Callable[[str], float]
+"""Seconds a phrase takes when spoken: estimated, or measured from real clips."""
+
+MAX_EVENTS = 50_000
+MAX_TOTAL_S = 6 * 3600.0
+FIT_TOLERANCE_S = 1e-6
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to lay a routine out in time; None means "the routine's own setting"."""
+
+    profile: Profile = "standard"
+    """Resolves ranges: short takes the low end, standard the middle, full the high end."""
+    count_interval_s: float | None = None
+    rate_wpm: int | None = None
+    get_ready_s: float | None = None
+    speech_gap_s: float = 0.5
+    """Quiet after each spoken sentence before the next thing starts."""
+    section_ids: tuple[str, ...] | None = None
+    """Only these sections (in routine order), or all of them."""
+    speech_source: str = "estimated from the speech rate"
+    """Recorded in the timeline's settings so a reader knows which lengths were used."""
+
+
+def resolved_rate(routine: Routine, options: CompileOptions) -> int:
+    return options.rate_wpm or routine.settings.rate_wpm
+
+
+def compile_routine(routine: Routine, *, options: CompileOptions, speech_length: SpeechLength) -> Timeline:
+    """Lay the routine out in time. Raises CompileError if a cue cannot fit its slot."""
+    timeline = _Compiler(routine, options, speech_length).run()
+    check_timeline(timeline)
+    return timeline
+
+
+def phrases(routine: Routine, *, options: CompileOptions) -> set[str]:
+    """Every sentence the routine will speak under these options (timing ignored)."""
+    return _Compiler(routine, options, lambda _text: 0.0).run().phrases()
+
+
+class _Compiler:
+    def __init__(self, routine: Routine, options: CompileOptions, speech_length: SpeechLength) -> None:
+        self.routine = routine
+        self.options = options
+        self.speech_length = speech_length
+        settings = routine.settings
+        self.count_interval = options.count_interval_s or settings.count_interval
+        self.get_ready = settings.get_ready if options.get_ready_s is None else options.get_ready_s
+        self.events: list[Event] = []
+        self.chapters: list[tuple[str, str, float]] = []
+        self.t = 0.0
+        self.speech_end = 0.0
+        self.section = "intro"
+        self.side: str | None = None
+
+    # -- the routine's structure --------------------------------------------------------
+
+    def run(self) -> Timeline:
+        sections = self._selected_sections()
+        if self.routine.intro:
+            self._chapter("intro", "Introduction")
+            self._steps(self.routine.intro, "intro")
+        for number, section in enumerate(sections, 1):
+            self._section(section, number)
+        if self.routine.outro:
+            self.section, self.side = "outro", None
+            self._settle()
+            self._chapter("outro", "Closing")
+            self._steps(self.routine.outro, "outro")
+        return self._timeline()
+
+    def _selected_sections(self) -> list[Section]:
+        wanted = self.options.section_ids
+        if wanted is None:
+            return list(self.routine.sections)
+        known = [s.id for s in self.routine.sections]
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise CompileError(f"no section {unknown[0]!r} in this routine (sections: {', '.join(known)})")
+        return [s for s in self.routine.sections if s.id in wanted]
+
+    def _section(self, section: Section, number: int) -> None:
+        self.section, self.side = section.id, ("both" if section.sides == "both" else None)
+        where = f"section {section.id!r}"
+        self._settle()
+        sides = list(section.side_labels) if section.sides == "left-right" else [None]
+        chapter_id = f"{section.id}.left" if section.sides == "left-right" else section.id
+        self._chapter(chapter_id, _chapter_title(number, section, sides[0]))
+        self._tone("soft", "chime")
+        self._say(f"{section.title}.", where)
+        if section.locate:
+            self._say(section.locate, where)
+        for caution in section.cautions:
+            self._say(caution, where)
+        if section.sides == "both":
+            self._say("Work both points at the same time.", where)
+        for index, side in enumerate(sides):
+            if side is not None:
+                self.side = side
+                if index:
+                    self._settle()
+                    self._chapter(f"{section.id}.right", _chapter_title(number, section, side))
+                self._say(f"{'Start with' if index == 0 else 'Now switch to'} the {side}.", where)
+            if self.get_ready > 0:
+                self._silence(self.get_ready, "get ready", "get-ready")
+            self._steps(section.steps, where)
+
+    def _steps(self, steps: Sequence[Step], where: str) -> None:
+        for index, step in enumerate(steps, 1):
+            self._step(step, f"{where}, step {index}")
+
+    def _step(self, step: Step, where: str) -> None:
+        profile = self.options.profile
+        match step:
+            case SayStep(say=text):
+                self._say(text, f"{where} (say)")
+            case PauseStep(pause=dose):
+                self._settle()
+                self._silence(dose.resolve(profile), "pause", "pause")
+            case ChimeStep(chime=name):
+                self._settle()
+                self._tone(name, "chime")
+            case HoldStep(hold=hold) if hold.count is not None:
+                interval = hold.interval or self.count_interval
+                self._counted(int(hold.count.resolve(profile)), interval, "count", f"{where} (hold)")
+            case HoldStep(hold=hold) if hold.seconds is not None:
+                self._timed_hold(hold.seconds.resolve(profile), hold.halfway, hold.remaining, hold.countdown, where)
+            case TapStep(tap=tap):
+                self._counted(int(tap.times.resolve(profile)), tap.interval, "tap", f"{where} (tap)")
+            case CycleStep(cycle=c):
+                self._cycle(int(c.times.resolve(profile)), c.press.resolve(profile), c.release.resolve(profile),
+                            c.press_word, c.release_word, f"{where} (cycle)")
+            case RepeatStep(repeat=r):
+                for _ in range(int(r.times.resolve(profile))):
+                    self._steps(r.steps, f"{where} (repeat)")
+
+    # -- timed work ---------------------------------------------------------------------
+
+    def _counted(self, times: int, interval: float, cue: str, where: str) -> None:
+        """Counts on an exact grid: count k at start + (k-1) x interval."""
+        start = self._settle()
+        for k in range(1, times + 1):
+            at = start + (k - 1) * interval
+            if cue == "tap":
+                self._emit(at, at + TONE_SECONDS["knock"], "tone", "knock", "knock")
+            self._speak(str(k), at, at + interval, cue, where, n=k, of=times, fix="a longer interval")
+        self.t = start + times * interval
+        self._tone("end", "end")
+
+    def _timed_hold(self, seconds: float, halfway: bool, remaining: list[float], countdown: int, where: str) -> None:
+        start = self._settle()
+        where = f"{where} (hold)"
+        cues: list[tuple[float, str, str, int | None]] = []
+        if halfway:
+            cues.append((seconds / 2, "Halfway.", "halfway", None))
+        for left in remaining:
+            if left < seconds:
+                cues.append((seconds - left, f"{_seconds_words(left)} left.", "remaining", None))
+        for k in range(min(countdown, int(seconds)), 0, -1):
+            cues.append((seconds - k, str(k), "countdown", k))
+        cues.sort(key=lambda c: c[0])
+        for i, (offset, text, cue, n) in enumerate(cues):
+            slot_end = start + (cues[i + 1][0] if i + 1 < len(cues) else seconds)
+            self._speak(text, start + offset, slot_end, cue, where, n=n, fix="fewer cues or a longer hold")
+        self.t = start + seconds
+        self._tone("end", "end")
+
+    def _cycle(self, times: int, press: float, release: float, press_word: str, release_word: str, where: str) -> None:
+        start = self._settle()
+        period = press + release
+        for k in range(1, times + 1):
+            at = start + (k - 1) * period
+            self._speak(press_word, at, at + press, "press", where, n=k, of=times, fix="a longer press")
+            self._speak(f"{release_word}, {k} of {times}", at + press, at + period, "release", where,
+                        n=k, of=times, fix="a longer release")
+        self.t = start + times * period
+        self._tone("end", "end")
+
+    # -- emitting -----------------------------------------------------------------------
+
+    def _settle(self) -> float:
+        """Move the cursor past the last speech plus its breathing gap; return it."""
+        self.t = max(self.t, self.speech_end + self.options.speech_gap_s if self.speech_end else 0.0)
+        return self.t
+
+    def _say(self, text: str, where: str) -> None:
+        at = self._settle()
+        self._speak(text, at, None, "say", where)
+        self.t = self.speech_end
+
+    def _speak(self, text: str, at: float, slot_end: float | None, cue: str, where: str, *,
+               n: int | None = None, of: int | None = None, fix: str = "") -> None:
+        length = self.speech_length(text)
+        if at < self.speech_end - FIT_TOLERANCE_S:
+            raise CompileError(f"{where}: {text!r} at {_clock(at)} would overlap the speech before it; {fix or 'add a pause'}")
+        if slot_end is not None and at + length > slot_end + FIT_TOLERANCE_S:
+            raise CompileError(
+                f"{where}: {text!r} takes {length:.2f} s but its slot is {slot_end - at:.2f} s; "
+                f"use a faster --rate or {fix}"
+            )
+        self._emit(at, at + length, "speech", text, cue, n=n, of=of)
+        self.speech_end = at + length
+
+    def _tone(self, name: str, cue: str) -> None:
+        self._emit(self.t, self.t + TONE_SECONDS[name], "tone", name, cue)
+        self.t += TONE_SECONDS[name]
+
+    def _silence(self, seconds: float, label: str, cue: str) -> None:
+        self._emit(self.t, self.t + seconds, "silence", label, cue)
+        self.t += seconds
+
+    def _emit(self, start: float, end: float, kind: EventKind, text: str, cue: str, *,
+              n: int | None = None, of: int | None = None) -> None:
+        if len(self.events) >= MAX_EVENTS or end > MAX_TOTAL_S:
+            raise CompileError(
+                f"section {self.section!r}: the routine grows past {MAX_EVENTS:,} cues or "
+                f"{MAX_TOTAL_S / 3600:g} hours; lower the counts or repeats"
+            )
+        self.events.append(Event(start, end, kind, text, self.section, self.side, cue, n, of))
+
+    def _chapter(self, chapter_id: str, title: str) -> None:
+        self.chapters.append((chapter_id, title, self.t))
+
+    def _timeline(self) -> Timeline:
+        events = tuple(sorted(self.events, key=lambda e: (e.start_s, e.kind != "tone")))
+        total = max((e.end_s for e in events), default=0.0)
+        starts = [start for _, _, start in self.chapters]
+        ends = [*starts[1:], total]
+        chapters = tuple(
+            Chapter(cid, title, 0.0 if i == 0 else start, end)
+            for i, ((cid, title, start), end) in enumerate(zip(self.chapters, ends, strict=True))
+        )
+        settings = {
+            "profile": self.options.profile,
+            "count_interval_s": self.count_interval,
+            "rate_wpm": resolved_rate(self.routine, self.options),
+            "speech_lengths": self.options.speech_source,
+        }
+        return Timeline(self.routine.title, events, chapters, total, settings)
+
+
+def _chapter_title(number: int, section: Section, side: str | None) -> str:
+    return f"{number}. {section.title}" + (f" ({side})" if side else "")
+
+
+def _seconds_words(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"{seconds:g} seconds"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes)}:{secs:04.1f}"

@@ -1,0 +1,49 @@
+"""The exceptions voiceguide raises and the exit statuses the command line maps them to."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes, as httpie does it: one place that names them."""
+
+    OK = 0
+    ERROR = 1
+    """Something outside the user's input failed (ffmpeg, a voice, the disk)."""
+    BAD_INPUT = 2
+    """The routine file, a name or an option is wrong."""
+    INTERRUPTED = 130
+    """Ctrl-C."""
+
+
+class VoiceguideError(Exception):
+    """Base class: its message is a complete one-line sentence for the user."""
+
+    exit_status = ExitStatus.ERROR
+
+
+class RoutineError(VoiceguideError):
+    """A routine file (or built-in name) cannot be read or is not valid."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class CompileError(VoiceguideError):
+    """A valid routine cannot be laid out in time (a cue does not fit its slot)."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class UsageError(VoiceguideError):
+    """An option or argument given on the command line is not usable."""
+
+    exit_status = ExitStatus.BAD_INPUT
+
+
+class SpeechError(VoiceguideError):
+    """The speech engine failed, hung, or has no such voice."""
+
+
+class AudioError(VoiceguideError):
+    """Mixing, encoding or playing the audio failed."""

@@ -1,0 +1,54 @@
+"""Speech length estimated from the text and the rate, for when no real clips exist yet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+SECONDS_PER_SYLLABLE_AT_100_WPM = 0.3
+"""Fitted to espeak-ng's English voice (see scripts/calibrate_estimate.py); errs long."""
+CLAUSE_PAUSE_S = 0.12
+SENTENCE_PAUSE_S = 0.2
+MIN_LENGTH_S = 0.25
+
+
+def number_words(n: int) -> str:
+    """English words for 0 <= n < 1,000,000, as a voice reads digits."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else "-" + _ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " and " + number_words(rest))
+    rest = n % 1000
+    return number_words(n // 1000) + " thousand" + ("" if rest == 0 else " " + number_words(rest))
+
+
+def syllables(text: str) -> int:
+    """A rough syllable count: vowel groups per word, silent final e dropped."""
+    spelled = re.sub(r"\d+", lambda m: " " + number_words(int(m.group()[:6])) + " ", text.lower())
+    total = 0
+    for word in _WORDS.findall(spelled):
+        count = len(_VOWEL_GROUPS.findall(word))
+        if word.endswith("e") and not word.endswith(("le", "ee")) and count > 1:
+            count -= 1
+        total += max(1, count)
+    return total
+
+
+def estimate_speech_length(rate_wpm: int) -> Callable[[str], float]:
+    """A `text -> seconds` function that guesses how long a voice takes at this rate."""
+    per_syllable = SECONDS_PER_SYLLABLE_AT_100_WPM * 100 / rate_wpm
+
+    def length(text: str) -> float:
+        pauses = len(re.findall(r"[,;:]\s+\S", text)) * CLAUSE_PAUSE_S
+        pauses += len(re.findall(r"[.!?]\s+\S", text)) * SENTENCE_PAUSE_S
+        return round(max(MIN_LENGTH_S, syllables(text) * per_syllable + pauses), 3)
+
+    return length

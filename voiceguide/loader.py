@@ -1,0 +1,220 @@
+"""Reading routine files: safe YAML with positions, validation, one-line errors, built-ins."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from voiceguide.errors import RoutineError
+from voiceguide.model import STEP_KINDS, Routine, field_names
+
+MAX_FILE_BYTES = 1_000_000
+"""A routine is a page of text; anything far larger is a mistake, not a routine."""
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+    @classmethod
+    def of(cls, mark: yaml.Mark) -> Position:
+        return cls(mark.line + 1, mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (no alias bombs) and duplicate keys."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _YamlProblem("aliases (*name) are not allowed in routine files", event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _YamlProblem(Exception):
+    def __init__(self, message: str, mark: yaml.Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def builtin_names() -> list[str]:
+    """Names of the routines that ship with voiceguide."""
+    folder = resources.files("voiceguide") / "routines"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _builtin_text(name: str) -> str:
+    return (resources.files("voiceguide") / "routines" / f"{name}.yaml").read_text("utf-8")
+
+
+def routine_name(source: str) -> str:
+    """A short name for output files: the built-in name or the file's stem."""
+    return source if source in builtin_names() else Path(source).stem
+
+
+def load_routine(source: str) -> Routine:
+    """Load a built-in routine by name, or a routine file by path."""
+    if source in builtin_names() and not Path(source).exists():
+        return parse_routine(_builtin_text(source), origin=f"<built-in {source}>")
+    path = Path(source)
+    if not path.exists():
+        if "/" not in source and not source.endswith((".yaml", ".yml")):
+            close = difflib.get_close_matches(source, builtin_names(), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise RoutineError(
+                f"{source}: no such file or built-in routine ({hint}built-ins: "
+                f"{', '.join(builtin_names())})"
+            )
+        raise RoutineError(f"{source}: no such file")
+    if path.is_dir():
+        raise RoutineError(f"{source}: is a folder, not a routine file")
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise RoutineError(f"{source}: cannot read: {e.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise RoutineError(f"{source}: file is over {MAX_FILE_BYTES // 1000} kB; is it really a routine?")
+    if b"\0" in data:
+        raise RoutineError(f"{source}: binary file, not a YAML routine")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise RoutineError(f"{source}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x})") from None
+    return parse_routine(text, origin=source)
+
+
+def parse_routine(text: str, *, origin: str) -> Routine:
+    """Parse and validate routine text; `origin` names it in error messages."""
+    data, positions = _parse_yaml(text, origin)
+    if not isinstance(data, dict):
+        raise RoutineError(f"{origin}: a routine file is a mapping with `voiceguide: 1`, `title` and `sections`")
+    try:
+        return Routine.model_validate(data)
+    except ValidationError as e:
+        raise RoutineError(_describe(e, origin, positions)) from None
+
+
+def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[Path_, Position]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise RoutineError(f"{origin}: the file is empty")
+        positions: dict[Path_, Position] = {}
+        _index(node, (), positions)
+        data = loader.construct_document(node)
+    except _YamlProblem as e:
+        raise RoutineError(_at(origin, e.mark) + e.message) from None
+    except yaml.constructor.ConstructorError as e:
+        mark = e.problem_mark
+        tag = e.problem.split("tag", 1)[-1].strip(" '") if e.problem and "tag" in e.problem else ""
+        reason = f"the YAML tag {tag!r} is not allowed" if tag else (e.problem or "invalid YAML")
+        raise RoutineError(_at(origin, mark) + reason) from None
+    except yaml.MarkedYAMLError as e:
+        raise RoutineError(_at(origin, e.problem_mark) + f"invalid YAML: {e.problem}") from None
+    except RecursionError:
+        raise RoutineError(f"{origin}: nested too deeply to be a routine") from None
+    finally:
+        loader.dispose()
+    return data, positions
+
+
+def _index(node: yaml.Node, path: Path_, positions: dict[Path_, Position]) -> None:
+    """Record where each value (and each key, under path + ("<key>",)) starts."""
+    if node.tag.startswith("tag:yaml.org,2002:python/") or node.tag.startswith("!"):
+        raise _YamlProblem(f"the YAML tag {node.tag!r} is not allowed", node.start_mark)
+    positions[path] = Position.of(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                raise _YamlProblem("keys must be plain words", key_node.start_mark)
+            key = key_node.value
+            if key in seen:
+                raise _YamlProblem(f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+            positions[(*path, key, "<key>")] = Position.of(key_node.start_mark)
+            _index(value_node, (*path, key), positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), positions)
+
+
+def _at(origin: str, mark: yaml.Mark | None) -> str:
+    if mark is None:
+        return f"{origin}: "
+    return f"{origin}:{mark.line + 1}:{mark.column + 1}: "
+
+
+def _data_path(loc: tuple[str | int, ...]) -> Path_:
+    """Drop the union tags pydantic puts in a step's location (`..., 'hold', 'hold', ...`)."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        if part in STEP_KINDS and i + 1 < len(loc) and loc[i + 1] == part and out and isinstance(out[-1], int):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _dotted(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "top level"
+
+
+def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position]) -> str:
+    problems = list(_problems(error))
+    path, message, key = problems[0]
+    lookup = (*path, "<key>") if key else path
+    while lookup and lookup not in positions:
+        lookup = lookup[:-1]
+    pos = positions.get(lookup)
+    where = f"{origin}:{pos.line}:{pos.column}" if pos else origin
+    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+    return f"{where}: {_dotted(path)}: {message}{more}"
+
+
+def _problems(error: ValidationError) -> Iterator[tuple[Path_, str, bool]]:
+    """(path, message, points-at-key) for each error, phrased for a routine author."""
+    known = field_names()
+    for e in error.errors():
+        path = _data_path(e["loc"])
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            name = str(path[-1])
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            yield path, f"unknown key {name!r}{hint}", True
+        elif kind == "step_kind":
+            yield path, _step_problem(e["input"]), False
+        elif kind == "missing":
+            yield path[:-1], f"missing required key {path[-1]!r}", False
+        else:
+            message = e["msg"].removeprefix("Value error, ")
+            yield path, message[0].lower() + message[1:], False
+
+
+def _step_problem(value: Any) -> str:
+    if not isinstance(value, dict):
+        return f"a step is a mapping like `say: ...`, got {type(value).__name__}"
+    if len(value) != 1:
+        keys = ", ".join(map(str, value)) or "nothing"
+        return f"a step has exactly one kind, got {keys}; indent the step's options under its kind"
+    (key,) = value
+    close = difflib.get_close_matches(str(key), STEP_KINDS, n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown step kind {key!r}{hint}; steps are {', '.join(STEP_KINDS)}"

@@ -1,0 +1,300 @@
+"""The routine file's data model: what an author wrote, validated, with no timing in it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+Profile = Literal["short", "standard", "full"]
+PROFILES: tuple[Profile, ...] = ("short", "standard", "full")
+
+
+@dataclass(frozen=True)
+class Dose:
+    """A number the author may give as a range `[low, high]`; a profile picks the value."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    def resolve(self, profile: Profile) -> float:
+        """The low end for `short`, the middle for `standard`, the high end for `full`."""
+        value = {"short": self.low, "standard": (self.low + self.high) / 2, "full": self.high}[
+            profile
+        ]
+        # Halves round up, so "10 to 15 times" is 13 in the standard profile.
+        return float(math.floor(value + 0.5)) if self.integer else value
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+
+def _dose(*, minimum: float, maximum: float, integer: bool, unit: str) -> Any:
+    """A field type accepting a number or `[low, high]` between `minimum` and `maximum`."""
+    kind = "a whole number" if integer else "a number"
+
+    def check(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"expected {kind} of {unit} or a range [low, high]")
+        if integer and not float(value).is_integer():
+            raise ValueError(f"expected a whole number of {unit}, got {value}")
+        if not math.isfinite(value) or not minimum <= value <= maximum:
+            raise ValueError(f"{value} {unit} is out of range: use {minimum:g} to {maximum:g}")
+        return float(value)
+
+    def validate(value: Any) -> Dose:
+        if isinstance(value, Dose):
+            return value
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError(f"a range is two numbers [low, high], got {len(value)}")
+            low, high = check(value[0]), check(value[1])
+            if low > high:
+                raise ValueError(f"range [{value[0]}, {value[1]}] runs backwards: put the low end first")
+            return Dose(low, high, integer)
+        number = check(value)
+        return Dose(number, number, integer)
+
+    number_schema = {"type": "integer" if integer else "number", "minimum": minimum, "maximum": maximum}
+    schema = {
+        "oneOf": [number_schema, {"type": "array", "items": number_schema, "minItems": 2, "maxItems": 2}],
+        "description": f"{kind} of {unit}, or a range [low, high] that --profile resolves",
+    }
+    return Annotated[Dose, PlainValidator(validate), WithJsonSchema(schema)]
+
+
+Seconds = _dose(minimum=0.1, maximum=3600, integer=False, unit="seconds")
+Times = _dose(minimum=1, maximum=1000, integer=True, unit="times")
+RepeatTimes = _dose(minimum=1, maximum=100, integer=True, unit="times")
+Phrase = Annotated[str, Field(min_length=1, max_length=600)]
+Interval = Annotated[float, Field(ge=0.3, le=60)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Hold(_Strict):
+    """Hold a point, counted aloud (`count`) or timed (`seconds`)."""
+
+    count: Times | None = None
+    """Count aloud from 1 to this number, one count per interval."""
+    seconds: Seconds | None = None
+    """Hold for this long; the cues below mark the time."""
+    interval: Interval | None = None
+    """Seconds between counts; defaults to the routine's count_interval."""
+    halfway: bool = False
+    """With `seconds`: say when half the time has passed."""
+    remaining: list[Annotated[float, Field(gt=0, le=3600)]] = Field(default_factory=list, max_length=10)
+    """With `seconds`: say how many seconds are left at these points."""
+    countdown: int = Field(default=0, ge=0, le=10)
+    """With `seconds`: count down the last few seconds aloud."""
+    dose: str | None = None
+    """The source's own wording of the dose, kept for the reader."""
+
+    @model_validator(mode="after")
+    def _one_measure(self) -> Hold:
+        if (self.count is None) == (self.seconds is None):
+            raise ValueError("a hold takes either `count` or `seconds`, not both or neither")
+        if self.count is not None and (self.halfway or self.remaining or self.countdown):
+            raise ValueError("`halfway`, `remaining` and `countdown` go with `seconds`, not `count`")
+        if self.seconds is not None and self.interval is not None:
+            raise ValueError("`interval` goes with `count`, not `seconds`")
+        return self
+
+
+class Tap(_Strict):
+    """Tap a point a number of times; each tap is counted aloud."""
+
+    times: Times
+    interval: Interval = 1.0
+    """Seconds between taps."""
+    dose: str | None = None
+
+
+class Cycle(_Strict):
+    """Press and release a number of times: "press ... release, 3 of 10"."""
+
+    times: Times
+    press: Seconds
+    """Seconds to press (or pinch) each time."""
+    release: Seconds
+    """Seconds to let go each time."""
+    press_word: Phrase = "Press"
+    """What is said at each press ("Pinch", "Squeeze")."""
+    release_word: Phrase = "Release"
+    dose: str | None = None
+
+
+class Repeat(_Strict):
+    """Run a list of steps several times."""
+
+    times: RepeatTimes
+    steps: list[Step] = Field(min_length=1, max_length=200)
+    dose: str | None = None
+
+
+ChimeName = Literal["soft", "bell"]
+
+
+class SayStep(_Strict):
+    say: Phrase
+    """Speak this sentence."""
+
+
+class HoldStep(_Strict):
+    hold: Hold
+
+
+class TapStep(_Strict):
+    tap: Tap
+
+
+class CycleStep(_Strict):
+    cycle: Cycle
+
+
+class RepeatStep(_Strict):
+    repeat: Repeat
+
+
+class PauseStep(_Strict):
+    pause: Seconds
+    """Stay quiet for this many seconds."""
+
+
+class ChimeStep(_Strict):
+    chime: ChimeName
+    """Play a chime."""
+
+
+STEP_KINDS = ("say", "hold", "tap", "cycle", "repeat", "pause", "chime")
+
+
+def step_kind(value: Any) -> str | None:
+    """The step's kind: the one key of its mapping, if it is a known kind."""
+    if isinstance(value, BaseModel):
+        return next(iter(type(value).model_fields))
+    if isinstance(value, dict) and len(value) == 1:
+        (key,) = value
+        return key if key in STEP_KINDS else None
+    return None
+
+
+Step = Annotated[
+    Annotated[SayStep, Tag("say")]
+    | Annotated[HoldStep, Tag("hold")]
+    | Annotated[TapStep, Tag("tap")]
+    | Annotated[CycleStep, Tag("cycle")]
+    | Annotated[RepeatStep, Tag("repeat")]
+    | Annotated[PauseStep, Tag("pause")]
+    | Annotated[ChimeStep, Tag("chime")],
+    Discriminator(
+        step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step is a mapping with one key: " + ", ".join(STEP_KINDS),
+    ),
+]
+Repeat.model_rebuild()
+
+
+class Source(_Strict):
+    title: str | None = None
+    url: str | None = None
+
+
+class Settings(_Strict):
+    """Defaults for the routine; command-line options override them."""
+
+    count_interval: Interval = 1.2
+    """Seconds between spoken counts."""
+    rate_wpm: int = Field(default=170, ge=80, le=400)
+    """Speech rate in words per minute."""
+    get_ready: float = Field(default=4.0, ge=0, le=60)
+    """Quiet seconds after a point is located, before the work starts."""
+
+
+Sides = Literal["none", "both", "left-right"]
+
+
+class Section(_Strict):
+    """One point set (or exercise): a chapter of the track."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    """Short name used by --from and --only: lower case, digits and dashes."""
+    title: Phrase
+    locate: Phrase | None = None
+    """How to find the point; spoken before the work starts."""
+    cautions: list[Phrase] = Field(default_factory=list, max_length=10)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    sides: Sides = "none"
+    """`both`: both points pressed at once; `left-right`: the steps run once per side."""
+    side_names: tuple[Phrase, Phrase] | None = None
+    """What the two sides are called when switching (default "left side", "right side")."""
+    steps: list[Step] = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _side_names_need_sides(self) -> Section:
+        if self.side_names is not None and self.sides != "left-right":
+            raise ValueError("`side_names` goes with `sides: left-right`")
+        return self
+
+    @property
+    def side_labels(self) -> tuple[str, str]:
+        return self.side_names or ("left side", "right side")
+
+
+class Routine(_Strict):
+    """A voice-guided routine: an intro, point sets (sections) and a closing."""
+
+    voiceguide: Literal[1]
+    """Format version of the routine file."""
+    title: Phrase
+    description: str | None = None
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    source: Source | None = None
+    settings: Settings = Field(default_factory=Settings)
+    intro: list[Step] = Field(default_factory=list, max_length=200)
+    sections: list[Section] = Field(min_length=1, max_length=100)
+    outro: list[Step] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _unique_section_ids(self) -> Routine:
+        seen: set[str] = set()
+        for section in self.sections:
+            if section.id in ("intro", "outro"):
+                raise ValueError(f"the section id {section.id!r} is reserved for the intro and outro")
+            if section.id in seen:
+                raise ValueError(f"two sections have the id {section.id!r}; ids must be unique")
+            seen.add(section.id)
+        return self
+
+
+def field_names() -> set[str]:
+    """Every key the format knows, for "did you mean" suggestions."""
+    names: set[str] = set(STEP_KINDS)
+    for model in (Hold, Tap, Cycle, Repeat, Source, Settings, Section, Routine):
+        names.update(model.model_fields)
+    return names
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of routine files, for editors."""
+    schema = Routine.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "voiceguide routine"
+    return schema

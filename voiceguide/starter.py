@@ -1,0 +1,48 @@
+"""The commented starter routine that `voiceguide new` writes."""
+
+STARTER = """\
+# A voiceguide routine. Check it with:  voiceguide validate {filename}
+# Read it as a cue sheet:                voiceguide show {filename}
+voiceguide: 1                      # format version
+title: My routine
+description: What this routine is for.
+language: en
+
+settings:                          # defaults; command-line options override them
+  count_interval: 1.2              # seconds between spoken counts
+  rate_wpm: 170                    # speech rate in words per minute
+  get_ready: 4                     # quiet seconds after a point is located
+
+intro:                             # steps spoken before the first section
+  - say: Find a comfortable position and breathe slowly.
+
+sections:                          # one per point set or exercise; each is a chapter
+  - id: first-point                # lower case, digits and dashes
+    title: The first point
+    locate: Describe where the point is and how to find it.
+    cautions: ["Press gently, and stop if it hurts."]
+    sides: none                    # none | both | left-right
+    steps:
+      - say: Press the point now.
+      - hold: {{count: 20}}          # counts 1 to 20 aloud
+      - say: Release.
+
+  - id: second-point
+    title: The second point
+    locate: Describe where it is.
+    sides: left-right              # the steps run once per side
+    side_names: [left hand, right hand]
+    steps:
+      - hold: {{seconds: [30, 60], halfway: true, countdown: 3}}   # a range: --profile picks
+      - tap: {{times: 10, interval: 1.0}}                           # counted taps
+      - cycle: {{times: 5, press: 2, release: 2, press_word: Squeeze}}
+      - repeat:
+          times: 2
+          steps:
+            - say: Shake the hand loose.
+            - pause: 2
+      - chime: soft                # soft | bell
+
+outro:
+  - say: Well done. That is the end of the routine.
+"""

@@ -1,0 +1,125 @@
+"""The compiled timeline: a flat list of timed events and chapters, and its invariants."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal["speech", "tone", "silence"]
+COUNTED_CUES = ("count", "tap", "press", "release")
+EPSILON_S = 1e-6
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing heard (or a deliberate silence) at a fixed time."""
+
+    start_s: float
+    end_s: float
+    kind: EventKind
+    text: str
+    """Spoken words for speech, the tone's name for tones, a label for silence."""
+    section: str
+    """Section id, or "intro"/"outro"."""
+    side: str | None
+    """The side's spoken name ("left knee"), "both", or None."""
+    cue: str
+    """say, count, tap, press, release, halfway, remaining, countdown, chime, knock, end,
+    pause, get-ready."""
+    n: int | None = None
+    """The number counted, for counted cues."""
+    of: int | None = None
+    """How many the counted run has."""
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Timeline:
+    title: str
+    events: tuple[Event, ...]
+    chapters: tuple[Chapter, ...]
+    total_s: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    """What shaped it: profile, count interval, rate, and where speech lengths came from."""
+
+    def speech(self) -> list[Event]:
+        return [e for e in self.events if e.kind == "speech"]
+
+    def phrases(self) -> set[str]:
+        return {e.text for e in self.events if e.kind == "speech"}
+
+    def to_json(self) -> dict[str, Any]:
+        def rounded(d: dict[str, Any]) -> dict[str, Any]:
+            return {k: round(v, 3) if isinstance(v, float) else v for k, v in d.items()}
+
+        return {
+            "title": self.title,
+            "total_s": round(self.total_s, 3),
+            "settings": self.settings,
+            "chapters": [rounded(asdict(c)) for c in self.chapters],
+            "events": [rounded(asdict(e)) for e in self.events],
+        }
+
+
+class TimelineInvalid(AssertionError):
+    """The compiler produced a timeline that breaks an invariant: a bug, not bad input."""
+
+
+def check_timeline(timeline: Timeline) -> None:
+    """Check the invariants every compiled timeline must hold; raise TimelineInvalid if not."""
+    events = timeline.events
+    problems: list[str] = []
+    last_start = 0.0
+    last_speech: Event | None = None
+    for e in events:
+        if e.start_s < last_start - EPSILON_S:
+            problems.append(f"event starts go backwards at {e.start_s:.3f} s ({e.text!r})")
+        if e.end_s < e.start_s or e.start_s < 0:
+            problems.append(f"event {e.text!r} has a negative length or start")
+        last_start = e.start_s
+        if e.kind == "speech":
+            if last_speech and e.start_s < last_speech.end_s - EPSILON_S:
+                problems.append(f"speech {e.text!r} overlaps {last_speech.text!r} at {e.start_s:.3f} s")
+            last_speech = e
+    end = max((e.end_s for e in events), default=0.0)
+    if abs(end - timeline.total_s) > EPSILON_S:
+        problems.append(f"total {timeline.total_s:.3f} s is not the last event's end {end:.3f} s")
+
+    runs: dict[str, list[list[Event]]] = defaultdict(list)
+    for e in events:
+        if e.cue in COUNTED_CUES:
+            if e.n == 1 or not runs[e.cue]:
+                runs[e.cue].append([])
+            runs[e.cue][-1].append(e)
+    for cue, cue_runs in runs.items():
+        for run in cue_runs:
+            numbers = [e.n for e in run]
+            expected = list(range(1, (run[0].of or 0) + 1))
+            if numbers != expected:
+                problems.append(f"{cue} run at {run[0].start_s:.3f} s counts {numbers[:3]}... not 1..{run[0].of}")
+
+    chapters = timeline.chapters
+    if not chapters:
+        problems.append("no chapters")
+    else:
+        if abs(chapters[0].start_s) > EPSILON_S:
+            problems.append("the first chapter does not start at 0")
+        for a, b in zip(chapters, chapters[1:], strict=False):
+            if abs(a.end_s - b.start_s) > EPSILON_S or b.start_s < a.start_s:
+                problems.append(f"chapters {a.id!r} and {b.id!r} do not meet")
+        if abs(chapters[-1].end_s - timeline.total_s) > EPSILON_S:
+            problems.append("the last chapter does not end at the total")
+    if problems:
+        raise TimelineInvalid("; ".join(problems))
