@@ -43,6 +43,8 @@ class CompileOptions:
     """Quiet after each spoken sentence before the next thing starts."""
     section_ids: tuple[str, ...] | None = None
     """Only these sections (in routine order), or all of them."""
+    count_ticks: bool = False
+    """A quiet tick under each spoken count."""
     speech_source: str = "estimated from the speech rate"
     """Recorded in the timeline's settings so a reader knows which lengths were used."""
 
@@ -168,6 +170,8 @@ class _Compiler:
             at = start + (k - 1) * interval
             if cue == "tap":
                 self._emit(at, at + TONE_SECONDS["knock"], "tone", "knock", "knock")
+            elif self.options.count_ticks:
+                self._emit(at, at + TONE_SECONDS["tick"], "tone", "tick", "tick")
             self._speak(str(k), at, at + interval, cue, where, n=k, of=times, fix="a longer interval")
         self.t = start + times * interval
         self._tone("end", "end")

@@ -1,0 +1,157 @@
+"""Writing the mixed track: MP3 or M4B through pydub and ffmpeg (tags, chapters), WAV, transcripts."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.errors import AudioError
+from voiceguide.timeline import Chapter, Timeline
+
+FORMATS = ("mp3", "m4b", "wav")
+
+
+@dataclass(frozen=True)
+class Tags:
+    title: str
+    artist: str = "voiceguide"
+    album: str = "voiceguide routines"
+    genre: str = "Speech"
+    year: str = ""
+    comment: str = ""
+
+
+def require_ffmpeg() -> None:
+    if shutil.which("ffmpeg") is None:
+        raise AudioError(
+            "ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)"
+        )
+
+
+def ffmetadata(chapters: tuple[Chapter, ...]) -> str:
+    """An FFMETADATA1 document with one [CHAPTER] per chapter, in milliseconds."""
+    lines = [";FFMETADATA1"]
+    for c in chapters:
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={round(c.start_s * 1000)}",
+            f"END={round(c.end_s * 1000)}",
+            f"title={_escape(c.title)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _escape(value: str) -> str:
+    for ch in "\\=;#\n":
+        value = value.replace(ch, "\\" + ch)
+    return value
+
+
+def write_encoded(
+    pcm: bytearray,
+    target: Path,
+    *,
+    fmt: str,
+    sample_rate: int,
+    chapters: tuple[Chapter, ...],
+    tags: Tags,
+    bitrate_kbps: int,
+    channels: int = 1,
+) -> None:
+    """Encode mono 16-bit PCM to MP3 (ID3v2.3, CTOC + CHAP) or M4B (AAC, chapters) at `target`."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntEncodeError
+
+    require_ffmpeg()
+    segment = AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
+    with _private_tempdir() as folder:
+        meta = Path(folder) / "chapters.txt"
+        meta.write_text(ffmetadata(chapters), encoding="utf-8")
+        # The second input must sit in `parameters`, with the bitrate after it: pydub puts its own
+        # `bitrate=` before our `-i`, where ffmpeg would take it as an input option (PITFALLS.md).
+        parameters = ["-i", str(meta), "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
+        parameters += ["-ar", str(sample_rate), "-ac", str(channels), "-b:a", f"{bitrate_kbps}k"]
+        if fmt == "m4b":
+            parameters += ["-c:a", "aac", "-movflags", "+faststart"]
+            ff_format = "ipod"
+        else:
+            parameters += ["-c:a", "libmp3lame"]
+            ff_format = "mp3"
+        metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
+        if tags.year:
+            metadata["date"] = tags.year
+        if tags.comment:
+            metadata["comment"] = tags.comment
+        try:
+            handle = segment.export(
+                str(target), format=ff_format, parameters=parameters, tags=metadata, id3v2_version="3"
+            )
+            handle.close()
+        except CouldntEncodeError as e:
+            last = [line for line in str(e).splitlines() if line.strip()][-1:]
+            raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
+
+
+def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:
+    with wave.open(str(target), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm)
+
+
+@contextlib.contextmanager
+def _private_tempdir() -> Iterator[str]:
+    """pydub leaves its temp files behind when ffmpeg fails or on Ctrl-C; give it a folder of
+    ours as the temp dir for the duration, and remove the folder whatever happens."""
+    # In memory where the system has it: the temp WAV is as large as the whole track.
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    folder = tempfile.mkdtemp(prefix="voiceguide-", dir=shm)
+    saved = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = saved
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _vtt_time(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
+
+
+def _lrc_time(seconds: float) -> str:
+    cs = round(seconds * 100)
+    minutes, cs = divmod(cs, 6000)
+    return f"{minutes:02d}:{cs // 100:02d}.{cs % 100:02d}"
+
+
+def webvtt(timeline: Timeline) -> str:
+    """A WebVTT transcript: one cue per spoken phrase, timed to the track."""
+    lines = ["WEBVTT", f"NOTE {timeline.title}", ""]
+    for i, e in enumerate(timeline.speech(), 1):
+        lines += [str(i), f"{_vtt_time(e.start_s)} --> {_vtt_time(e.end_s)}", e.text.replace("-->", "->"), ""]
+    return "\n".join(lines)
+
+
+def lrc(timeline: Timeline) -> str:
+    """An LRC transcript (players on phones show it as lyrics)."""
+    minutes, secs = divmod(round(timeline.total_s), 60)
+    lines = [f"[ti:{timeline.title}]", "[by:voiceguide]", f"[length:{minutes:02d}:{secs:02d}]"]
+    lines += [f"[{_lrc_time(e.start_s)}]{' '.join(e.text.split())}" for e in timeline.speech()]
+    return "\n".join(lines) + "\n"
+
+
+def file_size(path: Path) -> int:
+    return os.stat(path).st_size

@@ -1,0 +1,6 @@
+"""Speech: engines that turn phrases into clips, the clip cache, and voice choice."""
+
+from voiceguide.speech.base import Clip, SpeechEngine, VoiceInfo, VoiceSettings
+from voiceguide.speech.registry import ENGINES, choose_voice, make_engine
+
+__all__ = ["ENGINES", "Clip", "SpeechEngine", "VoiceInfo", "VoiceSettings", "choose_voice", "make_engine"]

@@ -1,0 +1,50 @@
+"""The speech engine interface and the values that cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    """The engine's own id (espeak: `gmw/en`); differs per platform, so match by name too."""
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Everything that changes how a phrase sounds: part of the cache key."""
+
+    voice_id: str
+    rate_wpm: int
+    volume: float = 1.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One synthesised phrase: mono 16-bit samples, silence trimmed."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+class SpeechEngine(Protocol):
+    """Turns phrases into clips with one voice setting. Close it when done."""
+
+    name: str
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Clip: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,120 @@
+"""The on-disk clip cache: each phrase is synthesised once per engine, voice and rate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import wave
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.errors import SpeechError
+from voiceguide.speech.base import Clip, SpeechEngine, VoiceSettings
+
+CACHE_FORMAT = 1
+"""Bump when the stored clips change meaning (trimming, sample format)."""
+SILENCE_THRESHOLD = 330
+"""About -40 dBFS: quieter samples at either end of a clip are trimmed."""
+KEEP_BEFORE_S = 0.005
+KEEP_AFTER_S = 0.03
+
+
+def default_cache_dir() -> Path:
+    """VOICEGUIDE_CACHE_DIR, or the user's cache folder."""
+    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("voiceguide"))
+
+
+def trim_silence(clip: Clip) -> Clip:
+    """Drop the silence espeak puts around a phrase (about 0.3 s after it), keeping a margin."""
+    loud = np.flatnonzero(np.abs(clip.samples.astype(np.int32)) > SILENCE_THRESHOLD)
+    if loud.size == 0:
+        return Clip(clip.samples[:0].copy(), clip.sample_rate)
+    start = max(0, int(loud[0]) - round(KEEP_BEFORE_S * clip.sample_rate))
+    end = min(len(clip.samples), int(loud[-1]) + 1 + round(KEEP_AFTER_S * clip.sample_rate))
+    return Clip(clip.samples[start:end].copy(), clip.sample_rate)
+
+
+class ClipCache:
+    """WAV files named by a hash of (format, engine, voice, rate, volume, text)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = (folder or default_cache_dir()) / f"clips-v{CACHE_FORMAT}"
+
+    def path(self, engine: str, settings: VoiceSettings, text: str) -> Path:
+        key = json.dumps([CACHE_FORMAT, engine, settings.voice_id, settings.rate_wpm, settings.volume, text])
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.wav"
+
+    def get(self, engine: str, settings: VoiceSettings, text: str) -> Clip | None:
+        """The cached clip, or None if absent; a damaged entry is removed and reported absent."""
+        path = self.path(engine, settings, text)
+        try:
+            with wave.open(str(path), "rb") as w:
+                frames = w.getnframes()
+                data = w.readframes(frames)
+                if w.getnchannels() != 1 or w.getsampwidth() != 2 or frames == 0 or len(data) != frames * 2:
+                    raise ValueError("damaged clip")
+                return Clip(np.frombuffer(data, dtype="<i2").copy(), w.getframerate())
+        except FileNotFoundError:
+            return None
+        except (OSError, EOFError, ValueError, wave.Error):
+            path.unlink(missing_ok=True)
+            return None
+
+    def length_s(self, engine: str, settings: VoiceSettings, text: str) -> float | None:
+        """The clip's length from its header alone (for cue sheets), or None."""
+        try:
+            with wave.open(str(self.path(engine, settings, text)), "rb") as w:
+                return w.getnframes() / w.getframerate() if w.getnframes() else None
+        except (OSError, EOFError, wave.Error):
+            return None
+
+    def put(self, engine: str, settings: VoiceSettings, text: str, clip: Clip) -> None:
+        """Store atomically: a reader never sees half a clip, even after Ctrl-C."""
+        path = self.path(engine, settings, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(clip.sample_rate)
+                w.writeframes(clip.samples.astype("<i2").tobytes())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def synthesize_all(
+    phrases: Iterable[str],
+    *,
+    engine: SpeechEngine,
+    settings: VoiceSettings,
+    cache: ClipCache,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> tuple[dict[str, Clip], int]:
+    """Every phrase as a trimmed clip, from the cache or the engine; also how many were made."""
+    wanted = sorted(set(phrases))
+    clips: dict[str, Clip] = {}
+    made = 0
+    for done, text in enumerate(wanted, 1):
+        clip = cache.get(engine.name, settings, text)
+        if clip is None:
+            clip = trim_silence(engine.synthesize(text, settings))
+            if len(clip.samples) == 0:
+                raise SpeechError(f"the voice produced only silence for {text!r}")
+            cache.put(engine.name, settings, text, clip)
+            made += 1
+        clips[text] = clip
+        on_progress(done, len(wanted))
+    return clips, made
