@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +14,7 @@ import typer
 
 from voiceguide import __version__
 from voiceguide.compiler import CompileOptions
-from voiceguide.errors import ExitStatus, UsageError, VoiceguideError
+from voiceguide.errors import CompileError, ExitStatus, UsageError, VoiceguideError
 from voiceguide.model import PROFILES, Profile
 
 app = typer.Typer(
@@ -53,6 +54,19 @@ IntervalOpt = Annotated[
     float | None, typer.Option("--count-interval", help="Seconds between spoken counts (overrides the routine).")
 ]
 RateOpt = Annotated[int | None, typer.Option("--rate", help="Speech rate in words per minute (overrides the routine).")]
+VoiceOpt = Annotated[
+    str | None, typer.Option("--voice", help="A voice's name, id or language (see `voiceguide voices`).")
+]
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+@contextlib.contextmanager
+def _about(source: str) -> Iterator[None]:
+    """Name the routine in compile errors (the loader already names it in its own)."""
+    try:
+        yield
+    except CompileError as e:
+        raise CompileError(f"{source}: {e}") from None
 
 
 def _options(profile: str, count_interval: float | None, rate: int | None, **extra: Any) -> CompileOptions:
@@ -86,14 +100,25 @@ def show(
     profile: ProfileOpt = "standard",
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
+    voice: VoiceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as one JSON object.")] = False,
+    estimate: Annotated[
+        bool, typer.Option("--estimate", help="Estimate speech lengths from the rate even if clips are cached.")
+    ] = False,
 ) -> None:
-    """Print the cue sheet: every cue with its time, section and side, and the total length."""
+    """Print the cue sheet: every cue with its time, section and side, and the total length.
+
+    Once the routine has been rendered, the cached clips give the real speech lengths and
+    the sheet matches the track; before that, lengths are estimated from the speech rate.
+    """
     from voiceguide.cuesheet import format_cue_sheet
     from voiceguide.loader import load_routine
-    from voiceguide.plan import plan_timeline
+    from voiceguide.plan import VoiceChoice, plan_timeline
 
-    timeline = plan_timeline(load_routine(routine), options=_options(profile, count_interval, rate))
+    choice = None if estimate else VoiceChoice(voice=voice)
+    options = _options(profile, count_interval, rate)
+    with _about(routine):
+        timeline = plan_timeline(load_routine(routine), options=options, choice=choice)
     if as_json:
         typer.echo(json.dumps(timeline.to_json(), indent=1, ensure_ascii=False))
     else:
@@ -114,8 +139,8 @@ def validate(
         for profile in PROFILES:
             try:
                 plan_timeline(loaded, options=CompileOptions(profile=profile))
-            except VoiceguideError as e:
-                raise type(e)(f"{source} ({profile} profile): {e}") from None
+            except CompileError as e:
+                raise CompileError(f"{source} ({profile} profile): {e}") from None
         typer.echo(f"{source}: ok ({len(loaded.sections)} sections)")
 
 
@@ -152,6 +177,81 @@ def new(
 
     write_text_atomic(file, STARTER.format(filename=file.name), overwrite=force)
     typer.echo(f"wrote {file}")
+
+
+@app.command()
+@_reports_errors
+def render(
+    routine: RoutineArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write (default: audio_out/<routine>.<format>).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="mp3 (default), m4b (audiobook apps) or wav.")] = "mp3",
+    profile: ProfileOpt = "standard",
+    count_interval: IntervalOpt = None,
+    rate: RateOpt = None,
+    voice: VoiceOpt = None,
+    bitrate: Annotated[int, typer.Option("--bitrate", help="Bit rate in kbit/s for mp3 and m4b.")] = 64,
+    stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")] = False,
+    ticks: Annotated[bool, typer.Option("--ticks", help="A quiet tick under each spoken count.")] = False,
+    transcripts: Annotated[
+        bool, typer.Option("--transcripts/--no-transcripts", help="Write .vtt and .lrc transcripts beside it.")
+    ] = True,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+) -> None:
+    """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
+    from voiceguide.export import FORMATS
+    from voiceguide.loader import load_routine, routine_name
+    from voiceguide.plan import VoiceChoice
+    from voiceguide.progress import StageProgress
+    from voiceguide.render import default_output
+    from voiceguide.render import render as render_routine
+
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if bitrate not in MP3_BITRATES:
+        raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
+    options = _options(profile, count_interval, rate, count_ticks=ticks)
+    loaded = load_routine(routine)
+    target = output or default_output(routine_name(routine), fmt)
+    with _about(routine), StageProgress() as progress:
+        result = render_routine(
+            loaded,
+            output=target,
+            fmt=fmt,
+            options=options,
+            choice=VoiceChoice(voice=voice),
+            bitrate_kbps=bitrate,
+            channels=2 if stereo else 1,
+            overwrite=force,
+            transcripts=transcripts,
+            progress=progress,
+        )
+    minutes, seconds = divmod(round(result.duration_s), 60)
+    typer.echo(f"{result.path}  {minutes}:{seconds:02d}  {result.size_bytes / 1e6:.1f} MB")
+    for extra in result.transcripts:
+        typer.echo(str(extra))
+
+
+@app.command()
+@_reports_errors
+def voices(
+    language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")] = None,
+) -> None:
+    """List the speech voices installed on this computer."""
+    from voiceguide.plan import list_voices
+    from voiceguide.speech import make_engine
+    from voiceguide.speech.cache import ClipCache
+
+    engine = make_engine()
+    try:
+        found = list_voices(engine, ClipCache())
+    finally:
+        engine.close()
+    for v in found:
+        if language and not any(lang.casefold().startswith(language.casefold()) for lang in v.languages):
+            continue
+        typer.echo(f"{v.id:<28} {v.name:<36} {', '.join(v.languages)}")
 
 
 def main() -> None:

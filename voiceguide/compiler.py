@@ -18,6 +18,7 @@ from voiceguide.model import (
     Section,
     Step,
     TapStep,
+    step_kind,
 )
 from voiceguide.timeline import Chapter, Event, EventKind, Timeline, check_timeline
 from voiceguide.tones import TONE_SECONDS
@@ -86,14 +87,14 @@ class _Compiler:
         sections = self._selected_sections()
         if self.routine.intro:
             self._chapter("intro", "Introduction")
-            self._steps(self.routine.intro, "intro")
+            self._steps(self.routine.intro, "the intro")
         for number, section in enumerate(sections, 1):
             self._section(section, number)
         if self.routine.outro:
             self.section, self.side = "outro", None
             self._settle()
             self._chapter("outro", "Closing")
-            self._steps(self.routine.outro, "outro")
+            self._steps(self.routine.outro, "the outro")
         return self._timeline()
 
     def _selected_sections(self) -> list[Section]:
@@ -132,15 +133,17 @@ class _Compiler:
                 self._silence(self.get_ready, "get ready", "get-ready")
             self._steps(section.steps, where)
 
-    def _steps(self, steps: Sequence[Step], where: str) -> None:
+    def _steps(self, steps: Sequence[Step], where: str, number: str = "") -> None:
+        """Lay out steps; `number` is the enclosing repeat's step number, for messages."""
         for index, step in enumerate(steps, 1):
-            self._step(step, f"{where}, step {index}")
+            self._step(step, where, f"{number}{index}")
 
-    def _step(self, step: Step, where: str) -> None:
+    def _step(self, step: Step, section_where: str, number: str) -> None:
         profile = self.options.profile
+        where = f"{section_where}, step {number} ({step_kind(step)})"
         match step:
             case SayStep(say=text):
-                self._say(text, f"{where} (say)")
+                self._say(text, where)
             case PauseStep(pause=dose):
                 self._settle()
                 self._silence(dose.resolve(profile), "pause", "pause")
@@ -149,17 +152,17 @@ class _Compiler:
                 self._tone(name, "chime")
             case HoldStep(hold=hold) if hold.count is not None:
                 interval = hold.interval or self.count_interval
-                self._counted(int(hold.count.resolve(profile)), interval, "count", f"{where} (hold)")
+                self._counted(int(hold.count.resolve(profile)), interval, "count", where)
             case HoldStep(hold=hold) if hold.seconds is not None:
                 self._timed_hold(hold.seconds.resolve(profile), hold.halfway, hold.remaining, hold.countdown, where)
             case TapStep(tap=tap):
-                self._counted(int(tap.times.resolve(profile)), tap.interval, "tap", f"{where} (tap)")
+                self._counted(int(tap.times.resolve(profile)), tap.interval, "tap", where)
             case CycleStep(cycle=c):
                 self._cycle(int(c.times.resolve(profile)), c.press.resolve(profile), c.release.resolve(profile),
-                            c.press_word, c.release_word, f"{where} (cycle)")
+                            c.press_word, c.release_word, where)
             case RepeatStep(repeat=r):
                 for _ in range(int(r.times.resolve(profile))):
-                    self._steps(r.steps, f"{where} (repeat)")
+                    self._steps(r.steps, section_where, f"{number}.")
 
     # -- timed work ---------------------------------------------------------------------
 
@@ -178,7 +181,6 @@ class _Compiler:
 
     def _timed_hold(self, seconds: float, halfway: bool, remaining: list[float], countdown: int, where: str) -> None:
         start = self._settle()
-        where = f"{where} (hold)"
         cues: list[tuple[float, str, str, int | None]] = []
         if halfway:
             cues.append((seconds / 2, "Halfway.", "halfway", None))
@@ -199,9 +201,11 @@ class _Compiler:
         period = press + release
         for k in range(1, times + 1):
             at = start + (k - 1) * period
-            self._speak(press_word, at, at + press, "press", where, n=k, of=times, fix="a longer press")
-            self._speak(f"{release_word}, {k} of {times}", at + press, at + period, "release", where,
-                        n=k, of=times, fix="a longer release")
+            # The count rides on the press, where the slot is usually longer than the release.
+            self._speak(f"{press_word}, {k} of {times}", at, at + press, "press", where, n=k, of=times,
+                        fix="a longer press")
+            self._speak(release_word, at + press, at + period, "release", where, n=k, of=times,
+                        fix="a longer release")
         self.t = start + times * period
         self._tone("end", "end")
 

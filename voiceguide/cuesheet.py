@@ -19,20 +19,25 @@ def format_cue_sheet(timeline: Timeline) -> str:
         f"profile {s['profile']}, counts every {s['count_interval_s']:g} s, "
         f"{s['rate_wpm']} wpm, speech lengths {s['speech_lengths']}",
         "",
-        f"{'time':>7}  {'section':<12} {'side':<12} {'cue':<10} text",
     ]
-    events = [e for e in timeline.events if e.cue != "knock"]
+    events = [e for e in timeline.events if e.cue not in ("knock", "tick")]
+    widths = (
+        max([len("section"), *(len(e.section) for e in events)]),
+        max([len("side"), *(len(e.side or "") for e in events)]),
+        max([len("cue"), *(len(e.cue) for e in events)]),
+    )
+    lines.append(_row("time", "section", "side", "cue", "text", widths))
     i = 0
     while i < len(events):
         run = _counted_run(events, i)
         if len(run) > 2:
-            lines.append(_line(run[0]))
+            lines.append(_line(run[0], widths))
             step = run[1].start_s - run[0].start_s
-            lines.append(f"{'':>7}  {'':<12} {'':<12} {'':<10} ... {run[1].n} to {run[-2].n}, every {step:g} s")
-            lines.append(_line(run[-1]))
+            lines.append(_row("", "", "", "", f"... {run[1].n} to {run[-2].n}, every {step:g} s", widths))
+            lines.append(_line(run[-1], widths))
             i += len(run)
         else:
-            lines.append(_line(events[i]))
+            lines.append(_line(events[i], widths))
             i += 1
     lines += ["", "Chapters"]
     for c in timeline.chapters:
@@ -54,11 +59,15 @@ def _counted_run(events: list[Event], i: int) -> list[Event]:
     return run
 
 
-def _line(e: Event) -> str:
+def _row(time: str, section: str, side: str, cue: str, text: str, widths: tuple[int, int, int]) -> str:
+    return f"{time:>7}  {section:<{widths[0]}}  {side:<{widths[1]}}  {cue:<{widths[2]}}  {text}".rstrip()
+
+
+def _line(e: Event, widths: tuple[int, int, int]) -> str:
     text = f"[{e.text}]" if e.kind != "speech" else e.text
     if e.kind == "silence":
         text = f"[{e.text}, {e.duration_s:g} s]"
-    return f"{clock(e.start_s):>7}  {e.section:<12} {e.side or '':<12} {e.cue:<10} {text}"
+    return _row(clock(e.start_s), e.section, e.side or "", e.cue, text, widths)
 
 
 def _length(seconds: float) -> str:

@@ -10,11 +10,19 @@ _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _WORDS = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
-SECONDS_PER_SYLLABLE_AT_100_WPM = 0.3
-"""Fitted to espeak-ng's English voice (see scripts/calibrate_estimate.py); errs long."""
-CLAUSE_PAUSE_S = 0.12
-SENTENCE_PAUSE_S = 0.2
+# Seconds at 100 words per minute, fitted by least squares to espeak-ng's English voice on
+# the built-in routine's phrases at 130, 170 and 220 wpm (trimmed clips); all scale as 1/rate.
+SYLLABLE_S = 0.345
+CLAUSE_PAUSE_S = 0.44
+SENTENCE_PAUSE_S = 0.79
+ONSET_S = 0.21
+MARGIN = 1.05
+"""Err a little long: a cue sheet that runs slightly over is better than one that overlaps."""
 MIN_LENGTH_S = 0.25
+# Bare counts ("77") run faster than prose: fitted the same way on 1 to 100.
+COUNT_ONSET_S = 0.25
+COUNT_SYLLABLE_S = 0.14
+COUNT_WORD_S = 0.30
 
 
 def number_words(n: int) -> str:
@@ -44,11 +52,16 @@ def syllables(text: str) -> int:
 
 def estimate_speech_length(rate_wpm: int) -> Callable[[str], float]:
     """A `text -> seconds` function that guesses how long a voice takes at this rate."""
-    per_syllable = SECONDS_PER_SYLLABLE_AT_100_WPM * 100 / rate_wpm
+    scale = 100 / rate_wpm
 
     def length(text: str) -> float:
-        pauses = len(re.findall(r"[,;:]\s+\S", text)) * CLAUSE_PAUSE_S
-        pauses += len(re.findall(r"[.!?]\s+\S", text)) * SENTENCE_PAUSE_S
-        return round(max(MIN_LENGTH_S, syllables(text) * per_syllable + pauses), 3)
+        if text.isdigit():
+            words = number_words(int(text[:6])).replace("-", " ").split()
+            at_100 = COUNT_ONSET_S + syllables(text) * COUNT_SYLLABLE_S + len(words) * COUNT_WORD_S
+            return round(at_100 * scale, 3)
+        clauses = len(re.findall(r"[,;:]\s+\S", text))
+        sentences = len(re.findall(r"[.!?]\s+\S", text))
+        at_100 = ONSET_S + syllables(text) * SYLLABLE_S + clauses * CLAUSE_PAUSE_S + sentences * SENTENCE_PAUSE_S
+        return round(max(MIN_LENGTH_S, at_100 * scale * MARGIN), 3)
 
     return length

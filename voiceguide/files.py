@@ -17,6 +17,7 @@ def atomic_path(target: Path, *, overwrite: bool) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success it replaces `target`, else vanishes."""
     check_writable(target, overwrite=overwrite)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; output files are the user's usual kind
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -26,6 +27,12 @@ def atomic_path(target: Path, *, overwrite: bool) -> Iterator[Path]:
         raise VoiceguideError(_os_message(target, e)) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_writable(target: Path, *, overwrite: bool) -> None:

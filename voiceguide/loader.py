@@ -177,7 +177,8 @@ def _dotted(path: Path_) -> str:
 
 
 def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position]) -> str:
-    problems = list(_problems(error))
+    # An unknown key first: a misspelt key also shows up as a missing one, and the typo is the cause.
+    problems = sorted(_problems(error), key=lambda p: not p[2])
     path, message, key = problems[0]
     lookup = (*path, "<key>") if key else path
     while lookup and lookup not in positions:

@@ -127,7 +127,7 @@ class Tap(_Strict):
 
 
 class Cycle(_Strict):
-    """Press and release a number of times: "press ... release, 3 of 10"."""
+    """Press and release a number of times: "Pinch, 3 of 10 ... Release"."""
 
     times: Times
     press: Seconds

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.compiler import CompileOptions
 from voiceguide.export import FORMATS, Tags, file_size, lrc, require_ffmpeg, webvtt, write_encoded, write_wav
 from voiceguide.files import atomic_path, check_writable
 from voiceguide.mix import MIX_RATE, TrackMixer
 from voiceguide.model import Routine
-from voiceguide.speech import Clip, VoiceSettings, choose_voice, make_engine
-from voiceguide.speech.cache import ClipCache, synthesize_all
+from voiceguide.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
+from voiceguide.speech.cache import ClipCache
 from voiceguide.timeline import Timeline
-
-Progress = Callable[[str, int, int], None]
-"""(stage, done, total): stages are "speech", "mixing", "encoding"."""
 
 SAFETY_NOTE = (
     "Acupressure and similar routines ease symptoms; they do not diagnose or cure. "
     "See a doctor about sudden or lasting pain. Never press hard enough to hurt."
 )
-
-
-@dataclass(frozen=True)
-class VoiceChoice:
-    """What the listener asked for; None means the routine's language and rate."""
-
-    voice: str | None = None
-    engine: str = "pyttsx3"
-    volume: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -44,42 +32,7 @@ class RenderResult:
     loudness_lufs: float
     gain_db: float
     clips_made: int
-
-
-@dataclass(frozen=True)
-class Speech:
-    """Clips for every phrase of a routine, and the voice they were made with."""
-
-    clips: dict[str, Clip]
-    voice_name: str
-    made: int
-
-
-def prepare_speech(
-    routine: Routine, *, options: CompileOptions, choice: VoiceChoice, cache: ClipCache, progress: Progress
-) -> Speech:
-    """Synthesise (or take from the cache) every phrase the routine speaks."""
-    engine = make_engine(choice.engine)
-    try:
-        voice = choose_voice(engine.voices(), choice.voice, routine.language)
-        settings = VoiceSettings(voice.id, resolved_rate(routine, options), choice.volume)
-        clips, made = synthesize_all(
-            phrases(routine, options=options),
-            engine=engine,
-            settings=settings,
-            cache=cache,
-            on_progress=lambda done, total: progress("speech", done, total),
-        )
-    finally:
-        engine.close()
-    return Speech(clips, f"{voice.name} ({voice.id})", made)
-
-
-def measured_timeline(routine: Routine, *, options: CompileOptions, speech: Speech) -> Timeline:
-    """The timeline with the real clip lengths: the one the track holds."""
-    rate = resolved_rate(routine, options)
-    options = replace(options, speech_source=f"measured, voice {speech.voice_name} at {rate} wpm")
-    return compile_routine(routine, options=options, speech_length=lambda text: speech.clips[text].duration_s)
+    voice: str
 
 
 def default_output(name: str, fmt: str) -> Path:
@@ -109,7 +62,7 @@ def render(
     if fmt != "wav":
         require_ffmpeg()
 
-    speech = prepare_speech(routine, options=options, choice=choice, cache=cache or ClipCache(), progress=progress)
+    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
     timeline = measured_timeline(routine, options=options, speech=speech)
 
     progress("mixing", 0, 1)
@@ -136,9 +89,6 @@ def render(
             with atomic_path(path, overwrite=True) as side_tmp:
                 side_tmp.write_text(text, encoding="utf-8")
     progress("encoding", 1, 1)
-
-    import math
-
     return RenderResult(
         path=output,
         transcripts=side_files,
@@ -148,4 +98,5 @@ def render(
         loudness_lufs=loudness,
         gain_db=20 * math.log10(mixer.gain),
         clips_made=speech.made,
+        voice=f"{speech.voice.name} ({speech.voice.id})",
     )

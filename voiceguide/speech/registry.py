@@ -46,9 +46,11 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> 
         hint = f"; close matches: {', '.join(close)}" if close else "; `voiceguide voices` lists them"
         raise UsageError(f"no voice {wanted!r}{hint}")
     lang = language.casefold()
+    base = lang.split("-")[0]
     for match in (
         lambda v: lang in (x.casefold() for x in v.languages),
-        lambda v: any(x.casefold().startswith(lang.split("-")[0]) for x in v.languages),
+        lambda v: v.id.casefold().endswith("/" + lang) or v.id.casefold() == lang,
+        lambda v: any(x.casefold().split("-")[0] == base for x in v.languages),
     ):
         found = [v for v in voices if match(v)]
         if found:

@@ -1,0 +1,48 @@
+"""Shared test set-up: an isolated clip cache, stable terminal settings, golden-file regeneration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        help="Rewrite the golden cue sheets from the current compiler (then read the diff).",
+    )
+
+
+@pytest.fixture
+def regen_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One clip cache for the whole run: real speech is made once, then reused."""
+    return tmp_path_factory.mktemp("clip-cache")
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(shared_cache))
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def _has(*commands: str) -> bool:
+    return all(shutil.which(c) for c in commands)
+
+
+needs_audio_tools = pytest.mark.skipif(
+    not _has("ffmpeg", "ffprobe", "espeak-ng") and not os.environ.get("CI"),
+    reason="needs espeak-ng and ffmpeg (scripts/bootstrap.sh installs them)",
+)

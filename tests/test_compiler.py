@@ -1,0 +1,192 @@
+"""The compiler: exact grids, slots, profiles, sides, chapters, and the built-in routine's doses."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceguide.compiler import CompileOptions, compile_routine, phrases
+from voiceguide.errors import CompileError
+from voiceguide.estimate import estimate_speech_length, number_words, syllables
+from voiceguide.loader import load_routine, parse_routine
+from voiceguide.model import Routine
+from voiceguide.timeline import Event, Timeline, TimelineInvalid, check_timeline
+
+
+def fixed_length(seconds: float = 0.5):  # type: ignore[no-untyped-def]
+    """An in-memory speech length: every phrase takes the same time, so times are exact."""
+    return lambda text: seconds
+
+
+def routine(steps: str, *, sides: str = "none", extra: str = "") -> Routine:
+    return parse_routine(
+        f"""
+voiceguide: 1
+title: T
+settings: {{get_ready: 0}}
+sections:
+  - id: s
+    title: S
+    sides: {sides}
+    {extra}
+    steps: {steps}
+""",
+        origin="test.yaml",
+    )
+
+
+def compile_(r: Routine, length: float = 0.5, **options: object) -> Timeline:
+    return compile_routine(r, options=CompileOptions(**options), speech_length=fixed_length(length))  # type: ignore[arg-type]
+
+
+def cues(timeline: Timeline, cue: str) -> list[Event]:
+    return [e for e in timeline.events if e.cue == cue]
+
+
+def test_counts_sit_on_an_exact_grid() -> None:
+    timeline = compile_(routine("[{hold: {count: 100, interval: 1.2}}]"))
+    counts = cues(timeline, "count")
+    assert [e.n for e in counts] == list(range(1, 101))
+    start = counts[0].start_s
+    for k, e in enumerate(counts, 1):
+        assert e.start_s == pytest.approx(start + (k - 1) * 1.2, abs=1e-9)
+        assert e.text == str(k)
+    end_tone = next(e for e in timeline.events if e.cue == "end")
+    assert end_tone.start_s == pytest.approx(start + 100 * 1.2)
+
+
+def test_a_count_longer_than_its_slot_is_an_error_naming_the_step() -> None:
+    with pytest.raises(CompileError, match=r"section 's', step 2 \(hold\): '1' takes 1\.50 s but its slot is 1\.20 s"):
+        compile_(routine("[{say: Go}, {hold: {count: 3}}]"), length=1.5)
+
+
+def test_speech_never_overlaps_within_a_timed_hold() -> None:
+    r = routine("[{hold: {seconds: 4, halfway: true, countdown: 3}}]")
+    with pytest.raises(CompileError, match=r"'Halfway\.' takes 0\.80 s but its slot is 0\.00 s|overlap"):
+        compile_(r, length=0.8)
+
+
+def test_profiles_resolve_ranges_low_middle_high() -> None:
+    r = routine("[{tap: {times: [10, 15]}}]")
+    taps = {p: len(cues(compile_(r, profile=p), "tap")) for p in ("short", "standard", "full")}
+    assert taps == {"short": 10, "standard": 13, "full": 15}
+
+
+def test_left_right_runs_steps_per_side_with_a_spoken_switch_and_chapters() -> None:
+    r = routine("[{hold: {count: 3}}]", sides="left-right", extra="side_names: [left knee, right knee]")
+    timeline = compile_(r)
+    says = [e.text for e in cues(timeline, "say")]
+    assert "Start with the left knee." in says and "Now switch to the right knee." in says
+    assert [e.side for e in cues(timeline, "count")] == ["left knee"] * 3 + ["right knee"] * 3
+    assert [c.id for c in timeline.chapters] == ["s.left", "s.right"]
+
+
+def test_both_sides_says_so() -> None:
+    timeline = compile_(routine("[{hold: {count: 2}}]", sides="both"))
+    assert "Work both points at the same time." in [e.text for e in timeline.events]
+
+
+def test_cycle_counts_presses_and_releases() -> None:
+    timeline = compile_(routine("[{cycle: {times: 3, press: 2, release: 1, press_word: Pinch}}]"))
+    presses, releases = cues(timeline, "press"), cues(timeline, "release")
+    assert [e.text for e in presses] == ["Pinch, 1 of 3", "Pinch, 2 of 3", "Pinch, 3 of 3"]
+    assert [r.start_s - p.start_s for p, r in zip(presses, releases, strict=True)] == pytest.approx([2, 2, 2])
+    assert presses[1].start_s - presses[0].start_s == pytest.approx(3)
+
+
+def test_taps_carry_a_knock_at_each_count() -> None:
+    timeline = compile_(routine("[{tap: {times: 4, interval: 0.8}}]"))
+    knocks = [e.start_s for e in timeline.events if e.cue == "knock"]
+    assert knocks == [e.start_s for e in cues(timeline, "tap")]
+
+
+def test_ticks_are_optional() -> None:
+    r = routine("[{hold: {count: 3}}]")
+    assert not [e for e in compile_(r).events if e.cue == "tick"]
+    assert len([e for e in compile_(r, count_ticks=True).events if e.cue == "tick"]) == 3
+
+
+def test_only_selected_sections_and_unknown_ones_rejected() -> None:
+    r = load_routine("back-pain")
+    timeline = compile_(r, section_ids=("knees",))
+    assert {e.section for e in timeline.events} == {"intro", "knees", "outro"}
+    with pytest.raises(CompileError, match=r"no section 'elbows'"):
+        compile_(r, section_ids=("elbows",))
+
+
+def test_same_input_same_timeline() -> None:
+    r = load_routine("back-pain")
+    a = compile_routine(r, options=CompileOptions(), speech_length=estimate_speech_length(170))
+    b = compile_routine(r, options=CompileOptions(), speech_length=estimate_speech_length(170))
+    assert a == b
+
+
+def test_phrases_are_what_the_timeline_speaks() -> None:
+    r = load_routine("back-pain")
+    timeline = compile_routine(r, options=CompileOptions(), speech_length=estimate_speech_length(170))
+    assert phrases(r, options=CompileOptions()) == timeline.phrases()
+
+
+def test_checker_catches_broken_timelines() -> None:
+    good = compile_(routine("[{hold: {count: 3}}]"))
+    check_timeline(good)
+    events = list(good.events)
+    counts = [i for i, e in enumerate(events) if e.cue == "count"]
+    del events[counts[1]]  # a missing count
+    with pytest.raises(TimelineInvalid, match=r"count run"):
+        check_timeline(Timeline(good.title, tuple(events), good.chapters, good.total_s))
+    overlapping = (*good.events, Event(0.1, 0.4, "speech", "x", "s", None, "say"))
+    with pytest.raises(TimelineInvalid):
+        check_timeline(Timeline(good.title, tuple(overlapping), good.chapters, good.total_s))
+
+
+class TestBackPain:
+    """The built-in routine holds the article's doses, in its order (ROUTINE_FACTS.md)."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def timeline(cls) -> Timeline:
+        return compile_routine(load_routine("back-pain"), options=CompileOptions(), speech_length=estimate_speech_length(170))
+
+    def test_five_point_sets_between_intro_and_closing(self, timeline: Timeline) -> None:
+        ids = [c.id for c in timeline.chapters]
+        assert ids[0] == "intro" and ids[-1] == "outro"
+        sections = list(dict.fromkeys(c.id.split(".")[0] for c in timeline.chapters[1:-1]))
+        assert sections == ["waist", "kidneys", "knees", "ankles", "hands"]
+
+    def test_slow_count_to_100_at_1_2_s(self, timeline: Timeline) -> None:
+        counts = [e for e in timeline.events if e.section == "waist" and e.cue == "count"]
+        assert [e.n for e in counts] == list(range(1, 101))
+        assert counts[1].start_s - counts[0].start_s == pytest.approx(1.2)
+
+    @pytest.mark.parametrize(("profile", "taps"), [("short", 10), ("standard", 13), ("full", 15)])
+    def test_hip_taps_10_to_15(self, profile: str, taps: int) -> None:
+        t = compile_routine(
+            load_routine("back-pain"), options=CompileOptions(profile=profile), speech_length=estimate_speech_length(170)  # type: ignore[arg-type]
+        )
+        assert len([e for e in t.events if e.section == "kidneys" and e.cue == "tap"]) == taps
+
+    def test_ten_pinches_per_ankle(self, timeline: Timeline) -> None:
+        for side in ("left ankle", "right ankle"):
+            presses = [e for e in timeline.events if e.side == side and e.cue == "press"]
+            assert [e.n for e in presses] == list(range(1, 11))
+
+    def test_knees_and_hands_per_side(self, timeline: Timeline) -> None:
+        sides = {(e.section, e.side) for e in timeline.events if e.section in ("knees", "hands") and e.cue == "end"}
+        assert sides == {("knees", "left knee"), ("knees", "right knee"), ("hands", "left hand"), ("hands", "right hand")}
+
+    def test_standard_profile_lasts_10_to_16_minutes(self, timeline: Timeline) -> None:
+        assert 10 * 60 <= timeline.total_s <= 16 * 60
+
+    def test_safety_framing_at_start_and_end(self, timeline: Timeline) -> None:
+        intro = " ".join(e.text for e in timeline.events if e.section == "intro")
+        outro = " ".join(e.text for e in timeline.events if e.section == "outro")
+        assert "does not cure" in intro and "doctor" in intro and "hurts" in intro and "helper" in intro
+        assert "doctor" in outro
+
+
+def test_number_words_and_syllables() -> None:
+    assert number_words(77) == "seventy-seven"
+    assert number_words(100) == "one hundred"
+    assert number_words(1234) == "one thousand two hundred and thirty-four"
+    assert syllables("77") == 5
+    assert syllables("Release.") == 2
