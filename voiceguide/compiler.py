@@ -29,6 +29,8 @@ SpeechLength = Callable[[str], float]
 MAX_EVENTS = 50_000
 MAX_TOTAL_S = 6 * 3600.0
 FIT_TOLERANCE_S = 1e-6
+TAIL_S = 1.5
+"""Quiet at the end of every track; it also absorbs the MP3 encoder's delay (export.py)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class _Compiler:
             self._settle()
             self._chapter("outro", "Closing")
             self._steps(self.routine.outro, "the outro")
+        self._settle()
+        self._silence(TAIL_S, "end", "tail")  # a moment of quiet, not an abrupt stop
         return self._timeline()
 
     def _selected_sections(self) -> list[Section]:
@@ -181,7 +185,8 @@ class _Compiler:
 
     def _timed_hold(self, seconds: float, halfway: bool, remaining: list[float], countdown: int, where: str) -> None:
         start = self._settle()
-        cues: list[tuple[float, str, str, int | None]] = []
+        # A timed hold has no counts to start it, so it says when it starts and how long it is.
+        cues: list[tuple[float, str, str, int | None]] = [(0.0, f"Hold for {_seconds_words(seconds)}.", "hold", None)]
         if halfway:
             cues.append((seconds / 2, "Halfway.", "halfway", None))
         for left in remaining:

@@ -15,6 +15,8 @@ from voiceguide.errors import AudioError
 from voiceguide.timeline import Chapter, Timeline
 
 FORMATS = ("mp3", "m4b", "wav")
+MP3_ENCODER_DELAY = 1105
+"""Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,13 @@ def write_encoded(
     from pydub.exceptions import CouldntEncodeError
 
     require_ffmpeg()
-    segment = AudioSegment(data=pcm, sample_width=2, frame_rate=sample_rate, channels=1)
+    data: bytearray | memoryview = pcm
+    if fmt == "mp3":
+        # MP3 frames carry the encoder's delay, and players take the length from the frame
+        # count: end the track that much early (it ends in the timeline's quiet tail), so the
+        # length players show matches the timeline.
+        data = memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)]
+    segment = AudioSegment(data=data, sample_width=2, frame_rate=sample_rate, channels=1)
     with _private_tempdir() as folder:
         meta = Path(folder) / "chapters.txt"
         meta.write_text(ffmetadata(chapters), encoding="utf-8")

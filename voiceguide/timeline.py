@@ -25,8 +25,8 @@ class Event:
     side: str | None
     """The side's spoken name ("left knee"), "both", or None."""
     cue: str
-    """say, count, tap, press, release, halfway, remaining, countdown, chime, knock, end,
-    pause, get-ready."""
+    """say, count, tap, press, release, hold (a timed hold starts), halfway, remaining,
+    countdown, chime, knock, tick, end (of a hold), pause, get-ready, tail (the closing quiet)."""
     n: int | None = None
     """The number counted, for counted cues."""
     of: int | None = None

@@ -56,7 +56,11 @@ class ClipCache:
 
     def get(self, engine: str, settings: VoiceSettings, text: str) -> Clip | None:
         """The cached clip, or None if absent; a damaged entry is removed and reported absent."""
-        path = self.path(engine, settings, text)
+        return self.get_path_clip(self.path(engine, settings, text))
+
+    @staticmethod
+    def get_path_clip(path: Path) -> Clip | None:
+        """The clip stored at `path`, or None (a damaged file is removed)."""
         try:
             with wave.open(str(path), "rb") as w:
                 frames = w.getnframes()
