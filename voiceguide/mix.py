@@ -26,69 +26,87 @@ LOUDNESS_TOLERANCE_LU = 0.2
 LIMITER_CEILING_DBFS = -1.5
 """Each sound's own ceiling: half a dB below the track's, for where a knock meets a count."""
 LIMITER_BLOCK = 256
+ENERGY_STEP_S = 0.02
+"""Resolution of the loudness bookkeeping, a fifth of a BS.1770 segment (whole samples at
+22050 and 44100 Hz)."""
 PCM_CHUNK = 1 << 18
 K_WEIGHTING_TAIL_S = 0.05
 """The filter rings on briefly after a sound ends; its weighted copy keeps that tail."""
 SEGMENT_S = 0.1
 """BS.1770 gating blocks are 400 ms with 75 % overlap: four 100 ms segments each."""
-CHUNK_SEGMENTS = 300
+
+
+Key = tuple[str, str]
+"""A sound: ("speech", text) or ("tone", name)."""
 
 
 class TrackMixer:
-    """Places a timeline's speech clips and tones on a sample grid."""
+    """Places a timeline's speech clips and tones on a sample grid, at one level.
+
+    Levelling works on each distinct sound at the rate it was made at (espeak: 22050 Hz),
+    so a routine's few hundred phrases are scaled, limited and measured once each, not the
+    whole track; only the levelled sounds are kept at the mix rate.
+    """
 
     def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *, sample_rate: int = MIX_RATE) -> None:
         self.sample_rate = sample_rate
         self.total_samples = round(timeline.total_s * sample_rate)
-        self._raw: dict[tuple[str, str], np.ndarray] = {}
-        self._native: dict[tuple[str, str], tuple[np.ndarray, int]] = {}
-        """Each sound at the rate it was made at: the loudness filter runs there, on fewer samples."""
-        placed: list[tuple[int, tuple[str, str]]] = []
+        self._native: dict[Key, tuple[np.ndarray, int]] = {}
+        placed: list[tuple[int, Key]] = []
         for event in timeline.events:
             if event.kind == "silence":
                 continue
             key = (event.kind, event.text)
-            if key not in self._raw:
+            if key not in self._native:
                 if event.kind == "speech":
                     clip = clips[event.text]
                     self._native[key] = (clip.samples.astype(np.float32) / 32768.0, clip.sample_rate)
                 else:
                     self._native[key] = (synthesize(event.text, sample_rate), sample_rate)
-                self._raw[key] = resample(*self._native[key], sample_rate)
             placed.append((round(event.start_s * sample_rate), key))
         placed.sort(key=lambda s: s[0])
-        self._starts = [start for start, _ in placed]
         self._placed = placed
-        self._sounds = self._raw
-        self._raw_weighted: dict[tuple[str, str], np.ndarray] = {}
-        self._weighted: dict[tuple[str, str], np.ndarray] = {}
-        self._envelopes: dict[tuple[str, str], np.ndarray | None] = {}
-        self._longest = max((len(samples) for samples in self._raw.values()), default=0)
-        self._longest += round(K_WEIGHTING_TAIL_S * sample_rate)
+        self._starts = [start for start, _ in placed]
+        self._weighted_native: dict[Key, np.ndarray] = {}
+        self._sounds: dict[Key, np.ndarray] = {}
+        self._energy: dict[Key, np.ndarray] = {}
+        self._longest = 0
         self.gain = 1.0
+        self.set_gain(1.0)
 
     def set_gain(self, gain: float) -> None:
         """Scale every sound by `gain`, limiting each so no peak passes the ceiling.
 
-        Limiting each sound on its own (a few hundred short clips) is far cheaper than
-        limiting the whole track, and sounds overlap only where a knock meets a count.
+        Limiting each sound on its own is far cheaper than limiting the track, and sounds
+        overlap only where a knock meets a count (pcm_chunks catches that).
         """
         ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)
-        self._envelopes = {key: limiter_gain(raw * gain, ceiling) for key, raw in self._raw.items()}
-        self._sounds = {
-            key: raw * gain if (env := self._envelopes[key]) is None else raw * gain * env
-            for key, raw in self._raw.items()
-        }
-        self._weighted = {}
+        self._sounds, self._energy = {}, {}
+        for key, (samples, rate) in self._native.items():
+            levelled = samples * gain
+            envelope = limiter_gain(levelled, ceiling)
+            if envelope is not None:
+                levelled *= envelope
+            # Linear interpolation never overshoots its neighbours: the ceiling still holds.
+            self._sounds[key] = resample(levelled, rate, self.sample_rate)
+            if self._weighted_native:  # loudness bookkeeping, once level() has asked for it
+                weighted = self._weighted_native[key] * gain
+                if envelope is not None:
+                    weighted[: len(envelope)] *= envelope
+                self._energy[key] = _running_energy(weighted, rate, self.sample_rate)
+        self._longest = max((len(s) for s in self._sounds.values()), default=0)
         self.gain = gain
 
     def level(self, *, target_lufs: float = TARGET_LUFS) -> float:
         """Bring the mix to the target loudness with limited peaks; return the loudness reached."""
-        loudness = self.measure()  # as made, before any gain or limiting
+        if not self._weighted_native:
+            self._weighted_native = {key: k_weight(samples, rate) for key, (samples, rate) in self._native.items()}
+            self.set_gain(self.gain)
+        loudness = self.measure()
         if not math.isfinite(loudness):
             return loudness
-        previous = (0.0, loudness)  # (gain in dB, loudness)
-        gain_db = target_lufs - loudness
+        previous = (20 * math.log10(self.gain), loudness)  # (gain in dB, loudness)
+        gain_db = previous[0] + target_lufs - loudness
         for _ in range(3):  # the limiter makes loudness grow slower than gain: home in on it
             self.set_gain(10 ** (gain_db / 20))
             loudness = self.measure()
@@ -99,9 +117,9 @@ class TrackMixer:
             gain_db += (target_lufs - loudness) / max(slope, 0.2)
         return loudness
 
-    def mix(self, start: int, stop: int, *, weighted: bool = False) -> np.ndarray:
-        """Float32 samples [start, stop) of the mix (K-weighted, for loudness, if asked)."""
-        sounds = self._weighted_sounds() if weighted else self._sounds
+    def mix(self, start: int, stop: int) -> np.ndarray:
+        """Float32 samples [start, stop) of the mix."""
+        sounds = self._sounds
         stop = min(stop, self.total_samples)
         out = np.zeros(max(0, stop - start), dtype=np.float32)
         first = bisect.bisect_left(self._starts, start - self._longest)
@@ -114,32 +132,27 @@ class TrackMixer:
         return out
 
     def measure(self) -> float:
-        """Integrated loudness (BS.1770, gated) of the mix as it stands, in LUFS."""
-        seg = round(SEGMENT_S * self.sample_rate)
-        step = seg * CHUNK_SEGMENTS
-        powers = []
-        for start in range(0, self.total_samples, step):
-            weighted = self.mix(start, start + step, weighted=True)
-            rows = weighted[: weighted.size // seg * seg].reshape(-1, seg)
-            powers.append(np.einsum("ij,ij->i", rows, rows, dtype=np.float64) / seg)
-        return _gated_loudness(np.concatenate(powers) if powers else np.zeros(0))
+        """Integrated loudness (BS.1770, gated) of the mix as it stands, in LUFS.
 
-    def _weighted_sounds(self) -> dict[tuple[str, str], np.ndarray]:
-        """K-weighted sounds as they stand. Each raw sound is filtered once; the gain and the
-        limiter's slow envelope are applied to the filtered copy, which is all but exact."""
-        if not self._raw_weighted:
-            self._raw_weighted = {
-                key: resample(k_weight(samples, rate), rate, self.sample_rate)
-                for key, (samples, rate) in self._native.items()
-            }
-        if not self._weighted:
-            for key, weighted in self._raw_weighted.items():
-                scaled = weighted * self.gain
-                env = self._envelopes.get(key)
-                if env is not None:
-                    scaled[: len(env)] *= env
-                self._weighted[key] = scaled
-        return self._weighted
+        Each 100 ms segment's K-weighted energy is the sum of what each sound puts into it,
+        read off that sound's running energy in 20 ms steps: no pass over the whole track.
+        Sounds overlap only where a knock meets a count; the cross term there is negligible.
+        """
+        if not self._weighted_native:
+            self._weighted_native = {key: k_weight(samples, rate) for key, (samples, rate) in self._native.items()}
+            self.set_gain(self.gain)
+        steps_per_segment = round(SEGMENT_S / ENERGY_STEP_S)
+        segments = self.total_samples // round(SEGMENT_S * self.sample_rate)
+        energy = np.zeros(segments + 2)
+        for at, key in self._placed:
+            cumulative = self._energy[key]  # the sound's energy over its first k steps, k = 0..n
+            start = at / self.sample_rate / ENERGY_STEP_S  # in steps
+            first = int(start) // steps_per_segment
+            last = min(int(start + len(cumulative) - 1) // steps_per_segment, len(energy) - 1)
+            edges = np.arange(first + 1, last + 1) * steps_per_segment - start
+            taken = cumulative[np.clip(np.rint(edges).astype(int), 0, len(cumulative) - 1)]
+            energy[first : last + 1] += np.diff(np.concatenate(([0.0], taken, [cumulative[-1]])))
+        return _gated_loudness(energy[:segments] / round(SEGMENT_S * self.sample_rate))
 
     def pcm_chunks(self, chunk_samples: int = PCM_CHUNK) -> Iterator[np.ndarray]:
         """The mix as int16 chunks. Where sounds overlap past the ceiling (a knock on a count),
@@ -160,6 +173,17 @@ class TrackMixer:
             view[at : at + len(chunk)] = chunk
             at += len(chunk)
         return data
+
+
+def _running_energy(weighted: np.ndarray, rate: int, mix_rate: int) -> np.ndarray:
+    """Cumulative energy in ENERGY_STEP_S steps, as it will be at `mix_rate`."""
+    step = round(ENERGY_STEP_S * rate)
+    steps = -(-len(weighted) // step)
+    padded = np.zeros(steps * step, dtype=np.float32)
+    padded[: len(weighted)] = weighted
+    blocks = padded.reshape(steps, step)
+    per_step = np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) * (mix_rate / rate)
+    return np.concatenate(([0.0], np.cumsum(per_step)))
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
@@ -220,7 +244,7 @@ def _db(amplitude: float) -> float:
 def k_weight(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """The sound through BS.1770's K-weighting (shelf + high-pass), with a short tail."""
     n = len(samples) + round(K_WEIGHTING_TAIL_S * sample_rate)
-    size = 1 << max(0, (n - 1).bit_length())  # few sizes, so their responses are reused
+    size = 1 << max(0, (n - 1).bit_length())  # few distinct sizes, so responses are reused
     spectrum = np.fft.rfft(samples, size) * _k_weighting_response(size, sample_rate)
     return np.fft.irfft(spectrum, size)[:n].astype(np.float32)
 

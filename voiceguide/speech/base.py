@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -46,5 +47,9 @@ class SpeechEngine(Protocol):
     def voices(self) -> list[VoiceInfo]: ...
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Clip: ...
+
+    def synthesize_many(self, texts: Iterable[str], settings: VoiceSettings) -> Iterator[tuple[str, Clip]]:
+        """Clips for many phrases, in the order they finish (engines may work in parallel)."""
+        ...
 
     def close(self) -> None: ...

@@ -110,15 +110,19 @@ def synthesize_all(
     """Every phrase as a trimmed clip, from the cache or the engine; also how many were made."""
     wanted = sorted(set(phrases))
     clips: dict[str, Clip] = {}
-    made = 0
-    for done, text in enumerate(wanted, 1):
+    missing: list[str] = []
+    for text in wanted:
         clip = cache.get(engine.name, settings, text)
         if clip is None:
-            clip = trim_silence(engine.synthesize(text, settings))
-            if len(clip.samples) == 0:
-                raise SpeechError(f"the voice produced only silence for {text!r}")
-            cache.put(engine.name, settings, text, clip)
-            made += 1
+            missing.append(text)
+        else:
+            clips[text] = clip
+    on_progress(len(clips), len(wanted))
+    for text, raw in engine.synthesize_many(missing, settings):
+        clip = trim_silence(raw)
+        if len(clip.samples) == 0:
+            raise SpeechError(f"the voice produced only silence for {text!r}")
+        cache.put(engine.name, settings, text, clip)
         clips[text] = clip
-        on_progress(done, len(wanted))
-    return clips, made
+        on_progress(len(clips), len(wanted))
+    return clips, len(missing)

@@ -1,9 +1,13 @@
-"""pyttsx3 (espeak-ng on Linux) as a speech engine, run in a worker process.
+"""pyttsx3 (espeak-ng on Linux) as a speech engine, run in worker processes.
 
-The worker contains pyttsx3's known problems (PITFALLS.md): `runAndWait()` returning before
+The workers contain pyttsx3's known problems (PITFALLS.md): `runAndWait()` returning before
 the file is written, property changes that do not stick, hangs, and "Audio saved to" on
-stdout. One worker serves one voice setting; a hang or crash is killed, retried once,
-then reported.
+stdout. A worker serves one voice setting; one that hangs or crashes is killed and its
+phrase tried once more in a fresh worker, then the failure is reported.
+
+The protocol, over two pipes of the worker's own: the worker sends ("voices", [...]) when
+it starts; the parent sends the voice settings (or None to stop); then phrases, each
+answered by ("clip", (frames, rate)) or ("error", message).
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import wave
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from multiprocessing import connection
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -28,27 +36,36 @@ from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
 PHRASE_TIMEOUT_S = 20.0
 """A phrase of a few sentences takes well under a second; twenty means it hung."""
 START_TIMEOUT_S = 30.0
+"""Extra time for a fresh worker's first answer: Python and pyttsx3 start-up."""
+MAX_WORKERS = 2
+"""Synthesis is CPU-bound in espeak; more workers than cores barely helps."""
+FAULT_ENV = "VOICEGUIDE_WORKER_FAULT"
+"""For tests: "hang:MARKER:TEXT" or "crash:MARKER:TEXT" makes a worker fail once on TEXT
+(once: it creates the MARKER file and fails only while that file did not exist)."""
 
 
-def _worker(requests: Connection, replies: Connection, settings: VoiceSettings | None) -> None:
-    """Worker process: one pyttsx3 engine; requests are phrases, replies are samples."""
+def _serve(requests: Connection, replies: Connection) -> None:
+    """The worker process: one pyttsx3 engine; requests are phrases, replies are samples."""
     import pyttsx3
 
+    engine = pyttsx3.init("espeak")
+    replies.send(("voices", [VoiceInfo(v.id, v.name, tuple(v.languages or ())) for v in engine.getProperty("voices")]))
     try:
-        engine = pyttsx3.init("espeak")
-        if settings is None:  # a listing worker
-            voices = [VoiceInfo(v.id, v.name, tuple(v.languages or ())) for v in engine.getProperty("voices")]
-            replies.send(("voices", voices))
-            return
+        fields = requests.recv()
+    except EOFError:
+        return
+    if fields is None:
+        return
+    settings = VoiceSettings(**fields)
+    finished = threading.Event()
+    try:
         engine.setProperty("voice", settings.voice_id)
         engine.setProperty("rate", settings.rate_wpm)
         engine.setProperty("volume", settings.volume)
-        finished = threading.Event()
         engine.connect("finished-utterance", lambda name, completed: finished.set())
-        replies.send(("ready", None))
-    except Exception as e:  # reported to the parent as one line
-        replies.send(("error", f"{type(e).__name__}: {e}"))
-        return
+        problem = None
+    except Exception as e:  # reported with each phrase, as one line
+        problem = f"could not use voice {settings.voice_id!r}: {type(e).__name__}: {e}"
     with tempfile.TemporaryDirectory(prefix="voiceguide-tts-") as folder:
         path = os.path.join(folder, "phrase.wav")
         while True:
@@ -58,11 +75,17 @@ def _worker(requests: Connection, replies: Connection, settings: VoiceSettings |
                 return
             if text is None:
                 return
+            if problem:
+                replies.send(("error", problem))
+                continue
+            _maybe_fail(text)
             finished.clear()
             if os.path.exists(path):
                 os.unlink(path)
             engine.save_to_file(text, path)
             engine.runAndWait()  # one phrase per call: only the last queued command runs
+            # runAndWait can return before the file is written (upstream #219): wait for the
+            # driver's own end-of-utterance notice.
             if not finished.wait(PHRASE_TIMEOUT_S) or not os.path.exists(path):
                 replies.send(("error", f"no audio for {text!r}"))
                 continue
@@ -70,79 +93,29 @@ def _worker(requests: Connection, replies: Connection, settings: VoiceSettings |
                 replies.send(("clip", (w.readframes(w.getnframes()), w.getframerate())))
 
 
-class Pyttsx3Engine:
-    """The default engine: pyttsx3 with its espeak-ng driver, in a worker per voice setting."""
+def _maybe_fail(text: str) -> None:
+    fault = os.environ.get(FAULT_ENV)
+    if not fault:
+        return
+    kind, marker, target = fault.split(":", 2)
+    if text != target or os.path.exists(marker):
+        return
+    open(marker, "w").close()
+    if kind == "hang":
+        time.sleep(3600)
+    os._exit(3)
 
-    name = "pyttsx3"
+
+class _Worker:
+    """One worker process; `settings` is None until it is given a voice."""
 
     def __init__(self) -> None:
-        self._process: subprocess.Popen[bytes] | None = None
-        self._conn: tuple[Connection, Connection] | None = None
-        self._settings: VoiceSettings | None = None
-
-    def voices(self) -> list[VoiceInfo]:
-        process, (requests, replies) = self._spawn(None)
-        try:
-            kind, payload = self._receive(replies, process, START_TIMEOUT_S, "listing voices")
-        finally:
-            requests.close()
-            replies.close()
-            process.wait(5)
-        if kind != "voices":
-            raise SpeechError(f"pyttsx3 could not list voices: {payload}")
-        return list(payload)
-
-    def synthesize(self, text: str, settings: VoiceSettings) -> Clip:
-        for attempt in (1, 2):
-            try:
-                requests, replies = self._worker_for(settings)
-                requests.send(text)
-                kind, payload = self._receive(replies, self._process, PHRASE_TIMEOUT_S, repr(text))
-                if kind != "clip":
-                    raise SpeechError(f"pyttsx3 failed on {text!r}: {payload}")
-                frames, rate = payload
-                return Clip(np.frombuffer(frames, dtype="<i2").copy(), rate)
-            except SpeechError:
-                self.close()  # a fresh worker for the retry: the only real reset
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        if self._conn is not None:
-            requests, replies = self._conn
-            with contextlib.suppress(OSError):
-                requests.send(None)
-            requests.close()
-            replies.close()
-        if self._process is not None:
-            try:
-                self._process.wait(2)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._process = self._conn = self._settings = None
-
-    def _worker_for(self, settings: VoiceSettings) -> tuple[Connection, Connection]:
-        if self._settings != settings or self._conn is None or self._process is None:
-            self.close()
-            self._process, self._conn = self._spawn(settings)
-            kind, payload = self._receive(self._conn[1], self._process, START_TIMEOUT_S, "starting")
-            if kind != "ready":
-                raise SpeechError(f"pyttsx3 could not start voice {settings.voice_id!r}: {payload}")
-            self._settings = settings
-        return self._conn
-
-    @staticmethod
-    def _spawn(settings: VoiceSettings | None) -> tuple[subprocess.Popen[bytes], tuple[Connection, Connection]]:
-        """A worker as a plain child process talking over two pipes of its own: its stdout
-        and stderr (where espeak and pyttsx3 print) go nowhere near ours."""
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
-        argument = json.dumps(None if settings is None else dataclasses.asdict(settings))
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(request_r), str(reply_w), argument],
+            # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(request_r), str(reply_w)],
                 pass_fds=(request_r, reply_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -151,25 +124,143 @@ class Pyttsx3Engine:
         finally:
             os.close(request_r)
             os.close(reply_w)
-        return process, (Connection(request_w, readable=False), Connection(reply_r, writable=False))
+        self.requests = Connection(request_w, readable=False)
+        self.replies = Connection(reply_r, writable=False)
+        self.voices: list[VoiceInfo] | None = None
+        self.settings: VoiceSettings | None = None
+        self.pending: str | None = None
+        self.deadline = time.monotonic() + START_TIMEOUT_S
 
-    @staticmethod
-    def _receive(replies: Connection, process: subprocess.Popen[bytes], timeout: float, what: str) -> tuple[str, Any]:
-        if not replies.poll(timeout):
-            process.kill()
-            raise SpeechError(f"the speech engine hung ({what}); it was stopped")
+    def configure(self, settings: VoiceSettings) -> None:
+        self.requests.send(dataclasses.asdict(settings))
+        self.settings = settings
+
+    def send(self, text: str) -> None:
+        self.requests.send(text)
+        self.pending = text
+        if self.voices is not None:  # else it is still starting: the start-up deadline holds
+            self.deadline = time.monotonic() + PHRASE_TIMEOUT_S
+
+    def receive(self, what: str) -> tuple[str, Any]:
+        """The next answer other than the start-up voice list (waits until the deadline)."""
+        while True:
+            if not self.replies.poll(max(0.0, self.deadline - time.monotonic())):
+                self.process.kill()
+                raise SpeechError(f"the speech engine hung ({what}); it was stopped")
+            try:
+                kind, payload = self.replies.recv()
+            except (EOFError, OSError):
+                code = self.process.wait()
+                raise SpeechError(f"the speech engine crashed ({what}, exit code {code})") from None
+            if kind != "voices":
+                return kind, payload
+            self.voices = list(payload)
+            self.deadline = time.monotonic() + PHRASE_TIMEOUT_S  # started: the phrase's clock runs
+
+    def wait_for_voices(self) -> list[VoiceInfo]:
+        if self.voices is None:
+            if not self.replies.poll(max(0.0, self.deadline - time.monotonic())):
+                self.process.kill()
+                raise SpeechError("the speech engine hung while starting; it was stopped")
+            try:
+                kind, payload = self.replies.recv()
+            except (EOFError, OSError):
+                raise SpeechError(f"the speech engine could not start (exit code {self.process.wait()})") from None
+            self.voices = list(payload) if kind == "voices" else []
+        return self.voices
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.requests.send(None)
+        self.requests.close()
+        self.replies.close()
         try:
-            reply: tuple[str, Any] = replies.recv()
-        except (EOFError, OSError):
-            code = process.poll()
-            raise SpeechError(f"the speech engine crashed ({what}, exit code {code})") from None
-        return reply
+            self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Pyttsx3Engine:
+    """The default engine: pyttsx3 with its espeak-ng driver, one worker process per core."""
+
+    name = "pyttsx3"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or min(MAX_WORKERS, os.cpu_count() or 1)
+        self._pool: list[_Worker] = []
+
+    def voices(self) -> list[VoiceInfo]:
+        """The installed voices, as a worker reports them when it starts (the worker is kept
+        for the synthesis that usually follows)."""
+        if not self._pool:
+            self._pool.append(_Worker())
+        return self._pool[0].wait_for_voices()
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Clip:
+        return dict(self.synthesize_many([text], settings))[text]
+
+    def synthesize_many(self, texts: Iterable[str], settings: VoiceSettings) -> Iterator[tuple[str, Clip]]:
+        """Clips for the phrases, in the order they finish."""
+        queue = deque(texts)
+        if not queue:
+            return
+        self._prepare(settings, min(self.workers, len(queue)))
+        tries: Counter[str] = Counter()
+        while queue or any(w.pending for w in self._pool):
+            for worker in self._pool:
+                if worker.pending is None and queue:
+                    worker.send(queue.popleft())
+            busy = [w for w in self._pool if w.pending is not None]
+            wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = connection.wait([w.replies for w in busy], timeout=wait_s)
+            for worker in busy:
+                if worker.replies not in ready and time.monotonic() < worker.deadline:
+                    continue
+                text = worker.pending
+                assert text is not None
+                try:
+                    kind, payload = worker.receive(repr(text))
+                    if kind != "clip":
+                        raise SpeechError(f"pyttsx3 failed on {text!r}: {payload}")
+                except SpeechError:
+                    tries[text] += 1
+                    self._replace(worker, settings)  # a fresh process: the only real reset
+                    if tries[text] >= 2:
+                        raise
+                    queue.appendleft(text)
+                    continue
+                worker.pending = None
+                frames, rate = payload
+                yield text, Clip(np.frombuffer(frames, dtype="<i2").copy(), rate)
+
+    def close(self) -> None:
+        for worker in self._pool:
+            worker.close()
+        self._pool = []
+
+    def _prepare(self, settings: VoiceSettings, count: int) -> None:
+        """`count` workers for these settings: idle ones are given the voice, others replaced."""
+        keep = [w for w in self._pool if w.settings in (None, settings)]
+        for worker in self._pool:
+            if worker not in keep:
+                worker.close()
+        self._pool = keep[:count]
+        for worker in keep[count:]:
+            worker.close()
+        while len(self._pool) < count:
+            self._pool.append(_Worker())  # they start side by side
+        for worker in self._pool:
+            if worker.settings is None:
+                worker.configure(settings)
+
+    def _replace(self, worker: _Worker, settings: VoiceSettings) -> None:
+        worker.process.kill()
+        worker.close()
+        fresh = _Worker()
+        fresh.configure(settings)
+        self._pool[self._pool.index(worker)] = fresh
 
 
 if __name__ == "__main__":
-    _settings = json.loads(sys.argv[3])
-    _worker(
-        Connection(int(sys.argv[1]), writable=False),
-        Connection(int(sys.argv[2]), readable=False),
-        None if _settings is None else VoiceSettings(**_settings),
-    )
+    _serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

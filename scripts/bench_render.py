@@ -1,0 +1,148 @@
+"""Benchmark `voiceguide render` on the built-in routine, as ratios against baselines run here.
+
+In one run: a cold render (empty clip cache) and warm renders; a bare ffmpeg encode of a WAV
+of the same length with the same settings; and the naive pydub build (one `overlay` per cue
+on the same timeline) against our mixer. Peak memory is read from a separate warm render.
+Machines here are noisy, so each timing is the median of a few runs, interleaved.
+
+    .venv/bin/python scripts/bench_render.py [--repeats 3] [--skip-naive]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+TARGETS = {"warm / bare encode": 1.25, "cold / bare encode": 1.6}
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def peak_memory_of_warm_render(cache: Path, out: Path) -> int:
+    """Peak resident memory (bytes) of a fresh process doing one warm render.
+
+    Read from VmHWM, which starts afresh at exec; ru_maxrss would carry over this
+    (larger) process's figure into the child on Linux.
+    """
+    code = (
+        "from pathlib import Path\n"
+        "from voiceguide.loader import load_routine; from voiceguide.render import render\n"
+        f"render(load_routine('back-pain'), output=Path({str(out)!r}), overwrite=True)\n"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
+    )
+    return int(result.stdout.strip().splitlines()[-1]) * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-naive", action="store_true", help="skip the slow pydub overlay baseline")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-"))
+    cache_dir = work / "cache"
+    os.environ["VOICEGUIDE_CACHE_DIR"] = str(cache_dir)
+
+    from voiceguide.compiler import CompileOptions
+    from voiceguide.loader import load_routine
+    from voiceguide.mix import MIX_RATE, TrackMixer
+    from voiceguide.plan import measured_timeline, prepare_speech
+    from voiceguide.render import render
+    from voiceguide.speech.cache import ClipCache
+
+    routine = load_routine("back-pain")
+    out = work / "back-pain.mp3"
+
+    cold = timed(lambda: render(routine, output=out, overwrite=True, cache=ClipCache(cache_dir)))
+
+    # The same timeline and clips, for the baselines.
+    speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(cache_dir))
+    timeline = measured_timeline(routine, options=CompileOptions(), speech=speech)
+    mixer = TrackMixer(timeline, speech.clips)
+    mixer.level()
+    pcm = mixer.pcm()
+    source_wav = work / "same-length.wav"
+    with wave.open(str(source_wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(MIX_RATE)
+        w.writeframes(pcm)
+    bare_cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(source_wav), "-c:a", "libmp3lame", "-b:a", "64k",
+                "-ar", str(MIX_RATE), "-ac", "1", str(work / "bare.mp3")]
+
+    warm_runs, bare_runs = [], []
+    for _ in range(args.repeats):  # interleaved, so load on the machine hits both alike
+        bare_runs.append(timed(lambda: subprocess.run(bare_cmd, check=True)))
+        warm_runs.append(timed(lambda: render(routine, output=out, overwrite=True, cache=ClipCache(cache_dir))))
+    warm, bare = statistics.median(warm_runs), statistics.median(bare_runs)
+
+    def our_build() -> None:
+        m = TrackMixer(timeline, speech.clips)
+        m.level()
+        m.pcm()
+
+    ours = statistics.median(timed(our_build) for _ in range(args.repeats))
+
+    results: dict[str, float] = {
+        "track_s": timeline.total_s,
+        "cues": len([e for e in timeline.events if e.kind != "silence"]),
+        "cold_render_s": cold,
+        "warm_render_s": warm,
+        "bare_encode_s": bare,
+        "our_mix_build_s": ours,
+        "warm / bare encode": warm / bare,
+        "cold / bare encode": cold / bare,
+    }
+    if not args.skip_naive:
+        from pydub import AudioSegment
+
+        clips = {
+            text: AudioSegment(data=c.samples.tobytes(), sample_width=2, frame_rate=c.sample_rate, channels=1)
+            .set_frame_rate(MIX_RATE) for text, c in speech.clips.items()
+        }
+
+        def naive() -> None:
+            track = AudioSegment.silent(duration=round(timeline.total_s * 1000), frame_rate=MIX_RATE)
+            for e in timeline.events:
+                if e.kind == "speech":
+                    track = track.overlay(clips[e.text], position=round(e.start_s * 1000))
+
+        results["naive_overlay_build_s"] = timed(naive)
+        results["naive / ours"] = results["naive_overlay_build_s"] / ours
+
+    pcm_bytes = len(pcm)
+    peak = peak_memory_of_warm_render(cache_dir, work / "mem.mp3")
+    results["track_pcm_mb"] = pcm_bytes / 1e6
+    results["peak_rss_mb"] = peak / 1e6
+    results["peak budget mb (2.5 x pcm + 100)"] = (2.5 * pcm_bytes + 100e6) / 1e6
+
+    print(json.dumps({k: round(v, 3) for k, v in results.items()}, indent=2))
+    verdicts = [
+        ("warm / bare encode <= 1.25", results["warm / bare encode"] <= 1.25),
+        ("cold / bare encode <= 1.6", results["cold / bare encode"] <= 1.6),
+        ("peak memory within budget", peak <= 2.5 * pcm_bytes + 100e6),
+    ]
+    if "naive / ours" in results:
+        verdicts.append(("at least 20x faster than naive overlay", results["naive / ours"] >= 20))
+    for name, ok in verdicts:
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The pyttsx3 engine with real espeak-ng voices: voices, clips, and contained failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import needs_audio_tools
+from voiceguide.errors import SpeechError
+from voiceguide.speech import Clip, VoiceSettings
+from voiceguide.speech import pyttsx3_engine as engine_module
+from voiceguide.speech.cache import ClipCache, trim_silence
+from voiceguide.speech.pyttsx3_engine import FAULT_ENV, Pyttsx3Engine
+
+pytestmark = needs_audio_tools
+BRITISH = VoiceSettings("gmw/en", 170)
+
+
+@pytest.fixture
+def engine():  # type: ignore[no-untyped-def]
+    e = Pyttsx3Engine()
+    yield e
+    e.close()
+
+
+def test_voices_include_english_by_language(engine: Pyttsx3Engine) -> None:
+    voices = engine.voices()
+    assert len(voices) > 10
+    assert any(v.id == "gmw/en" and "en-gb" in v.languages for v in voices)
+
+
+def test_each_phrase_gets_its_own_audio(engine: Pyttsx3Engine) -> None:
+    texts = ["one", "seventy-seven", "Welcome. This is a longer sentence with several words in it."]
+    clips = dict(engine.synthesize_many(texts, BRITISH))
+    assert set(clips) == set(texts)
+    lengths = [clips[t].duration_s for t in texts]
+    assert lengths[0] < lengths[1] < lengths[2]  # not a stale or missing file (upstream #219)
+    assert all(c.sample_rate == 22050 and np.abs(c.samples).max() > 3000 for c in clips.values())
+
+
+def test_rate_changes_length(engine: Pyttsx3Engine) -> None:
+    text = "Press both points and hold them steady."
+    slow = engine.synthesize(text, VoiceSettings("gmw/en", 120)).duration_s
+    fast = engine.synthesize(text, VoiceSettings("gmw/en", 240)).duration_s
+    assert fast < slow * 0.7
+
+
+def test_silence_is_trimmed_to_a_margin() -> None:
+    samples = np.concatenate([np.zeros(5000), np.full(1000, 8000), np.zeros(9000)]).astype(np.int16)
+    trimmed = trim_silence(Clip(samples, 22050))
+    assert 1000 < len(trimmed.samples) < 1000 + 0.04 * 22050
+
+
+@pytest.mark.parametrize("kind", ["crash", "hang"])
+def test_a_crashed_or_hung_worker_is_replaced_and_the_phrase_retried(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine
+) -> None:
+    monkeypatch.setattr(engine_module, "PHRASE_TIMEOUT_S", 3.0)
+    monkeypatch.setenv(FAULT_ENV, f"{kind}:{tmp_path / 'marker'}:two")
+    clips = dict(engine.synthesize_many(["one", "two", "three"], BRITISH))
+    assert sorted(clips) == ["one", "three", "two"]
+    assert (tmp_path / "marker").exists()  # the fault really happened
+
+
+def test_a_worker_failing_twice_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine) -> None:
+    monkeypatch.setattr(engine_module, "_Worker", _AlwaysCrashing)
+    with pytest.raises(SpeechError, match=r"crashed"):
+        dict(engine.synthesize_many(["one"], BRITISH))
+
+
+class _AlwaysCrashing(engine_module._Worker):
+    def send(self, text: str) -> None:
+        super().send(text)
+        self.process.kill()
+
+
+def test_cache_put_get_and_damage(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    clip = Clip(np.arange(-500, 500, dtype=np.int16), 22050)
+    assert cache.get("e", BRITISH, "hi") is None
+    cache.put("e", BRITISH, "hi", clip)
+    got = cache.get("e", BRITISH, "hi")
+    assert got is not None and np.array_equal(got.samples, clip.samples)
+    assert cache.get("e", VoiceSettings("gmw/en", 171), "hi") is None  # the rate is in the key
+    path = cache.path("e", BRITISH, "hi")
+    path.write_bytes(b"RIFF")
+    assert cache.get("e", BRITISH, "hi") is None and not path.exists()
