@@ -43,7 +43,10 @@ def peak_memory_of_warm_render(cache: Path, out: Path) -> int:
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
     )
     return int(result.stdout.strip().splitlines()[-1]) * 1024
@@ -83,8 +86,23 @@ def main() -> None:
         w.setsampwidth(2)
         w.setframerate(MIX_RATE)
         w.writeframes(pcm)
-    bare_cmd = ["ffmpeg", "-v", "error", "-y", "-i", str(source_wav), "-c:a", "libmp3lame", "-b:a", "64k",
-                "-ar", str(MIX_RATE), "-ac", "1", str(work / "bare.mp3")]
+    bare_cmd = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(source_wav),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "64k",
+        "-ar",
+        str(MIX_RATE),
+        "-ac",
+        "1",
+        str(work / "bare.mp3"),
+    ]
 
     warm_runs, bare_runs = [], []
     for _ in range(args.repeats):  # interleaved, so load on the machine hits both alike
@@ -113,8 +131,10 @@ def main() -> None:
         from pydub import AudioSegment
 
         clips = {
-            text: AudioSegment(data=c.samples.tobytes(), sample_width=2, frame_rate=c.sample_rate, channels=1)
-            .set_frame_rate(MIX_RATE) for text, c in speech.clips.items()
+            text: AudioSegment(
+                data=c.samples.tobytes(), sample_width=2, frame_rate=c.sample_rate, channels=1
+            ).set_frame_rate(MIX_RATE)
+            for text, c in speech.clips.items()
         }
 
         def naive() -> None:

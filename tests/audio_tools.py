@@ -12,7 +12,17 @@ import numpy as np
 
 def probe(path: Path) -> dict[str, Any]:
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", "-show_chapters", str(path)],
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            "-show_chapters",
+            str(path),
+        ],
         check=True,
         capture_output=True,
     ).stdout
@@ -22,14 +32,33 @@ def probe(path: Path) -> dict[str, Any]:
 def decode(path: Path, sample_rate: int = 44100) -> np.ndarray:
     """The file as float32 mono samples; ffmpeg's decoder drops the MP3 encoder delay itself."""
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-",
+        ],
         check=True,
         capture_output=True,
     ).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
-def onset_lag_s(track: np.ndarray, template: np.ndarray, expected_s: float, sample_rate: int, search_s: float = 0.1) -> float:
+def onset_lag_s(
+    track: np.ndarray,
+    template: np.ndarray,
+    expected_s: float,
+    sample_rate: int,
+    search_s: float = 0.1,
+) -> float:
     """Where `template` best matches `track` near `expected_s`, minus `expected_s` (seconds)."""
     lo = max(0, round((expected_s - search_s) * sample_rate))
     hi = min(len(track), round((expected_s + search_s) * sample_rate) + len(template))

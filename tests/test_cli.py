@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from typer.testing import CliRunner
 
-from conftest import DATA
 from voiceguide.cli import app
 
 ROOT = Path(__file__).parent.parent
@@ -48,7 +48,10 @@ def test_faster_rate_shortens_speech() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["show", "back-pain", "--profile", "long"], "--profile must be one of short, standard, full"),
+        (
+            ["show", "back-pain", "--profile", "long"],
+            "--profile must be one of short, standard, full",
+        ),
         (["show", "back-pain", "--count-interval", "0"], "--count-interval must be between"),
         (["show", "back-pain", "--rate", "5000"], "--rate must be between"),
         (["render", "back-pain", "--format", "ogg"], "--format must be one of"),
@@ -81,7 +84,9 @@ def test_schema_is_json_schema_that_names_the_steps() -> None:
     code, out, _ = run("schema")
     schema = json.loads(out)
     assert code == 0 and schema["title"] == "voiceguide routine"
-    assert {"say", "hold", "tap", "cycle", "repeat", "pause", "chime"} <= set(json.dumps(schema["$defs"]).replace('"', " ").split())
+    assert {"say", "hold", "tap", "cycle", "repeat", "pause", "chime"} <= set(
+        json.dumps(schema["$defs"]).replace('"', " ").split()
+    )
 
 
 def test_new_writes_a_starter_that_validates_and_does_not_overwrite(tmp_path: Path) -> None:

@@ -55,7 +55,10 @@ def test_counts_sit_on_an_exact_grid() -> None:
 
 
 def test_a_count_longer_than_its_slot_is_an_error_naming_the_step() -> None:
-    with pytest.raises(CompileError, match=r"section 's', step 2 \(hold\): '1' takes 1\.50 s but its slot is 1\.20 s"):
+    with pytest.raises(
+        CompileError,
+        match=r"section 's', step 2 \(hold\): '1' takes 1\.50 s but its slot is 1\.20 s",
+    ):
         compile_(routine("[{say: Go}, {hold: {count: 3}}]"), length=1.5)
 
 
@@ -145,7 +148,11 @@ class TestBackPain:
     @pytest.fixture(scope="class")
     @classmethod
     def timeline(cls) -> Timeline:
-        return compile_routine(load_routine("back-pain"), options=CompileOptions(), speech_length=estimate_speech_length(170))
+        return compile_routine(
+            load_routine("back-pain"),
+            options=CompileOptions(),
+            speech_length=estimate_speech_length(170),
+        )
 
     def test_five_point_sets_between_intro_and_closing(self, timeline: Timeline) -> None:
         ids = [c.id for c in timeline.chapters]
@@ -161,7 +168,9 @@ class TestBackPain:
     @pytest.mark.parametrize(("profile", "taps"), [("short", 10), ("standard", 13), ("full", 15)])
     def test_hip_taps_10_to_15(self, profile: str, taps: int) -> None:
         t = compile_routine(
-            load_routine("back-pain"), options=CompileOptions(profile=profile), speech_length=estimate_speech_length(170)  # type: ignore[arg-type]
+            load_routine("back-pain"),
+            options=CompileOptions(profile=profile),
+            speech_length=estimate_speech_length(170),  # type: ignore[arg-type]
         )
         assert len([e for e in t.events if e.section == "kidneys" and e.cue == "tap"]) == taps
 
@@ -172,7 +181,12 @@ class TestBackPain:
 
     def test_knees_and_hands_per_side(self, timeline: Timeline) -> None:
         sides = {(e.section, e.side) for e in timeline.events if e.section in ("knees", "hands") and e.cue == "end"}
-        assert sides == {("knees", "left knee"), ("knees", "right knee"), ("hands", "left hand"), ("hands", "right hand")}
+        assert sides == {
+            ("knees", "left knee"),
+            ("knees", "right knee"),
+            ("hands", "left hand"),
+            ("hands", "right hand"),
+        }
 
     def test_standard_profile_lasts_10_to_16_minutes(self, timeline: Timeline) -> None:
         assert 10 * 60 <= timeline.total_s <= 16 * 60

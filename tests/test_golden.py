@@ -6,11 +6,10 @@ Run `pytest --regen-golden` after a deliberate change, then read the diff.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-
 from conftest import DATA
+
 from voiceguide.compiler import CompileOptions, compile_routine
 from voiceguide.cuesheet import format_cue_sheet
 from voiceguide.estimate import estimate_speech_length
@@ -53,7 +52,16 @@ def test_json_timeline_shape() -> None:
     data = json.loads(json.dumps(timeline.to_json()))
     assert set(data) >= {"total_s", "chapters", "events"}
     assert set(data["chapters"][0]) == {"id", "title", "start_s", "end_s"}
-    assert set(data["events"][0]) >= {"start_s", "end_s", "kind", "text", "section", "side", "cue", "n"}
+    assert set(data["events"][0]) >= {
+        "start_s",
+        "end_s",
+        "kind",
+        "text",
+        "section",
+        "side",
+        "cue",
+        "n",
+    }
     counts = [e for e in data["events"] if e["cue"] == "count"]
     assert [e["n"] for e in counts] == list(range(1, 21))
     assert data["total_s"] == pytest.approx(max(e["end_s"] for e in data["events"]), abs=1e-3)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 from typer.testing import CliRunner
 
-from conftest import DATA
 from voiceguide.cli import app
 from voiceguide.errors import RoutineError
 from voiceguide.loader import MAX_FILE_BYTES, builtin_names, load_routine, parse_routine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -25,17 +26,34 @@ simple_steps = st.one_of(
     words.map(lambda w: {"say": w}),
     st.fixed_dictionaries({"hold": st.fixed_dictionaries({"count": ranged(small)})}),
     st.fixed_dictionaries(
-        {"hold": st.fixed_dictionaries({"seconds": ranged(st.integers(6, 40)), "halfway": st.booleans(),
-                                        "countdown": st.integers(0, 3)})}
+        {
+            "hold": st.fixed_dictionaries(
+                {
+                    "seconds": ranged(st.integers(6, 40)),
+                    "halfway": st.booleans(),
+                    "countdown": st.integers(0, 3),
+                }
+            )
+        }
     ),
-    st.fixed_dictionaries({"tap": st.fixed_dictionaries({"times": ranged(small), "interval": st.sampled_from([0.8, 1.0])})}),
-    st.fixed_dictionaries({"cycle": st.fixed_dictionaries({"times": ranged(small), "press": st.sampled_from([2, 3]),
-                                                           "release": ranged(span)})}),
+    st.fixed_dictionaries(
+        {"tap": st.fixed_dictionaries({"times": ranged(small), "interval": st.sampled_from([0.8, 1.0])})}
+    ),
+    st.fixed_dictionaries(
+        {
+            "cycle": st.fixed_dictionaries(
+                {"times": ranged(small), "press": st.sampled_from([2, 3]), "release": ranged(span)}
+            )
+        }
+    ),
     st.fixed_dictionaries({"pause": ranged(span)}),
     st.sampled_from([{"chime": "soft"}, {"chime": "bell"}]),
 )
 steps = st.lists(
-    simple_steps | st.fixed_dictionaries({"repeat": st.fixed_dictionaries({"times": small, "steps": st.lists(simple_steps, min_size=1, max_size=3)})}),
+    simple_steps
+    | st.fixed_dictionaries(
+        {"repeat": st.fixed_dictionaries({"times": small, "steps": st.lists(simple_steps, min_size=1, max_size=3)})}
+    ),
     min_size=1,
     max_size=5,
 )
@@ -45,14 +63,22 @@ steps = st.lists(
 def routines(draw: st.DrawFn) -> dict[str, Any]:
     n = draw(st.integers(1, 4))
     sections = [
-        {"id": f"s{i}", "title": f"Section {i}", "sides": draw(st.sampled_from(["none", "both", "left-right"])),
-         "steps": draw(steps), "locate": draw(st.none() | words)}
+        {
+            "id": f"s{i}",
+            "title": f"Section {i}",
+            "sides": draw(st.sampled_from(["none", "both", "left-right"])),
+            "steps": draw(steps),
+            "locate": draw(st.none() | words),
+        }
         for i in range(n)
     ]
     return {
         "voiceguide": 1,
         "title": "Generated",
-        "settings": {"count_interval": draw(st.sampled_from([1.0, 1.2, 2.0])), "get_ready": draw(st.sampled_from([0, 3]))},
+        "settings": {
+            "count_interval": draw(st.sampled_from([1.0, 1.2, 2.0])),
+            "get_ready": draw(st.sampled_from([0, 3])),
+        },
         "intro": draw(st.lists(words.map(lambda w: {"say": w}), max_size=2)),
         "sections": sections,
         "outro": draw(st.lists(words.map(lambda w: {"say": w}), max_size=2)),
@@ -74,13 +100,13 @@ def test_any_valid_routine_compiles_to_a_sound_timeline(data: dict[str, Any], pr
         assert "takes" in str(e) or "overlap" in str(e)
         return
     events = timeline.events
-    assert all(a.start_s <= b.start_s for a, b in zip(events, events[1:], strict=False))
+    assert all(a.start_s <= b.start_s for a, b in itertools.pairwise(events))
     speech = [e for e in events if e.kind == "speech"]
-    assert all(a.end_s <= b.start_s + 1e-9 for a, b in zip(speech, speech[1:], strict=False))
+    assert all(a.end_s <= b.start_s + 1e-9 for a, b in itertools.pairwise(speech))
     assert timeline.total_s == max(e.end_s for e in events)
     chapters = timeline.chapters
     assert chapters[0].start_s == 0 and chapters[-1].end_s == timeline.total_s
-    assert all(abs(a.end_s - b.start_s) < 1e-9 for a, b in zip(chapters, chapters[1:], strict=False))
+    assert all(abs(a.end_s - b.start_s) < 1e-9 for a, b in itertools.pairwise(chapters))
     for cue in COUNTED_CUES:
         numbers = [e.n for e in events if e.cue == cue]
         runs: list[list[int | None]] = []

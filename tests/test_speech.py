@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import needs_audio_tools
+
 from voiceguide.errors import SpeechError
 from voiceguide.speech import Clip, VoiceSettings
 from voiceguide.speech import pyttsx3_engine as engine_module
@@ -64,7 +64,9 @@ def test_a_crashed_or_hung_worker_is_replaced_and_the_phrase_retried(
     assert (tmp_path / "marker").exists()  # the fault really happened
 
 
-def test_a_worker_failing_twice_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine) -> None:
+def test_a_worker_failing_twice_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine
+) -> None:
     monkeypatch.setattr(engine_module, "_Worker", _AlwaysCrashing)
     with pytest.raises(SpeechError, match=r"crashed"):
         dict(engine.synthesize_many(["one"], BRITISH))

@@ -48,14 +48,20 @@ def _reports_errors(command: F) -> F:
 
 RoutineArg = Annotated[str, typer.Argument(help="A built-in routine's name (see `voiceguide list`) or a routine file.")]
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="How ranges resolve: short (low end), standard (middle), full (high end).")
+    str,
+    typer.Option("--profile", help="How ranges resolve: short (low end), standard (middle), full (high end)."),
 ]
 IntervalOpt = Annotated[
-    float | None, typer.Option("--count-interval", help="Seconds between spoken counts (overrides the routine).")
+    float | None,
+    typer.Option("--count-interval", help="Seconds between spoken counts (overrides the routine)."),
 ]
-RateOpt = Annotated[int | None, typer.Option("--rate", help="Speech rate in words per minute (overrides the routine).")]
+RateOpt = Annotated[
+    int | None,
+    typer.Option("--rate", help="Speech rate in words per minute (overrides the routine)."),
+]
 VoiceOpt = Annotated[
-    str | None, typer.Option("--voice", help="A voice's name, id or language (see `voiceguide voices`).")
+    str | None,
+    typer.Option("--voice", help="A voice's name, id or language (see `voiceguide voices`)."),
 ]
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 
@@ -76,7 +82,7 @@ def _options(profile: str, count_interval: float | None, rate: int | None, **ext
         raise UsageError(f"--count-interval must be between 0.3 and 60 seconds, not {count_interval:g}")
     if rate is not None and not 80 <= rate <= 400:
         raise UsageError(f"--rate must be between 80 and 400 words per minute, not {rate}")
-    chosen: Profile = profile  # type: ignore[assignment]
+    chosen: Profile = profile
     return CompileOptions(profile=chosen, count_interval_s=count_interval, rate_wpm=rate, **extra)
 
 
@@ -88,7 +94,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """Voice-guided routines, spoken live or rendered to a phone-ready MP3."""
 
@@ -103,7 +111,8 @@ def show(
     voice: VoiceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as one JSON object.")] = False,
     estimate: Annotated[
-        bool, typer.Option("--estimate", help="Estimate speech lengths from the rate even if clips are cached.")
+        bool,
+        typer.Option("--estimate", help="Estimate speech lengths from the rate even if clips are cached."),
     ] = False,
 ) -> None:
     """Print the cue sheet: every cue with its time, section and side, and the total length.
@@ -184,7 +193,8 @@ def new(
 def render(
     routine: RoutineArg,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write (default: audio_out/<routine>.<format>).")
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: audio_out/<routine>.<format>)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="mp3 (default), m4b (audiobook apps) or wav.")] = "mp3",
     profile: ProfileOpt = "standard",
@@ -195,7 +205,8 @@ def render(
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")] = False,
     ticks: Annotated[bool, typer.Option("--ticks", help="A quiet tick under each spoken count.")] = False,
     transcripts: Annotated[
-        bool, typer.Option("--transcripts/--no-transcripts", help="Write .vtt and .lrc transcripts beside it.")
+        bool,
+        typer.Option("--transcripts/--no-transcripts", help="Write .vtt and .lrc transcripts beside it."),
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
 ) -> None:

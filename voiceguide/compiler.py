@@ -158,12 +158,24 @@ class _Compiler:
                 interval = hold.interval or self.count_interval
                 self._counted(int(hold.count.resolve(profile)), interval, "count", where)
             case HoldStep(hold=hold) if hold.seconds is not None:
-                self._timed_hold(hold.seconds.resolve(profile), hold.halfway, hold.remaining, hold.countdown, where)
+                self._timed_hold(
+                    hold.seconds.resolve(profile),
+                    hold.halfway,
+                    hold.remaining,
+                    hold.countdown,
+                    where,
+                )
             case TapStep(tap=tap):
                 self._counted(int(tap.times.resolve(profile)), tap.interval, "tap", where)
             case CycleStep(cycle=c):
-                self._cycle(int(c.times.resolve(profile)), c.press.resolve(profile), c.release.resolve(profile),
-                            c.press_word, c.release_word, where)
+                self._cycle(
+                    int(c.times.resolve(profile)),
+                    c.press.resolve(profile),
+                    c.release.resolve(profile),
+                    c.press_word,
+                    c.release_word,
+                    where,
+                )
             case RepeatStep(repeat=r):
                 for _ in range(int(r.times.resolve(profile))):
                     self._steps(r.steps, section_where, f"{number}.")
@@ -201,16 +213,40 @@ class _Compiler:
         self.t = start + seconds
         self._tone("end", "end")
 
-    def _cycle(self, times: int, press: float, release: float, press_word: str, release_word: str, where: str) -> None:
+    def _cycle(
+        self,
+        times: int,
+        press: float,
+        release: float,
+        press_word: str,
+        release_word: str,
+        where: str,
+    ) -> None:
         start = self._settle()
         period = press + release
         for k in range(1, times + 1):
             at = start + (k - 1) * period
             # The count rides on the press, where the slot is usually longer than the release.
-            self._speak(f"{press_word}, {k} of {times}", at, at + press, "press", where, n=k, of=times,
-                        fix="a longer press")
-            self._speak(release_word, at + press, at + period, "release", where, n=k, of=times,
-                        fix="a longer release")
+            self._speak(
+                f"{press_word}, {k} of {times}",
+                at,
+                at + press,
+                "press",
+                where,
+                n=k,
+                of=times,
+                fix="a longer press",
+            )
+            self._speak(
+                release_word,
+                at + press,
+                at + period,
+                "release",
+                where,
+                n=k,
+                of=times,
+                fix="a longer release",
+            )
         self.t = start + times * period
         self._tone("end", "end")
 
@@ -226,11 +262,23 @@ class _Compiler:
         self._speak(text, at, None, "say", where)
         self.t = self.speech_end
 
-    def _speak(self, text: str, at: float, slot_end: float | None, cue: str, where: str, *,
-               n: int | None = None, of: int | None = None, fix: str = "") -> None:
+    def _speak(
+        self,
+        text: str,
+        at: float,
+        slot_end: float | None,
+        cue: str,
+        where: str,
+        *,
+        n: int | None = None,
+        of: int | None = None,
+        fix: str = "",
+    ) -> None:
         length = self.speech_length(text)
         if at < self.speech_end - FIT_TOLERANCE_S:
-            raise CompileError(f"{where}: {text!r} at {_clock(at)} would overlap the speech before it; {fix or 'add a pause'}")
+            raise CompileError(
+                f"{where}: {text!r} at {_clock(at)} would overlap the speech before it; {fix or 'add a pause'}"
+            )
         if slot_end is not None and at + length > slot_end + FIT_TOLERANCE_S:
             raise CompileError(
                 f"{where}: {text!r} takes {length:.2f} s but its slot is {slot_end - at:.2f} s; "
@@ -247,8 +295,17 @@ class _Compiler:
         self._emit(self.t, self.t + seconds, "silence", label, cue)
         self.t += seconds
 
-    def _emit(self, start: float, end: float, kind: EventKind, text: str, cue: str, *,
-              n: int | None = None, of: int | None = None) -> None:
+    def _emit(
+        self,
+        start: float,
+        end: float,
+        kind: EventKind,
+        text: str,
+        cue: str,
+        *,
+        n: int | None = None,
+        of: int | None = None,
+    ) -> None:
         if len(self.events) >= MAX_EVENTS or end > MAX_TOTAL_S:
             raise CompileError(
                 f"section {self.section!r}: the routine grows past {MAX_EVENTS:,} cues or "

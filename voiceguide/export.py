@@ -31,9 +31,7 @@ class Tags:
 
 def require_ffmpeg() -> None:
     if shutil.which("ffmpeg") is None:
-        raise AudioError(
-            "ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)"
-        )
+        raise AudioError("ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)")
 
 
 def ffmetadata(chapters: tuple[Chapter, ...]) -> str:
@@ -92,14 +90,23 @@ def write_encoded(
         else:
             parameters += ["-c:a", "libmp3lame"]
             ff_format = "mp3"
-        metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
+        metadata = {
+            "title": tags.title,
+            "artist": tags.artist,
+            "album": tags.album,
+            "genre": tags.genre,
+        }
         if tags.year:
             metadata["date"] = tags.year
         if tags.comment:
             metadata["comment"] = tags.comment
         try:
             handle = segment.export(
-                str(target), format=ff_format, parameters=parameters, tags=metadata, id3v2_version="3"
+                str(target),
+                format=ff_format,
+                parameters=parameters,
+                tags=metadata,
+                id3v2_version="3",
             )
             handle.close()
         except CouldntEncodeError as e:
@@ -149,7 +156,12 @@ def webvtt(timeline: Timeline) -> str:
     """A WebVTT transcript: one cue per spoken phrase, timed to the track."""
     lines = ["WEBVTT", f"NOTE {timeline.title}", ""]
     for i, e in enumerate(timeline.speech(), 1):
-        lines += [str(i), f"{_vtt_time(e.start_s)} --> {_vtt_time(e.end_s)}", e.text.replace("-->", "->"), ""]
+        lines += [
+            str(i),
+            f"{_vtt_time(e.start_s)} --> {_vtt_time(e.end_s)}",
+            e.text.replace("-->", "->"),
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -34,11 +34,11 @@ class Position:
 class _Loader(yaml.SafeLoader):
     """SafeLoader that refuses aliases (no alias bombs) and duplicate keys."""
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _YamlProblem("aliases (*name) are not allowed in routine files", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _YamlProblem(Exception):
@@ -73,8 +73,7 @@ def load_routine(source: str) -> Routine:
             close = difflib.get_close_matches(source, builtin_names(), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise RoutineError(
-                f"{source}: no such file or built-in routine ({hint}built-ins: "
-                f"{', '.join(builtin_names())})"
+                f"{source}: no such file or built-in routine ({hint}built-ins: {', '.join(builtin_names())})"
             )
         raise RoutineError(f"{source}: no such file")
     if path.is_dir():

@@ -60,7 +60,10 @@ class TrackMixer:
             if key not in self._native:
                 if event.kind == "speech":
                     clip = clips[event.text]
-                    self._native[key] = (clip.samples.astype(np.float32) / 32768.0, clip.sample_rate)
+                    self._native[key] = (
+                        clip.samples.astype(np.float32) / 32768.0,
+                        clip.sample_rate,
+                    )
                 else:
                     self._native[key] = (synthesize(event.text, sample_rate), sample_rate)
             placed.append((round(event.start_s * sample_rate), key))

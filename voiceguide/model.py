@@ -32,9 +32,7 @@ class Dose:
 
     def resolve(self, profile: Profile) -> float:
         """The low end for `short`, the middle for `standard`, the high end for `full`."""
-        value = {"short": self.low, "standard": (self.low + self.high) / 2, "full": self.high}[
-            profile
-        ]
+        value = {"short": self.low, "standard": (self.low + self.high) / 2, "full": self.high}[profile]
         # Halves round up, so "10 to 15 times" is 13 in the standard profile.
         return float(math.floor(value + 0.5)) if self.integer else value
 
@@ -43,8 +41,8 @@ class Dose:
         return self.low != self.high
 
 
-def _dose(*, minimum: float, maximum: float, integer: bool, unit: str) -> Any:
-    """A field type accepting a number or `[low, high]` between `minimum` and `maximum`."""
+def _dose_validator(*, minimum: float, maximum: float, integer: bool, unit: str) -> PlainValidator:
+    """Accepts a number or `[low, high]` between `minimum` and `maximum`, as a Dose."""
     kind = "a whole number" if integer else "a number"
 
     def check(value: Any) -> float:
@@ -69,17 +67,25 @@ def _dose(*, minimum: float, maximum: float, integer: bool, unit: str) -> Any:
         number = check(value)
         return Dose(number, number, integer)
 
-    number_schema = {"type": "integer" if integer else "number", "minimum": minimum, "maximum": maximum}
-    schema = {
-        "oneOf": [number_schema, {"type": "array", "items": number_schema, "minItems": 2, "maxItems": 2}],
-        "description": f"{kind} of {unit}, or a range [low, high] that --profile resolves",
-    }
-    return Annotated[Dose, PlainValidator(validate), WithJsonSchema(schema)]
+    return PlainValidator(validate)
 
 
-Seconds = _dose(minimum=0.1, maximum=3600, integer=False, unit="seconds")
-Times = _dose(minimum=1, maximum=1000, integer=True, unit="times")
-RepeatTimes = _dose(minimum=1, maximum=100, integer=True, unit="times")
+def _dose_schema(*, minimum: float, maximum: float, integer: bool, unit: str) -> WithJsonSchema:
+    number = {"type": "integer" if integer else "number", "minimum": minimum, "maximum": maximum}
+    return WithJsonSchema(
+        {
+            "oneOf": [number, {"type": "array", "items": number, "minItems": 2, "maxItems": 2}],
+            "description": f"{unit}: a number, or a range [low, high] that --profile resolves",
+        }
+    )
+
+
+_SECONDS = {"minimum": 0.1, "maximum": 3600, "integer": False, "unit": "seconds"}
+_TIMES = {"minimum": 1, "maximum": 1000, "integer": True, "unit": "times"}
+_REPEATS = {"minimum": 1, "maximum": 100, "integer": True, "unit": "times"}
+Seconds = Annotated[Dose, _dose_validator(**_SECONDS), _dose_schema(**_SECONDS)]
+Times = Annotated[Dose, _dose_validator(**_TIMES), _dose_schema(**_TIMES)]
+RepeatTimes = Annotated[Dose, _dose_validator(**_REPEATS), _dose_schema(**_REPEATS)]
 Phrase = Annotated[str, Field(min_length=1, max_length=600)]
 Interval = Annotated[float, Field(ge=0.3, le=60)]
 

@@ -11,7 +11,14 @@ from pathlib import Path
 from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.model import Routine
-from voiceguide.speech import Clip, SpeechEngine, VoiceInfo, VoiceSettings, choose_voice, make_engine
+from voiceguide.speech import (
+    Clip,
+    SpeechEngine,
+    VoiceInfo,
+    VoiceSettings,
+    choose_voice,
+    make_engine,
+)
 from voiceguide.speech.cache import ClipCache, synthesize_all
 from voiceguide.timeline import Timeline
 
@@ -59,8 +66,14 @@ def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     return voices
 
 
-def voice_settings(routine: Routine, *, options: CompileOptions, choice: VoiceChoice, engine: SpeechEngine,
-                   cache: ClipCache) -> tuple[VoiceInfo, VoiceSettings]:
+def voice_settings(
+    routine: Routine,
+    *,
+    options: CompileOptions,
+    choice: VoiceChoice,
+    engine: SpeechEngine,
+    cache: ClipCache,
+) -> tuple[VoiceInfo, VoiceSettings]:
     voice = choose_voice(list_voices(engine, cache), choice.voice, routine.language)
     return voice, VoiceSettings(voice.id, resolved_rate(routine, options), choice.volume)
 
@@ -91,7 +104,10 @@ def prepare_speech(
 
 
 def _measured(options: CompileOptions, voice: VoiceInfo, settings: VoiceSettings) -> CompileOptions:
-    return replace(options, speech_source=f"measured, voice {voice.name} ({voice.id}) at {settings.rate_wpm} wpm")
+    return replace(
+        options,
+        speech_source=f"measured, voice {voice.name} ({voice.id}) at {settings.rate_wpm} wpm",
+    )
 
 
 def measured_timeline(routine: Routine, *, options: CompileOptions, speech: Speech) -> Timeline:
@@ -123,7 +139,9 @@ def plan_timeline(
             lengths = {text: cache.length_s(engine.name, settings, text) for text in phrases(routine, options=options)}
             if all(length is not None for length in lengths.values()):
                 return compile_routine(
-                    routine, options=_measured(options, voice, settings), speech_length=lambda text: lengths[text] or 0.0
+                    routine,
+                    options=_measured(options, voice, settings),
+                    speech_length=lambda text: lengths[text] or 0.0,
                 )
     estimate = estimate_speech_length(resolved_rate(routine, options))
     return compile_routine(routine, options=options, speech_length=estimate)

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.compiler import CompileOptions
-from voiceguide.export import FORMATS, Tags, file_size, lrc, require_ffmpeg, webvtt, write_encoded, write_wav
+from voiceguide.export import (
+    FORMATS,
+    Tags,
+    file_size,
+    lrc,
+    require_ffmpeg,
+    webvtt,
+    write_encoded,
+    write_wav,
+)
 from voiceguide.files import atomic_path, check_writable
 from voiceguide.mix import MIX_RATE, TrackMixer
 from voiceguide.model import Routine
@@ -44,8 +53,8 @@ def render(
     *,
     output: Path,
     fmt: str = "mp3",
-    options: CompileOptions = CompileOptions(),
-    choice: VoiceChoice = VoiceChoice(),
+    options: CompileOptions | None = None,
+    choice: VoiceChoice | None = None,
     bitrate_kbps: int = 64,
     channels: int = 1,
     overwrite: bool = False,
@@ -62,7 +71,8 @@ def render(
     if fmt != "wav":
         require_ffmpeg()
 
-    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
+    options = options or CompileOptions()
+    speech = prepare_speech(routine, options=options, choice=choice or VoiceChoice(), cache=cache, progress=progress)
     timeline = measured_timeline(routine, options=options, speech=speech)
 
     progress("mixing", 0, 1)
@@ -82,8 +92,16 @@ def render(
                 year=str(datetime.date.today().year),
                 comment=SAFETY_NOTE,
             )
-            write_encoded(pcm, tmp, fmt=fmt, sample_rate=MIX_RATE, chapters=timeline.chapters, tags=tags,
-                          bitrate_kbps=bitrate_kbps, channels=channels)
+            write_encoded(
+                pcm,
+                tmp,
+                fmt=fmt,
+                sample_rate=MIX_RATE,
+                chapters=timeline.chapters,
+                tags=tags,
+                bitrate_kbps=bitrate_kbps,
+                channels=channels,
+            )
         del pcm
         for path, text in zip(side_files, (webvtt(timeline), lrc(timeline)), strict=False):
             with atomic_path(path, overwrite=True) as side_tmp:

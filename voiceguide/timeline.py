@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -116,7 +117,7 @@ def check_timeline(timeline: Timeline) -> None:
     else:
         if abs(chapters[0].start_s) > EPSILON_S:
             problems.append("the first chapter does not start at 0")
-        for a, b in zip(chapters, chapters[1:], strict=False):
+        for a, b in itertools.pairwise(chapters):
             if abs(a.end_s - b.start_s) > EPSILON_S or b.start_s < a.start_s:
                 problems.append(f"chapters {a.id!r} and {b.id!r} do not meet")
         if abs(chapters[-1].end_s - timeline.total_s) > EPSILON_S:

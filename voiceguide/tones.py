@@ -46,6 +46,6 @@ def synthesize(name: str, sample_rate: int) -> np.ndarray:
     attack = min(n, round(0.005 * sample_rate))
     wave[:attack] *= np.linspace(0.0, 1.0, attack)
     release = min(n, round(0.05 * sample_rate))
-    wave[n - release:] *= np.linspace(1.0, 0.0, release)
+    wave[n - release :] *= np.linspace(1.0, 0.0, release)
     peak = float(np.max(np.abs(wave))) or 1.0
     return (wave / peak * 0.5).astype(np.float32)

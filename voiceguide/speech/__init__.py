@@ -3,4 +3,12 @@
 from voiceguide.speech.base import Clip, SpeechEngine, VoiceInfo, VoiceSettings
 from voiceguide.speech.registry import ENGINES, choose_voice, make_engine
 
-__all__ = ["ENGINES", "Clip", "SpeechEngine", "VoiceInfo", "VoiceSettings", "choose_voice", "make_engine"]
+__all__ = [
+    "ENGINES",
+    "Clip",
+    "SpeechEngine",
+    "VoiceInfo",
+    "VoiceSettings",
+    "choose_voice",
+    "make_engine",
+]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import subprocess
 import sys
@@ -49,7 +48,12 @@ def _serve(requests: Connection, replies: Connection) -> None:
     import pyttsx3
 
     engine = pyttsx3.init("espeak")
-    replies.send(("voices", [VoiceInfo(v.id, v.name, tuple(v.languages or ())) for v in engine.getProperty("voices")]))
+    replies.send(
+        (
+            "voices",
+            [VoiceInfo(v.id, v.name, tuple(v.languages or ())) for v in engine.getProperty("voices")],
+        )
+    )
     try:
         fields = requests.recv()
     except EOFError:
