@@ -77,9 +77,7 @@ def main() -> None:
     # The same timeline and clips, for the baselines.
     speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(cache_dir))
     timeline = measured_timeline(routine, options=CompileOptions(), speech=speech)
-    mixer = TrackMixer(timeline, speech.clips)
-    mixer.level()
-    pcm = mixer.pcm()
+    pcm = TrackMixer(timeline, speech.clips).pcm()
     source_wav = work / "same-length.wav"
     with wave.open(str(source_wav), "wb") as w:
         w.setnchannels(1)
@@ -111,9 +109,7 @@ def main() -> None:
     warm, bare = statistics.median(warm_runs), statistics.median(bare_runs)
 
     def our_build() -> None:
-        m = TrackMixer(timeline, speech.clips)
-        m.level()
-        m.pcm()
+        TrackMixer(timeline, speech.clips).pcm()
 
     ours = statistics.median(timed(our_build) for _ in range(args.repeats))
 

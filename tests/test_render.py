@@ -24,7 +24,7 @@ from voiceguide.compiler import CompileOptions
 from voiceguide.errors import SpeechError, UsageError, VoiceguideError
 from voiceguide.files import atomic_path
 from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE, integrated_loudness, resample
+from voiceguide.mix import MIX_RATE, integrated_loudness, k_weight, resample
 from voiceguide.plan import prepare_speech
 from voiceguide.render import RenderResult, render
 from voiceguide.speech import VoiceInfo, choose_voice
@@ -134,8 +134,17 @@ def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_ca
         assert abs(lag) <= 0.020, f"{event.text!r} at {event.start_s:.3f} s is off by {lag * 1000:.1f} ms"
 
 
-def test_loudness_near_minus_16_lufs(rendered: RenderResult) -> None:
-    assert integrated_loudness(decode(rendered.path), MIX_RATE) == pytest.approx(-16, abs=1.0)
+def test_speech_is_levelled_phrase_by_phrase(rendered: RenderResult) -> None:
+    track = decode(rendered.path)
+    # Every phrase plays at the same loudness: steady speech, whatever espeak made.
+    levels = []
+    for e in rendered.timeline.speech():
+        if e.duration_s > 0.8:
+            piece = track[round(e.start_s * MIX_RATE) : round(e.end_s * MIX_RATE)]
+            levels.append(-0.691 + 10 * np.log10(np.mean(k_weight(piece, MIX_RATE) ** 2)))
+    assert len(levels) >= 3 and max(levels) - min(levels) < 1.5
+    # This short routine is mostly counts with quiet between; the built-in one measures -16.
+    assert integrated_loudness(track, MIX_RATE) == pytest.approx(-16, abs=1.5)
 
 
 def test_transcripts_match_the_speech(rendered: RenderResult) -> None:
@@ -185,8 +194,9 @@ def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -
         cache=ClipCache(shared_cache),
     )
     samples = decode(result.path)
-    assert 20 * np.log10(np.max(np.abs(samples))) <= -1.0 + 0.01
-    assert integrated_loudness(samples, MIX_RATE) == pytest.approx(-16, abs=0.5)
+    assert 20 * np.log10(np.max(np.abs(samples))) <= -1.0
+    # A short routine of mostly counts is quieter overall than its phrases; still near -16.
+    assert integrated_loudness(samples, MIX_RATE) == pytest.approx(-16, abs=1.5)
 
 
 def test_m4b_has_aac_and_chapters(tmp_path: Path, shared_cache: Path) -> None:
@@ -209,6 +219,7 @@ def test_built_in_routine_renders_with_ten_chapters(tmp_path: Path, shared_cache
     info = probe(tmp_path / "bp.mp3")
     assert len(info["chapters"]) == 10
     assert 10 * 60 <= float(info["format"]["duration"]) <= 16 * 60
+    assert integrated_loudness(decode(tmp_path / "bp.mp3"), MIX_RATE) == pytest.approx(-16, abs=0.5)
     # Once the clips exist, `show` prints the very timeline the track holds.
     shown = CliRunner().invoke(app, ["show", "back-pain"]).stdout
     assert "speech lengths measured" in shown

@@ -1,8 +1,11 @@
-"""Mixing a timeline into PCM: every clip at its exact sample offset, then one gain for loudness.
+"""Mixing a timeline into PCM: every sound levelled on its own, then placed at its exact sample.
 
-The track is mixed in chunks, twice: once to measure loudness and peak, once to write 16-bit
-samples with the gain applied. No full-length float buffer is ever held, so memory stays
-near the size of the 16-bit track, and live playback can take the same chunks one by one.
+Each distinct sound (a phrase's clip, a tone) is brought to a fixed loudness and peak-limited
+once, by itself: the level of any stretch of the track depends only on the sounds in it.
+That keeps speech steady from phrase to phrase, makes levelling cost a few hundred short
+sounds instead of the whole track, and lets live playback mix a section as soon as its own
+clips exist, sample for sample what the rendered file holds. The track is produced in fixed
+chunks, so no full-length float buffer is ever held.
 """
 
 from __future__ import annotations
@@ -20,152 +23,122 @@ from voiceguide.tones import synthesize
 
 MIX_RATE = 44100
 TARGET_LUFS = -16.0
-"""The usual loudness for spoken audio on phones."""
+"""The usual loudness for spoken audio on phones: what a routine's track measures, about."""
+SPEECH_LUFS = -14.0
+"""Each phrase's own loudness. The quiet between words and cues pulls a whole track about two
+decibels below its phrases (measured on the built-in routine: -16.0 LUFS), so phrases sit that
+much above the track's target."""
+TONE_LUFS = {"soft": -24.0, "bell": -24.0, "end": -24.0, "knock": -26.0, "tick": -34.0}
+"""Tones sit well under the voice: they mark time, the voice carries the meaning."""
 PEAK_CEILING_DBFS = -1.0
-LOUDNESS_TOLERANCE_LU = 0.2
 LIMITER_CEILING_DBFS = -1.5
 """Each sound's own ceiling: half a dB below the track's, for where a knock meets a count."""
 LIMITER_BLOCK = 256
-ENERGY_STEP_S = 0.02
-"""Resolution of the loudness bookkeeping, a fifth of a BS.1770 segment (whole samples at
-22050 and 44100 Hz)."""
 PCM_CHUNK = 1 << 18
+"""Samples per chunk (about 6 s): render and live playback cut the track at the same places."""
 K_WEIGHTING_TAIL_S = 0.05
 """The filter rings on briefly after a sound ends; its weighted copy keeps that tail."""
 SEGMENT_S = 0.1
 """BS.1770 gating blocks are 400 ms with 75 % overlap: four 100 ms segments each."""
 
-
 Key = tuple[str, str]
 """A sound: ("speech", text) or ("tone", name)."""
 
 
-class TrackMixer:
-    """Places a timeline's speech clips and tones on a sample grid, at one level.
+def level_sound(samples: np.ndarray, sample_rate: int, target_lufs: float) -> np.ndarray:
+    """The sound scaled so its own K-weighted loudness is `target_lufs`, peaks limited.
 
-    Levelling works on each distinct sound at the rate it was made at (espeak: 22050 Hz),
-    so a routine's few hundred phrases are scaled, limited and measured once each, not the
-    whole track; only the levelled sounds are kept at the mix rate.
+    Limiting takes a little loudness off the peaks, so the gain is corrected once after it.
     """
+    weighted = k_weight(samples, sample_rate)
+    loudness = _mean_loudness(weighted)
+    if not math.isfinite(loudness):
+        return samples
+    ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)
+    gain = 10 ** ((target_lufs - loudness) / 20)
+    for _ in range(2):
+        envelope = limiter_gain(samples * gain, ceiling)
+        if envelope is None:
+            break
+        # The limiter's gain moves slowly: applying it to the weighted copy is all but exact.
+        reached = _mean_loudness(weighted[: len(envelope)] * gain * envelope)
+        gain *= 10 ** ((target_lufs - reached) / 20)
+    return limit((samples * gain).astype(np.float32), ceiling)
+
+
+def _mean_loudness(weighted: np.ndarray) -> float:
+    power = float(np.mean(weighted.astype(np.float64) ** 2)) if weighted.size else 0.0
+    return -0.691 + 10 * math.log10(power) if power > 0 else -math.inf
+
+
+class TrackMixer:
+    """Places a timeline's sounds on a sample grid. Clips may arrive later (`add_clips`):
+    live playback mixes what it has while the rest is synthesised."""
 
     def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *, sample_rate: int = MIX_RATE) -> None:
         self.sample_rate = sample_rate
-        self.total_samples = round(timeline.total_s * sample_rate)
-        self._native: dict[Key, tuple[np.ndarray, int]] = {}
+        self._sounds: dict[Key, np.ndarray] = {}
+        self._longest = 0
+        self.add_clips(clips)
+        self.set_timeline(timeline)
+
+    def add_clips(self, clips: Mapping[str, Clip]) -> None:
+        """Level and keep the clips not yet known."""
+        for text, clip in clips.items():
+            key = ("speech", text)
+            if key not in self._sounds:
+                native = clip.samples.astype(np.float32) / 32768.0
+                # Levelling at the clip's own rate; linear interpolation never overshoots
+                # its neighbours, so the ceiling still holds after resampling.
+                levelled = level_sound(native, clip.sample_rate, SPEECH_LUFS)
+                self._keep(key, resample(levelled, clip.sample_rate, self.sample_rate))
+
+    def set_timeline(self, timeline: Timeline) -> None:
+        """Place the timeline's sounds (every speech event's clip must have been added)."""
+        self.total_samples = round(timeline.total_s * self.sample_rate)
         placed: list[tuple[int, Key]] = []
         for event in timeline.events:
             if event.kind == "silence":
                 continue
             key = (event.kind, event.text)
-            if key not in self._native:
-                if event.kind == "speech":
-                    clip = clips[event.text]
-                    self._native[key] = (
-                        clip.samples.astype(np.float32) / 32768.0,
-                        clip.sample_rate,
-                    )
-                else:
-                    self._native[key] = (synthesize(event.text, sample_rate), sample_rate)
-            placed.append((round(event.start_s * sample_rate), key))
+            if event.kind == "tone" and key not in self._sounds:
+                self._keep(
+                    key, level_sound(synthesize(event.text, self.sample_rate), self.sample_rate, TONE_LUFS[event.text])
+                )
+            placed.append((round(event.start_s * self.sample_rate), key))
         placed.sort(key=lambda s: s[0])
         self._placed = placed
         self._starts = [start for start, _ in placed]
-        self._weighted_native: dict[Key, np.ndarray] = {}
-        self._sounds: dict[Key, np.ndarray] = {}
-        self._energy: dict[Key, np.ndarray] = {}
-        self._longest = 0
-        self.gain = 1.0
-        self.set_gain(1.0)
 
-    def set_gain(self, gain: float) -> None:
-        """Scale every sound by `gain`, limiting each so no peak passes the ceiling.
-
-        Limiting each sound on its own is far cheaper than limiting the track, and sounds
-        overlap only where a knock meets a count (pcm_chunks catches that).
-        """
-        ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)
-        self._sounds, self._energy = {}, {}
-        for key, (samples, rate) in self._native.items():
-            levelled = samples * gain
-            envelope = limiter_gain(levelled, ceiling)
-            if envelope is not None:
-                levelled *= envelope
-            # Linear interpolation never overshoots its neighbours: the ceiling still holds.
-            self._sounds[key] = resample(levelled, rate, self.sample_rate)
-            if self._weighted_native:  # loudness bookkeeping, once level() has asked for it
-                weighted = self._weighted_native[key] * gain
-                if envelope is not None:
-                    weighted[: len(envelope)] *= envelope
-                self._energy[key] = _running_energy(weighted, rate, self.sample_rate)
-        self._longest = max((len(s) for s in self._sounds.values()), default=0)
-        self.gain = gain
-
-    def level(self, *, target_lufs: float = TARGET_LUFS) -> float:
-        """Bring the mix to the target loudness with limited peaks; return the loudness reached."""
-        if not self._weighted_native:
-            self._weighted_native = {key: k_weight(samples, rate) for key, (samples, rate) in self._native.items()}
-            self.set_gain(self.gain)
-        loudness = self.measure()
-        if not math.isfinite(loudness):
-            return loudness
-        previous = (20 * math.log10(self.gain), loudness)  # (gain in dB, loudness)
-        gain_db = previous[0] + target_lufs - loudness
-        for _ in range(3):  # the limiter makes loudness grow slower than gain: home in on it
-            self.set_gain(10 ** (gain_db / 20))
-            loudness = self.measure()
-            if abs(loudness - target_lufs) < LOUDNESS_TOLERANCE_LU:
-                break
-            slope = (loudness - previous[1]) / (gain_db - previous[0]) if gain_db != previous[0] else 1.0
-            previous = (gain_db, loudness)
-            gain_db += (target_lufs - loudness) / max(slope, 0.2)
-        return loudness
+    def _keep(self, key: Key, samples: np.ndarray) -> None:
+        self._sounds[key] = samples
+        self._longest = max(self._longest, len(samples))
 
     def mix(self, start: int, stop: int) -> np.ndarray:
         """Float32 samples [start, stop) of the mix."""
-        sounds = self._sounds
         stop = min(stop, self.total_samples)
         out = np.zeros(max(0, stop - start), dtype=np.float32)
         first = bisect.bisect_left(self._starts, start - self._longest)
         last = bisect.bisect_left(self._starts, stop)
         for at, key in self._placed[first:last]:
-            samples = sounds[key]
+            samples = self._sounds[key]
             lo, hi = max(at, start), min(at + len(samples), stop)
             if lo < hi:
                 out[lo - start : hi - start] += samples[lo - at : hi - at]
         return out
 
-    def measure(self) -> float:
-        """Integrated loudness (BS.1770, gated) of the mix as it stands, in LUFS.
+    def pcm_chunk(self, index: int) -> np.ndarray:
+        """Chunk `index` of the track as int16. Where sounds overlap past the ceiling (a knock
+        on a count) the chunk is limited: the same chunks, the same samples, live or rendered."""
+        start = index * PCM_CHUNK
+        chunk = self.mix(start, start + PCM_CHUNK)
+        if chunk.size and float(np.max(np.abs(chunk))) > 10 ** (PEAK_CEILING_DBFS / 20):
+            chunk = limit(chunk, 10 ** (PEAK_CEILING_DBFS / 20))
+        return to_int16(chunk)
 
-        Each 100 ms segment's K-weighted energy is the sum of what each sound puts into it,
-        read off that sound's running energy in 20 ms steps: no pass over the whole track.
-        Sounds overlap only where a knock meets a count; the cross term there is negligible.
-        """
-        if not self._weighted_native:
-            self._weighted_native = {key: k_weight(samples, rate) for key, (samples, rate) in self._native.items()}
-            self.set_gain(self.gain)
-        steps_per_segment = round(SEGMENT_S / ENERGY_STEP_S)
-        segments = self.total_samples // round(SEGMENT_S * self.sample_rate)
-        energy = np.zeros(segments + 2)
-        for at, key in self._placed:
-            cumulative = self._energy[key]  # the sound's energy over its first k steps, k = 0..n
-            start = at / self.sample_rate / ENERGY_STEP_S  # in steps
-            first = int(start) // steps_per_segment
-            last = min(int(start + len(cumulative) - 1) // steps_per_segment, len(energy) - 1)
-            edges = np.arange(first + 1, last + 1) * steps_per_segment - start
-            taken = cumulative[np.clip(np.rint(edges).astype(int), 0, len(cumulative) - 1)]
-            energy[first : last + 1] += np.diff(np.concatenate(([0.0], taken, [cumulative[-1]])))
-        return _gated_loudness(energy[:segments] / round(SEGMENT_S * self.sample_rate))
-
-    def pcm_chunks(self, chunk_samples: int = PCM_CHUNK) -> Iterator[np.ndarray]:
-        """The mix as int16 chunks. Where sounds overlap past the ceiling (a knock on a count),
-        the chunk is limited: the same chunks, the same samples, live or rendered."""
-        ceiling = 10 ** (PEAK_CEILING_DBFS / 20)
-        for start in range(0, self.total_samples, chunk_samples):
-            chunk = self.mix(start, start + chunk_samples)
-            if chunk.size and float(np.max(np.abs(chunk))) > ceiling:
-                chunk = limit(chunk, ceiling)
-            yield to_int16(chunk)
+    def pcm_chunks(self) -> Iterator[np.ndarray]:
+        for index in range(-(-self.total_samples // PCM_CHUNK)):
+            yield self.pcm_chunk(index)
 
     def pcm(self) -> bytearray:
         """The whole mix as 16-bit little-endian mono PCM, in one buffer (no float copy of it)."""
@@ -176,17 +149,6 @@ class TrackMixer:
             view[at : at + len(chunk)] = chunk
             at += len(chunk)
         return data
-
-
-def _running_energy(weighted: np.ndarray, rate: int, mix_rate: int) -> np.ndarray:
-    """Cumulative energy in ENERGY_STEP_S steps, as it will be at `mix_rate`."""
-    step = round(ENERGY_STEP_S * rate)
-    steps = -(-len(weighted) // step)
-    padded = np.zeros(steps * step, dtype=np.float32)
-    padded[: len(weighted)] = weighted
-    blocks = padded.reshape(steps, step)
-    per_step = np.einsum("ij,ij->i", blocks, blocks, dtype=np.float64) * (mix_rate / rate)
-    return np.concatenate(([0.0], np.cumsum(per_step)))
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
@@ -238,10 +200,6 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     n_out = round(len(samples) * to_rate / from_rate)
     positions = np.arange(n_out, dtype=np.float64) * (from_rate / to_rate)
     return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
-
-
-def _db(amplitude: float) -> float:
-    return 20 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
 def k_weight(samples: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +37,6 @@ class RenderResult:
     timeline: Timeline
     duration_s: float
     size_bytes: int
-    loudness_lufs: float
-    gain_db: float
     clips_made: int
     voice: str
 
@@ -77,7 +74,6 @@ def render(
 
     progress("mixing", 0, 1)
     mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE)
-    loudness = mixer.level()
     pcm = mixer.pcm()
     progress("mixing", 1, 1)
 
@@ -113,8 +109,6 @@ def render(
         timeline=timeline,
         duration_s=mixer.total_samples / MIX_RATE,
         size_bytes=file_size(output),
-        loudness_lufs=loudness,
-        gain_db=20 * math.log10(mixer.gain),
         clips_made=speech.made,
         voice=f"{speech.voice.name} ({speech.voice.id})",
     )
