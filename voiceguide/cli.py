@@ -246,6 +246,76 @@ def render(
 
 @app.command()
 @_reports_errors
+def play(
+    routine: RoutineArg,
+    profile: ProfileOpt = "standard",
+    count_interval: IntervalOpt = None,
+    rate: RateOpt = None,
+    voice: VoiceOpt = None,
+    from_section: Annotated[
+        str | None, typer.Option("--from", help="Start at this section (its id, as `voiceguide show` lists).")
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Play only these sections: ids separated by commas.")
+    ] = None,
+    lead_in: Annotated[bool, typer.Option("--lead-in/--no-lead-in", help='Say "Starting in 3, 2, 1" first.')] = True,
+    ticks: Annotated[bool, typer.Option("--ticks", help="A quiet tick under each spoken count.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="One plain line per cue instead of the live view.")] = False,
+) -> None:
+    """Speak a routine live through the speakers, hands-free, paced by the clock.
+
+    Keys (in a terminal): space pauses and resumes, n skips to the next section, p restarts
+    the section (twice: the one before), q quits.
+    """
+    import queue
+
+    from rich.console import Console
+
+    from voiceguide.live import SimpleaudioSink, play_routine
+    from voiceguide.liveview import CueLines, LivePanel, keys
+    from voiceguide.loader import load_routine
+    from voiceguide.plan import VoiceChoice
+    from voiceguide.speech.cache import ClipCache
+
+    sections = tuple(s.strip() for s in only.split(",") if s.strip()) if only else None
+    options = _options(profile, count_interval, rate, count_ticks=ticks, section_ids=sections)
+    loaded = load_routine(routine)
+    sink = SimpleaudioSink()  # fails fast, before any synthesis, when there is no device
+    commands: queue.Queue = queue.Queue()
+    console = Console()
+    with _about(routine), keys(commands):
+        if quiet or not console.is_terminal:
+            view = CueLines()
+            finished = play_routine(
+                loaded,
+                options=options,
+                choice=VoiceChoice(voice=voice),
+                cache=ClipCache(),
+                sink=sink,
+                on_tick=view,
+                commands=commands,
+                lead_in=lead_in,
+                from_section=from_section,
+            )
+        else:
+            with LivePanel(console) as panel:
+                finished = play_routine(
+                    loaded,
+                    options=options,
+                    choice=VoiceChoice(voice=voice),
+                    cache=ClipCache(),
+                    sink=sink,
+                    on_tick=panel,
+                    commands=commands,
+                    lead_in=lead_in,
+                    from_section=from_section,
+                )
+    if not finished:
+        typer.echo("stopped", err=True)
+
+
+@app.command()
+@_reports_errors
 def voices(
     language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")] = None,
 ) -> None:

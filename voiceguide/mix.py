@@ -78,20 +78,20 @@ class TrackMixer:
     def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *, sample_rate: int = MIX_RATE) -> None:
         self.sample_rate = sample_rate
         self._sounds: dict[Key, np.ndarray] = {}
+        self._unlevelled: dict[Key, tuple[np.ndarray, int, float]] = {}
+        """Sounds not yet levelled: each is levelled the first time the mix reaches it, so
+        live playback can start before the whole routine's phrases are processed."""
         self._longest = 0
         self.add_clips(clips)
         self.set_timeline(timeline)
 
     def add_clips(self, clips: Mapping[str, Clip]) -> None:
-        """Level and keep the clips not yet known."""
+        """Take the clips not yet known."""
         for text, clip in clips.items():
             key = ("speech", text)
-            if key not in self._sounds:
+            if key not in self._sounds and key not in self._unlevelled:
                 native = clip.samples.astype(np.float32) / 32768.0
-                # Levelling at the clip's own rate; linear interpolation never overshoots
-                # its neighbours, so the ceiling still holds after resampling.
-                levelled = level_sound(native, clip.sample_rate, SPEECH_LUFS)
-                self._keep(key, resample(levelled, clip.sample_rate, self.sample_rate))
+                self._add(key, native, clip.sample_rate, SPEECH_LUFS)
 
     def set_timeline(self, timeline: Timeline) -> None:
         """Place the timeline's sounds (every speech event's clip must have been added)."""
@@ -101,18 +101,25 @@ class TrackMixer:
             if event.kind == "silence":
                 continue
             key = (event.kind, event.text)
-            if event.kind == "tone" and key not in self._sounds:
-                self._keep(
-                    key, level_sound(synthesize(event.text, self.sample_rate), self.sample_rate, TONE_LUFS[event.text])
-                )
+            if event.kind == "tone" and key not in self._sounds and key not in self._unlevelled:
+                self._add(key, synthesize(event.text, self.sample_rate), self.sample_rate, TONE_LUFS[event.text])
             placed.append((round(event.start_s * self.sample_rate), key))
         placed.sort(key=lambda s: s[0])
         self._placed = placed
         self._starts = [start for start, _ in placed]
 
-    def _keep(self, key: Key, samples: np.ndarray) -> None:
-        self._sounds[key] = samples
-        self._longest = max(self._longest, len(samples))
+    def _add(self, key: Key, native: np.ndarray, rate: int, target_lufs: float) -> None:
+        self._unlevelled[key] = (native, rate, target_lufs)
+        self._longest = max(self._longest, round(len(native) * self.sample_rate / rate))
+
+    def _sound(self, key: Key) -> np.ndarray:
+        sound = self._sounds.get(key)
+        if sound is None:
+            native, rate, target = self._unlevelled.pop(key)
+            # Levelled at the sound's own rate; linear interpolation never overshoots its
+            # neighbours, so the limiter's ceiling still holds after resampling.
+            sound = self._sounds[key] = resample(level_sound(native, rate, target), rate, self.sample_rate)
+        return sound
 
     def mix(self, start: int, stop: int) -> np.ndarray:
         """Float32 samples [start, stop) of the mix."""
@@ -121,7 +128,7 @@ class TrackMixer:
         first = bisect.bisect_left(self._starts, start - self._longest)
         last = bisect.bisect_left(self._starts, stop)
         for at, key in self._placed[first:last]:
-            samples = self._sounds[key]
+            samples = self._sound(key)
             lo, hi = max(at, start), min(at + len(samples), stop)
             if lo < hi:
                 out[lo - start : hi - start] += samples[lo - at : hi - at]

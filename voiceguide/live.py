@@ -1,0 +1,454 @@
+"""Live playback: the rendered track's own samples, played as they become final, paced by the clock.
+
+`LiveTrack` synthesises the routine's phrases in the order they are heard, in the background,
+and recompiles as clips arrive: everything before the first phrase still missing is final
+(a cue's time depends only on the phrases before it), so the start can play while the rest
+is made. `Player` plays that track chunk by chunk through a `Sink`, paced by a `Clock`, and
+takes commands (pause, next, restart, quit) between ticks. Both the clock and the sink are
+injected: the tests drive the scheduler with a fake clock, and the real run uses
+`time.monotonic` and simpleaudio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.compiler import CompileOptions, compile_routine, phrases
+from voiceguide.errors import AudioError, VoiceguideError
+from voiceguide.estimate import estimate_speech_length
+from voiceguide.mix import MIX_RATE, PCM_CHUNK, SPEECH_LUFS, TrackMixer, level_sound, resample, to_int16
+from voiceguide.model import Routine
+from voiceguide.plan import VoiceChoice, voice_settings
+from voiceguide.speech import Clip, make_engine
+from voiceguide.speech.cache import ClipCache, trim_silence
+from voiceguide.timeline import Chapter, Timeline
+
+TICK_S = 0.02
+"""How often the player looks at the clock and the keys while a chunk plays."""
+RESTART_TWICE_S = 2.0
+"""A second restart within this time goes back one more section."""
+LEAD_IN = "Starting in 3. 2. 1."
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class MonotonicClock:
+    """The real clock: never wall time, which can jump."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class Sink(Protocol):
+    """Where samples go. `play` starts at once and returns; `stop` silences at once."""
+
+    def play(self, samples: np.ndarray) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Command(Enum):
+    PAUSE = "pause"
+    """Pause, or resume if paused."""
+    NEXT = "next"
+    RESTART = "restart"
+    QUIT = "quit"
+
+
+# -- the sound device -------------------------------------------------------------------------
+
+_ALSA_QUIET: object = None
+
+
+def _silence_alsa() -> None:
+    """Route alsa-lib's own error printing to nowhere: with no device it writes a wall of
+    lines to stderr before simpleaudio raises. The handler must outlive every ALSA call."""
+    global _ALSA_QUIET
+    if _ALSA_QUIET is not None:
+        return
+    name = ctypes.util.find_library("asound")
+    if not name:
+        return
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+    _ALSA_QUIET = handler_type(lambda *args: None)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.cdll.LoadLibrary(name).snd_lib_error_set_handler(_ALSA_QUIET)
+
+
+class SimpleaudioSink:
+    """simpleaudio, one buffer at a time. Opening the device is checked up front."""
+
+    def __init__(self, sample_rate: int = MIX_RATE) -> None:
+        _silence_alsa()
+        try:
+            import simpleaudio
+        except ImportError as e:
+            raise AudioError(f"simpleaudio is not installed ({e}); run `make run` or pip install simpleaudio") from None
+        self._simpleaudio = simpleaudio
+        self.sample_rate = sample_rate
+        self._playing: object | None = None
+        self.play(np.zeros(round(0.01 * sample_rate), dtype=np.int16))  # does the device open?
+
+    def play(self, samples: np.ndarray) -> None:
+        self.stop()
+        try:
+            self._playing = self._simpleaudio.play_buffer(samples.astype("<i2").tobytes(), 1, 2, self.sample_rate)
+        except Exception as e:  # simpleaudio's error type is not exported (PITFALLS.md)
+            detail = str(e).split("--")[-1].replace("MSG:", "").strip() or type(e).__name__
+            raise AudioError(
+                f"no sound device could be opened ({detail}); use `voiceguide render` to make an MP3 instead"
+            ) from None
+
+    def stop(self) -> None:
+        if self._playing is not None:
+            self._playing.stop()  # type: ignore[attr-defined]
+            self._playing = None
+
+
+# -- the track, final as far as its clips go ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackState:
+    """What the player can rely on at this moment."""
+
+    timeline: Timeline
+    ready_samples: int
+    """Samples [0, ready) are final."""
+    complete: bool
+
+
+class LiveTrack:
+    """The routine's track, mixed from cached clips at once and from new ones as they come."""
+
+    def __init__(
+        self,
+        routine: Routine,
+        *,
+        options: CompileOptions,
+        choice: VoiceChoice,
+        cache: ClipCache,
+        lead_in: bool = True,
+    ) -> None:
+        self.routine = routine
+        self.options = options
+        self._lock = threading.Lock()
+        self._error: VoiceguideError | None = None
+        self._engine = make_engine(choice.engine)
+        voice, self.settings = voice_settings(routine, options=options, choice=choice, engine=self._engine, cache=cache)
+        self.voice_name = f"{voice.name} ({voice.id})"
+        self._cache = cache
+        ordered = _in_order_heard(routine, options)
+        wanted = ([LEAD_IN] if lead_in else []) + ordered
+        self._clips: dict[str, Clip] = {}
+        for text in wanted:
+            clip = cache.get(self._engine.name, self.settings, text)
+            if clip is not None:
+                self._clips[text] = clip
+        self._missing = [t for t in wanted if t not in self._clips]
+        self.lead_in: np.ndarray | None = None
+        self._mixer: TrackMixer | None = None
+        self._state = self._refresh()
+        self._changed = threading.Condition(self._lock)
+        self._worker: threading.Thread | None = None
+        if self._missing:
+            self._worker = threading.Thread(target=self._synthesise, name="voiceguide-synthesis", daemon=True)
+            self._worker.start()
+        else:
+            self._engine.close()
+
+    # The background thread: the missing phrases, in the order they are heard.
+    def _synthesise(self) -> None:
+        try:
+            for text, raw in self._engine.synthesize_many(self._missing, self.settings):
+                clip = trim_silence(raw)
+                self._cache.put(self._engine.name, self.settings, text, clip)
+                with self._lock:
+                    self._clips[text] = clip
+                    self._state = self._refresh()
+                    self._changed.notify_all()
+        except VoiceguideError as e:
+            with self._lock:
+                self._error = e
+                self._changed.notify_all()
+        finally:
+            self._engine.close()
+
+    def _refresh(self) -> TrackState:
+        """Recompile with the clips known so far (missing ones count as zero length, so they
+        cannot cause a false overrun) and find how far the track is final."""
+        known = self._clips
+        options = replace(
+            self.options,
+            speech_source=f"measured, voice {self.voice_name} at {self.settings.rate_wpm} wpm",
+        )
+        timeline = compile_routine(
+            self.routine,
+            options=options,
+            speech_length=lambda text: known[text].duration_s if text in known else 0.0,
+        )
+        missing = [e.start_s for e in timeline.events if e.kind == "speech" and e.text not in known]
+        complete = not missing
+        placeable = Timeline(
+            timeline.title,
+            tuple(e for e in timeline.events if e.kind != "speech" or e.text in known),
+            timeline.chapters,
+            timeline.total_s,
+            timeline.settings,
+        )
+        if self._mixer is None:
+            self._mixer = TrackMixer(placeable, known)
+        else:
+            self._mixer.add_clips(known)
+            self._mixer.set_timeline(placeable)
+            self._mixer.total_samples = round(timeline.total_s * MIX_RATE)
+        if self.lead_in is None and LEAD_IN in known:
+            clip = known[LEAD_IN]
+            levelled = level_sound(clip.samples.astype(np.float32) / 32768.0, clip.sample_rate, SPEECH_LUFS)
+            self.lead_in = to_int16(resample(levelled, clip.sample_rate, MIX_RATE))
+        total = round(timeline.total_s * MIX_RATE)
+        ready = total if complete else round(min(missing) * MIX_RATE)
+        return TrackState(timeline, ready, complete)
+
+    def state(self) -> TrackState:
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+            return self._state
+
+    def wait_until(self, predicate: Callable[[TrackState], bool], timeout: float) -> TrackState:
+        """Block until the state satisfies `predicate` (or the timeout passes)."""
+        with self._lock:
+            self._changed.wait_for(lambda: self._error is not None or predicate(self._state), timeout)
+            if self._error is not None:
+                raise self._error
+            return self._state
+
+    def chunk(self, index: int) -> np.ndarray:
+        """Chunk `index` of the track (the caller checks it is final first)."""
+        with self._lock:
+            assert self._mixer is not None
+            return self._mixer.pcm_chunk(index)
+
+    def close(self) -> None:
+        self._engine.close()
+
+
+def _in_order_heard(routine: Routine, options: CompileOptions) -> list[str]:
+    """The routine's phrases, first heard first (laid out with estimated lengths)."""
+    estimate = estimate_speech_length(options.rate_wpm or routine.settings.rate_wpm)
+    wanted = phrases(routine, options=options)
+    try:
+        timeline = compile_routine(routine, options=options, speech_length=estimate)
+    except VoiceguideError:  # an estimate may overrun where the real voice fits
+        return sorted(wanted)
+    seen = dict.fromkeys(e.text for e in timeline.events if e.kind == "speech")
+    return [*seen, *sorted(wanted - seen.keys())]
+
+
+# -- the scheduler ------------------------------------------------------------------------------
+
+
+class Source(Protocol):
+    def state(self) -> TrackState: ...
+
+    def wait_until(self, predicate: Callable[[TrackState], bool], timeout: float) -> TrackState: ...
+
+    def chunk(self, index: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the listener is, for the view."""
+
+    sample: int
+    timeline: Timeline
+    paused: bool
+
+
+class Player:
+    """Plays a track's chunks through a sink, each at its due time on the clock."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        sink: Sink,
+        clock: Clock,
+        commands: queue.Queue[Command] | None = None,
+        on_tick: Callable[[Position], None] = lambda position: None,
+        sample_rate: int = MIX_RATE,
+        stall_timeout_s: float = 60.0,
+    ) -> None:
+        self.source = source
+        self.sink = sink
+        self.clock = clock
+        self.commands: queue.Queue[Command] = commands or queue.Queue()
+        self.on_tick = on_tick
+        self.rate = sample_rate
+        self.stall_timeout_s = stall_timeout_s
+        self._last_restart = -1e9
+
+    def play(self, *, start_sample: int = 0, lead_in: np.ndarray | None = None) -> bool:
+        """Play to the end (True) or until told to quit (False)."""
+        try:
+            if (
+                lead_in is not None
+                and lead_in.size
+                and self._play_piece(lead_in, self.clock.now(), 0, None) is Command.QUIT
+            ):
+                return False
+            return self._play_track(start_sample)
+        finally:
+            self.sink.stop()
+
+    def _play_track(self, pos: int) -> bool:
+        anchor_t, anchor_pos = self.clock.now(), pos
+        while True:
+            state = self.source.state()
+            total = round(state.timeline.total_s * self.rate)
+            if state.complete and pos >= total:
+                return True
+            index = pos // PCM_CHUNK
+            chunk_end = (index + 1) * PCM_CHUNK
+            if not (state.complete or state.ready_samples >= chunk_end):
+                state = self.source.wait_until(_final_through(chunk_end), self.stall_timeout_s)
+                if not (state.complete or state.ready_samples >= chunk_end):
+                    raise AudioError("speech synthesis fell too far behind playback")
+                anchor_t, anchor_pos = self.clock.now(), pos  # a stall shifts everything after it
+            piece = self.source.chunk(index)[pos - index * PCM_CHUNK :]
+            due = anchor_t + (pos - anchor_pos) / self.rate
+            command = self._play_piece(piece, due, pos, state.timeline)
+            if command is None:
+                pos += len(piece)
+                continue
+            heard = pos + max(0, round((self.clock.now() - due) * self.rate))
+            if command is Command.QUIT:
+                return False
+            if command is Command.PAUSE:
+                if self._paused(heard, state.timeline) is Command.QUIT:
+                    return False
+                pos = heard
+            else:
+                pos = self._seek(command, heard, state.timeline)
+            anchor_t, anchor_pos = self.clock.now(), pos
+
+    def _play_piece(self, piece: np.ndarray, due: float, pos: int, timeline: Timeline | None) -> Command | None:
+        """Start the piece at its due time and wait it out, ticking; a command cuts it short."""
+        wait = due - self.clock.now()
+        if wait > 0:
+            self.clock.sleep(wait)
+        self.sink.play(piece)
+        end = due + len(piece) / self.rate
+        while (left := end - self.clock.now()) > 0:
+            if timeline is not None:
+                self.on_tick(Position(pos + round((self.clock.now() - due) * self.rate), timeline, False))
+            command = self._command()
+            if command is not None:
+                self.sink.stop()
+                return command
+            self.clock.sleep(min(left, TICK_S))
+        return None
+
+    def _paused(self, heard: int, timeline: Timeline) -> Command:
+        while True:
+            self.on_tick(Position(heard, timeline, True))
+            command = self._command()
+            if command in (Command.PAUSE, Command.QUIT):
+                return command
+            self.clock.sleep(TICK_S)
+
+    def _seek(self, command: Command, heard: int, timeline: Timeline) -> int:
+        starts = [round(c.start_s * self.rate) for c in timeline.chapters]
+        current = max((i for i, s in enumerate(starts) if s <= heard), default=0)
+        if command is Command.NEXT:
+            target = current + 1
+            if target >= len(starts):
+                return round(timeline.total_s * self.rate)
+            return starts[target]
+        now = self.clock.now()
+        twice = now - self._last_restart < RESTART_TWICE_S
+        self._last_restart = now
+        return starts[max(0, current - 1)] if twice else starts[current]
+
+    def _command(self) -> Command | None:
+        try:
+            return self.commands.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def _final_through(sample: int) -> Callable[[TrackState], bool]:
+    return lambda state: state.complete or state.ready_samples >= sample
+
+
+def chapter_at(timeline: Timeline, seconds: float) -> Chapter:
+    return next((c for c in reversed(timeline.chapters) if c.start_s <= seconds), timeline.chapters[0])
+
+
+def start_of(timeline: Timeline, section_id: str) -> float:
+    """Where a section's first chapter starts; a clear error if there is none."""
+    for chapter in timeline.chapters:
+        if chapter.id.split(".")[0] == section_id:
+            return chapter.start_s
+    known = ", ".join(dict.fromkeys(c.id.split(".")[0] for c in timeline.chapters))
+    raise VoiceguideError(f"no section {section_id!r} to start from (sections: {known})")
+
+
+def keys_from(stream: Iterator[str], commands: queue.Queue[Command]) -> None:
+    """Turn key presses into commands until a quit."""
+    mapping = {" ": Command.PAUSE, "n": Command.NEXT, "p": Command.RESTART, "q": Command.QUIT}
+    for key in stream:
+        command = mapping.get(key.lower())
+        if command is not None:
+            commands.put(command)
+            if command is Command.QUIT:
+                return
+
+
+def play_routine(
+    routine: Routine,
+    *,
+    options: CompileOptions,
+    choice: VoiceChoice,
+    cache: ClipCache,
+    sink: Sink,
+    on_tick: Callable[[Position], None],
+    commands: queue.Queue[Command],
+    lead_in: bool = True,
+    from_section: str | None = None,
+) -> bool:
+    """Play the routine live; True if it ran to the end, False if the listener quit."""
+    track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in)
+    try:
+        start = 0
+        if from_section is not None:
+            # Where a section starts is final once the phrases before it exist.
+            state = track.state()
+            if not state.complete:
+                state = track.wait_until(lambda s: s.complete, 60.0)
+            start = round(start_of(state.timeline, from_section) * MIX_RATE)
+        if lead_in and track.lead_in is None:
+            track.wait_until(lambda s: track.lead_in is not None, 30.0)
+        player = Player(track, sink=sink, clock=MonotonicClock(), commands=commands, on_tick=on_tick)
+        return player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
+    finally:
+        track.close()

@@ -1,0 +1,136 @@
+"""What `voiceguide play` shows: a live panel in a terminal, or one plain line per cue; and keys."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import queue
+import select
+import sys
+import termios
+import threading
+import tty
+from collections.abc import Iterator
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress_bar import ProgressBar
+from rich.text import Text
+
+from voiceguide.cuesheet import clock
+from voiceguide.live import Command, Position, chapter_at, keys_from
+from voiceguide.mix import MIX_RATE
+from voiceguide.timeline import Event, Timeline
+
+SEEK_S = 1.0
+"""A jump in position larger than this between ticks is a skip, not playback."""
+KEY_HELP = "space pause/resume · n next section · p restart section (twice: the one before) · q quit"
+
+
+class CueLines:
+    """One plain line per cue as it is reached (for --quiet, pipes and logs)."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self._printed_until = -1.0
+        self._last = 0.0
+
+    def __call__(self, position: Position) -> None:
+        t = position.sample / MIX_RATE
+        if t < self._last or t - self._last > SEEK_S:  # a skip or restart: say nothing skipped
+            self._printed_until = t - 1e-6
+        self._last = t
+        for e in position.timeline.events:
+            if self._printed_until < e.start_s <= t and e.kind == "speech":
+                side = f" [{e.side}]" if e.side else ""
+                self.out.write(f"{clock(e.start_s):>7}  {e.section}{side}  {e.text}\n")
+                self.out.flush()
+        self._printed_until = max(self._printed_until, t)
+
+
+class LivePanel:
+    """A rich panel: section and side, the instruction, a bar for the hold, time left."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = Live(console=console, auto_refresh=False, transient=True)
+        self._starts: list[float] = []
+        self._timeline: Timeline | None = None
+
+    def __enter__(self) -> LivePanel:
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.live.stop()
+
+    def __call__(self, position: Position) -> None:
+        timeline = position.timeline
+        if timeline is not self._timeline:
+            self._timeline, self._starts = timeline, [e.start_s for e in timeline.events]
+        t = position.sample / MIX_RATE
+        here = bisect.bisect_right(self._starts, t)
+        past = timeline.events[:here]
+        said = next((e for e in reversed(past) if e.kind == "speech" and e.cue in ("say", "hold")), None)
+        counted = next((e for e in reversed(past) if e.n is not None and e.of), None)
+        chapter = chapter_at(timeline, t)
+        lines: list[object] = [Text(chapter.title, style="bold")]
+        if said is not None:
+            lines.append(Text(said.text))
+        progress = _hold_progress(past, timeline.events[here:], t, counted)
+        if progress is not None:
+            done, total, label = progress
+            lines += [ProgressBar(total=total, completed=done, width=40), Text(label)]
+        status = "paused" if position.paused else "playing"
+        lines.append(Text(f"{clock(t)} of {clock(timeline.total_s)} · {status}", style="dim"))
+        lines.append(Text(KEY_HELP, style="dim"))
+        self.live.update(Panel(Group(*lines), title=timeline.title), refresh=True)  # type: ignore[arg-type]
+
+
+def _hold_progress(
+    past: tuple[Event, ...], future: tuple[Event, ...], t: float, counted: Event | None
+) -> tuple[float, float, str] | None:
+    """(done, total, label) for the hold, taps or presses in progress, if any."""
+    end = next((e for e in future if e.cue == "end"), None)
+    last_end = next((e for e in reversed(past) if e.cue == "end"), None)
+    if counted is not None and counted.of and (last_end is None or last_end.start_s < counted.start_s):
+        return counted.n or 0, counted.of, f"{counted.cue} {counted.n} of {counted.of}"
+    started = next((e for e in reversed(past) if e.cue == "hold"), None)
+    if started is not None and end is not None and (last_end is None or last_end.start_s < started.start_s):
+        length = end.start_s - started.start_s
+        return t - started.start_s, length, f"{max(0.0, end.start_s - t):.0f} s left"
+    return None
+
+
+@contextlib.contextmanager
+def keys(commands: queue.Queue[Command]) -> Iterator[bool]:
+    """Read single keys from a terminal into `commands`; yields False (and reads nothing)
+    when stdin is not a terminal. The terminal is restored however this ends."""
+    stream = sys.stdin
+    if not stream.isatty():
+        yield False
+        return
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    stop = threading.Event()
+
+    def chars() -> Iterator[str]:
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                data = os.read(fd, 1)
+                if not data:
+                    return
+                yield data.decode(errors="ignore")
+
+    tty.setcbreak(fd)  # keys arrive at once; Ctrl-C still raises KeyboardInterrupt
+    reader = threading.Thread(target=keys_from, args=(chars(), commands), name="voiceguide-keys", daemon=True)
+    reader.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
