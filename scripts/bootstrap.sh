@@ -11,8 +11,8 @@ VENV="${VENV:-.venv}"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-need_cmds=(espeak-ng ffmpeg ffprobe aplay)
-apt_pkgs=(espeak-ng ffmpeg libasound2-dev alsa-utils)
+need_cmds=(espeak-ng ffmpeg ffprobe aplay tmux)
+apt_pkgs=(espeak-ng ffmpeg libasound2-dev alsa-utils tmux)  # tmux: the key tests drive a real terminal
 
 missing_system() {
   for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || return 0; done

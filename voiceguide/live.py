@@ -151,6 +151,7 @@ class LiveTrack:
         self.routine = routine
         self.options = options
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._error: VoiceguideError | None = None
         self._engine = make_engine(choice.engine)
         voice, self.settings = voice_settings(routine, options=options, choice=choice, engine=self._engine, cache=cache)
@@ -179,15 +180,19 @@ class LiveTrack:
     def _synthesise(self) -> None:
         try:
             for text, raw in self._engine.synthesize_many(self._missing, self.settings):
+                if self._closing.is_set():
+                    return
                 clip = trim_silence(raw)
                 self._cache.put(self._engine.name, self.settings, text, clip)
                 with self._lock:
                     self._clips[text] = clip
                     self._state = self._refresh()
                     self._changed.notify_all()
-        except VoiceguideError as e:
+        except Exception as e:  # handed to the player, which raises it in the main thread
+            if self._closing.is_set():
+                return  # stopping (Ctrl-C, quit): the workers went away on purpose
             with self._lock:
-                self._error = e
+                self._error = e if isinstance(e, VoiceguideError) else VoiceguideError(f"speech failed: {e}")
                 self._changed.notify_all()
         finally:
             self._engine.close()
@@ -249,6 +254,9 @@ class LiveTrack:
             return self._mixer.pcm_chunk(index)
 
     def close(self) -> None:
+        self._closing.set()
+        if self._worker is not None and self._worker.is_alive():
+            self._worker.join(5)  # it sees the flag after the phrase in hand
         self._engine.close()
 
 

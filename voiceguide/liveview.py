@@ -85,7 +85,8 @@ class LivePanel:
             done, total, label = progress
             lines += [ProgressBar(total=total, completed=done, width=40), Text(label)]
         status = "paused" if position.paused else "playing"
-        lines.append(Text(f"{clock(t)} of {clock(timeline.total_s)} · {status}", style="dim"))
+        left = max(0.0, timeline.total_s - t)
+        lines.append(Text(f"{clock(t)} elapsed · {clock(left)} left · {status}", style="dim"))
         lines.append(Text(KEY_HELP, style="dim"))
         self.live.update(Panel(Group(*lines), title=timeline.title), refresh=True)  # type: ignore[arg-type]
 

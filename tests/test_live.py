@@ -1,0 +1,349 @@
+"""Live playback: the scheduler under a fake clock, and real playback captured by ALSA."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import DATA, needs_audio_tools
+from voiceguide.compiler import CompileOptions, compile_routine
+from voiceguide.live import PCM_CHUNK, Command, Player, Position, TrackState, start_of
+from voiceguide.loader import parse_routine
+from voiceguide.mix import MIX_RATE
+from voiceguide.timeline import Timeline
+
+RATE = MIX_RATE
+
+
+class FakeClock:
+    """Time moves only when the player sleeps; actions fire when their time comes."""
+
+    def __init__(self) -> None:
+        self.t = 100.0
+        self.actions: list[tuple[float, Callable[[], None]]] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(0.0, seconds)
+        for when, action in list(self.actions):
+            if when <= self.t:
+                self.actions.remove((when, action))
+                action()
+
+    def at(self, when: float, action: Callable[[], None]) -> None:
+        self.actions.append((100.0 + when, action))
+
+
+class RecordingSink:
+    """Remembers what was played and when (in seconds since the fake clock's start)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.played: list[tuple[float, np.ndarray]] = []
+        self.stops = 0
+
+    def play(self, samples: np.ndarray) -> None:
+        self.played.append((self.clock.t - 100.0, samples))
+
+    def stop(self) -> None:
+        self.stops += 1
+
+
+class FakeSource:
+    """A finished track whose sample k holds k (mod 30000), so positions can be read back."""
+
+    def __init__(self, timeline: Timeline, ready_at: Callable[[], int] | None = None) -> None:
+        self.timeline = timeline
+        self.total = round(timeline.total_s * RATE)
+        self.ready_at = ready_at
+
+    def state(self) -> TrackState:
+        ready = self.ready_at() if self.ready_at else self.total
+        return TrackState(self.timeline, min(ready, self.total), ready >= self.total)
+
+    def wait_until(self, predicate, timeout):  # type: ignore[no-untyped-def]
+        return self.state()
+
+    def chunk(self, index: int) -> np.ndarray:
+        start = index * PCM_CHUNK
+        return (np.arange(start, min(start + PCM_CHUNK, self.total)) % 30000).astype(np.int16)
+
+
+ROUTINE = parse_routine(
+    """
+voiceguide: 1
+title: Scheduler test
+settings: {get_ready: 0}
+sections:
+  - {id: a, title: A, steps: [{hold: {count: 10, interval: 1.0}}]}
+  - {id: b, title: B, steps: [{hold: {count: 10, interval: 1.0}}]}
+  - {id: c, title: C, steps: [{hold: {count: 10, interval: 1.0}}]}
+""",
+    origin="test",
+)
+TIMELINE = compile_routine(ROUTINE, options=CompileOptions(), speech_length=lambda text: 0.4)
+
+
+def run(commands_at: list[tuple[float, Command]], *, start: int = 0) -> tuple[bool, RecordingSink, FakeClock]:
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+    commands: queue.Queue[Command] = queue.Queue()
+    for when, command in commands_at:
+        clock.at(when, lambda c=command: commands.put(c))
+    finished = Player(FakeSource(TIMELINE), sink=sink, clock=clock, commands=commands).play(start_sample=start)
+    return finished, sink, clock
+
+
+def heard(sink: RecordingSink) -> list[tuple[float, int, int]]:
+    """(wall time, first sample, length) of each piece played."""
+    return [(t, int(samples[0]) if samples.size else -1, len(samples)) for t, samples in sink.played]
+
+
+def test_plays_every_chunk_at_its_due_time() -> None:
+    finished, sink, _ = run([])
+    assert finished
+    pieces = heard(sink)
+    total = round(TIMELINE.total_s * RATE)
+    assert sum(length for *_, length in pieces) == total
+    for t, first, _ in pieces:
+        position = round(t * RATE)
+        assert first == position % 30000  # sample k starts at k / rate seconds: cues keep time
+        assert t == pytest.approx(position / RATE, abs=1e-6)
+
+
+def test_pause_excluded_from_timing_and_resume_continues_where_it_stopped() -> None:
+    _, sink, _ = run([(3.0, Command.PAUSE), (13.0, Command.PAUSE)])
+    pieces = heard(sink)
+    (t1, first1, len1), (t2, first2, _) = pieces[0], pieces[1]
+    assert t1 == 0 and first1 == 0
+    assert 10.0 <= t2 - t1 - 3.0 <= 10.05  # silent while paused
+    assert 0 <= (first2 - round(3.0 * RATE)) % 30000 <= TICK_SAMPLES  # resumed where it stopped
+
+
+TICK_SAMPLES = round(0.02 * RATE) + 1
+
+
+def test_next_skips_to_the_next_section_and_restart_twice_goes_back() -> None:
+    starts = [round(c.start_s * RATE) for c in TIMELINE.chapters]
+    _, sink, _ = run([(1.0, Command.NEXT), (2.0, Command.RESTART), (2.5, Command.RESTART)])
+    firsts = [first for _, first, _ in heard(sink)]
+    assert firsts[1] == starts[1] % 30000  # next: section b
+    assert firsts[2] == starts[1] % 30000  # restart: b again
+    assert firsts[3] == starts[0] % 30000  # restart twice: back to a
+
+
+def test_quit_stops_at_once() -> None:
+    finished, sink, clock = run([(4.0, Command.QUIT)])
+    assert not finished and sink.stops >= 1
+    assert clock.t - 100.0 < 4.1
+
+
+def test_from_section_starts_there() -> None:
+    start = round(start_of(TIMELINE, "c") * RATE)
+    _, sink, _ = run([], start=start)
+    assert heard(sink)[0][1] == start % 30000
+    with pytest.raises(Exception, match="no section 'zz'"):
+        start_of(TIMELINE, "zz")
+
+
+def test_lead_in_plays_first_then_the_track_on_time() -> None:
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+    lead = np.full(RATE, 7, dtype=np.int16)
+    Player(FakeSource(TIMELINE), sink=sink, clock=clock).play(lead_in=lead)
+    assert sink.played[0][1][0] == 7
+    assert sink.played[1][0] == pytest.approx(1.0)  # the track starts when the lead-in ends
+
+
+def test_waits_for_synthesis_then_keeps_time_from_there() -> None:
+    clock = FakeClock()
+    sink = RecordingSink(clock)
+    ready = {"n": 0}
+    source = FakeSource(TIMELINE, ready_at=lambda: ready["n"])
+
+    def wait_until(predicate, timeout):  # type: ignore[no-untyped-def]
+        clock.t += 0.5  # synthesis takes half a second
+        ready["n"] = source.total
+        return source.state()
+
+    source.wait_until = wait_until  # type: ignore[method-assign]
+    Player(source, sink=sink, clock=clock).play()
+    assert sink.played[0][0] == pytest.approx(0.5)
+    later = sink.played[1]
+    assert later[0] == pytest.approx(0.5 + PCM_CHUNK / RATE)
+
+
+def test_view_ticks_report_positions() -> None:
+    positions: list[Position] = []
+    clock = FakeClock()
+    Player(FakeSource(TIMELINE), sink=RecordingSink(clock), clock=clock, on_tick=positions.append).play()
+    samples = [p.sample for p in positions]
+    assert samples == sorted(samples) and samples[-1] > (TIMELINE.total_s - 0.1) * RATE
+
+
+# -- real playback, captured by an ALSA file device -------------------------------------------
+
+CAPTURE_RC = 'pcm.!default {{ type file; slave.pcm {{ type null }}; file "|cat >> {path}"; format "raw" }}\n'
+NO_DEVICE_RC = "pcm.!default { type hw; card 99 }\n"
+SHORT = DATA / "cases" / "minimal.yaml"
+
+
+def alsa_home(tmp_path: Path, rc: str) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text(rc)
+    return home
+
+
+def voiceguide(*args: str, home: Path, **kwargs):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args], env=env, capture_output=True, text=True, timeout=120, **kwargs
+    )
+
+
+@needs_audio_tools
+def test_live_playback_equals_the_rendered_track(tmp_path: Path) -> None:
+    capture = tmp_path / "capture.raw"
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=capture))
+    rendered = tmp_path / "track.wav"
+    assert voiceguide("render", str(SHORT), "-f", "wav", "-o", str(rendered), home=home).returncode == 0
+    played = voiceguide("play", str(SHORT), "--quiet", "--no-lead-in", home=home)
+    assert played.returncode == 0, played.stderr
+    assert "count" not in played.stderr and "1" in played.stdout
+    with wave.open(str(rendered)) as w:
+        track = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    live = np.frombuffer(capture.read_bytes(), dtype="<i2")
+    probe = round(0.01 * MIX_RATE)  # the silent buffer that checks the device opens
+    assert not live[:probe].any()
+    assert len(live) - probe == len(track)
+    assert np.array_equal(live[probe:], track)
+
+
+@needs_audio_tools
+def test_quiet_prints_one_line_per_cue_in_time(tmp_path: Path) -> None:
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+    start = time.monotonic()
+    played = voiceguide("play", str(SHORT), "--quiet", "--no-lead-in", home=home)
+    elapsed = time.monotonic() - start
+    lines = played.stdout.strip().splitlines()
+    assert [line.split()[-1] for line in lines[-5:]] == ["1", "2", "3", "4", "5"]
+    assert elapsed >= 14  # paced by the clock, not by the null device returning at once
+
+
+@needs_audio_tools
+def test_no_sound_device_is_one_line_and_quick(tmp_path: Path) -> None:
+    home = alsa_home(tmp_path, NO_DEVICE_RC)
+    start = time.monotonic()
+    played = voiceguide("play", "back-pain", "--quiet", home=home)
+    assert time.monotonic() - start < 10
+    assert played.returncode == 1
+    lines = played.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no sound device" in lines[0] and "voiceguide render" in lines[0]
+    assert "ALSA" not in played.stderr and played.stdout == ""
+
+
+@needs_audio_tools
+def test_ctrl_c_stops_at_once_and_exits_130(tmp_path: Path) -> None:
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "play", "back-pain", "--quiet", "--no-lead-in"],
+        env={**os.environ, "HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline()  # the first cue: it is playing
+    process.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    _, err = process.communicate(timeout=10)
+    assert time.monotonic() - start < 2
+    assert process.returncode == 130 and "Traceback" not in err
+
+
+KEYS_ROUTINE = """
+voiceguide: 1
+title: Keys test
+settings: {get_ready: 0}
+sections:
+  - {id: alpha, title: Alpha point, steps: [{hold: {count: 20}}]}
+  - {id: beta, title: Beta point, steps: [{hold: {count: 20}}]}
+  - {id: gamma, title: Gamma point, steps: [{hold: {count: 20}}]}
+"""
+
+
+class Tmux:
+    """A real terminal: tmux runs the command; send-keys types, capture-pane reads the screen."""
+
+    def __init__(self, name: str, command: str) -> None:
+        self.name = name
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", command], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+@needs_audio_tools
+@pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
+def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
+    routine = tmp_path / "keys.yaml"
+    routine.write_text(KEYS_ROUTINE)
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+    command = (
+        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={os.environ['VOICEGUIDE_CACHE_DIR']} COLUMNS=120 "
+        f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
+    )
+    term = Tmux(f"voiceguide-test-{os.getpid()}", command)
+    try:
+        term.wait_for("1. Alpha point")
+        term.wait_for("playing")
+        term.keys("Space")
+        term.wait_for("paused")
+        term.keys("Space")
+        term.wait_for("playing")
+        term.keys("n")
+        term.wait_for("2. Beta point")
+        term.keys("n")
+        term.wait_for("3. Gamma point")
+        term.keys("p")
+        term.wait_for("3. Gamma point")
+        time.sleep(0.3)
+        term.keys("p")
+        term.keys("p")
+        term.wait_for("2. Beta point")
+        term.keys("q")
+        screen = term.wait_for("EXIT=0")
+        assert "stopped" in screen
+        # The terminal is as it was: line editing and echo back on.
+        settings = term.wait_for("icanon")
+        assert " icanon" in settings and " echo " in settings
+    finally:
+        term.close()
