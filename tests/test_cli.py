@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 from typer.testing import CliRunner
 
 from voiceguide.cli import app
+
+from conftest import DATA
 
 ROOT = Path(__file__).parent.parent
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import DATA
 
 from voiceguide.compiler import CompileOptions, compile_routine
 from voiceguide.cuesheet import format_cue_sheet
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.loader import load_routine
+
+from conftest import DATA
 
 CASES = sorted((DATA / "cases").glob("*.yaml"))
 GOLDEN = DATA / "golden"

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, needs_audio_tools
 from voiceguide.compiler import CompileOptions, compile_routine
 from voiceguide.live import PCM_CHUNK, Command, Player, Position, TrackState, start_of
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE
 from voiceguide.timeline import Timeline
+
+from conftest import DATA, needs_audio_tools
 
 RATE = MIX_RATE
 
@@ -126,7 +127,7 @@ def test_plays_every_chunk_at_its_due_time() -> None:
 def test_pause_excluded_from_timing_and_resume_continues_where_it_stopped() -> None:
     _, sink, _ = run([(3.0, Command.PAUSE), (13.0, Command.PAUSE)])
     pieces = heard(sink)
-    (t1, first1, len1), (t2, first2, _) = pieces[0], pieces[1]
+    (t1, first1, _), (t2, first2, _) = pieces[0], pieces[1]
     assert t1 == 0 and first1 == 0
     assert 10.0 <= t2 - t1 - 3.0 <= 10.05  # silent while paused
     assert 0 <= (first2 - round(3.0 * RATE)) % 30000 <= TICK_SAMPLES  # resumed where it stopped
@@ -317,8 +318,9 @@ def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
     routine = tmp_path / "keys.yaml"
     routine.write_text(KEYS_ROUTINE)
     home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+    cache = os.environ["VOICEGUIDE_CACHE_DIR"]
     command = (
-        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={os.environ['VOICEGUIDE_CACHE_DIR']} COLUMNS=120 "
+        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
         f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
     )
     term = Tmux(f"voiceguide-test-{os.getpid()}", command)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA
 from typer.testing import CliRunner
 
 from voiceguide.cli import app
 from voiceguide.errors import RoutineError
 from voiceguide.loader import MAX_FILE_BYTES, builtin_names, load_routine, parse_routine
+
+from conftest import DATA
 
 BAD = sorted((DATA / "bad").glob("*.yaml"))
 

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_tools import decode, onset_lag_s, probe
-from conftest import needs_audio_tools
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from typer.testing import CliRunner
@@ -29,6 +27,9 @@ from voiceguide.plan import prepare_speech
 from voiceguide.render import RenderResult, render
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
+
+from audio_tools import decode, onset_lag_s, probe
+from conftest import needs_audio_tools
 
 pytestmark = needs_audio_tools
 

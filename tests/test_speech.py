@@ -6,13 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import needs_audio_tools
 
 from voiceguide.errors import SpeechError
 from voiceguide.speech import Clip, VoiceSettings
 from voiceguide.speech import pyttsx3_engine as engine_module
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.speech.pyttsx3_engine import FAULT_ENV, Pyttsx3Engine
+
+from conftest import needs_audio_tools
 
 pytestmark = needs_audio_tools
 BRITISH = VoiceSettings("gmw/en", 170)
