@@ -20,6 +20,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python scripts/bench_render.py
+	$(BIN)/python scripts/bench_play.py
 
 clean:
 	rm -rf $(VENV) audio_out/*.mp3 audio_out/*.m4b audio_out/*.wav audio_out/*.vtt audio_out/*.lrc

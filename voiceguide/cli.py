@@ -8,14 +8,20 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
 from voiceguide import __version__
-from voiceguide.compiler import CompileOptions
 from voiceguide.errors import CompileError, ExitStatus, UsageError, VoiceguideError
-from voiceguide.model import PROFILES, Profile
+
+if TYPE_CHECKING:
+    from voiceguide.compiler import CompileOptions
+    from voiceguide.model import Profile
+
+# The heavy parts (pydantic models, numpy) are imported inside the commands that need them:
+# `--help` stays quick, and `play` can start its speech worker before paying for them.
+PROFILES = ("short", "standard", "full")
 
 app = typer.Typer(
     name="voiceguide",
@@ -76,14 +82,16 @@ def _about(source: str) -> Iterator[None]:
 
 
 def _options(profile: str, count_interval: float | None, rate: int | None, **extra: Any) -> CompileOptions:
+    from voiceguide.compiler import CompileOptions
+    from voiceguide.model import Profile
+
     if profile not in PROFILES:
         raise UsageError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     if count_interval is not None and not 0.3 <= count_interval <= 60:
         raise UsageError(f"--count-interval must be between 0.3 and 60 seconds, not {count_interval:g}")
     if rate is not None and not 80 <= rate <= 400:
         raise UsageError(f"--rate must be between 80 and 400 words per minute, not {rate}")
-    chosen: Profile = profile
-    return CompileOptions(profile=chosen, count_interval_s=count_interval, rate_wpm=rate, **extra)
+    return CompileOptions(profile=cast(Profile, profile), count_interval_s=count_interval, rate_wpm=rate, **extra)
 
 
 def _version(value: bool) -> None:
@@ -140,6 +148,7 @@ def validate(
     files: Annotated[list[str], typer.Argument(help="Routine files (or built-in names) to check.")],
 ) -> None:
     """Check routine files: the format, and that every profile lays out in time."""
+    from voiceguide.compiler import CompileOptions
     from voiceguide.loader import load_routine
     from voiceguide.plan import plan_timeline
 
@@ -147,7 +156,7 @@ def validate(
         loaded = load_routine(source)
         for profile in PROFILES:
             try:
-                plan_timeline(loaded, options=CompileOptions(profile=profile))
+                plan_timeline(loaded, options=CompileOptions(profile=cast("Profile", profile)))
             except CompileError as e:
                 raise CompileError(f"{source} ({profile} profile): {e}") from None
         typer.echo(f"{source}: ok ({len(loaded.sections)} sections)")
@@ -157,6 +166,7 @@ def validate(
 @_reports_errors
 def list_routines() -> None:
     """List the built-in routines."""
+    from voiceguide.compiler import CompileOptions
     from voiceguide.loader import builtin_names, load_routine
     from voiceguide.plan import plan_timeline
 
@@ -269,6 +279,13 @@ def play(
     """
     import queue
 
+    from voiceguide.speech import make_engine
+    from voiceguide.speech.cache import default_cache_dir
+
+    engine = make_engine()
+    if not (default_cache_dir() / "voices-pyttsx3.json").exists():
+        engine.start()  # a cold cache: the worker boots while the rest of voiceguide loads
+
     from rich.console import Console
 
     from voiceguide.live import SimpleaudioSink, play_routine
@@ -283,9 +300,10 @@ def play(
     sink = SimpleaudioSink()  # fails fast, before any synthesis, when there is no device
     commands: queue.Queue = queue.Queue()
     console = Console()
-    with _about(routine), keys(commands):
-        if quiet or not console.is_terminal:
-            view = CueLines()
+    live = quiet or not console.is_terminal
+    view_context = contextlib.nullcontext(CueLines()) if live else LivePanel(console)
+    try:
+        with _about(routine), keys(commands), view_context as view:
             finished = play_routine(
                 loaded,
                 options=options,
@@ -296,20 +314,10 @@ def play(
                 commands=commands,
                 lead_in=lead_in,
                 from_section=from_section,
+                engine=engine,
             )
-        else:
-            with LivePanel(console) as panel:
-                finished = play_routine(
-                    loaded,
-                    options=options,
-                    choice=VoiceChoice(voice=voice),
-                    cache=ClipCache(),
-                    sink=sink,
-                    on_tick=panel,
-                    commands=commands,
-                    lead_in=lead_in,
-                    from_section=from_section,
-                )
+    finally:
+        engine.close()
     if not finished:
         typer.echo("stopped", err=True)
 

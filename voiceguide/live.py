@@ -30,7 +30,7 @@ from voiceguide.estimate import estimate_speech_length
 from voiceguide.mix import MIX_RATE, PCM_CHUNK, SPEECH_LUFS, TrackMixer, level_sound, resample, to_int16
 from voiceguide.model import Routine
 from voiceguide.plan import VoiceChoice, voice_settings
-from voiceguide.speech import Clip, make_engine
+from voiceguide.speech import Clip, SpeechEngine, make_engine
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.timeline import Chapter, Timeline
 
@@ -147,13 +147,14 @@ class LiveTrack:
         choice: VoiceChoice,
         cache: ClipCache,
         lead_in: bool = True,
+        engine: SpeechEngine | None = None,
     ) -> None:
         self.routine = routine
         self.options = options
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._error: VoiceguideError | None = None
-        self._engine = make_engine(choice.engine)
+        self._engine = engine or make_engine(choice.engine)
         voice, self.settings = voice_settings(routine, options=options, choice=choice, engine=self._engine, cache=cache)
         self.voice_name = f"{voice.name} ({voice.id})"
         self._cache = cache
@@ -443,9 +444,10 @@ def play_routine(
     commands: queue.Queue[Command],
     lead_in: bool = True,
     from_section: str | None = None,
+    engine: SpeechEngine | None = None,
 ) -> bool:
     """Play the routine live; True if it ran to the end, False if the listener quit."""
-    track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in)
+    track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in, engine=engine)
     try:
         start = 0
         if from_section is not None:

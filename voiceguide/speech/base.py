@@ -44,6 +44,10 @@ class SpeechEngine(Protocol):
 
     name: str
 
+    def start(self) -> None:
+        """Begin starting up (a process, a library) without waiting; later calls use it."""
+        ...
+
     def voices(self) -> list[VoiceInfo]: ...
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Clip: ...

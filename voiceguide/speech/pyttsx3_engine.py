@@ -27,8 +27,6 @@ from multiprocessing import connection
 from multiprocessing.connection import Connection
 from typing import Any
 
-import numpy as np
-
 from voiceguide.errors import SpeechError
 from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
 
@@ -194,11 +192,15 @@ class Pyttsx3Engine:
         self.workers = workers or min(MAX_WORKERS, os.cpu_count() or 1)
         self._pool: list[_Worker] = []
 
+    def start(self) -> None:
+        """Start a worker now, without waiting: it boots while the caller does other work."""
+        if not self._pool:
+            self._pool.append(_Worker())
+
     def voices(self) -> list[VoiceInfo]:
         """The installed voices, as a worker reports them when it starts (the worker is kept
         for the synthesis that usually follows)."""
-        if not self._pool:
-            self._pool.append(_Worker())
+        self.start()
         return self._pool[0].wait_for_voices()
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Clip:
@@ -206,6 +208,8 @@ class Pyttsx3Engine:
 
     def synthesize_many(self, texts: Iterable[str], settings: VoiceSettings) -> Iterator[tuple[str, Clip]]:
         """Clips for the phrases, in the order they finish."""
+        import numpy as np  # here, not at the top: starting a worker should not wait for numpy
+
         queue = deque(texts)
         if not queue:
             return
