@@ -208,8 +208,8 @@ def alsa_home(tmp_path: Path, rc: str) -> Path:
     return home
 
 
-def voiceguide(*args: str, home: Path, **kwargs):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "HOME": str(home)}
+def voiceguide(*args: str, home: Path, env_extra: dict[str, str] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    env = {**os.environ, "HOME": str(home), **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "voiceguide", *args], env=env, capture_output=True, text=True, timeout=120, **kwargs
     )
@@ -349,3 +349,37 @@ def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
         assert " icanon" in settings and " echo " in settings
     finally:
         term.close()
+
+
+def test_early_start_reads_plays_arguments_like_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide import quickstart
+
+    asked: list[str] = []
+    monkeypatch.setattr(quickstart, "start_key", lambda routine, voice, rate: f"{routine}|{voice}|{rate}")
+    monkeypatch.setattr(quickstart, "play_cached", lambda key: asked.append(key))
+    quickstart.start_early(["play", "back-pain", "--voice", "English (America)", "--rate=160", "--quiet"])
+    quickstart.start_early(["play", "--from", "knees", "my.yaml", "--profile", "full"])
+    quickstart.start_early(["play", "back-pain", "--no-lead-in"])  # no lead-in: nothing to start
+    quickstart.start_early(["play", "a.yaml", "b.yaml"])  # not what play takes: leave it to the CLI
+    quickstart.start_early(["play", "back-pain", "--rate", "fast"])
+    quickstart.start_early(["render", "back-pain"])
+    assert asked == ["back-pain|English (America)|160", "my.yaml|None|None"]
+
+
+@needs_audio_tools
+def test_second_play_starts_from_the_cached_lead_in_and_still_equals_the_track(tmp_path: Path) -> None:
+    capture = tmp_path / "capture.raw"
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=capture))
+    cache = tmp_path / "cache"
+    env = {"VOICEGUIDE_CACHE_DIR": str(cache)}
+    rendered = tmp_path / "track.wav"
+    assert voiceguide("render", str(SHORT), "-f", "wav", "-o", str(rendered), home=home, env_extra=env).returncode == 0
+    assert voiceguide("play", str(SHORT), "--quiet", home=home, env_extra=env).returncode == 0  # remembers the lead-in
+    (lead_in_file,) = (cache / "starts").glob("*.pcm")
+    capture.unlink()
+    second = voiceguide("play", str(SHORT), "--quiet", home=home, env_extra=env)
+    assert second.returncode == 0, second.stderr
+    with wave.open(str(rendered)) as w:
+        track = w.readframes(w.getnframes())
+    # No device probe this time: the lead-in came straight from its file, then the track.
+    assert capture.read_bytes() == lead_in_file.read_bytes() + track

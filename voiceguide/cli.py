@@ -279,12 +279,19 @@ def play(
     """
     import queue
 
+    from voiceguide.paths import voices_file
+    from voiceguide.quickstart import play_cached, start_key, take_early
+
+    # A warm start speaks its lead-in from a small cached file at once, before the heavier
+    # modules load; a cold one starts its speech worker now, so it boots meanwhile.
+    quick_key = start_key(routine, voice=voice, rate=rate) if lead_in else None
+    quick = take_early(quick_key) or (play_cached(quick_key) if quick_key else None)
+
     from voiceguide.speech import make_engine
-    from voiceguide.speech.cache import default_cache_dir
 
     engine = make_engine()
-    if not (default_cache_dir() / "voices-pyttsx3.json").exists():
-        engine.start()  # a cold cache: the worker boots while the rest of voiceguide loads
+    if quick is None and not voices_file(engine.name).exists():
+        engine.start()
 
     from rich.console import Console
 
@@ -297,7 +304,9 @@ def play(
     sections = tuple(s.strip() for s in only.split(",") if s.strip()) if only else None
     options = _options(profile, count_interval, rate, count_ticks=ticks, section_ids=sections)
     loaded = load_routine(routine)
-    sink = SimpleaudioSink()  # fails fast, before any synthesis, when there is no device
+    sink = SimpleaudioSink(probe=quick is None)  # fails fast, before any synthesis, with no device
+    if quick is not None:
+        sink.adopt(quick.playing)
     commands: queue.Queue = queue.Queue()
     console = Console()
     live = quiet or not console.is_terminal
@@ -315,6 +324,8 @@ def play(
                 lead_in=lead_in,
                 from_section=from_section,
                 engine=engine,
+                quick=quick,
+                quick_key=quick_key,
             )
     finally:
         engine.close()
@@ -346,6 +357,9 @@ def voices(
 def main() -> None:
     """The console script's entry point."""
     try:
+        from voiceguide.quickstart import start_early
+
+        start_early(sys.argv[1:])
         app()
     except KeyboardInterrupt:  # Ctrl-C outside a command (during imports, say)
         print("voiceguide: interrupted", file=sys.stderr)

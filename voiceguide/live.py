@@ -11,9 +11,6 @@ injected: the tests drive the scheduler with a fake clock, and the real run uses
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import queue
 import threading
 import time
@@ -24,12 +21,14 @@ from typing import Protocol
 
 import numpy as np
 
+from voiceguide.alsa import silence_alsa
 from voiceguide.compiler import CompileOptions, compile_routine, phrases
 from voiceguide.errors import AudioError, VoiceguideError
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.mix import MIX_RATE, PCM_CHUNK, SPEECH_LUFS, TrackMixer, level_sound, resample, to_int16
 from voiceguide.model import Routine
 from voiceguide.plan import VoiceChoice, voice_settings
+from voiceguide.quickstart import QuickStart, remember
 from voiceguide.speech import Clip, SpeechEngine, make_engine
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.timeline import Chapter, Timeline
@@ -75,29 +74,12 @@ class Command(Enum):
 
 # -- the sound device -------------------------------------------------------------------------
 
-_ALSA_QUIET: object = None
-
-
-def _silence_alsa() -> None:
-    """Route alsa-lib's own error printing to nowhere: with no device it writes a wall of
-    lines to stderr before simpleaudio raises. The handler must outlive every ALSA call."""
-    global _ALSA_QUIET
-    if _ALSA_QUIET is not None:
-        return
-    name = ctypes.util.find_library("asound")
-    if not name:
-        return
-    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-    _ALSA_QUIET = handler_type(lambda *args: None)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.cdll.LoadLibrary(name).snd_lib_error_set_handler(_ALSA_QUIET)
-
 
 class SimpleaudioSink:
     """simpleaudio, one buffer at a time. Opening the device is checked up front."""
 
-    def __init__(self, sample_rate: int = MIX_RATE) -> None:
-        _silence_alsa()
+    def __init__(self, sample_rate: int = MIX_RATE, *, probe: bool = True) -> None:
+        silence_alsa()
         try:
             import simpleaudio
         except ImportError as e:
@@ -105,7 +87,13 @@ class SimpleaudioSink:
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
         self._playing: object | None = None
-        self.play(np.zeros(round(0.01 * sample_rate), dtype=np.int16))  # does the device open?
+        if probe:
+            self.play(np.zeros(round(0.01 * sample_rate), dtype=np.int16))  # does the device open?
+
+    def adopt(self, playing: object) -> None:
+        """Take charge of a sound already playing (the quick start), so `stop` stops it."""
+        self.stop()
+        self._playing = playing
 
     def play(self, samples: np.ndarray) -> None:
         self.stop()
@@ -316,10 +304,21 @@ class Player:
         self.stall_timeout_s = stall_timeout_s
         self._last_restart = -1e9
 
-    def play(self, *, start_sample: int = 0, lead_in: np.ndarray | None = None) -> bool:
-        """Play to the end (True) or until told to quit (False)."""
+    def play(
+        self,
+        *,
+        start_sample: int = 0,
+        lead_in: np.ndarray | None = None,
+        lead_in_playing: tuple[float, int] | None = None,
+    ) -> bool:
+        """Play to the end (True) or until told to quit (False). The lead-in is played first,
+        or, when `lead_in_playing` = (start time, samples), already is (the quick start)."""
         try:
-            if (
+            if lead_in_playing is not None:
+                started, samples = lead_in_playing
+                if self._wait_out(started + samples / self.rate, 0, None) is Command.QUIT:
+                    return False
+            elif (
                 lead_in is not None
                 and lead_in.size
                 and self._play_piece(lead_in, self.clock.now(), 0, None) is Command.QUIT
@@ -366,7 +365,11 @@ class Player:
         if wait > 0:
             self.clock.sleep(wait)
         self.sink.play(piece)
-        end = due + len(piece) / self.rate
+        return self._wait_out(due + len(piece) / self.rate, pos, timeline, due)
+
+    def _wait_out(self, end: float, pos: int, timeline: Timeline | None, due: float | None = None) -> Command | None:
+        """Tick until `end`, the end of what is playing; a command cuts it short."""
+        due = self.clock.now() if due is None else due
         while (left := end - self.clock.now()) > 0:
             if timeline is not None:
                 self.on_tick(Position(pos + round((self.clock.now() - due) * self.rate), timeline, False))
@@ -445,8 +448,14 @@ def play_routine(
     lead_in: bool = True,
     from_section: str | None = None,
     engine: SpeechEngine | None = None,
+    quick: QuickStart | None = None,
+    quick_key: str | None = None,
 ) -> bool:
-    """Play the routine live; True if it ran to the end, False if the listener quit."""
+    """Play the routine live; True if it ran to the end, False if the listener quit.
+
+    `quick` is a lead-in already playing from the quick-start cache; `quick_key` is where
+    to remember this run's lead-in for the next start.
+    """
     track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in, engine=engine)
     try:
         start = 0
@@ -458,7 +467,11 @@ def play_routine(
             start = round(start_of(state.timeline, from_section) * MIX_RATE)
         if lead_in and track.lead_in is None:
             track.wait_until(lambda s: track.lead_in is not None, 30.0)
+        if lead_in and quick_key is not None and track.lead_in is not None:
+            remember(quick_key, track.lead_in.astype("<i2").tobytes())
         player = Player(track, sink=sink, clock=MonotonicClock(), commands=commands, on_tick=on_tick)
+        if quick is not None:
+            return player.play(start_sample=start, lead_in_playing=(quick.started_at, quick.samples))
         return player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
     finally:
         track.close()

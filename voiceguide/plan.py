@@ -11,6 +11,7 @@ from pathlib import Path
 from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.model import Routine
+from voiceguide.paths import voices_file
 from voiceguide.speech import (
     Clip,
     SpeechEngine,
@@ -49,7 +50,7 @@ class Speech:
 
 def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     """The engine's voices, remembered for a day: asking costs a worker process start."""
-    remembered = cache.folder / f"voices-{engine.name}.json"
+    remembered = voices_file(engine.name, cache.root)
     try:
         if time.time() - remembered.stat().st_mtime < VOICE_LIST_MAX_AGE_S:
             return [VoiceInfo(v["id"], v["name"], tuple(v["languages"])) for v in json.loads(remembered.read_text())]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.errors import SpeechError
+from voiceguide.paths import default_cache_dir
 from voiceguide.speech.base import Clip, SpeechEngine, VoiceSettings
 
 CACHE_FORMAT = 1
@@ -21,16 +22,6 @@ SILENCE_THRESHOLD = 330
 """About -40 dBFS: quieter samples at either end of a clip are trimmed."""
 KEEP_BEFORE_S = 0.005
 KEEP_AFTER_S = 0.03
-
-
-def default_cache_dir() -> Path:
-    """VOICEGUIDE_CACHE_DIR, or the user's cache folder."""
-    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("voiceguide"))
 
 
 def trim_silence(clip: Clip) -> Clip:
@@ -47,7 +38,8 @@ class ClipCache:
     """WAV files named by a hash of (format, engine, voice, rate, volume, text)."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = (folder or default_cache_dir()) / f"clips-v{CACHE_FORMAT}"
+        self.root = folder or default_cache_dir()
+        self.folder = self.root / f"clips-v{CACHE_FORMAT}"
 
     def path(self, engine: str, settings: VoiceSettings, text: str) -> Path:
         key = json.dumps([CACHE_FORMAT, engine, settings.voice_id, settings.rate_wpm, settings.volume, text])

@@ -1,0 +1,21 @@
+"""Where voiceguide keeps its files (kept free of heavy imports: the quick start reads it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_cache_dir() -> Path:
+    """VOICEGUIDE_CACHE_DIR, or the user's cache folder."""
+    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("voiceguide"))
+
+
+def voices_file(engine: str, cache_root: Path | None = None) -> Path:
+    """Where the list of an engine's voices is remembered."""
+    return (cache_root or default_cache_dir()) / f"voices-{engine}.json"
