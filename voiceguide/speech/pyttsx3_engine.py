@@ -92,7 +92,13 @@ def _serve(requests: Connection, replies: Connection) -> None:
                 replies.send(("error", f"no audio for {text!r}"))
                 continue
             with wave.open(path, "rb") as w:
-                replies.send(("clip", (w.readframes(w.getnframes()), w.getframerate())))
+                frames, rate = w.readframes(w.getnframes()), w.getframerate()
+            if not any(frames):
+                # Seen once in a few hundred phrases under load: an empty file despite the
+                # notice. An error here gets the phrase retried in a fresh worker.
+                replies.send(("error", f"empty audio for {text!r}"))
+                continue
+            replies.send(("clip", (frames, rate)))
 
 
 def _maybe_fail(text: str) -> None:
