@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from voiceguide.compiler import CompileOptions, compile_routine
+from voiceguide.errors import UsageError
 from voiceguide.live import PCM_CHUNK, Command, Player, Position, TrackState, start_of
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE
@@ -155,7 +156,7 @@ def test_from_section_starts_there() -> None:
     start = round(start_of(TIMELINE, "c") * RATE)
     _, sink, _ = run([], start=start)
     assert heard(sink)[0][1] == start % 30000
-    with pytest.raises(Exception, match="no section 'zz'"):
+    with pytest.raises(UsageError, match="no section 'zz'"):
         start_of(TIMELINE, "zz")
 
 
@@ -358,7 +359,8 @@ def test_early_start_reads_plays_arguments_like_the_cli(monkeypatch: pytest.Monk
     monkeypatch.setattr(quickstart, "start_key", lambda routine, voice, rate: f"{routine}|{voice}|{rate}")
     monkeypatch.setattr(quickstart, "play_cached", lambda key: asked.append(key))
     quickstart.start_early(["play", "back-pain", "--voice", "English (America)", "--rate=160", "--quiet"])
-    quickstart.start_early(["play", "--from", "knees", "my.yaml", "--profile", "full"])
+    quickstart.start_early(["play", "my.yaml", "--profile", "full"])
+    quickstart.start_early(["play", "--from", "knees", "my.yaml"])  # checked once loaded: no early start
     quickstart.start_early(["play", "back-pain", "--no-lead-in"])  # no lead-in: nothing to start
     quickstart.start_early(["play", "a.yaml", "b.yaml"])  # not what play takes: leave it to the CLI
     quickstart.start_early(["play", "back-pain", "--rate", "fast"])

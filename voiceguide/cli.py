@@ -280,12 +280,12 @@ def play(
     import queue
 
     from voiceguide.paths import voices_file
-    from voiceguide.quickstart import play_cached, start_key, take_early
+    from voiceguide.quickstart import start_key, take_early
 
     # A warm start speaks its lead-in from a small cached file at once, before the heavier
     # modules load; a cold one starts its speech worker now, so it boots meanwhile.
     quick_key = start_key(routine, voice=voice, rate=rate) if lead_in else None
-    quick = take_early(quick_key) or (play_cached(quick_key) if quick_key else None)
+    quick = take_early(quick_key)
 
     from voiceguide.speech import make_engine
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from voiceguide.alsa import silence_alsa
 from voiceguide.compiler import CompileOptions, compile_routine, phrases
-from voiceguide.errors import AudioError, VoiceguideError
+from voiceguide.errors import AudioError, UsageError, VoiceguideError
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.mix import MIX_RATE, PCM_CHUNK, SPEECH_LUFS, TrackMixer, level_sound, resample, to_int16
 from voiceguide.model import Routine
@@ -422,7 +422,7 @@ def start_of(timeline: Timeline, section_id: str) -> float:
         if chapter.id.split(".")[0] == section_id:
             return chapter.start_s
     known = ", ".join(dict.fromkeys(c.id.split(".")[0] for c in timeline.chapters))
-    raise VoiceguideError(f"no section {section_id!r} to start from (sections: {known})")
+    raise UsageError(f"--from: no section {section_id!r} (sections: {known})")
 
 
 def keys_from(stream: Iterator[str], commands: queue.Queue[Command]) -> None:

@@ -93,8 +93,11 @@ def remember(key: str, pcm: bytes) -> None:
 
 
 _EARLY: QuickStart | None = None
-VALUE_OPTIONS = {"--profile", "--count-interval", "--from", "--only"}
-"""`play`'s options that take a value, other than --voice and --rate (which shape the lead-in)."""
+VALUE_OPTIONS = {"--profile", "--count-interval"}
+"""`play`'s options that take a value and leave the lead-in as it is."""
+CHECKED_LATER = {"--from", "--only", "--no-lead-in", "-h", "--help", "--"}
+"""Options whose value can only be checked once the routine is loaded (a wrong section
+should not be preceded by half a lead-in), or that mean there is nothing to start."""
 
 
 def start_early(argv: list[str]) -> None:
@@ -109,7 +112,7 @@ def start_early(argv: list[str]) -> None:
     args = iter(argv[1:])
     for arg in args:
         name, _, inline = arg.partition("=")
-        if arg in ("--no-lead-in", "-h", "--help") or arg == "--":
+        if name in CHECKED_LATER:
             return
         if name in ("--voice", "--rate", *VALUE_OPTIONS):
             value = inline or next(args, None)
