@@ -382,3 +382,28 @@ def test_second_play_starts_from_the_cached_lead_in_and_still_equals_the_track(t
         track = w.readframes(w.getnframes())
     # No device probe this time: the lead-in came straight from its file, then the track.
     assert capture.read_bytes() == lead_in_file.read_bytes() + track
+
+
+def test_live_panel_shows_section_instruction_hold_and_time() -> None:
+    from rich.console import Console
+
+    from voiceguide.liveview import CueLines, LivePanel
+
+    console = Console(record=True, width=100, force_terminal=True)
+    counts = [e for e in TIMELINE.events if e.cue == "count" and e.section == "b"]
+    at = round((counts[4].start_s + 0.1) * RATE)
+    with LivePanel(console) as panel:
+        panel(Position(at, TIMELINE, paused=True))
+        screen = console.export_text(clear=False)
+    assert "2. B" in screen and "count 5 of 10" in screen and "paused" in screen and "left" in screen
+
+    lines = __import__("io").StringIO()
+    view = CueLines(lines)
+    for seconds in [*np.arange(0.0, counts[1].start_s, 0.5), counts[1].start_s + 0.01]:
+        view(Position(round(seconds * RATE), TIMELINE, paused=False))
+    printed = lines.getvalue().splitlines()
+    spoken = [e for e in TIMELINE.events if e.kind == "speech" and e.start_s <= counts[1].start_s]
+    assert len(printed) == len(spoken)
+    assert printed[-2].endswith("b  1") and printed[-1].endswith("b  2")
+    view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))  # restart: nothing replayed
+    assert len(lines.getvalue().splitlines()) == len(spoken)

@@ -339,3 +339,15 @@ def test_ctrl_c_mid_render_exits_130_and_leaves_nothing(tmp_path: Path, short_ro
     routine = parse_routine(SHORT, origin="s")
     again = render(routine, output=tmp_path / "y.wav", fmt="wav", cache=ClipCache(cache))
     assert again.path.exists()
+
+
+def test_bitrate_and_stereo_options(tmp_path: Path, shared_cache: Path) -> None:
+    result = render(
+        parse_routine(SHORT, origin="s"),
+        output=tmp_path / "x.mp3",
+        bitrate_kbps=96,
+        channels=2,
+        cache=ClipCache(shared_cache),
+    )
+    stream = probe(result.path)["streams"][0]
+    assert int(stream["bit_rate"]) == 96000 and stream["channels"] == 2

@@ -83,7 +83,7 @@ class LivePanel:
         progress = _hold_progress(past, timeline.events[here:], t, counted)
         if progress is not None:
             done, total, label = progress
-            lines += [ProgressBar(total=total, completed=done, width=40), Text(label)]
+            lines += [Text(label), ProgressBar(total=total, completed=done, width=40)]
         status = "paused" if position.paused else "playing"
         left = max(0.0, timeline.total_s - t)
         lines.append(Text(f"{clock(t)} elapsed · {clock(left)} left · {status}", style="dim"))
