@@ -405,5 +405,5 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     spoken = [e for e in TIMELINE.events if e.kind == "speech" and e.start_s <= counts[1].start_s]
     assert len(printed) == len(spoken)
     assert printed[-2].endswith("b  1") and printed[-1].endswith("b  2")
-    view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))  # restart: nothing replayed
-    assert len(lines.getvalue().splitlines()) == len(spoken)
+    view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))  # back: heard again, shown again
+    assert lines.getvalue().splitlines()[len(spoken) :] == [printed[-2]]
