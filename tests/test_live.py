@@ -407,3 +407,24 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     assert printed[-2].endswith("b  1") and printed[-1].endswith("b  2")
     view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))  # back: heard again, shown again
     assert lines.getvalue().splitlines()[len(spoken) :] == [printed[-2]]
+
+
+@needs_audio_tools
+@pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
+def test_ctrl_c_in_a_real_terminal_restores_it(tmp_path: Path) -> None:
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+    cache = os.environ["VOICEGUIDE_CACHE_DIR"]
+    command = (
+        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
+        f"{sys.executable} -m voiceguide play {SHORT} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
+    )
+    term = Tmux(f"voiceguide-test-c-{os.getpid()}", command)
+    try:
+        term.wait_for("playing")
+        term.keys("C-c")
+        screen = term.wait_for("EXIT=130")
+        assert "Traceback" not in screen
+        settings = term.wait_for("icanon")
+        assert " icanon" in settings and " echo " in settings
+    finally:
+        term.close()

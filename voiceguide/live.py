@@ -303,6 +303,7 @@ class Player:
         self.rate = sample_rate
         self.stall_timeout_s = stall_timeout_s
         self._last_restart = -1e9
+        self._ahead: tuple[int, np.ndarray] | None = None
 
     def play(
         self,
@@ -314,14 +315,15 @@ class Player:
         """Play to the end (True) or until told to quit (False). The lead-in is played first,
         or, when `lead_in_playing` = (start time, samples), already is (the quick start)."""
         try:
+            first = start_sample // PCM_CHUNK
             if lead_in_playing is not None:
                 started, samples = lead_in_playing
-                if self._wait_out(started + samples / self.rate, 0, None) is Command.QUIT:
+                if self._wait_out(started + samples / self.rate, 0, None, ahead=first) is Command.QUIT:
                     return False
             elif (
                 lead_in is not None
                 and lead_in.size
-                and self._play_piece(lead_in, self.clock.now(), 0, None) is Command.QUIT
+                and self._play_piece(lead_in, self.clock.now(), 0, None, ahead=first) is Command.QUIT
             ):
                 return False
             return self._play_track(start_sample)
@@ -329,22 +331,23 @@ class Player:
             self.sink.stop()
 
     def _play_track(self, pos: int) -> bool:
-        anchor_t, anchor_pos = self.clock.now(), pos
+        anchor: tuple[float, int] | None = None  # (clock time, sample) that fixes every due time
         while True:
             state = self.source.state()
             total = round(state.timeline.total_s * self.rate)
             if state.complete and pos >= total:
                 return True
             index = pos // PCM_CHUNK
-            chunk_end = (index + 1) * PCM_CHUNK
-            if not (state.complete or state.ready_samples >= chunk_end):
-                state = self.source.wait_until(_final_through(chunk_end), self.stall_timeout_s)
-                if not (state.complete or state.ready_samples >= chunk_end):
+            if not _final(state, index):
+                state = self.source.wait_until(_final_through((index + 1) * PCM_CHUNK), self.stall_timeout_s)
+                if not _final(state, index):
                     raise AudioError("speech synthesis fell too far behind playback")
-                anchor_t, anchor_pos = self.clock.now(), pos  # a stall shifts everything after it
-            piece = self.source.chunk(index)[pos - index * PCM_CHUNK :]
-            due = anchor_t + (pos - anchor_pos) / self.rate
-            command = self._play_piece(piece, due, pos, state.timeline)
+                anchor = None  # a stall shifts everything after it
+            piece = self._chunk(index)[pos - index * PCM_CHUNK :]
+            if anchor is None:  # (re)starting: now, with the first piece in hand
+                anchor = (self.clock.now(), pos)
+            due = anchor[0] + (pos - anchor[1]) / self.rate
+            command = self._play_piece(piece, due, pos, state.timeline, ahead=index + 1)
             if command is None:
                 pos += len(piece)
                 continue
@@ -357,18 +360,36 @@ class Player:
                 pos = heard
             else:
                 pos = self._seek(command, heard, state.timeline)
-            anchor_t, anchor_pos = self.clock.now(), pos
+            anchor = None
 
-    def _play_piece(self, piece: np.ndarray, due: float, pos: int, timeline: Timeline | None) -> Command | None:
+    def _chunk(self, index: int) -> np.ndarray:
+        ahead = self._ahead
+        self._ahead = None
+        return ahead[1] if ahead is not None and ahead[0] == index else self.source.chunk(index)
+
+    def _mix_ahead(self, index: int) -> None:
+        """Mix chunk `index` now, while the one before it plays, so it is ready on time."""
+        if self._ahead is not None and self._ahead[0] == index:
+            return
+        state = self.source.state()
+        if index * PCM_CHUNK < round(state.timeline.total_s * self.rate) and _final(state, index):
+            self._ahead = (index, self.source.chunk(index))
+
+    def _play_piece(
+        self, piece: np.ndarray, due: float, pos: int, timeline: Timeline | None, *, ahead: int | None = None
+    ) -> Command | None:
         """Start the piece at its due time and wait it out, ticking; a command cuts it short."""
         wait = due - self.clock.now()
         if wait > 0:
             self.clock.sleep(wait)
         self.sink.play(piece)
-        return self._wait_out(due + len(piece) / self.rate, pos, timeline, due)
+        return self._wait_out(due + len(piece) / self.rate, pos, timeline, due, ahead=ahead)
 
-    def _wait_out(self, end: float, pos: int, timeline: Timeline | None, due: float | None = None) -> Command | None:
-        """Tick until `end`, the end of what is playing; a command cuts it short."""
+    def _wait_out(
+        self, end: float, pos: int, timeline: Timeline | None, due: float | None = None, *, ahead: int | None = None
+    ) -> Command | None:
+        """Tick until `end`, the end of what is playing; a command cuts it short. The chunk
+        `ahead` is mixed on the way, once the sound is under way."""
         due = self.clock.now() if due is None else due
         while (left := end - self.clock.now()) > 0:
             if timeline is not None:
@@ -377,6 +398,9 @@ class Player:
             if command is not None:
                 self.sink.stop()
                 return command
+            if ahead is not None:
+                self._mix_ahead(ahead)
+                ahead = None
             self.clock.sleep(min(left, TICK_S))
         return None
 
@@ -406,6 +430,11 @@ class Player:
             return self.commands.get_nowait()
         except queue.Empty:
             return None
+
+
+def _final(state: TrackState, index: int) -> bool:
+    """Is chunk `index` final (every sound that reaches into it known)?"""
+    return state.complete or state.ready_samples >= (index + 1) * PCM_CHUNK
 
 
 def _final_through(sample: int) -> Callable[[TrackState], bool]:
