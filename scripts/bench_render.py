@@ -65,7 +65,7 @@ def main() -> None:
     from voiceguide.compiler import CompileOptions
     from voiceguide.loader import load_routine
     from voiceguide.mix import MIX_RATE, TrackMixer
-    from voiceguide.plan import measured_timeline, prepare_speech
+    from voiceguide.plan import VoiceChoice, measured_timeline, prepare_speech
     from voiceguide.render import render
     from voiceguide.speech.cache import ClipCache
 
@@ -79,6 +79,14 @@ def main() -> None:
         fresh = work / f"cold-{n}"
         cold_runs.append(timed(lambda f=fresh: render(routine, output=out, overwrite=True, cache=ClipCache(f))))
     cold = statistics.median(cold_runs)
+    espeak_cold_runs = [
+        timed(
+            lambda f=work / f"espeak-{n}": render(
+                routine, output=out, overwrite=True, cache=ClipCache(f), choice=VoiceChoice(engine="espeak")
+            )
+        )
+        for n in range(3)
+    ]
 
     # The same timeline and clips, for the baselines.
     speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(cache_dir))
@@ -130,6 +138,8 @@ def main() -> None:
         "warm / bare encode": warm / bare,
         "warm / bare encode (best of each)": best_warm / best_bare,
         "cold / bare encode": cold / bare,
+        "cold_render_espeak_engine_s": statistics.median(espeak_cold_runs),
+        "cold (--engine espeak) / bare encode": statistics.median(espeak_cold_runs) / bare,
     }
     if not args.skip_naive:
         from pydub import AudioSegment

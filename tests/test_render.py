@@ -351,3 +351,9 @@ def test_bitrate_and_stereo_options(tmp_path: Path, shared_cache: Path) -> None:
     )
     stream = probe(result.path)["streams"][0]
     assert int(stream["bit_rate"]) == 96000 and stream["channels"] == 2
+
+
+def test_render_with_the_direct_espeak_engine(tmp_path: Path, short_routine_file: Path) -> None:
+    result = cli("render", str(short_routine_file), "--engine", "espeak", "-f", "wav", "-o", str(tmp_path / "x.wav"))
+    assert result.returncode == 0, result.stderr
+    assert probe(tmp_path / "x.wav")["streams"][0]["sample_rate"] == "44100"

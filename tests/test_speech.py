@@ -11,7 +11,7 @@ from voiceguide.errors import SpeechError
 from voiceguide.speech import Clip, VoiceSettings
 from voiceguide.speech import pyttsx3_engine as engine_module
 from voiceguide.speech.cache import ClipCache, trim_silence
-from voiceguide.speech.pyttsx3_engine import FAULT_ENV, Pyttsx3Engine
+from voiceguide.speech.pyttsx3_engine import FAULT_ENV, EspeakEngine, Pyttsx3Engine
 
 from conftest import needs_audio_tools
 
@@ -90,3 +90,24 @@ def test_cache_put_get_and_damage(tmp_path: Path) -> None:
     path = cache.path("e", BRITISH, "hi")
     path.write_bytes(b"RIFF")
     assert cache.get("e", BRITISH, "hi") is None and not path.exists()
+
+
+def test_direct_espeak_engine_sounds_like_pyttsx3(engine: Pyttsx3Engine) -> None:
+    texts = ["Halfway.", "Pinch, 3 of 10", "Press both points and hold them steady."]
+    direct = EspeakEngine()
+    try:
+        fast = {t: trim_silence(c) for t, c in direct.synthesize_many(texts, BRITISH)}
+    finally:
+        direct.close()
+    slow = {t: trim_silence(c) for t, c in engine.synthesize_many(texts, BRITISH)}
+    for text in texts:
+        assert fast[text].sample_rate == slow[text].sample_rate == 22050
+        assert fast[text].duration_s == pytest.approx(slow[text].duration_s, abs=0.1)
+
+
+def test_unknown_engine_is_a_usage_error() -> None:
+    from voiceguide.errors import UsageError
+    from voiceguide.speech import make_engine
+
+    with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: pyttsx3, espeak\)"):
+        make_engine("festival")

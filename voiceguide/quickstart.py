@@ -95,7 +95,7 @@ def remember(key: str, pcm: bytes) -> None:
 _EARLY: QuickStart | None = None
 VALUE_OPTIONS = {"--profile", "--count-interval"}
 """`play`'s options that take a value and leave the lead-in as it is."""
-CHECKED_LATER = {"--from", "--only", "--no-lead-in", "-h", "--help", "--"}
+CHECKED_LATER = {"--from", "--only", "--engine", "--no-lead-in", "-h", "--help", "--"}
 """Options whose value can only be checked once the routine is loaded (a wrong section
 should not be preceded by half a lead-in), or that mean there is nothing to start."""
 

@@ -15,7 +15,14 @@ def _pyttsx3() -> SpeechEngine:
     return Pyttsx3Engine()
 
 
-ENGINES: dict[str, Callable[[], SpeechEngine]] = {"pyttsx3": _pyttsx3}
+def _espeak() -> SpeechEngine:
+    from voiceguide.speech.pyttsx3_engine import EspeakEngine
+
+    return EspeakEngine()
+
+
+ENGINES: dict[str, Callable[[], SpeechEngine]] = {"pyttsx3": _pyttsx3, "espeak": _espeak}
+"""pyttsx3 is the default; "espeak" calls the same library directly and is faster."""
 DEFAULT_ENGINE = "pyttsx3"
 
 
