@@ -34,6 +34,7 @@ PHRASE_TIMEOUT_S = 20.0
 """A phrase of a few sentences takes well under a second; twenty means it hung."""
 START_TIMEOUT_S = 30.0
 """Extra time for a fresh worker's first answer: Python and pyttsx3 start-up."""
+SHORT_CLIP_FRACTION = 0.5
 MAX_WORKERS = 2
 """Synthesis is CPU-bound in espeak; more workers than cores barely helps."""
 FAULT_ENV = "VOICEGUIDE_WORKER_FAULT"
@@ -145,6 +146,15 @@ def _maybe_fail(text: str) -> None:
     if kind == "hang":
         time.sleep(3600)
     os._exit(3)
+
+
+def _looks_cut_short(text: str, payload: tuple[bytes, int], settings: VoiceSettings) -> bool:
+    """Far shorter than the phrase could be spoken: a lost tail or an empty file (seen once
+    each under load). The estimate errs long by at most a third, so half of it is safe."""
+    from voiceguide.estimate import estimate_speech_length
+
+    frames, rate = payload
+    return len(frames) / 2 / rate < SHORT_CLIP_FRACTION * estimate_speech_length(settings.rate_wpm)(text)
 
 
 class _Worker:
@@ -270,7 +280,9 @@ class Pyttsx3Engine:
                 try:
                     kind, payload = worker.receive(repr(text))
                     if kind != "clip":
-                        raise SpeechError(f"pyttsx3 failed on {text!r}: {payload}")
+                        raise SpeechError(f"{self.name} failed on {text!r}: {payload}")
+                    if not tries[text] and _looks_cut_short(text, payload, settings):
+                        raise SpeechError(f"{self.name} returned too little audio for {text!r}")
                 except SpeechError:
                     tries[text] += 1
                     self._replace(worker, settings)  # a fresh process: the only real reset
