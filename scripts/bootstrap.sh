@@ -11,7 +11,8 @@ VENV="${VENV:-.venv}"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-need_cmds=(espeak-ng ffmpeg ffprobe aplay tmux)
+need_cmds=(espeak-ng ffmpeg ffprobe tmux)
+[ "$(uname -s)" = Linux ] && need_cmds+=(aplay)
 apt_pkgs=(espeak-ng ffmpeg libasound2-dev alsa-utils tmux)  # tmux: the key tests drive a real terminal
 
 missing_system() {
@@ -34,10 +35,10 @@ if missing_system; then
     $sudo apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
   elif [ "$(uname -s)" = Darwin ]; then
     if command -v brew >/dev/null 2>&1; then
-      say "installing espeak-ng and ffmpeg with Homebrew"
-      brew install espeak-ng ffmpeg
+      say "installing espeak-ng, ffmpeg and tmux with Homebrew"
+      brew install espeak-ng ffmpeg tmux
     else
-      say "install Homebrew, then: brew install espeak-ng ffmpeg"; exit 1
+      say "install Homebrew, then: brew install espeak-ng ffmpeg tmux"; exit 1
     fi
   else
     say "no apt-get here: install espeak-ng, ffmpeg and the ALSA development headers, then run this again"
