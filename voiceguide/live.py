@@ -489,11 +489,12 @@ def play_routine(
     try:
         start = 0
         if from_section is not None:
-            # Where a section starts is final once the phrases before it exist.
-            state = track.state()
-            if not state.complete:
-                state = track.wait_until(lambda s: s.complete, 60.0)
-            start = round(start_of(state.timeline, from_section) * MIX_RATE)
+            start_of(track.state().timeline, from_section)  # a wrong name fails now, not later
+
+            def placed(state: TrackState) -> bool:  # final once the phrases before it exist
+                return state.complete or start_of(state.timeline, from_section) * MIX_RATE < state.ready_samples
+
+            start = round(start_of(track.wait_until(placed, 60.0).timeline, from_section) * MIX_RATE)
         if lead_in and track.lead_in is None:
             track.wait_until(lambda s: track.lead_in is not None, 30.0)
         if lead_in and quick_key is not None and track.lead_in is not None:
