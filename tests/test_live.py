@@ -309,19 +309,29 @@ class Tmux:
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
+    @classmethod
+    def playing(cls, tmp_path: Path, routine: Path, name: str) -> Tmux:
+        """`voiceguide play ROUTINE` in a real terminal (sound to a capture file); afterwards
+        the shell prints the exit status and the terminal's settings."""
+        home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+        cache = os.environ["VOICEGUIDE_CACHE_DIR"]
+        command = (
+            f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
+            f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
+        )
+        return cls(f"voiceguide-test-{name}-{os.getpid()}", command)
+
+    def assert_terminal_restored(self) -> None:
+        settings = self.wait_for("icanon")
+        assert " icanon" in settings and " echo " in settings  # line editing and echo are back
+
 
 @needs_audio_tools
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
 def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
     routine = tmp_path / "keys.yaml"
     routine.write_text(KEYS_ROUTINE)
-    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
-    cache = os.environ["VOICEGUIDE_CACHE_DIR"]
-    command = (
-        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
-        f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
-    )
-    term = Tmux(f"voiceguide-test-{os.getpid()}", command)
+    term = Tmux.playing(tmp_path, routine, "keys")
     try:
         term.wait_for("1. Alpha point")
         term.wait_for("playing")
@@ -342,9 +352,7 @@ def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
         term.keys("q")
         screen = term.wait_for("EXIT=0")
         assert "stopped" in screen
-        # The terminal is as it was: line editing and echo back on.
-        settings = term.wait_for("icanon")
-        assert " icanon" in settings and " echo " in settings
+        term.assert_terminal_restored()
     finally:
         term.close()
 
@@ -412,19 +420,12 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
 @needs_audio_tools
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
 def test_ctrl_c_in_a_real_terminal_restores_it(tmp_path: Path) -> None:
-    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
-    cache = os.environ["VOICEGUIDE_CACHE_DIR"]
-    command = (
-        f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
-        f"{sys.executable} -m voiceguide play {SHORT} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
-    )
-    term = Tmux(f"voiceguide-test-c-{os.getpid()}", command)
+    term = Tmux.playing(tmp_path, SHORT, "ctrl-c")
     try:
         term.wait_for("playing")
         term.keys("C-c")
         screen = term.wait_for("EXIT=130")
         assert "Traceback" not in screen
-        settings = term.wait_for("icanon")
-        assert " icanon" in settings and " echo " in settings
+        term.assert_terminal_restored()
     finally:
         term.close()
