@@ -171,7 +171,3 @@ def lrc(timeline: Timeline) -> str:
     lines = [f"[ti:{timeline.title}]", "[by:voiceguide]", f"[length:{minutes:02d}:{secs:02d}]"]
     lines += [f"[{_lrc_time(e.start_s)}]{' '.join(e.text.split())}" for e in timeline.speech()]
     return "\n".join(lines) + "\n"
-
-
-def file_size(path: Path) -> int:
-    return os.stat(path).st_size

@@ -10,7 +10,6 @@ from voiceguide.compiler import CompileOptions
 from voiceguide.export import (
     FORMATS,
     Tags,
-    file_size,
     lrc,
     require_ffmpeg,
     webvtt,
@@ -108,7 +107,7 @@ def render(
         transcripts=side_files,
         timeline=timeline,
         duration_s=mixer.total_samples / MIX_RATE,
-        size_bytes=file_size(output),
+        size_bytes=output.stat().st_size,
         clips_made=speech.made,
         voice=f"{speech.voice.name} ({speech.voice.id})",
     )
