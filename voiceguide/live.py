@@ -15,19 +15,19 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
 import numpy as np
 
 from voiceguide.alsa import silence_alsa
-from voiceguide.compiler import CompileOptions, compile_routine, phrases
+from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
 from voiceguide.errors import AudioError, UsageError, VoiceguideError
 from voiceguide.estimate import estimate_speech_length
-from voiceguide.mix import MIX_RATE, PCM_CHUNK, SPEECH_LUFS, TrackMixer, level_sound, resample, to_int16
+from voiceguide.mix import MIX_RATE, PCM_CHUNK, TrackMixer, to_int16
 from voiceguide.model import Routine
-from voiceguide.plan import VoiceChoice, voice_settings
+from voiceguide.plan import VoiceChoice, measured_options, voice_settings
 from voiceguide.quickstart import QuickStart, remember
 from voiceguide.speech import Clip, SpeechEngine, make_engine
 from voiceguide.speech.cache import ClipCache, trim_silence
@@ -143,8 +143,9 @@ class LiveTrack:
         self._closing = threading.Event()
         self._error: VoiceguideError | None = None
         self._engine = engine or make_engine(choice.engine)
-        voice, self.settings = voice_settings(routine, options=options, choice=choice, engine=self._engine, cache=cache)
-        self.voice_name = f"{voice.name} ({voice.id})"
+        self.voice, self.settings = voice_settings(
+            routine, options=options, choice=choice, engine=self._engine, cache=cache
+        )
         self._cache = cache
         ordered = _in_order_heard(routine, options)
         wanted = ([LEAD_IN] if lead_in else []) + ordered
@@ -190,13 +191,9 @@ class LiveTrack:
         """Recompile with the clips known so far (missing ones count as zero length, so they
         cannot cause a false overrun) and find how far the track is final."""
         known = self._clips
-        options = replace(
-            self.options,
-            speech_source=f"measured, voice {self.voice_name} at {self.settings.rate_wpm} wpm",
-        )
         timeline = compile_routine(
             self.routine,
-            options=options,
+            options=measured_options(self.options, self.voice, self.settings),
             speech_length=lambda text: known[text].duration_s if text in known else 0.0,
         )
         missing = [e.start_s for e in timeline.events if e.kind == "speech" and e.text not in known]
@@ -213,11 +210,8 @@ class LiveTrack:
         else:
             self._mixer.add_clips(known)
             self._mixer.set_timeline(placeable)
-            self._mixer.total_samples = round(timeline.total_s * MIX_RATE)
         if self.lead_in is None and LEAD_IN in known:
-            clip = known[LEAD_IN]
-            levelled = level_sound(clip.samples.astype(np.float32) / 32768.0, clip.sample_rate, SPEECH_LUFS)
-            self.lead_in = to_int16(resample(levelled, clip.sample_rate, MIX_RATE))
+            self.lead_in = to_int16(self._mixer.speech(LEAD_IN))
         total = round(timeline.total_s * MIX_RATE)
         ready = total if complete else round(min(missing) * MIX_RATE)
         return TrackState(timeline, ready, complete)
@@ -251,7 +245,7 @@ class LiveTrack:
 
 def _in_order_heard(routine: Routine, options: CompileOptions) -> list[str]:
     """The routine's phrases, first heard first (laid out with estimated lengths)."""
-    estimate = estimate_speech_length(options.rate_wpm or routine.settings.rate_wpm)
+    estimate = estimate_speech_length(resolved_rate(routine, options))
     wanted = phrases(routine, options=options)
     try:
         timeline = compile_routine(routine, options=options, speech_length=estimate)

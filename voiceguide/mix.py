@@ -112,6 +112,10 @@ class TrackMixer:
         self._unlevelled[key] = (native, rate, target_lufs)
         self._longest = max(self._longest, round(len(native) * self.sample_rate / rate))
 
+    def speech(self, text: str) -> np.ndarray:
+        """One phrase, levelled, at the mix rate (the live lead-in is played on its own)."""
+        return self._sound(("speech", text))
+
     def _sound(self, key: Key) -> np.ndarray:
         sound = self._sounds.get(key)
         if sound is None:

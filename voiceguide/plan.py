@@ -104,7 +104,8 @@ def prepare_speech(
     return Speech(clips, voice, settings, made)
 
 
-def _measured(options: CompileOptions, voice: VoiceInfo, settings: VoiceSettings) -> CompileOptions:
+def measured_options(options: CompileOptions, voice: VoiceInfo, settings: VoiceSettings) -> CompileOptions:
+    """The options, noting that speech lengths come from this voice's real clips."""
     return replace(
         options,
         speech_source=f"measured, voice {voice.name} ({voice.id}) at {settings.rate_wpm} wpm",
@@ -115,7 +116,7 @@ def measured_timeline(routine: Routine, *, options: CompileOptions, speech: Spee
     """The timeline with the real clip lengths: the one the track holds."""
     return compile_routine(
         routine,
-        options=_measured(options, speech.voice, speech.settings),
+        options=measured_options(options, speech.voice, speech.settings),
         speech_length=lambda text: speech.clips[text].duration_s,
     )
 
@@ -141,7 +142,7 @@ def plan_timeline(
             if all(length is not None for length in lengths.values()):
                 return compile_routine(
                     routine,
-                    options=_measured(options, voice, settings),
+                    options=measured_options(options, voice, settings),
                     speech_length=lambda text: lengths[text] or 0.0,
                 )
     estimate = estimate_speech_length(resolved_rate(routine, options))
