@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -187,13 +188,13 @@ def test_cache_second_render_synthesises_nothing_and_corrupt_entry_is_redone(
     assert [e.text for e in third.timeline.events] == [e.text for e in first.timeline.events]
 
 
+def render_short(output: Path, cache: Path, **options: Any) -> RenderResult:
+    """The short test routine rendered to `output` with the given render options."""
+    return render(parse_routine(SHORT, origin="short.yaml"), output=output, cache=ClipCache(cache), **options)
+
+
 def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -> None:
-    result = render(
-        parse_routine(SHORT, origin="s"),
-        output=tmp_path / "x.wav",
-        fmt="wav",
-        cache=ClipCache(shared_cache),
-    )
+    result = render_short(tmp_path / "x.wav", shared_cache, fmt="wav")
     samples = decode(result.path)
     assert 20 * np.log10(np.max(np.abs(samples))) <= -1.0
     # A short routine of mostly counts is quieter overall than its phrases; still near -16.
@@ -201,12 +202,7 @@ def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -
 
 
 def test_m4b_has_aac_and_chapters(tmp_path: Path, shared_cache: Path) -> None:
-    result = render(
-        parse_routine(SHORT, origin="s"),
-        output=tmp_path / "x.m4b",
-        fmt="m4b",
-        cache=ClipCache(shared_cache),
-    )
+    result = render_short(tmp_path / "x.m4b", shared_cache, fmt="m4b")
     info = probe(result.path)
     assert info["streams"][0]["codec_name"] == "aac"
     assert len(info["chapters"]) == 5
@@ -336,19 +332,12 @@ def test_ctrl_c_mid_render_exits_130_and_leaves_nothing(tmp_path: Path, short_ro
     assert not list(cache.rglob("*.part"))
     for clip in cache.rglob("*.wav"):  # every entry left behind is whole
         assert ClipCache.get_path_clip(clip) is not None, clip
-    routine = parse_routine(SHORT, origin="s")
-    again = render(routine, output=tmp_path / "y.wav", fmt="wav", cache=ClipCache(cache))
-    assert again.path.exists()
+    again = render_short(tmp_path / "y.wav", cache, fmt="wav")  # the cache still serves a whole render
+    assert len(decode(again.path)) == round(again.timeline.total_s * MIX_RATE)
 
 
 def test_bitrate_and_stereo_options(tmp_path: Path, shared_cache: Path) -> None:
-    result = render(
-        parse_routine(SHORT, origin="s"),
-        output=tmp_path / "x.mp3",
-        bitrate_kbps=96,
-        channels=2,
-        cache=ClipCache(shared_cache),
-    )
+    result = render_short(tmp_path / "x.mp3", shared_cache, bitrate_kbps=96, channels=2)
     stream = probe(result.path)["streams"][0]
     assert int(stream["bit_rate"]) == 96000 and stream["channels"] == 2
 
