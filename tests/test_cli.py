@@ -56,6 +56,11 @@ def test_faster_rate_shortens_speech() -> None:
         (["show", "back-pain", "--count-interval", "0"], "--count-interval must be between"),
         (["show", "back-pain", "--rate", "5000"], "--rate must be between"),
         (["render", "back-pain", "--format", "ogg"], "--format must be one of"),
+        (["render", "back-pain", "-o", "x.ogg"], "x.ogg: voiceguide writes .mp3, .m4b, .wav files, not .ogg"),
+        (["render", "back-pain", "-o", "x.m4b", "-f", "mp3"], "x.m4b: the name says m4b but --format says mp3"),
+        (["show", "back-pain", "--only", ","], "--only needs at least one section id"),
+        (["show", "back-pain", "--from", "elbows"], "--from: no section 'elbows'"),
+        (["render", "back-pain", "--only", "elbows"], "--only: no section 'elbows'"),
         (["render", "back-pain", "--bitrate", "65"], "--bitrate must be one of"),
     ],
 )
@@ -65,15 +70,43 @@ def test_bad_options_are_one_line_exit_2(args: list[str], message: str) -> None:
     assert len(err.strip().splitlines()) == 1 and message in err
 
 
-def test_validate_checks_every_profile(tmp_path: Path) -> None:
-    code, out, _ = run("validate", "back-pain", str(DATA / "cases" / "minimal.yaml"))
-    assert code == 0 and "back-pain: ok (5 sections)" in out
+FAST_TAPS = (
+    "voiceguide: 1\ntitle: x\nsections:\n  - {id: a, title: A, steps: [{tap: {times: [2, 25], interval: 0.6}}]}\n"
+)
+
+
+def test_validate_checks_every_profile_and_reports_every_file(tmp_path: Path) -> None:
     too_fast = tmp_path / "fast.yaml"
-    too_fast.write_text(
-        "voiceguide: 1\ntitle: x\nsections:\n  - {id: a, title: A, steps: [{tap: {times: [2, 25], interval: 0.6}}]}\n"
-    )
-    code, _, err = run("validate", str(too_fast))
-    assert code == 2 and "(full profile)" in err and "takes" in err
+    too_fast.write_text(FAST_TAPS)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("voiceguide: 1\ntitle: x\n")
+    minimal = str(DATA / "cases" / "minimal.yaml")
+    code, out, err = run("validate", "back-pain", str(too_fast), str(broken), minimal)
+    assert code == 2  # bad input among them
+    assert out.splitlines()[0].startswith("back-pain: ok (5 sections; short ")
+    assert out.splitlines()[1].startswith(f"{minimal}: ok (1 section; ")  # checked after the failures
+    assert f"{too_fast} (full profile):" in err and "takes" in err  # short (2 taps) fits, full (25) does not
+    assert f"{broken}:" in err and "missing required key 'sections'" in err
+    code, out, err = run("validate", str(too_fast), "--profile", "short")
+    assert code == 0 and "short " in out and "full" not in out, err
+
+
+def test_validate_and_render_agree_because_both_use_the_real_voice(tmp_path: Path) -> None:
+    routine = tmp_path / "r.yaml"
+    routine.write_text(FAST_TAPS)
+    code, out, err = run("validate", str(routine), "--profile", "short")
+    assert code == 0, err
+    # validate made and cached the voice's clips: the cue sheet now reads the real lengths,
+    # and its total is the length validate reported.
+    _, sheet, _ = run("show", str(routine), "--profile", "short")
+    assert "speech lengths measured" in sheet
+    assert out.split("short ")[1].rstrip(")\n") == sheet.strip().splitlines()[-1].removeprefix("Total ")
+    _, _, validate_err = run("validate", str(routine), "--profile", "full")
+    _, _, render_err = run("render", str(routine), "--profile", "full", "-o", str(tmp_path / "x.wav"))
+    failure = validate_err.strip().splitlines()[-1]
+    assert failure.startswith("voiceguide: error: ") and "takes" in failure
+    assert failure == render_err.strip().splitlines()[-1]  # the same failure, word for word
+    assert not (tmp_path / "x.wav").exists()
 
 
 def test_list_shows_builtins() -> None:
@@ -101,9 +134,38 @@ def test_new_writes_a_starter_that_validates_and_does_not_overwrite(tmp_path: Pa
     assert run("new", str(target), "--force")[0] == 0 and target.read_text() != "mine"
 
 
-def test_new_into_missing_folder(tmp_path: Path) -> None:
-    code, _, err = run("new", str(tmp_path / "nope" / "x.yaml"))
-    assert code == 2 and "no such folder" in err
+def test_new_makes_missing_folders_but_not_through_a_file(tmp_path: Path) -> None:
+    code, _, err = run("new", str(tmp_path / "new" / "dir" / "x.yaml"))
+    assert code == 0 and (tmp_path / "new" / "dir" / "x.yaml").is_file(), err
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run("new", str(tmp_path / "afile" / "x.yaml"))
+    assert code == 2 and "afile: is a file" in err
+
+
+def test_help_pages_read_as_prose() -> None:
+    for name in ["", *commands()]:
+        code, out, _ = run(*([name] if name else []), "--help")
+        assert code == 0
+        assert not re.search(r"<\w+(\[\w+\])?>", out), f"a type label in `voiceguide {name} --help`:\n{out}"
+        assert "{" not in out.split("Usage:")[1].splitlines()[0], out
+
+
+def test_exit_statuses_are_documented() -> None:
+    from voiceguide.errors import ExitStatus
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Exit status")[1].split("\n## ")[0]
+    for status in ExitStatus:
+        assert re.search(rf"^\| {status.value} \|", section, re.MULTILINE), f"exit status {status.value} undocumented"
+
+
+def test_the_built_in_routines_length_is_one_number() -> None:
+    code, out, _ = run("list")
+    minutes = re.search(r"back-pain .* about (\d+) minutes", out)
+    assert code == 0 and minutes
+    readme = (ROOT / "README.md").read_text()
+    stated = set(re.findall(r"[Aa]bout\s+(\d+)\s+minutes", readme))
+    assert stated == {minutes.group(1)}, stated
 
 
 def commands() -> list[str]:

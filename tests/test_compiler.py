@@ -63,9 +63,49 @@ def test_a_count_longer_than_its_slot_is_an_error_naming_the_step() -> None:
 
 
 def test_speech_never_overlaps_within_a_timed_hold() -> None:
-    r = routine("[{hold: {seconds: 4, halfway: true, countdown: 3}}]")
-    with pytest.raises(CompileError, match=r"'Halfway\.' takes 0\.80 s but its slot is 0\.00 s|overlap"):
-        compile_(r, length=0.8)
+    r = routine("[{hold: {seconds: 5, halfway: true, countdown: 2}}]")
+    with pytest.raises(CompileError, match=r"'Halfway\.' takes 1\.80 s but its slot is 0\.50 s"):
+        compile_(r, length=1.8)
+
+
+@pytest.mark.parametrize(
+    ("hold", "message"),
+    [
+        (
+            "{seconds: 20, halfway: true, remaining: [10]}",
+            r"'Halfway\.' and '10 seconds left\.' both fall 10 seconds into the hold",
+        ),
+        ("{seconds: 10, countdown: 3, remaining: [3]}", r"'3 seconds left\.' and '3' both fall 7 seconds"),
+        ("{seconds: 30, remaining: [50]}", r"`remaining: 50` cannot happen in a hold of 30 seconds"),
+        ("{seconds: 30, remaining: [30]}", r"`remaining: 30` cannot happen"),
+        ("{seconds: 5, countdown: 10}", r"`countdown: 10` does not fit in a hold of 5 seconds"),
+        ("{minutes: [0.5, 2], remaining: [60]}", r"`remaining: 60` cannot happen in a hold of 0.5 minutes"),
+    ],
+)
+def test_a_cue_that_collides_or_cannot_happen_is_an_error_naming_it(hold: str, message: str) -> None:
+    with pytest.raises(CompileError, match=message):
+        compile_(routine(f"[{{hold: {hold}}}]"), length=0.2, profile="short")
+
+
+@pytest.mark.parametrize(
+    ("hold", "said", "seconds"),
+    [
+        ("{seconds: 1}", ["Hold for 1 second."], 1),
+        ("{seconds: 60, remaining: [1, 30]}", ["Hold for 60 seconds.", "30 seconds left.", "1 second left."], 60),
+        ("{minutes: 1}", ["Hold for 1 minute."], 60),
+        (
+            "{minutes: [1, 2], remaining: [60, 10]}",
+            ["Hold for 1 and a half minutes.", "1 minute left.", "10 seconds left."],
+            90,
+        ),
+        ("{minutes: 2.25}", ["Hold for 2.25 minutes."], 135),
+    ],
+)
+def test_holds_are_said_in_the_authors_unit_with_right_plurals(hold: str, said: list[str], seconds: float) -> None:
+    timeline = compile_(routine(f"[{{hold: {hold}}}]"), length=0.2)
+    assert [e.text for e in timeline.speech() if e.cue in ("hold", "remaining")] == said
+    (end,) = cues(timeline, "end")
+    assert end.start_s - cues(timeline, "hold")[0].start_s == pytest.approx(seconds)
 
 
 def test_profiles_resolve_ranges_low_middle_high() -> None:
@@ -112,8 +152,20 @@ def test_only_selected_sections_and_unknown_ones_rejected() -> None:
     r = load_routine("back-pain")
     timeline = compile_(r, section_ids=("knees",))
     assert {e.section for e in timeline.events} == {"intro", "knees", "outro"}
-    with pytest.raises(CompileError, match=r"no section 'elbows'"):
+    with pytest.raises(CompileError, match=r"--only: no section 'elbows'"):
         compile_(r, section_ids=("elbows",))
+
+
+def test_from_starts_at_a_section_without_the_intro() -> None:
+    r = load_routine("back-pain")
+    timeline = compile_(r, from_section="ankles")
+    assert [c.id for c in timeline.chapters] == ["ankles.left", "ankles.right", "hands.left", "hands.right", "outro"]
+    both = compile_(r, from_section="ankles", section_ids=("knees", "ankles"))
+    assert {e.section for e in both.events} == {"ankles", "outro"}
+    with pytest.raises(CompileError, match=r"--from: no section 'elbows'"):
+        compile_(r, from_section="elbows")
+    with pytest.raises(CompileError, match=r"--from: section 'hands' is not among --only knees"):
+        compile_(r, from_section="hands", section_ids=("knees",))
 
 
 def test_same_input_same_timeline() -> None:
@@ -143,7 +195,7 @@ def test_checker_catches_broken_timelines() -> None:
 
 
 class TestBackPain:
-    """The built-in routine holds the article's doses, in its order (ROUTINE_FACTS.md)."""
+    """The built-in routine holds the article's doses, in its order (docs/back-pain-routine.md)."""
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -7,6 +7,7 @@ import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import wave
 from collections.abc import Callable
@@ -16,8 +17,16 @@ import numpy as np
 import pytest
 
 from voiceguide.compiler import CompileOptions, compile_routine
-from voiceguide.errors import UsageError
-from voiceguide.live import PCM_CHUNK, Command, Player, Position, TrackState, start_of
+from voiceguide.live import (
+    PCM_CHUNK,
+    RESTART_TWICE_S,
+    Command,
+    Player,
+    Position,
+    TrackState,
+    describe_position,
+    keys_from,
+)
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE
 from voiceguide.timeline import Timeline
@@ -137,27 +146,49 @@ def test_pause_excluded_from_timing_and_resume_continues_where_it_stopped() -> N
 TICK_SAMPLES = round(0.02 * RATE) + 1
 
 
-def test_next_skips_to_the_next_section_and_restart_twice_goes_back() -> None:
+def test_next_skips_to_the_next_section_restart_and_previous_go_back() -> None:
     starts = [round(c.start_s * RATE) for c in TIMELINE.chapters]
-    _, sink, _ = run([(1.0, Command.NEXT), (2.0, Command.RESTART), (2.5, Command.RESTART)])
+    _, sink, _ = run([(1.0, Command.NEXT), (2.0, Command.RESTART), (2.5, Command.PREVIOUS)])
     firsts = [first for _, first, _ in heard(sink)]
     assert firsts[1] == starts[1] % 30000  # next: section b
     assert firsts[2] == starts[1] % 30000  # restart: b again
-    assert firsts[3] == starts[0] % 30000  # restart twice: back to a
+    assert firsts[3] == starts[0] % 30000  # previous: back to a
 
 
-def test_quit_stops_at_once() -> None:
-    finished, sink, clock = run([(4.0, Command.QUIT)])
-    assert not finished and sink.stops >= 1
+@pytest.mark.parametrize(
+    ("presses", "commands"),
+    [
+        ([0.0], [Command.RESTART]),  # p: this section again
+        ([0.0, 0.5], [Command.RESTART, Command.PREVIOUS]),  # p p: one section back
+        ([0.0, 0.5, 1.0], [Command.RESTART, Command.PREVIOUS, Command.PREVIOUS]),  # p p p: two back
+        ([0.0, RESTART_TWICE_S + 0.01], [Command.RESTART, Command.RESTART]),  # slow: each restarts
+        ([0.0, 1.9, 3.8], [Command.RESTART, Command.PREVIOUS, Command.PREVIOUS]),  # each within 2 s of the last
+    ],
+)
+def test_p_restarts_and_each_quick_p_goes_one_section_further_back(
+    presses: list[float], commands: list[Command]
+) -> None:
+    times = iter(presses)
+    out: queue.Queue[Command] = queue.Queue()
+    keys_from(iter("p" * len(presses)), out, now=lambda: next(times))
+    assert [out.get_nowait() for _ in presses] == commands and out.empty()
+
+
+def test_quit_stops_at_once_and_says_where() -> None:
+    clock = FakeClock()
+    commands: queue.Queue[Command] = queue.Queue()
+    clock.at(4.0, lambda: commands.put(Command.QUIT))
+    player = Player(FakeSource(TIMELINE), sink=RecordingSink(clock), clock=clock, commands=commands)
+    assert not player.play()
     assert clock.t - 100.0 < 4.1
+    assert player.stopped_at is not None and abs(player.stopped_at - 4.0 * RATE) <= TICK_SAMPLES
+    assert describe_position(TIMELINE, player.stopped_at) == "1. A, at 0:04 (resume with --from a)"
 
 
-def test_from_section_starts_there() -> None:
-    start = round(start_of(TIMELINE, "c") * RATE)
+def test_start_sample_starts_there() -> None:
+    start = round(TIMELINE.chapters[2].start_s * RATE)
     _, sink, _ = run([], start=start)
     assert heard(sink)[0][1] == start % 30000
-    with pytest.raises(UsageError, match="no section 'zz'"):
-        start_of(TIMELINE, "zz")
 
 
 def test_lead_in_plays_first_then_the_track_on_time() -> None:
@@ -250,7 +281,7 @@ def test_quiet_prints_one_line_per_cue_in_time(tmp_path: Path) -> None:
 def test_no_sound_device_is_one_line_and_quick(tmp_path: Path) -> None:
     home = alsa_home(tmp_path, NO_DEVICE_RC)
     played = voiceguide("play", "back-pain", "--quiet", home=home, timeout=30)  # no hang
-    assert played.returncode == 1
+    assert played.returncode == 3  # a missing part of the system
     lines = played.stderr.strip().splitlines()
     assert len(lines) == 1 and "no sound device" in lines[0] and "voiceguide render" in lines[0]
     assert "ALSA" not in played.stderr and played.stdout == ""
@@ -267,7 +298,7 @@ def test_ctrl_c_stops_at_once_and_exits_130(tmp_path: Path) -> None:
         text=True,
     )
     assert process.stdout is not None
-    assert process.stdout.readline()  # the first cue: it is playing
+    assert read_line(process.stdout, timeout=120)  # the first cue: it is playing
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=15)  # it stops, rather than playing on for minutes
     assert process.returncode == 130 and "Traceback" not in err
@@ -282,6 +313,16 @@ sections:
   - {id: beta, title: Beta point, steps: [{hold: {count: 20}}]}
   - {id: gamma, title: Gamma point, steps: [{hold: {count: 20}}]}
 """
+
+
+def read_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
+    """One line from a child's pipe, or fail after `timeout` seconds (never hang)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no line within {timeout} s") from None
 
 
 class Tmux:
@@ -343,15 +384,12 @@ def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
         term.wait_for("2. Beta point")
         term.keys("n")
         term.wait_for("3. Gamma point")
-        term.keys("p")
-        term.wait_for("3. Gamma point")
-        time.sleep(0.3)
-        term.keys("p")
-        term.keys("p")
+        term.keys("p", "p")  # twice at once: one section back, to Beta, and no further
         term.wait_for("2. Beta point")
         term.keys("q")
         screen = term.wait_for("EXIT=0")
-        assert "stopped" in screen
+        # Where it stopped is where the keys put it: Beta, not Alpha.
+        assert "stopped at 2. Beta point, at " in screen and "(resume with --from beta)" in screen
         term.assert_terminal_restored()
     finally:
         term.close()

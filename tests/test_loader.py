@@ -1,7 +1,8 @@
-"""Bad input: every broken routine file gets one positioned line, exit 2, and fast."""
+"""Bad input: every broken routine file gets a positioned line per problem, exit 2, and fast."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,13 @@ def expected_error(path: Path) -> str:
 def test_bad_file_gives_one_positioned_line_and_exit_2(path: Path) -> None:
     result = CliRunner().invoke(app, ["show", "--estimate", str(path)])
     assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"voiceguide: error: {path}")
-    assert expected_error(path) in lines[0]
+    first, *others = result.stderr.strip().splitlines()
+    assert first.startswith(f"voiceguide: error: {path}")
+    assert expected_error(path) in first
+    more = re.search(r"\(and (\d+) more problems?:\)$", first)
+    assert len(others) == (int(more.group(1)) if more else 0), result.stderr  # each further problem listed
+    for line in others:
+        assert re.match(rf"  {re.escape(str(path))}:\d+:\d+: \S+: ", line), line
     assert "Traceback" not in result.output
 
 

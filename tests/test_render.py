@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,14 +21,16 @@ from typer.testing import CliRunner
 
 from voiceguide.cli import app
 from voiceguide.compiler import CompileOptions
-from voiceguide.errors import SpeechError, UsageError, VoiceguideError
+from voiceguide.errors import MissingPart, UsageError, VoiceguideError
+from voiceguide.export import Tags, decoded_true_peak_dbfs, write_encoded
 from voiceguide.files import atomic_path
 from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE, integrated_loudness, k_weight, resample
+from voiceguide.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
 from voiceguide.plan import prepare_speech
 from voiceguide.render import RenderResult, render
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.pyttsx3_engine import FAULT_ENV
 
 from audio_tools import decode, onset_lag_s, probe
 from conftest import needs_audio_tools
@@ -145,8 +148,10 @@ def test_speech_is_levelled_phrase_by_phrase(rendered: RenderResult) -> None:
             piece = track[round(e.start_s * MIX_RATE) : round(e.end_s * MIX_RATE)]
             levels.append(-0.691 + 10 * np.log10(np.mean(k_weight(piece, MIX_RATE) ** 2)))
     assert len(levels) >= 3 and max(levels) - min(levels) < 1.5
-    # This short routine is mostly counts with quiet between; the built-in one measures -16.
-    assert integrated_loudness(track, MIX_RATE) == pytest.approx(-16, abs=1.5)
+    # Near their target: limiting every sound to its ceiling takes a little off short phrases.
+    assert SPEECH_LUFS - 2.0 <= float(np.median(levels)) <= SPEECH_LUFS
+    # (The track as a whole is quieter than its phrases by the quiet between them: this short
+    # routine is mostly counts; the built-in one measures -16, checked below.)
 
 
 def test_transcripts_match_the_speech(rendered: RenderResult) -> None:
@@ -197,8 +202,6 @@ def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -
     result = render_short(tmp_path / "x.wav", shared_cache, fmt="wav")
     samples = decode(result.path)
     assert 20 * np.log10(np.max(np.abs(samples))) <= -1.0
-    # A short routine of mostly counts is quieter overall than its phrases; still near -16.
-    assert integrated_loudness(samples, MIX_RATE) == pytest.approx(-16, abs=1.5)
 
 
 def test_m4b_has_aac_and_chapters(tmp_path: Path, shared_cache: Path) -> None:
@@ -227,13 +230,14 @@ def test_built_in_routine_renders_with_ten_chapters(tmp_path: Path, shared_cache
 # -- bad conditions -------------------------------------------------------------------------
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "voiceguide", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=120,
+        cwd=cwd,
+        timeout=300,
     )
 
 
@@ -245,17 +249,139 @@ def test_existing_output_is_kept_without_force(tmp_path: Path, short_routine_fil
     assert target.read_text() == "precious"
 
 
-def test_missing_output_folder(tmp_path: Path, short_routine_file: Path) -> None:
-    result = cli("render", str(short_routine_file), "-o", str(tmp_path / "no" / "x.mp3"))
-    assert result.returncode == 2 and "no such folder" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_default_output_folder_is_made_wherever_it_runs(tmp_path: Path, short_routine_file: Path) -> None:
+    result = cli("render", str(short_routine_file), "-f", "wav", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    made = sorted(p.name for p in (tmp_path / "audio_out").iterdir())
+    assert made == ["short.wav", "short.wav.lrc", "short.wav.vtt"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "format_name"),
+    [
+        ("new/dir/x.m4b", [], "mov,mp4,m4a,3gp,3g2,mj2"),
+        ("x.wav", [], "wav"),
+        ("x.MP3", ["--format", "mp3"], "mp3"),
+        ("noending", ["--format", "wav"], "wav"),
+    ],
+)
+def test_the_output_name_picks_the_format_and_missing_folders_are_made(
+    tmp_path: Path, short_routine_file: Path, name: str, args: list[str], format_name: str
+) -> None:
+    result = cli("render", str(short_routine_file), "-o", str(tmp_path / name), "--no-transcripts", *args)
+    assert result.returncode == 0, result.stderr
+    assert probe(tmp_path / name)["format"]["format_name"] == format_name
+
+
+def test_an_ending_that_contradicts_format_writes_nothing(tmp_path: Path, short_routine_file: Path) -> None:
+    result = cli("render", str(short_routine_file), "-o", str(tmp_path / "x.m4b"), "--format", "mp3")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"voiceguide: error: {tmp_path / 'x.m4b'}: the name says m4b but --format says mp3; make them agree"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_each_track_keeps_its_own_transcripts_and_none_go_stale(tmp_path: Path, short_routine_file: Path) -> None:
+    mp3, m4b = tmp_path / "x.mp3", tmp_path / "x.m4b"
+    assert cli("render", str(short_routine_file), "-o", str(mp3)).returncode == 0
+    assert cli("render", str(short_routine_file), "-o", str(m4b), "--count-interval", "1.1").returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "x.m4b",
+        "x.m4b.lrc",
+        "x.m4b.vtt",
+        "x.mp3",
+        "x.mp3.lrc",
+        "x.mp3.vtt",
+    ]
+    assert (tmp_path / "x.mp3.vtt").read_text() != (tmp_path / "x.m4b.vtt").read_text()  # each its own render
+    again = cli("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts")
+    assert again.returncode == 2 and "x.mp3: already exists" in again.stderr  # nothing replaced unasked
+    again = cli("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts", "--force")
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.m4b", "x.m4b.lrc", "x.m4b.vtt", "x.mp3"]
+
+
+def test_force_replaces_only_regular_files(tmp_path: Path, short_routine_file: Path) -> None:
+    fifo = tmp_path / "pipe.mp3"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.mp3"
+    folder.mkdir()
+    link = tmp_path / "link.mp3"
+    link.symlink_to(short_routine_file)
+    routine_copy = tmp_path / "routine.wav"
+    routine_copy.write_text(short_routine_file.read_text())
+    cases = [
+        ("/dev/null", [], "/dev/null: is not a regular file"),
+        (str(fifo), [], "pipe.mp3: is not a regular file"),
+        (str(folder), [], "folder.mp3: is a folder"),
+        (str(link), [], "link.mp3: is the routine being rendered"),
+        (str(routine_copy), [str(routine_copy)], "routine.wav: is the routine being rendered"),
+    ]
+    for output, routine, message in cases:
+        result = cli("render", *(routine or [str(short_routine_file)]), "-o", output, "--force")
+        assert result.returncode == 2, (output, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], lines
+    assert Path("/dev/null").is_char_device() and fifo.is_fifo() and folder.is_dir() and link.is_symlink()
+    assert routine_copy.read_text() == short_routine_file.read_text() == SHORT
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message", "status"),
+    [
+        (["-o", "/proc/voiceguide-test.mp3"], {}, "/proc: cannot write here", 2),
+        (
+            ["-o", "x.mp3"],
+            {"VOICEGUIDE_CACHE_DIR": "/proc/voiceguide-test"},
+            "the clip cache cannot be written here",
+            1,
+        ),
+    ],
+)
+def test_an_unwritable_place_is_one_line_not_a_traceback(
+    tmp_path: Path, short_routine_file: Path, args: list[str], env: dict[str, str], message: str, status: int
+) -> None:
+    result = cli("render", str(short_routine_file), *args, env=env, cwd=tmp_path)
+    assert result.returncode == status
+    lines = result.stderr.strip().splitlines()
+    assert message in lines[-1] and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "m4b"])
+def test_decoded_tracks_peak_at_or_below_minus_1_dbfs_true_peak(tmp_path: Path, shared_cache: Path, fmt: str) -> None:
+    result = render_short(tmp_path / f"x.{fmt}", shared_cache, fmt=fmt)
+    assert true_peak_dbfs(result.path) <= -1.0
+
+
+def test_an_overshooting_encode_is_redone_quieter(tmp_path: Path) -> None:
+    # Noise peaking at -1.2 dBFS: a 32 kbit/s MP3 of it overshoots 0 dBFS.
+    noise = np.random.default_rng(1).uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20) * 32767
+    pcm = bytearray(noise.astype("<i2").tobytes())
+    target = tmp_path / "noise.mp3"
+    write_encoded(pcm, target, fmt="mp3", sample_rate=MIX_RATE, chapters=(), tags=Tags("noise"), bitrate_kbps=32)
+    assert true_peak_dbfs(target) <= -1.0
+    assert decoded_true_peak_dbfs(target, MIX_RATE) == pytest.approx(true_peak_dbfs(target), abs=0.15)
+
+
+def true_peak_dbfs(path: Path) -> float:
+    """ffmpeg's own EBU R128 true-peak meter on the decoded file."""
+    out = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    return float(re.findall(r"Peak:\s+(-?[\d.]+|-inf) dBFS", out)[-1])
 
 
 def test_ffmpeg_missing(tmp_path: Path, short_routine_file: Path) -> None:
     bare = tmp_path / "bin"
     bare.mkdir()
     result = cli("render", str(short_routine_file), "-o", str(tmp_path / "x.mp3"), env={"PATH": str(bare)})
-    assert result.returncode == 1
+    assert result.returncode == 3  # a missing part of the system
     assert result.stderr.strip() == (
         "voiceguide: error: ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)"
     )
@@ -276,7 +402,7 @@ def test_unknown_voice_lists_close_matches(tmp_path: Path, short_routine_file: P
 
 
 def test_no_voices_at_all() -> None:
-    with pytest.raises(SpeechError, match="no voices are installed"):
+    with pytest.raises(MissingPart, match="no voices are installed"):
         choose_voice([], None, "en")
     with pytest.raises(UsageError, match="no voice 'x'"):
         choose_voice([VoiceInfo("gmw/en", "English", ("en-gb",))], "x", "en")
@@ -304,28 +430,31 @@ def test_full_disk_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def wait_for_file(path: Path, process: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Until `path` exists (bounded; fails at once if the process ends first)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
 def test_ctrl_c_mid_render_exits_130_and_leaves_nothing(tmp_path: Path, short_routine_file: Path) -> None:
     cache = tmp_path / "cache"
+    marker = tmp_path / "worker-holds"
+    # A speech worker stops on this phrase and stays there: the render is held mid-synthesis
+    # for as long as the test needs, however fast or slow the machine.
+    fault = f"hang:{marker}:Squeeze, 2 of 2"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voiceguide",
-            "render",
-            str(short_routine_file),
-            "-o",
-            str(tmp_path / "x.mp3"),
-        ],
+        [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(tmp_path / "x.mp3")],
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)},
+        env={**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache), FAULT_ENV: fault},
     )
-    assert process.stderr is not None
-    line = process.stderr.readline()  # "synthesising speech...": interrupt while clips are being made
-    assert "synthesising" in line
-    time.sleep(0.5)
+    wait_for_file(marker, process)
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=60)
+    marker.unlink()
     assert process.returncode == 130, err
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
@@ -334,6 +463,34 @@ def test_ctrl_c_mid_render_exits_130_and_leaves_nothing(tmp_path: Path, short_ro
         assert ClipCache.get_path_clip(clip) is not None, clip
     again = render_short(tmp_path / "y.wav", cache, fmt="wav")  # the cache still serves a whole render
     assert len(decode(again.path)) == round(again.timeline.total_s * MIX_RATE)
+
+
+def test_ctrl_c_after_the_file_is_written_still_exits_130(tmp_path: Path, short_routine_file: Path) -> None:
+    # Its stdout is a pipe we filled to the brim: the render writes its file, then blocks
+    # printing the result line. That holds it in its last moments until the signal lands.
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            os.write(write_end, b"x" * 4096)
+    os.set_blocking(write_end, True)
+    target = tmp_path / "x.wav"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(target)],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    try:
+        wait_for_file(tmp_path / "x.wav.lrc", process)  # the last file written
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        os.close(read_end)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and err.strip().endswith("voiceguide: interrupted")
+    assert len(decode(target)) > MIX_RATE  # the file it had written is whole
 
 
 def test_bitrate_and_stereo_options(tmp_path: Path, shared_cache: Path) -> None:

@@ -1,5 +1,58 @@
-"""Lets `python -m voiceguide` run the command line."""
+"""The `voiceguide` command's entry point: Ctrl-C is in hand from the first moment, then the CLI loads.
 
-from voiceguide.cli import main
+Ctrl-C raises `Interrupted` while a command runs, so every `finally` (temporary files, the
+terminal's settings, worker processes) does its work, and the command exits with status 130.
+Once the command has finished, a Ctrl-C during the interpreter's own shutdown ends the
+process at once, with the same status: there is nothing left to clean up.
+"""
 
-main()
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType, TracebackType
+
+from voiceguide.errors import ExitStatus, Interrupted
+
+_running = False
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    if _running:
+        raise Interrupted
+    _exit_interrupted()
+
+
+def _exit_interrupted() -> None:
+    # No flush of stdout: it may be a full pipe, and an interrupted command's output is moot.
+    os.write(2, b"voiceguide: interrupted\n")
+    os._exit(ExitStatus.INTERRUPTED)
+
+
+def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(kind, Interrupted):
+        _exit_interrupted()
+    sys.__excepthook__(kind, value, tb)
+
+
+def main() -> None:
+    """Run the command line with the arguments in sys.argv; exits with the command's status."""
+    global _running
+    _running = True
+    signal.signal(signal.SIGINT, _on_sigint)
+    sys.excepthook = _excepthook  # an Interrupted that escapes everything still means 130
+    status: int | str | None = ExitStatus.OK
+    try:
+        from voiceguide.cli import run
+
+        status = run(sys.argv[1:])
+    except Interrupted:
+        _running = False
+        _exit_interrupted()
+    _running = False
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,31 +5,64 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
+from typer.core import TyperCommand
 
 from voiceguide import __version__
 from voiceguide.errors import CompileError, ExitStatus, UsageError, VoiceguideError
+from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PROFILES, RATE_WPM
 
 if TYPE_CHECKING:
     from voiceguide.compiler import CompileOptions
-    from voiceguide.model import Profile
+    from voiceguide.limits import Profile
 
 # The heavy parts (pydantic models, numpy) are imported inside the commands that need them:
 # `--help` stays quick, and `play` can start its speech worker before paying for them.
-PROFILES = ("short", "standard", "full")
+
+
+class _ProseCommand(TyperCommand):
+    """Help pages in plain words: arguments by their name (ROUTINE), not their type (<str>),
+    and no braces in the usage line. Options show their metavar (SECONDS, WPM)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar or "[OPTIONS]"]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(_argument_name(param))
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), getattr(param, "help", None) or ""))
+            else:
+                record = param.get_help_record(ctx)
+                if record is not None:
+                    options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_name(param: Any) -> str:
+    return str(param.metavar or param.name).upper()
+
 
 app = typer.Typer(
     name="voiceguide",
     help="Voice-guided routines (acupressure, stretching, physiotherapy), spoken live or rendered to MP3.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Each command declares its own -h/--help (HelpOpt): the built-in one labels itself <bool>.
+    context_settings={"help_option_names": []},
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,36 +76,82 @@ def _reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except VoiceguideError as e:
-            typer.echo(f"voiceguide: error: {e}", err=True)
-            raise typer.Exit(e.exit_status) from None
-        except KeyboardInterrupt:
-            typer.echo("voiceguide: interrupted", err=True)
-            raise typer.Exit(ExitStatus.INTERRUPTED) from None
+            _fail(str(e), e.exit_status)
+        except OSError as e:  # a path or environment problem the library did not foresee
+            where = f"{e.filename}: " if e.filename else ""
+            _fail(f"{where}{e.strerror or e}", ExitStatus.ERROR)
 
     return wrapper  # type: ignore[return-value]
 
 
-RoutineArg = Annotated[str, typer.Argument(help="A built-in routine's name (see `voiceguide list`) or a routine file.")]
+def _fail(message: str, status: ExitStatus) -> None:
+    typer.echo(f"voiceguide: error: {message}", err=True)
+    raise typer.Exit(status)
+
+
+# Options shared by several commands, declared once. The metavars keep the help pages in
+# words a person reads ("SECONDS"), not type names.
+FLAG = ""
+"""A flag's metavar: nothing, as a flag takes no value."""
+RoutineArg = Annotated[
+    str,
+    typer.Argument(metavar="ROUTINE", help="A built-in routine's name (see `voiceguide list`) or a routine file."),
+]
 ProfileOpt = Annotated[
     str,
-    typer.Option("--profile", help="How ranges resolve: short (low end), standard (middle), full (high end)."),
+    typer.Option(
+        "--profile",
+        metavar="short|standard|full",
+        help="How ranges such as [10, 15] resolve: the low end, the middle or the high end.",
+    ),
 ]
 IntervalOpt = Annotated[
     float | None,
-    typer.Option("--count-interval", help="Seconds between spoken counts (overrides the routine)."),
+    typer.Option("--count-interval", metavar="SECONDS", help="Seconds between spoken counts (overrides the routine)."),
 ]
 RateOpt = Annotated[
     int | None,
-    typer.Option("--rate", help="Speech rate in words per minute (overrides the routine)."),
+    typer.Option("--rate", metavar="WPM", help="Speech rate in words per minute (overrides the routine)."),
 ]
 VoiceOpt = Annotated[
     str | None,
-    typer.Option("--voice", help="A voice's name, id or language (see `voiceguide voices`)."),
+    typer.Option("--voice", metavar="VOICE", help="A voice's name, id or language (see `voiceguide voices`)."),
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="Speech engine: pyttsx3 (the default) or espeak (the same voices, faster).")
+    str,
+    typer.Option(
+        "--engine", metavar="ENGINE", help="Speech engine: pyttsx3 (the default) or espeak (the same voices, faster)."
+    ),
 ]
-MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+FromOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="SECTION",
+        help="Start at this section and go on to the end (section ids: `voiceguide show`).",
+    ),
+]
+OnlyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--only", metavar="SECTIONS", help="Just these sections, ids separated by commas (with the intro and closing)."
+    ),
+]
+TicksOpt = Annotated[bool, typer.Option("--ticks", metavar=FLAG, help="A quiet tick under each spoken count.")]
+
+
+def _help(ctx: typer.Context, value: bool) -> None:
+    if value:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+
+
+HelpOpt = Annotated[
+    bool,
+    typer.Option(
+        "--help", "-h", metavar=FLAG, is_eager=True, expose_value=False, callback=_help, help="Show this help and exit."
+    ),
+]
 
 
 @contextlib.contextmanager
@@ -84,17 +163,37 @@ def _about(source: str) -> Iterator[None]:
         raise CompileError(f"{source}: {e}") from None
 
 
-def _options(profile: str, count_interval: float | None, rate: int | None, **extra: Any) -> CompileOptions:
+def _options(
+    profile: str,
+    count_interval: float | None,
+    rate: int | None,
+    *,
+    from_section: str | None = None,
+    only: str | None = None,
+    **extra: Any,
+) -> CompileOptions:
     from voiceguide.compiler import CompileOptions
-    from voiceguide.model import Profile
 
     if profile not in PROFILES:
         raise UsageError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
-    if count_interval is not None and not 0.3 <= count_interval <= 60:
-        raise UsageError(f"--count-interval must be between 0.3 and 60 seconds, not {count_interval:g}")
-    if rate is not None and not 80 <= rate <= 400:
-        raise UsageError(f"--rate must be between 80 and 400 words per minute, not {rate}")
-    return CompileOptions(profile=cast(Profile, profile), count_interval_s=count_interval, rate_wpm=rate, **extra)
+    low, high = COUNT_INTERVAL_S
+    if count_interval is not None and not low <= count_interval <= high:
+        raise UsageError(f"--count-interval must be between {low:g} and {high:g} seconds, not {count_interval:g}")
+    if rate is not None and not RATE_WPM[0] <= rate <= RATE_WPM[1]:
+        raise UsageError(f"--rate must be between {RATE_WPM[0]} and {RATE_WPM[1]} words per minute, not {rate}")
+    sections = None
+    if only is not None:
+        sections = tuple(s.strip() for s in only.split(",") if s.strip())
+        if not sections:
+            raise UsageError("--only needs at least one section id, e.g. --only knees,ankles")
+    return CompileOptions(
+        profile=cast("Profile", profile),
+        count_interval_s=count_interval,
+        rate_wpm=rate,
+        section_ids=sections,
+        from_section=from_section,
+        **extra,
+    )
 
 
 def _version(value: bool) -> None:
@@ -106,13 +205,14 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", metavar=FLAG, callback=_version, is_eager=True, help="Print the version.")
     ] = False,
+    _help: HelpOpt = False,
 ) -> None:
     """Voice-guided routines, spoken live or rendered to a phone-ready MP3."""
 
 
-@app.command()
+@app.command(cls=_ProseCommand)
 @_reports_errors
 def show(
     routine: RoutineArg,
@@ -121,11 +221,18 @@ def show(
     rate: RateOpt = None,
     voice: VoiceOpt = None,
     engine: EngineOpt = "pyttsx3",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the timeline as one JSON object.")] = False,
+    from_section: FromOpt = None,
+    only: OnlyOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar=FLAG, help="Print the timeline as one JSON object.")
+    ] = False,
     estimate: Annotated[
         bool,
-        typer.Option("--estimate", help="Estimate speech lengths from the rate even if clips are cached."),
+        typer.Option(
+            "--estimate", metavar=FLAG, help="Estimate speech lengths from the rate even if clips are cached."
+        ),
     ] = False,
+    _help: HelpOpt = False,
 ) -> None:
     """Print the cue sheet: every cue with its time, section and side, and the total length.
 
@@ -137,7 +244,7 @@ def show(
     from voiceguide.plan import VoiceChoice, plan_timeline
 
     choice = None if estimate else VoiceChoice(voice=voice, engine=engine)
-    options = _options(profile, count_interval, rate)
+    options = _options(profile, count_interval, rate, from_section=from_section, only=only)
     with _about(routine):
         timeline = plan_timeline(load_routine(routine), options=options, choice=choice)
     if as_json:
@@ -146,29 +253,49 @@ def show(
         typer.echo(format_cue_sheet(timeline), nl=False)
 
 
-@app.command()
-@_reports_errors
+@app.command(cls=_ProseCommand)
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Routine files (or built-in names) to check.")],
+    files: Annotated[
+        list[str], typer.Argument(metavar="ROUTINE...", help="Routine files (or built-in names) to check.")
+    ],
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", metavar="short|standard|full", help="Check only this profile (default: all three)."),
+    ] = None,
+    count_interval: IntervalOpt = None,
+    rate: RateOpt = None,
+    voice: VoiceOpt = None,
+    engine: EngineOpt = "pyttsx3",
+    _help: HelpOpt = False,
 ) -> None:
-    """Check routine files: the format, and that every profile lays out in time."""
-    from voiceguide.compiler import CompileOptions
-    from voiceguide.loader import load_routine
-    from voiceguide.plan import plan_timeline
+    """Check routine files: the format, and that each profile lays out in time with the real voice.
 
+    The check speaks every phrase with the voice that `render` would use (the clips are
+    cached for the render), so a routine that validates renders, and one that fails here
+    fails there. Every file is reported; the exit status is non-zero if any failed.
+    """
+    from voiceguide.plan import VoiceChoice, validate_routine
+
+    worst = ExitStatus.OK
     for source in files:
-        loaded = load_routine(source)
-        for profile in PROFILES:
-            try:
-                plan_timeline(loaded, options=CompileOptions(profile=cast("Profile", profile)))
-            except CompileError as e:
-                raise CompileError(f"{source} ({profile} profile): {e}") from None
-        typer.echo(f"{source}: ok ({len(loaded.sections)} sections)")
+        try:
+            profiles = PROFILES if profile is None else (cast("Profile", profile),)
+            options = [_options(p, count_interval, rate) for p in profiles]
+            summary = validate_routine(source, options=options, choice=VoiceChoice(voice=voice, engine=engine))
+        except VoiceguideError as e:
+            typer.echo(f"voiceguide: error: {e}", err=True)
+            worst = max(worst, e.exit_status)
+            continue
+        typer.echo(f"{source}: ok ({summary})")
+    if worst:
+        raise typer.Exit(worst)
 
 
-@app.command("list")
+@app.command("list", cls=_ProseCommand)
 @_reports_errors
-def list_routines() -> None:
+def list_routines(
+    _help: HelpOpt = False,
+) -> None:
     """List the built-in routines."""
     from voiceguide.compiler import CompileOptions
     from voiceguide.loader import builtin_names, load_routine
@@ -177,22 +304,25 @@ def list_routines() -> None:
     for name in builtin_names():
         loaded = load_routine(name)
         minutes = plan_timeline(loaded, options=CompileOptions()).total_s / 60
-        typer.echo(f"{name:<16} {loaded.title} ({len(loaded.sections)} sections, about {minutes:.0f} min)")
+        typer.echo(f"{name:<16} {loaded.title} ({len(loaded.sections)} sections, about {minutes:.0f} minutes)")
 
 
-@app.command()
-def schema() -> None:
+@app.command(cls=_ProseCommand)
+def schema(
+    _help: HelpOpt = False,
+) -> None:
     """Print the JSON Schema of routine files, for editors."""
     from voiceguide.model import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
-@app.command()
+@app.command(cls=_ProseCommand)
 @_reports_errors
 def new(
-    file: Annotated[Path, typer.Argument(help="Where to write the starter routine (.yaml).")],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the starter routine (.yaml).")],
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Overwrite the file if it exists.")] = False,
+    _help: HelpOpt = False,
 ) -> None:
     """Write a commented starter routine that validates, to edit into your own."""
     from voiceguide.files import write_text_atomic
@@ -202,55 +332,71 @@ def new(
     typer.echo(f"wrote {file}")
 
 
-@app.command()
+@app.command(cls=_ProseCommand)
 @_reports_errors
 def render(
     routine: RoutineArg,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Where to write (default: audio_out/<routine>.<format>)."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write; its ending (.mp3, .m4b, .wav) picks the format "
+            "(default: audio_out/ROUTINE.mp3; missing folders are made).",
+        ),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="mp3 (default), m4b (audiobook apps) or wav.")] = "mp3",
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", metavar="mp3|m4b|wav", help="mp3 (default), m4b (audiobook apps) or wav."),
+    ] = None,
     profile: ProfileOpt = "standard",
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
     voice: VoiceOpt = None,
     engine: EngineOpt = "pyttsx3",
-    bitrate: Annotated[int, typer.Option("--bitrate", help="Bit rate in kbit/s for mp3 and m4b.")] = 64,
-    stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")] = False,
-    ticks: Annotated[bool, typer.Option("--ticks", help="A quiet tick under each spoken count.")] = False,
+    from_section: FromOpt = None,
+    only: OnlyOpt = None,
+    bitrate: Annotated[int, typer.Option("--bitrate", metavar="KBPS", help="Bit rate in kbit/s for mp3 and m4b.")] = 64,
+    stereo: Annotated[bool, typer.Option("--stereo", metavar=FLAG, help="Two channels instead of one.")] = False,
+    ticks: TicksOpt = False,
     transcripts: Annotated[
         bool,
-        typer.Option("--transcripts/--no-transcripts", help="Write .vtt and .lrc transcripts beside it."),
+        typer.Option(
+            "--transcripts/--no-transcripts",
+            metavar=FLAG,
+            help="Write WebVTT and LRC transcripts beside the file (FILE.vtt, FILE.lrc).",
+        ),
     ] = True,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite existing output files.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", metavar=FLAG, help="Replace existing output files (regular files only).")
+    ] = False,
+    _help: HelpOpt = False,
 ) -> None:
     """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
-    from voiceguide.export import FORMATS
     from voiceguide.loader import load_routine, routine_name
     from voiceguide.plan import VoiceChoice
     from voiceguide.progress import StageProgress
-    from voiceguide.render import default_output
+    from voiceguide.render import output_target
     from voiceguide.render import render as render_routine
 
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if bitrate not in MP3_BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
-    options = _options(profile, count_interval, rate, count_ticks=ticks)
+    options = _options(profile, count_interval, rate, from_section=from_section, only=only, count_ticks=ticks)
+    target, target_fmt = output_target(output, fmt, routine_name(routine))
     loaded = load_routine(routine)
-    target = output or default_output(routine_name(routine), fmt)
     with _about(routine), StageProgress() as progress:
         result = render_routine(
             loaded,
             output=target,
-            fmt=fmt,
+            fmt=target_fmt,
             options=options,
             choice=VoiceChoice(voice=voice, engine=engine),
             bitrate_kbps=bitrate,
             channels=2 if stereo else 1,
             overwrite=force,
             transcripts=transcripts,
+            source=routine,
             progress=progress,
         )
     minutes, seconds = divmod(round(result.duration_s), 60)
@@ -259,7 +405,7 @@ def render(
         typer.echo(str(extra))
 
 
-@app.command()
+@app.command(cls=_ProseCommand)
 @_reports_errors
 def play(
     routine: RoutineArg,
@@ -268,20 +414,21 @@ def play(
     rate: RateOpt = None,
     voice: VoiceOpt = None,
     engine_name: EngineOpt = "pyttsx3",
-    from_section: Annotated[
-        str | None, typer.Option("--from", help="Start at this section (its id, as `voiceguide show` lists).")
-    ] = None,
-    only: Annotated[
-        str | None, typer.Option("--only", help="Play only these sections: ids separated by commas.")
-    ] = None,
-    lead_in: Annotated[bool, typer.Option("--lead-in/--no-lead-in", help='Say "Starting in 3, 2, 1" first.')] = True,
-    ticks: Annotated[bool, typer.Option("--ticks", help="A quiet tick under each spoken count.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="One plain line per cue instead of the live view.")] = False,
+    from_section: FromOpt = None,
+    only: OnlyOpt = None,
+    lead_in: Annotated[
+        bool, typer.Option("--lead-in/--no-lead-in", metavar=FLAG, help='Say "Starting in 3, 2, 1" first.')
+    ] = True,
+    ticks: TicksOpt = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", metavar=FLAG, help="One plain line per cue instead of the live view.")
+    ] = False,
+    _help: HelpOpt = False,
 ) -> None:
     """Speak a routine live through the speakers, hands-free, paced by the clock.
 
     Keys (in a terminal): space pauses and resumes, n skips to the next section, p restarts
-    the section (twice: the one before), q quits.
+    the section (press it again within 2 seconds to go one section further back), q quits.
     """
     import queue
 
@@ -307,19 +454,18 @@ def play(
     from voiceguide.plan import VoiceChoice
     from voiceguide.speech.cache import ClipCache
 
-    sections = tuple(s.strip() for s in only.split(",") if s.strip()) if only else None
-    options = _options(profile, count_interval, rate, count_ticks=ticks, section_ids=sections)
+    options = _options(profile, count_interval, rate, from_section=from_section, only=only, count_ticks=ticks)
     loaded = load_routine(routine)
     sink = SimpleaudioSink(probe=quick is None)  # fails fast, before any synthesis, with no device
     if quick is not None:
         sink.adopt(quick.playing)
     commands: queue.Queue = queue.Queue()
     console = Console()
-    live = quiet or not console.is_terminal
-    view_context = contextlib.nullcontext(CueLines()) if live else LivePanel(console)
+    plain = quiet or not console.is_terminal
+    view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
     try:
         with _about(routine), keys(commands), view_context as view:
-            finished = play_routine(
+            outcome = play_routine(
                 loaded,
                 options=options,
                 choice=VoiceChoice(voice=voice, engine=engine_name),
@@ -328,22 +474,24 @@ def play(
                 on_tick=view,
                 commands=commands,
                 lead_in=lead_in,
-                from_section=from_section,
                 engine=engine,
                 quick=quick,
                 quick_key=quick_key,
             )
     finally:
         engine.close()
-    if not finished:
-        typer.echo("stopped", err=True)
+    if outcome.stopped_at is not None:
+        typer.echo(f"stopped at {outcome.stopped_at}", err=True)
 
 
-@app.command()
+@app.command(cls=_ProseCommand)
 @_reports_errors
 def voices(
-    language: Annotated[str | None, typer.Option("--language", "-l", help="Only voices for this language.")] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", metavar="LANGUAGE", help="Only voices for this language (en, de).")
+    ] = None,
     engine_name: EngineOpt = "pyttsx3",
+    _help: HelpOpt = False,
 ) -> None:
     """List the speech voices installed on this computer."""
     from voiceguide.plan import list_voices
@@ -361,13 +509,16 @@ def voices(
         typer.echo(f"{v.id:<28} {v.name:<36} {', '.join(v.languages)}")
 
 
-def main() -> None:
-    """The console script's entry point."""
-    try:
-        from voiceguide.quickstart import start_early
+def run(argv: list[str]) -> int:
+    """Run one command line; its exit status. (The entry point in __main__ handles Ctrl-C.)"""
+    from voiceguide.quickstart import start_early
 
-        start_early(sys.argv[1:])
-        app()
-    except KeyboardInterrupt:  # Ctrl-C outside a command (during imports, say)
-        print("voiceguide: interrupted", file=sys.stderr)
-        sys.exit(ExitStatus.INTERRUPTED)
+    start_early(argv)
+    try:
+        app(args=argv, prog_name="voiceguide")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return ExitStatus.OK
+        return code if isinstance(code, int) else ExitStatus.ERROR
+    return ExitStatus.OK

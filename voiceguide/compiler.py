@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -45,7 +46,9 @@ class CompileOptions:
     speech_gap_s: float = 0.5
     """Quiet after each spoken sentence before the next thing starts."""
     section_ids: tuple[str, ...] | None = None
-    """Only these sections (in routine order), or all of them."""
+    """Only these sections (in routine order), or all of them; the intro and closing stay."""
+    from_section: str | None = None
+    """Start at this section (no intro) and go on to the end."""
     count_ticks: bool = False
     """A quiet tick under each spoken count."""
     speech_source: str = "estimated from the speech rate"
@@ -87,7 +90,7 @@ class _Compiler:
 
     def run(self) -> Timeline:
         sections = self._selected_sections()
-        if self.routine.intro:
+        if self.routine.intro and self.options.from_section is None:
             self._chapter("intro", "Introduction")
             self._steps(self.routine.intro, "the intro")
         for number, section in enumerate(sections, 1):
@@ -102,14 +105,22 @@ class _Compiler:
         return self._timeline()
 
     def _selected_sections(self) -> list[Section]:
-        wanted = self.options.section_ids
-        if wanted is None:
-            return list(self.routine.sections)
         known = [s.id for s in self.routine.sections]
-        unknown = [w for w in wanted if w not in known]
-        if unknown:
-            raise CompileError(f"no section {unknown[0]!r} in this routine (sections: {', '.join(known)})")
-        return [s for s in self.routine.sections if s.id in wanted]
+        wanted = self.options.section_ids
+        start = self.options.from_section
+        for option, ids in (("--only", wanted or ()), ("--from", (start,) if start else ())):
+            unknown = [w for w in ids if w not in known]
+            if unknown:
+                raise CompileError(
+                    f"{option}: no section {unknown[0]!r} in this routine (sections: {', '.join(known)})"
+                )
+        sections = [s for s in self.routine.sections if wanted is None or s.id in wanted]
+        if start is not None:
+            chosen = [s.id for s in sections]
+            if start not in chosen:
+                raise CompileError(f"--from: section {start!r} is not among --only {', '.join(chosen)}")
+            sections = sections[chosen.index(start) :]
+        return sections
 
     def _section(self, section: Section, number: int) -> None:
         self.section, self.side = section.id, ("both" if section.sides == "both" else None)
@@ -157,12 +168,10 @@ class _Compiler:
             case HoldStep(hold=hold) if hold.count is not None:
                 interval = hold.interval or self.count_interval
                 self._counted(int(hold.count.resolve(profile)), interval, "count", where)
-            case HoldStep(hold=hold) if hold.seconds is not None:
+            case HoldStep(hold=hold) if hold.duration is not None:
+                dose, unit = hold.duration
                 self._timed_hold(
-                    hold.seconds.resolve(profile),
-                    hold.halfway,
-                    hold.remaining,
-                    hold.countdown,
+                    TimedHold(dose.resolve(profile), unit, hold.halfway, tuple(hold.remaining), hold.countdown),
                     where,
                 )
             case TapStep(tap=tap):
@@ -195,18 +204,10 @@ class _Compiler:
         self.t = start + times * interval
         self._tone("end", "end")
 
-    def _timed_hold(self, seconds: float, halfway: bool, remaining: list[float], countdown: int, where: str) -> None:
+    def _timed_hold(self, hold: TimedHold, where: str) -> None:
         start = self._settle()
-        # A timed hold has no counts to start it, so it says when it starts and how long it is.
-        cues: list[tuple[float, str, str, int | None]] = [(0.0, f"Hold for {_seconds_words(seconds)}.", "hold", None)]
-        if halfway:
-            cues.append((seconds / 2, "Halfway.", "halfway", None))
-        for left in remaining:
-            if left < seconds:
-                cues.append((seconds - left, f"{_seconds_words(left)} left.", "remaining", None))
-        for k in range(min(countdown, int(seconds)), 0, -1):
-            cues.append((seconds - k, str(k), "countdown", k))
-        cues.sort(key=lambda c: c[0])
+        seconds = hold.seconds
+        cues = hold.cues(where)
         for i, (offset, text, cue, n) in enumerate(cues):
             slot_end = start + (cues[i + 1][0] if i + 1 < len(cues) else seconds)
             self._speak(text, start + offset, slot_end, cue, where, n=n, fix="fewer cues or a longer hold")
@@ -338,11 +339,67 @@ def _chapter_title(number: int, section: Section, side: str | None) -> str:
     return f"{number}. {section.title}" + (f" ({side})" if side else "")
 
 
-def _seconds_words(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes > 1 else ''}"
-    return f"{seconds:g} seconds"
+@dataclass(frozen=True)
+class TimedHold:
+    """A timed hold, resolved: its length and the cues that mark it."""
+
+    length: float
+    unit: str
+    """"seconds" or "minutes": the unit the author gave the length in, and the one it is said in."""
+    halfway: bool
+    remaining: tuple[float, ...]
+    """Seconds left at which to say so."""
+    countdown: int
+
+    @property
+    def seconds(self) -> float:
+        return self.length * 60 if self.unit == "minutes" else self.length
+
+    def cues(self, where: str) -> list[tuple[float, str, str, int | None]]:
+        """(offset, text, cue, n) in time order. A cue that cannot happen, or two that would be
+        said at the same moment, is an error: nothing is dropped silently."""
+        seconds = self.seconds
+        length = _amount(self.length, self.unit)
+        # A timed hold has no counts to start it, so it says when it starts and how long it is.
+        cues: list[tuple[float, str, str, int | None]] = [(0.0, f"Hold for {length}.", "hold", None)]
+        if self.halfway:
+            cues.append((seconds / 2, "Halfway.", "halfway", None))
+        for left in self.remaining:
+            if left >= seconds:
+                raise CompileError(
+                    f"{where}: `remaining: {left:g}` cannot happen in a hold of {length}; "
+                    f"it must be less than {seconds:g} seconds"
+                )
+            said = (
+                _amount(left / 60, "minutes") if self.unit == "minutes" and left % 60 == 0 else _amount(left, "seconds")
+            )
+            cues.append((seconds - left, f"{said[0].upper()}{said[1:]} left.", "remaining", None))
+        if self.countdown >= seconds:
+            raise CompileError(
+                f"{where}: `countdown: {self.countdown}` does not fit in a hold of {length}; "
+                f"count down from less than {seconds:g}"
+            )
+        for k in range(self.countdown, 0, -1):
+            cues.append((seconds - k, str(k), "countdown", k))
+        cues.sort(key=lambda c: c[0])
+        for (at, first, _, _), (later, second, _, _) in itertools.pairwise(cues):
+            if later - at < FIT_TOLERANCE_S:
+                raise CompileError(
+                    f"{where}: {first!r} and {second!r} both fall {_amount(at, 'seconds')} into the hold; "
+                    "drop one of them or change the hold's length"
+                )
+        return cues
+
+
+def _amount(value: float, unit: str) -> str:
+    """ "1 second", "90 seconds", "2 minutes", "1 and a half minutes"."""
+    singular = unit.removesuffix("s")
+    if value == 1:
+        return f"1 {singular}"
+    whole, part = divmod(value, 1)
+    if part == 0.5 and whole >= 1:
+        return f"{whole:g} and a half {unit}"
+    return f"{value:g} {unit}"
 
 
 def _clock(seconds: float) -> str:

@@ -10,9 +10,11 @@ class ExitStatus(IntEnum):
 
     OK = 0
     ERROR = 1
-    """Something outside the user's input failed (ffmpeg, a voice, the disk)."""
+    """Something failed while working: the disk, a folder, ffmpeg or a speech engine."""
     BAD_INPUT = 2
-    """The routine file, a name or an option is wrong."""
+    """The routine file, a name or an option is wrong: the user can fix it by changing the command."""
+    MISSING = 3
+    """A part of the system is not there: ffmpeg, a voice, a sound device."""
     INTERRUPTED = 130
     """Ctrl-C."""
 
@@ -42,8 +44,22 @@ class UsageError(VoiceguideError):
 
 
 class SpeechError(VoiceguideError):
-    """The speech engine failed, hung, or has no such voice."""
+    """The speech engine failed or hung."""
 
 
 class AudioError(VoiceguideError):
     """Mixing, encoding or playing the audio failed."""
+
+
+class MissingPart(VoiceguideError):
+    """Something voiceguide needs is not installed or not there: ffmpeg, voices, a sound device."""
+
+    exit_status = ExitStatus.MISSING
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised by voiceguide's own SIGINT handler.
+
+    A BaseException, so no `except Exception` swallows it; not a KeyboardInterrupt, so the
+    command-line library does not turn it into its own "Aborted!" with exit status 1.
+    """

@@ -11,6 +11,7 @@ injected: the tests drive the scheduler with a fake clock, and the real run uses
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -23,7 +24,7 @@ import numpy as np
 
 from voiceguide.alsa import silence_alsa
 from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
-from voiceguide.errors import AudioError, UsageError, VoiceguideError
+from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.mix import MIX_RATE, PCM_CHUNK, TrackMixer, to_int16
 from voiceguide.model import Routine
@@ -36,7 +37,7 @@ from voiceguide.timeline import Chapter, Timeline
 TICK_S = 0.02
 """How often the player looks at the clock and the keys while a chunk plays."""
 RESTART_TWICE_S = 2.0
-"""A second restart within this time goes back one more section."""
+"""`p` pressed again within this time of the last `p` goes one section further back."""
 LEAD_IN = "Starting in 3. 2. 1."
 
 
@@ -69,7 +70,19 @@ class Command(Enum):
     """Pause, or resume if paused."""
     NEXT = "next"
     RESTART = "restart"
+    """Back to the start of the section being heard."""
+    PREVIOUS = "previous"
+    """Back to the start of the section before the one being heard."""
     QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a live run ended."""
+
+    finished: bool
+    stopped_at: str | None = None
+    """Where the listener quit, in words (the section and the time), or None."""
 
 
 # -- the sound device -------------------------------------------------------------------------
@@ -83,7 +96,9 @@ class SimpleaudioSink:
         try:
             import simpleaudio
         except ImportError as e:
-            raise AudioError(f"simpleaudio is not installed ({e}); run `make run` or pip install simpleaudio") from None
+            raise MissingPart(
+                f"simpleaudio is not installed ({e}); run `make run` or pip install simpleaudio"
+            ) from None
         self._simpleaudio = simpleaudio
         self.sample_rate = sample_rate
         self._playing: object | None = None
@@ -99,9 +114,9 @@ class SimpleaudioSink:
         self.stop()
         try:
             self._playing = self._simpleaudio.play_buffer(samples.astype("<i2").tobytes(), 1, 2, self.sample_rate)
-        except Exception as e:  # simpleaudio's error type is not exported (PITFALLS.md)
+        except Exception as e:  # simpleaudio's error type is not exported (docs/dependencies.md)
             detail = str(e).split("--")[-1].replace("MSG:", "").strip() or type(e).__name__
-            raise AudioError(
+            raise MissingPart(
                 f"no sound device could be opened ({detail}); use `voiceguide render` to make an MP3 instead"
             ) from None
 
@@ -296,8 +311,9 @@ class Player:
         self.on_tick = on_tick
         self.rate = sample_rate
         self.stall_timeout_s = stall_timeout_s
-        self._last_restart = -1e9
         self._ahead: tuple[int, np.ndarray] | None = None
+        self.stopped_at: int | None = None
+        """The sample being heard when the listener quit."""
 
     def play(
         self,
@@ -313,12 +329,14 @@ class Player:
             if lead_in_playing is not None:
                 started, samples = lead_in_playing
                 if self._wait_out(started + samples / self.rate, 0, None, ahead=first) is Command.QUIT:
+                    self.stopped_at = start_sample
                     return False
             elif (
                 lead_in is not None
                 and lead_in.size
                 and self._play_piece(lead_in, self.clock.now(), 0, None, ahead=first) is Command.QUIT
             ):
+                self.stopped_at = start_sample
                 return False
             return self._play_track(start_sample)
         finally:
@@ -346,14 +364,12 @@ class Player:
                 pos += len(piece)
                 continue
             heard = pos + max(0, round((self.clock.now() - due) * self.rate))
-            if command is Command.QUIT:
-                return False
             if command is Command.PAUSE:
-                if self._paused(heard, state.timeline) is Command.QUIT:
-                    return False
-                pos = heard
-            else:
-                pos = self._seek(command, heard, state.timeline)
+                command = self._paused(heard, state.timeline)
+            if command is Command.QUIT:
+                self.stopped_at = heard
+                return False
+            pos = heard if command is Command.PAUSE else self._seek(command, heard, state.timeline)  # PAUSE: resumed
             anchor = None
 
     def _chunk(self, index: int) -> np.ndarray:
@@ -414,10 +430,7 @@ class Player:
             if target >= len(starts):
                 return round(timeline.total_s * self.rate)
             return starts[target]
-        now = self.clock.now()
-        twice = now - self._last_restart < RESTART_TWICE_S
-        self._last_restart = now
-        return starts[max(0, current - 1)] if twice else starts[current]
+        return starts[max(0, current - 1)] if command is Command.PREVIOUS else starts[current]
 
     def _command(self) -> Command | None:
         try:
@@ -439,20 +452,29 @@ def chapter_at(timeline: Timeline, seconds: float) -> Chapter:
     return next((c for c in reversed(timeline.chapters) if c.start_s <= seconds), timeline.chapters[0])
 
 
-def start_of(timeline: Timeline, section_id: str) -> float:
-    """Where a section's first chapter starts; a clear error if there is none."""
-    for chapter in timeline.chapters:
-        if chapter.id.split(".")[0] == section_id:
-            return chapter.start_s
-    known = ", ".join(dict.fromkeys(c.id.split(".")[0] for c in timeline.chapters))
-    raise UsageError(f"--from: no section {section_id!r} (sections: {known})")
+def describe_position(timeline: Timeline, sample: int, rate: int = MIX_RATE) -> str:
+    """Where `sample` is, for a person: "2. Behind the knees, at 3:10 (resume with --from knees)"."""
+    seconds = sample / rate
+    chapter = chapter_at(timeline, seconds)
+    minutes, secs = divmod(round(seconds), 60)
+    section = chapter.id.split(".")[0]
+    resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
+    return f"{chapter.title}, at {minutes}:{secs:02d}{resume}"
 
 
-def keys_from(stream: Iterator[str], commands: queue.Queue[Command]) -> None:
-    """Turn key presses into commands until a quit."""
+def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
+    """Turn key presses into commands until a quit. `p` restarts the section; each further
+    `p` within RESTART_TWICE_S of the one before goes one more section back. The rule is
+    applied here, where each key's time is known, not when the player gets to it."""
     mapping = {" ": Command.PAUSE, "n": Command.NEXT, "p": Command.RESTART, "q": Command.QUIT}
+    last_restart = -math.inf
     for key in stream:
         command = mapping.get(key.lower())
+        if command is Command.RESTART:
+            pressed = now()
+            if pressed - last_restart < RESTART_TWICE_S:
+                command = Command.PREVIOUS
+            last_restart = pressed
         if command is not None:
             commands.put(command)
             if command is Command.QUIT:
@@ -469,33 +491,28 @@ def play_routine(
     on_tick: Callable[[Position], None],
     commands: queue.Queue[Command],
     lead_in: bool = True,
-    from_section: str | None = None,
     engine: SpeechEngine | None = None,
     quick: QuickStart | None = None,
     quick_key: str | None = None,
-) -> bool:
-    """Play the routine live; True if it ran to the end, False if the listener quit.
+) -> Outcome:
+    """Play the routine live, to the end or until the listener quits.
 
     `quick` is a lead-in already playing from the quick-start cache; `quick_key` is where
     to remember this run's lead-in for the next start.
     """
     track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in, engine=engine)
     try:
-        start = 0
-        if from_section is not None:
-            start_of(track.state().timeline, from_section)  # a wrong name fails now, not later
-
-            def placed(state: TrackState) -> bool:  # final once the phrases before it exist
-                return state.complete or start_of(state.timeline, from_section) * MIX_RATE < state.ready_samples
-
-            start = round(start_of(track.wait_until(placed, 60.0).timeline, from_section) * MIX_RATE)
         if lead_in and track.lead_in is None:
             track.wait_until(lambda s: track.lead_in is not None, 30.0)
         if lead_in and quick_key is not None and track.lead_in is not None:
             remember(quick_key, track.lead_in.astype("<i2").tobytes())
         player = Player(track, sink=sink, clock=MonotonicClock(), commands=commands, on_tick=on_tick)
         if quick is not None:
-            return player.play(start_sample=start, lead_in_playing=(quick.started_at, quick.samples))
-        return player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
+            finished = player.play(lead_in_playing=(quick.started_at, quick.samples))
+        else:
+            finished = player.play(lead_in=track.lead_in if lead_in else None)
+        if player.stopped_at is None:
+            return Outcome(finished)
+        return Outcome(finished, describe_position(track.state().timeline, player.stopped_at))
     finally:
         track.close()

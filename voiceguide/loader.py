@@ -123,7 +123,8 @@ def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[Path_, Position]]:
         reason = f"the YAML tag {tag!r} is not allowed" if tag else (e.problem or "invalid YAML")
         raise RoutineError(_at(origin, mark) + reason) from None
     except yaml.MarkedYAMLError as e:
-        raise RoutineError(_at(origin, e.problem_mark) + f"invalid YAML: {e.problem}") from None
+        mark, message = _explain_yaml(e)
+        raise RoutineError(_at(origin, mark) + message) from None
     except RecursionError:
         raise RoutineError(f"{origin}: nested too deeply to be a routine") from None
     finally:
@@ -152,6 +153,32 @@ def _index(node: yaml.Node, path: Path_, positions: dict[Path_, Position]) -> No
             _index(item, (*path, i), positions)
 
 
+def _explain_yaml(error: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
+    """Where the mistake is, and what it is in a routine author's words (PyYAML's own are
+    written for parser authors)."""
+    problem = error.problem or ""
+    context = error.context or ""
+    if "'\\t'" in problem:
+        return error.problem_mark, "a tab character: YAML indents with spaces only; replace the tab with spaces"
+    if "mapping values are not allowed" in problem:
+        return error.problem_mark, (
+            "a colon followed by a space inside a value; if it is part of the text, put the whole text "
+            'in quotes (say: "Tip: sit tall."), else check the indentation of this line'
+        )
+    if "quoted scalar" in context and "end of stream" in problem:
+        return error.context_mark, "this quote is never closed; end the text with the same quote mark"
+    if "found '-'" in problem and "flow" in context:
+        return error.problem_mark, (
+            "a `- item` line inside [ ]: write a list either as [a, b] or as lines starting with '- ', not both"
+        )
+    if "simple key" in context:
+        return error.context_mark, "this line is neither `key: value` nor `- item`; is a colon missing?"
+    if "flow sequence" in context or "flow mapping" in context:
+        closer = "]" if "sequence" in context else "}"
+        return error.context_mark, f"this {'[' if closer == ']' else '{'} is not closed with {closer} where expected"
+    return error.problem_mark, f"invalid YAML: {problem or context}"
+
+
 def _at(origin: str, mark: yaml.Mark | None) -> str:
     if mark is None:
         return f"{origin}: "
@@ -176,16 +203,24 @@ def _dotted(path: Path_) -> str:
 
 
 def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position]) -> str:
+    """The first problem on one line; any others each on a line of their own below it."""
     # An unknown key first: a misspelt key also shows up as a missing one, and the typo is the cause.
     problems = sorted(_problems(error), key=lambda p: not p[2])
-    path, message, key = problems[0]
+    lines = [_problem_line(problem, origin, positions) for problem in problems]
+    if len(lines) > 1:
+        others = len(lines) - 1
+        lines[0] += f" (and {others} more problem{'s' if others > 1 else ''}:)"
+    return "\n  ".join(lines)
+
+
+def _problem_line(problem: tuple[Path_, str, bool], origin: str, positions: dict[Path_, Position]) -> str:
+    path, message, key = problem
     lookup = (*path, "<key>") if key else path
     while lookup and lookup not in positions:
         lookup = lookup[:-1]
     pos = positions.get(lookup)
     where = f"{origin}:{pos.line}:{pos.column}" if pos else origin
-    more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
-    return f"{where}: {_dotted(path)}: {message}{more}"
+    return f"{where}: {_dotted(path)}: {message}"
 
 
 def _problems(error: ValidationError) -> Iterator[tuple[Path_, str, bool]]:
@@ -204,8 +239,51 @@ def _problems(error: ValidationError) -> Iterator[tuple[Path_, str, bool]]:
         elif kind == "missing":
             yield path[:-1], f"missing required key {path[-1]!r}", False
         else:
-            message = e["msg"].removeprefix("Value error, ")
-            yield path, message[0].lower() + message[1:], False
+            yield path, _plain_message(kind, e), False
+
+
+_PATTERNS = {
+    "id": "lower case letters, digits and dashes, starting with a letter or digit, at most 40 characters "
+    "(e.g. lower-back)",
+    "language": "a language code such as en, de or pt-BR",
+}
+"""What a field with a pattern must look like, in words, by the field's name."""
+
+
+def _plain_message(kind: str, error: Any) -> str:
+    """Pydantic's message for one error, said in a routine author's terms."""
+    ctx = error.get("ctx") or {}
+    field = next((str(part) for part in reversed(error["loc"]) if isinstance(part, str)), "")
+    items = "item" if ctx.get("min_length", ctx.get("max_length")) == 1 else "items"
+    plain = {
+        "string_pattern_mismatch": f"must be {_PATTERNS.get(field, 'in the documented form')}",
+        "string_type": "must be text",
+        "string_too_short": "must not be empty",
+        "string_too_long": f"is too long: at most {ctx.get('max_length')} characters",
+        "int_type": "must be a whole number",
+        "int_parsing": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "float_type": "must be a number",
+        "float_parsing": "must be a number",
+        "bool_type": "must be true or false",
+        "bool_parsing": "must be true or false",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be more than {ctx.get('gt')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "less_than": f"must be less than {ctx.get('lt')}",
+        "literal_error": f"must be {ctx.get('expected')}",
+        "list_type": "must be a list (lines starting with '- ', or [a, b])",
+        "tuple_type": "must be a list of two names, e.g. [left knee, right knee]",
+        "too_short": f"needs at least {ctx.get('min_length')} {items}",
+        "too_long": f"may have at most {ctx.get('max_length')} {items}",
+        "dict_type": "must be a mapping (indented `key: value` lines)",
+        "model_type": "must be a mapping (indented `key: value` lines)",
+        "model_attributes_type": "must be a mapping (indented `key: value` lines)",
+    }
+    if kind in plain:
+        return plain[kind]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return message[0].lower() + message[1:]
 
 
 def _step_problem(value: Any) -> str:

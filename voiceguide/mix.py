@@ -17,11 +17,12 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from voiceguide.limits import SAMPLE_RATE
 from voiceguide.speech.base import Clip
 from voiceguide.timeline import Timeline
 from voiceguide.tones import synthesize
 
-MIX_RATE = 44100
+MIX_RATE = SAMPLE_RATE
 TARGET_LUFS = -16.0
 """The usual loudness for spoken audio on phones: what a routine's track measures, about."""
 SPEECH_LUFS = -14.0
@@ -31,8 +32,12 @@ much above the track's target."""
 TONE_LUFS = {"soft": -24.0, "bell": -24.0, "end": -24.0, "knock": -26.0, "tick": -34.0}
 """Tones sit well under the voice: they mark time, the voice carries the meaning."""
 PEAK_CEILING_DBFS = -1.0
-LIMITER_CEILING_DBFS = -1.5
-"""Each sound's own ceiling: half a dB below the track's, for where a knock meets a count."""
+LIMITER_CEILING_DBFS = -2.0
+"""Each sound's own ceiling: two dB below the track's. Lossy encoders overshoot: a phrase
+peaking at -2.5 dBFS came back from a 64 kbit/s MP3 at -0.4 (measured); the encoder checks
+what it wrote and lowers the level if it still overshoots (export.py)."""
+LEVELLING_PASSES = 4
+"""Limiting takes loudness off the peaks; each pass gives it back (two were not enough at -3 dBFS)."""
 LIMITER_BLOCK = 256
 PCM_CHUNK = 1 << 18
 """Samples per chunk (about 6 s): render and live playback cut the track at the same places."""
@@ -48,7 +53,7 @@ Key = tuple[str, str]
 def level_sound(samples: np.ndarray, sample_rate: int, target_lufs: float) -> np.ndarray:
     """The sound scaled so its own K-weighted loudness is `target_lufs`, peaks limited.
 
-    Limiting takes a little loudness off the peaks, so the gain is corrected once after it.
+    Limiting takes a little loudness off the peaks, so the gain is corrected after it.
     """
     weighted = k_weight(samples, sample_rate)
     loudness = _mean_loudness(weighted)
@@ -56,7 +61,7 @@ def level_sound(samples: np.ndarray, sample_rate: int, target_lufs: float) -> np
         return samples
     ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)
     gain = 10 ** ((target_lufs - loudness) / 20)
-    for _ in range(2):
+    for _ in range(LEVELLING_PASSES):
         envelope = limiter_gain(samples * gain, ceiling)
         if envelope is None:
             break

@@ -17,9 +17,15 @@ from pydantic import (
     model_validator,
 )
 
+from voiceguide.limits import (
+    COUNT_INTERVAL_S,
+    DEFAULT_COUNT_INTERVAL_S,
+    DEFAULT_RATE_WPM,
+    RATE_WPM,
+    Profile,
+)
+
 FORMAT_VERSION = 1
-Profile = Literal["short", "standard", "full"]
-PROFILES: tuple[Profile, ...] = ("short", "standard", "full")
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,15 @@ def _dose_schema(*, minimum: float, maximum: float, integer: bool, unit: str) ->
 
 
 _SECONDS = {"minimum": 0.1, "maximum": 3600, "integer": False, "unit": "seconds"}
+_MINUTES = {"minimum": 0.1, "maximum": 60, "integer": False, "unit": "minutes"}
 _TIMES = {"minimum": 1, "maximum": 1000, "integer": True, "unit": "times"}
 _REPEATS = {"minimum": 1, "maximum": 100, "integer": True, "unit": "times"}
 Seconds = Annotated[Dose, _dose_validator(**_SECONDS), _dose_schema(**_SECONDS)]
+Minutes = Annotated[Dose, _dose_validator(**_MINUTES), _dose_schema(**_MINUTES)]
 Times = Annotated[Dose, _dose_validator(**_TIMES), _dose_schema(**_TIMES)]
 RepeatTimes = Annotated[Dose, _dose_validator(**_REPEATS), _dose_schema(**_REPEATS)]
 Phrase = Annotated[str, Field(min_length=1, max_length=600)]
-Interval = Annotated[float, Field(ge=0.3, le=60)]
+Interval = Annotated[float, Field(ge=COUNT_INTERVAL_S[0], le=COUNT_INTERVAL_S[1])]
 
 
 class _Strict(BaseModel):
@@ -95,12 +103,14 @@ class _Strict(BaseModel):
 
 
 class Hold(_Strict):
-    """Hold a point, counted aloud (`count`) or timed (`seconds`)."""
+    """Hold a point, counted aloud (`count`) or timed (`seconds` or `minutes`)."""
 
     count: Times | None = None
     """Count aloud from 1 to this number, one count per interval."""
     seconds: Seconds | None = None
     """Hold for this long; the cues below mark the time."""
+    minutes: Minutes | None = None
+    """Hold for this long, said in minutes ("Hold for 2 minutes")."""
     interval: Interval | None = None
     """Seconds between counts; defaults to the routine's count_interval."""
     halfway: bool = False
@@ -114,13 +124,24 @@ class Hold(_Strict):
 
     @model_validator(mode="after")
     def _one_measure(self) -> Hold:
-        if (self.count is None) == (self.seconds is None):
-            raise ValueError("a hold takes either `count` or `seconds`, not both or neither")
+        given = [name for name in ("count", "seconds", "minutes") if getattr(self, name) is not None]
+        if len(given) != 1:
+            what = " and ".join(f"`{name}`" for name in given) if given else "none of them"
+            raise ValueError(f"a hold takes one of `count`, `seconds` or `minutes`; this one has {what}")
         if self.count is not None and (self.halfway or self.remaining or self.countdown):
-            raise ValueError("`halfway`, `remaining` and `countdown` go with `seconds`, not `count`")
-        if self.seconds is not None and self.interval is not None:
-            raise ValueError("`interval` goes with `count`, not `seconds`")
+            raise ValueError("`halfway`, `remaining` and `countdown` go with a timed hold (`seconds`, `minutes`)")
+        if self.count is None and self.interval is not None:
+            raise ValueError("`interval` goes with `count`, not with a timed hold")
         return self
+
+    @property
+    def duration(self) -> tuple[Dose, str] | None:
+        """A timed hold's length and the unit the author gave it in; None for a counted one."""
+        if self.seconds is not None:
+            return self.seconds, "seconds"
+        if self.minutes is not None:
+            return self.minutes, "minutes"
+        return None
 
 
 class Tap(_Strict):
@@ -226,9 +247,9 @@ class Source(_Strict):
 class Settings(_Strict):
     """Defaults for the routine; command-line options override them."""
 
-    count_interval: Interval = 1.2
+    count_interval: Interval = DEFAULT_COUNT_INTERVAL_S
     """Seconds between spoken counts."""
-    rate_wpm: int = Field(default=170, ge=80, le=400)
+    rate_wpm: int = Field(default=DEFAULT_RATE_WPM, ge=RATE_WPM[0], le=RATE_WPM[1])
     """Speech rate in words per minute."""
     get_ready: float = Field(default=4.0, ge=0, le=60)
     """Quiet seconds after a point is located, before the work starts."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+CACHE_ENV = "VOICEGUIDE_CACHE_DIR"
+
 
 def default_cache_dir() -> Path:
     """VOICEGUIDE_CACHE_DIR, or the user's cache folder."""
-    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    configured = os.environ.get(CACHE_ENV)
     if configured:
         return Path(configured)
     from platformdirs import user_cache_dir

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.errors import CompileError
 from voiceguide.estimate import estimate_speech_length
 from voiceguide.model import Routine
 from voiceguide.paths import voices_file
@@ -147,6 +148,43 @@ def plan_timeline(
                 )
     estimate = estimate_speech_length(resolved_rate(routine, options))
     return compile_routine(routine, options=options, speech_length=estimate)
+
+
+def validate_routine(
+    source: str,
+    *,
+    options: Sequence[CompileOptions],
+    choice: VoiceChoice = VoiceChoice(),
+    cache: ClipCache | None = None,
+) -> str:
+    """Check that the routine loads and lays out in time under each of `options`, with the
+    real clips of the voice `render` would use (made now if need be, and cached for it):
+    what passes here renders. Returns a summary; raises RoutineError or CompileError."""
+    from voiceguide.loader import load_routine
+
+    routine = load_routine(source)
+    lengths: dict[str, float] = {}
+    failures: dict[str, str] = {}
+    for each in options:
+        try:
+            speech = prepare_speech(routine, options=each, choice=choice, cache=cache)
+            lengths[each.profile] = measured_timeline(routine, options=each, speech=speech).total_s
+        except CompileError as e:
+            failures[each.profile] = str(e)
+    if failures:
+        messages = set(failures.values())
+        if len(failures) == len(options) and len(messages) == 1:
+            raise CompileError(f"{source}: {messages.pop()}")
+        profile, message = next(iter(failures.items()))
+        raise CompileError(f"{source} ({profile} profile): {message}")
+    sections = len(routine.sections)
+    timings = ", ".join(f"{profile} {_clock(seconds)}" for profile, seconds in lengths.items())
+    return f"{sections} section{'s' if sections != 1 else ''}; {timings}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def _has_entries(folder: Path) -> bool:

@@ -20,10 +20,10 @@ from typing import Any
 
 from voiceguide import __version__
 from voiceguide.alsa import silence_alsa
+from voiceguide.limits import SAMPLE_RATE
 from voiceguide.paths import default_cache_dir, voices_file
 
 FORMAT = 1
-SAMPLE_RATE = 44100
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.compiler import CompileOptions
+from voiceguide.errors import UsageError
 from voiceguide.export import (
     FORMATS,
     Tags,
@@ -16,7 +17,7 @@ from voiceguide.export import (
     write_encoded,
     write_wav,
 )
-from voiceguide.files import atomic_path, check_writable
+from voiceguide.files import atomic_path, check_writable, remove_stale
 from voiceguide.mix import MIX_RATE, TrackMixer
 from voiceguide.model import Routine
 from voiceguide.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
@@ -40,8 +41,32 @@ class RenderResult:
     voice: str
 
 
-def default_output(name: str, fmt: str) -> Path:
-    return Path("audio_out") / f"{name}.{fmt}"
+OUTPUT_FOLDER = Path("audio_out")
+TRANSCRIPT_SUFFIXES = (".vtt", ".lrc")
+
+
+def output_target(output: Path | None, fmt: str | None, name: str) -> tuple[Path, str]:
+    """The file to write and its format: `fmt` if given, else the output name's ending, else mp3.
+    A name whose ending contradicts `fmt`, or that no format has, is an error."""
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if output is None:
+        chosen = fmt or "mp3"
+        return OUTPUT_FOLDER / f"{name}.{chosen}", chosen
+    ending = output.suffix.lower().removeprefix(".")
+    if not ending:  # written as named: the user chose the name
+        return output, fmt or "mp3"
+    if ending not in FORMATS:
+        raise UsageError(f"{output}: voiceguide writes {', '.join('.' + f for f in FORMATS)} files, not .{ending}")
+    if fmt is not None and fmt != ending:
+        raise UsageError(f"{output}: the name says {ending} but --format says {fmt}; make them agree")
+    return output, ending
+
+
+def transcript_paths(track: Path) -> tuple[Path, ...]:
+    """The transcripts that belong to `track`: named after its whole file name (x.mp3.vtt), so
+    an MP3 and an M4B of the same routine each keep their own."""
+    return tuple(track.with_name(track.name + suffix) for suffix in TRANSCRIPT_SUFFIXES)
 
 
 def render(
@@ -55,15 +80,21 @@ def render(
     channels: int = 1,
     overwrite: bool = False,
     transcripts: bool = True,
+    source: str | None = None,
     cache: ClipCache | None = None,
     progress: Progress = lambda stage, done, total: None,
 ) -> RenderResult:
-    """Render the routine to `output`; nothing is written unless all of it succeeds."""
+    """Render the routine to `output`; nothing is written unless all of it succeeds.
+
+    Transcripts go beside it (x.mp3.vtt, x.mp3.lrc). Without `transcripts`, ones left there by
+    an earlier render of the same file are removed (with `overwrite`), so none is stale.
+    `source` is the routine's file, which is never overwritten."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    side_files = (output.with_suffix(".vtt"), output.with_suffix(".lrc")) if transcripts else ()
+    keep = Path(source) if source else None
+    side_files = transcript_paths(output)
     for path in (output, *side_files):
-        check_writable(path, overwrite=overwrite)  # before any work, not after it
+        check_writable(path, overwrite=overwrite, keep=keep)  # before any work, not after it
     if fmt != "wav":
         require_ffmpeg()
 
@@ -77,7 +108,7 @@ def render(
     progress("mixing", 1, 1)
 
     progress("encoding", 0, 1)
-    with atomic_path(output, overwrite=overwrite) as tmp:
+    with atomic_path(output, overwrite=overwrite, keep=keep) as tmp:
         if fmt == "wav":
             write_wav(pcm, tmp, sample_rate=MIX_RATE)
         else:
@@ -98,13 +129,16 @@ def render(
                 channels=channels,
             )
         del pcm
-        for path, text in zip(side_files, (webvtt(timeline), lrc(timeline)), strict=False):
-            with atomic_path(path, overwrite=True) as side_tmp:
-                side_tmp.write_text(text, encoding="utf-8")
+        for path, text in zip(side_files, (webvtt(timeline), lrc(timeline)), strict=True):
+            if transcripts:
+                with atomic_path(path, overwrite=True, keep=keep) as side_tmp:
+                    side_tmp.write_text(text, encoding="utf-8")
+            else:
+                remove_stale(path)
     progress("encoding", 1, 1)
     return RenderResult(
         path=output,
-        transcripts=side_files,
+        transcripts=side_files if transcripts else (),
         timeline=timeline,
         duration_s=mixer.total_samples / MIX_RATE,
         size_bytes=output.stat().st_size,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.errors import SpeechError
-from voiceguide.paths import default_cache_dir
+from voiceguide.errors import SpeechError, VoiceguideError
+from voiceguide.paths import CACHE_ENV, default_cache_dir
 from voiceguide.speech.base import Clip, SpeechEngine, VoiceSettings
 
 CACHE_FORMAT = 1
@@ -77,8 +77,14 @@ class ClipCache:
     def put(self, engine: str, settings: VoiceSettings, text: str, clip: Clip) -> None:
         """Store atomically: a reader never sees half a clip, even after Ctrl-C."""
         path = self.path(engine, settings, text)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        except OSError as e:
+            raise VoiceguideError(
+                f"{self.root}: the clip cache cannot be written here ({e.strerror or e}); "
+                f"set {CACHE_ENV} to a folder you can write"
+            ) from None
         try:
             with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
                 w.setnchannels(1)

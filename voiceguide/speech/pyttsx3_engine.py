@@ -1,6 +1,6 @@
 """pyttsx3 (espeak-ng on Linux) as a speech engine, run in worker processes.
 
-The workers contain pyttsx3's known problems (PITFALLS.md): `runAndWait()` returning before
+The workers contain pyttsx3's known problems (docs/dependencies.md): `runAndWait()` returning before
 the file is written, property changes that do not stick, hangs, and "Audio saved to" on
 stdout. A worker serves one voice setting; one that hangs or crashes is killed and its
 phrase tried once more in a fresh worker, then the failure is reported.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -331,6 +332,9 @@ class EspeakEngine(Pyttsx3Engine):
 
 
 if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
+    # and stops its workers itself (a worker whose parent is gone sees its pipe close).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve(
         Connection(int(sys.argv[1]), writable=False),
         Connection(int(sys.argv[2]), readable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from voiceguide.errors import SpeechError, UsageError
+from voiceguide.errors import MissingPart, UsageError
 from voiceguide.speech.base import SpeechEngine, VoiceInfo
 
 
@@ -37,7 +37,7 @@ def make_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
 def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> VoiceInfo:
     """The voice named by `wanted` (id, name or language, any case), or the best for `language`."""
     if not voices:
-        raise SpeechError("no voices are installed (on Debian or Ubuntu: apt-get install espeak-ng)")
+        raise MissingPart("no voices are installed (on Debian or Ubuntu: apt-get install espeak-ng)")
     if wanted:
         key = wanted.casefold()
         for match in (
@@ -62,4 +62,4 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> 
         found = [v for v in voices if match(v)]
         if found:
             return found[0]
-    raise SpeechError(f"no voice speaks {language!r}; `voiceguide voices` lists them")
+    raise MissingPart(f"no voice speaks {language!r}; `voiceguide voices` lists them")

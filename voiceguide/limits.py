@@ -1,0 +1,25 @@
+"""The numbers every part of voiceguide agrees on: profiles, option ranges, the track's sample rate.
+
+Kept free of imports, so the command line and the quick start can read it at no cost.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Profile = Literal["short", "standard", "full"]
+PROFILES: tuple[Profile, ...] = ("short", "standard", "full")
+"""How ranges resolve: the low end, the middle, the high end."""
+
+RATE_WPM = (80, 400)
+"""Speech rates a voice can take, words per minute (lowest, highest)."""
+DEFAULT_RATE_WPM = 170
+COUNT_INTERVAL_S = (0.3, 60.0)
+"""Seconds between spoken counts (lowest, highest)."""
+DEFAULT_COUNT_INTERVAL_S = 1.2
+
+SAMPLE_RATE = 44100
+"""Every track is mixed, played and encoded at this rate: 44.1 kHz MPEG-1 MP3s play at their
+true length on every phone (22.05 kHz ones have shown at twice their length on some)."""
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+"""The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
