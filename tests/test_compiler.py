@@ -256,3 +256,20 @@ def test_number_words_and_syllables() -> None:
     assert number_words(1234) == "one thousand two hundred and thirty-four"
     assert syllables("77") == 5
     assert syllables("Release.") == 2
+
+
+def test_every_amount_the_readme_calls_a_range_may_be_one() -> None:
+    r = routine(
+        "[{hold: {count: [2, 4]}}, {hold: {seconds: [3, 5]}}, {hold: {minutes: [0.1, 0.2]}},"
+        " {tap: {times: [2, 3]}}, {cycle: {times: [1, 2], press: [1, 2], release: [1, 3]}},"
+        " {repeat: {times: [1, 2], steps: [{pause: [1, 2]}]}}]"
+    )
+    short, full = compile_(r, length=0.2, profile="short"), compile_(r, length=0.2, profile="full")
+    assert [len(cues(t, "count")) for t in (short, full)] == [2, 4]
+    assert [len(cues(t, "tap")) for t in (short, full)] == [2, 3]
+    assert [len(cues(t, "press")) for t in (short, full)] == [1, 2]
+    assert [len(cues(t, "pause")) for t in (short, full)] == [1, 2]
+    assert [e.text for e in cues(short, "hold")] == ["Hold for 3 seconds.", "Hold for 0.1 minutes."]
+    assert [e.text for e in cues(full, "hold")] == ["Hold for 5 seconds.", "Hold for 0.2 minutes."]
+    press, release = cues(full, "press")[0], cues(full, "release")[0]
+    assert release.start_s - press.start_s == pytest.approx(2) and sum(e.duration_s for e in cues(full, "pause")) == 4
