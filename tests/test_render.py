@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 from voiceguide.cli import app
 from voiceguide.compiler import CompileOptions
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
-from voiceguide.export import Tags, decoded_true_peak_dbfs, write_encoded
+from voiceguide.export import PEAK_BLOCK, Tags, decoded_true_peak_dbfs, decoded_true_peaks, write_encoded
 from voiceguide.files import atomic_path
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
@@ -356,14 +357,50 @@ def test_decoded_tracks_peak_at_or_below_minus_1_dbfs_true_peak(tmp_path: Path, 
     assert true_peak_dbfs(result.path) <= -1.0
 
 
-def test_an_overshooting_encode_is_redone_quieter(tmp_path: Path) -> None:
-    # Noise peaking at -1.2 dBFS: a 32 kbit/s MP3 of it overshoots 0 dBFS.
-    noise = np.random.default_rng(1).uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20) * 32767
-    pcm = bytearray(noise.astype("<i2").tobytes())
+def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: Path) -> None:
+    # Two seconds of quiet tone, then noise peaking at -1.2 dBFS: a 32 kbit/s MP3 of the noise
+    # overshoots 0 dBFS. Only the noise may come back quieter.
+    rng = np.random.default_rng(1)
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 2) / MIX_RATE) * 0.1
+    noise = rng.uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20)
+    pcm = bytearray((np.concatenate([tone, noise]) * 32767).astype("<i2").tobytes())
     target = tmp_path / "noise.mp3"
     write_encoded(pcm, target, fmt="mp3", sample_rate=MIX_RATE, chapters=(), tags=Tags("noise"), bitrate_kbps=32)
     assert true_peak_dbfs(target) <= -1.0
     assert decoded_true_peak_dbfs(target, MIX_RATE) == pytest.approx(true_peak_dbfs(target), abs=0.15)
+    # The tone, well before the noise, is as loud as the tone encoded on its own.
+    alone = tmp_path / "tone.mp3"
+    tone_pcm = bytearray((tone * 32767).astype("<i2").tobytes())
+    write_encoded(tone_pcm, alone, fmt="mp3", sample_rate=MIX_RATE, chapters=(), tags=Tags("tone"), bitrate_kbps=32)
+    level_db = [20 * np.log10(np.std(decode(path)[MIX_RATE // 2 : MIX_RATE])) for path in (target, alone)]
+    assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
+
+
+def test_true_peaks_are_read_block_by_block_across_reads(tmp_path: Path) -> None:
+    # Blocks of noise at levels from quiet to loud; the file is read in several pieces.
+    rng = np.random.default_rng(3)
+    n = 200_003
+    levels = np.repeat(rng.uniform(0.05, 0.95, n // 5000 + 1), 5000)[:n]
+    samples = (rng.uniform(-1, 1, n) * levels * 32767).astype("<i2")
+    path = tmp_path / "blocks.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(MIX_RATE)
+        out.writeframes(samples.tobytes())
+    got = decoded_true_peaks(path, MIX_RATE, floor_dbfs=-100)  # every point oversampled
+    # The same 4x interpolation, done at once on the whole track: each point between two
+    # samples counts in the block of the sample before it.
+    padded = np.concatenate([np.zeros(32), samples.astype(np.float32), np.zeros(32)])
+    before = np.arange(-1, n)
+    windows = padded[before[:, None] + 32 + np.arange(-15, 17)[None, :]]
+    taps = np.stack([np.sinc(np.arange(-15, 17) - f) * np.kaiser(32, 8.0) for f in (0.25, 0.5, 0.75)], axis=1)
+    points = np.abs(windows @ taps).max(axis=1)
+    each = np.abs(samples.astype(np.float64))
+    np.maximum.at(each, np.maximum(before, 0), points)
+    expected = np.maximum.reduceat(each, np.arange(0, n, PEAK_BLOCK)) / 32768
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
 def true_peak_dbfs(path: Path) -> float:

@@ -16,13 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.errors import AudioError, MissingPart
+from voiceguide.mix import gain_lines, spread_to_neighbours
 from voiceguide.timeline import Chapter, Timeline
 
 FORMATS = ("mp3", "m4b", "wav")
-ENCODER_HEADROOM_DB = {"mp3": 0.0, "m4b": 1.5}
-"""How much quieter the track goes into each encoder. ffmpeg's AAC at 64 kbit/s overshoots
-the built-in routine's peaks by about 1.6 dB, LAME by well under the mix's own 1 dB of room
-(measured): one encode, checked, usually suffices."""
+PEAK_BLOCK = 4096
+"""Samples per stretch (about 0.1 s) over which a decoded track's true peak is measured, and
+lowered where it overshoots."""
+METER_MARGIN_DB = 0.2
+"""True-peak meters differ by a tenth of a decibel or so (this one and ffmpeg's ebur128, measured):
+the check aims that much under the ceiling, so any meter finds the track under it."""
+OVERSHOOT_ROOM_DB = 0.5
+"""How far under the ceiling a lowered stretch is aimed, more at each try: the encoder's
+overshoot moves a little with the level it is given."""
 MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
@@ -75,10 +81,11 @@ def write_encoded(
     peak_ceiling_dbfs: float = -1.0,
 ) -> None:
     """Encode, then decode what was written and check its true peak: lossy encoders overshoot
-    the samples they are given. If it is over `peak_ceiling_dbfs`, encode again a little
-    quieter (rare: each sound is mixed with two dB of room for this)."""
-    data = _scaled(pcm, ENCODER_HEADROOM_DB[fmt]) if ENCODER_HEADROOM_DB[fmt] else pcm
-    for _ in range(4):
+    the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
+    (and no more) goes in again a little quieter, so the track keeps its loudness."""
+    data = pcm
+    ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
+    for attempt in range(1, 5):
         _encode(
             data,
             target,
@@ -89,16 +96,40 @@ def write_encoded(
             bitrate_kbps=bitrate_kbps,
             channels=channels,
         )
-        over = decoded_true_peak_dbfs(target, sample_rate) - peak_ceiling_dbfs
-        if over <= 0:
+        peaks = decoded_true_peaks(target, sample_rate)
+        if not peaks.size or float(peaks.max()) <= ceiling:
             return
-        data = _scaled(data, over + 0.5)  # the encoder's overshoot moves with the level: leave room
+        data = _lowered(data, peaks, ceiling * 10 ** (-attempt * OVERSHOOT_ROOM_DB / 20))
     raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
 
 
-def _scaled(pcm: bytearray, down_db: float) -> bytearray:
-    gain = 10 ** (-down_db / 20)
-    return bytearray((np.frombuffer(pcm, dtype="<i2") * gain).round().astype("<i2").tobytes())
+def _lowered(pcm: bytearray, peaks: np.ndarray, aim: float) -> bytearray:
+    """A copy of `pcm` with each `PEAK_BLOCK` whose decoded peak passed `aim` brought down to
+    it, eased in and out over the blocks beside it (the decoder's samples line up with the
+    encoder's to well within a block)."""
+    out = bytearray(pcm)
+    samples = np.frombuffer(out, dtype="<i2")
+    blocks = -(-samples.size // PEAK_BLOCK)
+    need = np.ones(blocks, dtype=np.float32)
+    known = min(blocks, peaks.size)
+    need[:known] = np.minimum(1.0, aim / np.maximum(peaks[:known], 1e-9))
+    spread = spread_to_neighbours(need)
+    knots = np.concatenate((spread[:1], spread, spread[-1:]))
+    batch = 64  # blocks drawn at a time: a few MB of gains, whatever the track's length
+    for first in range(0, blocks, batch):
+        last = min(first + batch, blocks)
+        here = knots[first : last + 2]  # these blocks' gains and their neighbours'
+        if float(here.min()) < 1.0:
+            lo, hi = first * PEAK_BLOCK, min(last * PEAK_BLOCK, samples.size)
+            samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
+    return out
+
+
+def decoded_true_peak_dbfs(path: Path, sample_rate: int) -> float:
+    """The decoded file's true peak (4x oversampled) in dBFS."""
+    peaks = decoded_true_peaks(path, sample_rate)
+    peak = float(peaks.max()) if peaks.size else 0.0
+    return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 _TAP_OFFSETS = np.arange(-15, 17)
@@ -109,38 +140,48 @@ _INTERPOLATOR = np.stack([np.sinc(_TAP_OFFSETS - f) * np.kaiser(32, 8.0) for f i
 samples: what a true-peak meter (ITU-R BS.1770) looks at."""
 
 
-def decoded_true_peak_dbfs(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0) -> float:
-    """The decoded file's true peak (4x oversampled) in dBFS, read as a stream (the whole
-    track is never held). Only stretches whose samples reach `floor_dbfs` are oversampled:
-    below it the answer only needs to be "under the ceiling", and a true peak sits within
-    about 2 dB of the samples around it."""
+def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0) -> np.ndarray:
+    """The decoded file's true peak (4x oversampled, full scale 1.0) in each `PEAK_BLOCK` of
+    samples, read as a stream (the whole track is never held). Only stretches whose samples
+    reach `floor_dbfs` are oversampled: below it the answer only needs to be "under the
+    ceiling", and a true peak sits within about 2 dB of the samples around it."""
     command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"]
-    block_size, pad = 1 << 16, 256  # the pad covers the interpolator's reach across blocks
+    read_size, pad = 16 * PEAK_BLOCK, 256  # the pad covers the interpolator's reach across reads
     threshold = 32768 * 10 ** ((floor_dbfs - 2.0) / 20)
-    peak = 0.0
+    peaks: list[float] = []
+    position = 0  # the track's sample index of `measured[0]`
     carry = np.zeros(pad, dtype=np.float32)
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
         assert ffmpeg.stdout is not None and ffmpeg.stderr is not None
         while True:
-            data = ffmpeg.stdout.read(2 * block_size)
-            block = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
+            data = ffmpeg.stdout.read(2 * read_size)
+            read = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
             # The last turn measures the tail the turn before held back, against quiet after it.
-            joined = np.concatenate([carry, block if block.size else np.zeros(pad, dtype=np.float32)])
-            measured = joined[pad : len(joined) - pad]
+            joined = np.concatenate([carry, read if read.size else np.zeros(pad, dtype=np.float32)])
+            measured = np.abs(joined[pad : len(joined) - pad])
             if measured.size:
-                peak = max(peak, float(np.max(np.abs(measured))))
-                loud = np.flatnonzero(np.abs(measured) >= threshold)
+                loud = np.flatnonzero(measured >= threshold)
                 if loud.size:  # the points between each loud sample and its neighbours
                     starts = np.unique(np.concatenate([loud - 1, loud])) + pad  # index in `joined`
-                    taps = joined[starts[:, None] + _TAP_OFFSETS[None, :]]
-                    peak = max(peak, float(np.max(np.abs(taps @ _INTERPOLATOR))))
-            if not block.size:
+                    between = np.abs(joined[starts[:, None] + _TAP_OFFSETS[None, :]] @ _INTERPOLATOR).max(axis=1)
+                    measured = measured.copy()
+                    # A point is counted at the sample before it (the first, between turns, at 0).
+                    np.maximum.at(measured, np.maximum(starts - pad, 0), between)
+                edges = np.arange(-position % PEAK_BLOCK, measured.size, PEAK_BLOCK)
+                if edges.size == 0 or edges[0] != 0:
+                    edges = np.concatenate(([0], edges))
+                block_peaks = np.maximum.reduceat(measured, edges).tolist()
+                if position % PEAK_BLOCK:  # the first block began in the turn before
+                    peaks[-1] = max(peaks[-1], block_peaks.pop(0))
+                peaks.extend(block_peaks)
+                position += measured.size
+            if not read.size:
                 break
             carry = joined[-2 * pad :]
         errors = ffmpeg.stderr.read().decode(errors="replace").strip()
     if ffmpeg.returncode != 0:
         raise AudioError(f"ffmpeg could not read back {path.name}: {errors[-200:]}")
-    return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
+    return np.array(peaks, dtype=np.float32) / 32768
 
 
 def _encode(

@@ -35,7 +35,7 @@ PEAK_CEILING_DBFS = -1.0
 LIMITER_CEILING_DBFS = -2.0
 """Each sound's own ceiling: two dB below the track's. Lossy encoders overshoot: a phrase
 peaking at -2.5 dBFS came back from a 64 kbit/s MP3 at -0.4 (measured); the encoder checks
-what it wrote and lowers the level if it still overshoots (export.py)."""
+what it wrote and lowers the stretches that still overshoot (export.py)."""
 LEVELLING_PASSES = 4
 """Limiting takes loudness off the peaks; each pass gives it back (two were not enough at -3 dBFS)."""
 LIMITER_BLOCK = 256
@@ -179,11 +179,7 @@ def limit(samples: np.ndarray, ceiling: float) -> np.ndarray:
 
 def limiter_gain(samples: np.ndarray, ceiling: float) -> np.ndarray | None:
     """A smooth gain, never above what any sample needs to stay under `ceiling`; None if
-    nothing passes it.
-
-    The gain is the minimum over each block and its neighbours, drawn as straight lines
-    between block centres: every sample's line lies below its own block's minimum.
-    """
+    nothing passes it."""
     peak = np.abs(samples)
     if samples.size == 0 or float(peak.max()) <= ceiling:
         return None
@@ -192,15 +188,28 @@ def limiter_gain(samples: np.ndarray, ceiling: float) -> np.ndarray | None:
     padded = np.ones(blocks * LIMITER_BLOCK, dtype=np.float32)
     padded[:n] = np.minimum(1.0, ceiling / np.maximum(peak, 1e-9))
     per_block = padded.reshape(blocks, LIMITER_BLOCK).min(axis=1)
+    spread = spread_to_neighbours(per_block)
+    return gain_lines(np.concatenate((spread[:1], spread, spread[-1:])), LIMITER_BLOCK)[:n]
+
+
+def spread_to_neighbours(per_block: np.ndarray) -> np.ndarray:
+    """Each block's gain lowered to its neighbours' where theirs is lower."""
     spread = per_block.copy()
     spread[1:] = np.minimum(spread[1:], per_block[:-1])
     spread[:-1] = np.minimum(spread[:-1], per_block[1:])
-    # Straight lines between block centres, drawn with repeats (much quicker than np.interp).
-    half = LIMITER_BLOCK // 2
-    knots = np.concatenate(([spread[0]], spread, [spread[-1]])).astype(np.float32)
-    ramp = np.arange(LIMITER_BLOCK, dtype=np.float32) / LIMITER_BLOCK
+    return spread
+
+
+def gain_lines(knots: np.ndarray, block: int) -> np.ndarray:
+    """Straight lines between block centres, one gain a sample for `len(knots) - 2` blocks:
+    `knots` holds those blocks' gains with the blocks either side of them at its ends. Where
+    each gain is the lowest of its block and its neighbours, every sample's line lies below
+    its own block's (drawn with repeats: much quicker than np.interp)."""
+    knots = knots.astype(np.float32)
+    ramp = np.arange(block, dtype=np.float32) / block
     lines = knots[:-1, None] + (knots[1:] - knots[:-1])[:, None] * ramp  # from centre i-1 to centre i
-    return lines.reshape(-1)[half : half + n]
+    half = block // 2
+    return lines.reshape(-1)[half : half + (len(knots) - 2) * block]
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
