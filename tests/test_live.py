@@ -17,18 +17,11 @@ import numpy as np
 import pytest
 
 from voiceguide.compiler import CompileOptions, compile_routine
-from voiceguide.live import (
-    PCM_CHUNK,
-    RESTART_TWICE_S,
-    Command,
-    Player,
-    Position,
-    TrackState,
-    describe_position,
-    keys_from,
-)
+from voiceguide.live.output import Feed, LeadIn, _last_join
+from voiceguide.live.player import RESTART_TWICE_S, Command, Player, Position, describe_position, keys_from
+from voiceguide.live.track import TrackState
 from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE
+from voiceguide.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.timeline import Timeline
 
 from conftest import DATA, needs_audio_tools
@@ -57,23 +50,68 @@ class FakeClock:
         self.actions.append((100.0 + when, action))
 
 
-class RecordingSink:
-    """Remembers what was played and when (in seconds since the fake clock's start)."""
+class FakeOutput:
+    """A device on the fake clock, `latency` seconds between taking samples from the feed and
+    the listener hearing them, taking them block by block as time passes (like a callback
+    stream). It keeps what the listener heard, and when."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    BLOCK = 441
+
+    def __init__(self, clock: FakeClock, latency: float = 0.2) -> None:
         self.clock = clock
-        self.played: list[tuple[float, np.ndarray]] = []
-        self.stops = 0
+        self.latency = latency
+        self.feed = Feed()
+        self.playing = False
+        self.heard: list[tuple[float, int, np.ndarray]] = []
+        """(time its first sample is heard, its frame number, samples) per block."""
+        self._started = 0.0
+        self._taken = 0
 
-    def play(self, samples: np.ndarray) -> None:
-        self.played.append((self.clock.t - 100.0, samples))
+    def _advance(self) -> None:
+        while self.playing and self._started + self._taken / RATE <= self.clock.t:
+            samples, first = self.feed.take(self.BLOCK)
+            self.heard.append((self._started + self.latency + self._taken / RATE - 100.0, first, samples))
+            self._taken += self.BLOCK
+
+    def start(self) -> None:
+        self.playing, self._started, self._taken = True, self.clock.t, 0
 
     def stop(self) -> None:
-        self.stops += 1
+        self._advance()
+        now = self.clock.t - 100.0
+        # What the device held and had not yet played is dropped.
+        self.heard = [
+            (t, first, samples[: max(0, round((now - t) * RATE))]) for t, first, samples in self.heard if t < now
+        ] + [(t, f, s[:0]) for t, f, s in self.heard if t >= now][:0]
+        self.playing = False
+
+    def flush(self) -> None:
+        self.feed.clear()
+
+    def heard_frame(self) -> int | None:
+        self._advance()
+        now = self.clock.t - 100.0
+        for t, first, samples in reversed(self.heard):
+            if t <= now:
+                return first + min(samples.size, round((now - t) * RATE))
+        return None
+
+    def close(self) -> None:
+        self.stop()
+
+    def signal(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every heard sample and the time it was heard."""
+        times = np.concatenate([t + np.arange(s.size) / RATE for t, _, s in self.heard])
+        return np.concatenate([s for _, _, s in self.heard]), times
+
+
+def code(k: np.ndarray | int) -> np.ndarray | int:
+    """What FakeSource puts at track sample k: never 0, so it differs from quiet."""
+    return k % 30000 + 1
 
 
 class FakeSource:
-    """A finished track whose sample k holds k (mod 30000), so positions can be read back."""
+    """A finished track whose sample k holds code(k), so positions can be read back."""
 
     def __init__(self, timeline: Timeline, ready_at: Callable[[], int] | None = None) -> None:
         self.timeline = timeline
@@ -84,12 +122,9 @@ class FakeSource:
         ready = self.ready_at() if self.ready_at else self.total
         return TrackState(self.timeline, min(ready, self.total), ready >= self.total)
 
-    def wait_until(self, predicate, timeout):  # type: ignore[no-untyped-def]
-        return self.state()
-
     def chunk(self, index: int) -> np.ndarray:
         start = index * PCM_CHUNK
-        return (np.arange(start, min(start + PCM_CHUNK, self.total)) % 30000).astype(np.int16)
+        return code(np.arange(start, min(start + PCM_CHUNK, self.total))).astype(np.int16)  # type: ignore[union-attr]
 
 
 ROUTINE = parse_routine(
@@ -105,54 +140,63 @@ sections:
     origin="test",
 )
 TIMELINE = compile_routine(ROUTINE, options=CompileOptions(), speech_length=lambda text: 0.4)
+TOTAL = round(TIMELINE.total_s * RATE)
+PRE_ROLL = 0.5
+LATENCY = 0.2
 
 
-def run(commands_at: list[tuple[float, Command]], *, start: int = 0) -> tuple[bool, RecordingSink, FakeClock]:
+def run(
+    commands_at: list[tuple[float, Command]], *, start: int = 0, lead_in: LeadIn | None = None, source=None
+) -> tuple[bool, FakeOutput, Player]:  # type: ignore[no-untyped-def]
     clock = FakeClock()
-    sink = RecordingSink(clock)
+    output = FakeOutput(clock, LATENCY)
     commands: queue.Queue[Command] = queue.Queue()
     for when, command in commands_at:
         clock.at(when, lambda c=command: commands.put(c))
-    finished = Player(FakeSource(TIMELINE), sink=sink, clock=clock, commands=commands).play(start_sample=start)
-    return finished, sink, clock
+    player = Player(source or FakeSource(TIMELINE), output=output, clock=clock, commands=commands, pre_roll_s=PRE_ROLL)
+    finished = player.play(start_sample=start, lead_in=lead_in)
+    return finished, output, player
 
 
-def heard(sink: RecordingSink) -> list[tuple[float, int, int]]:
-    """(wall time, first sample, length) of each piece played."""
-    return [(t, int(samples[0]) if samples.size else -1, len(samples)) for t, samples in sink.played]
+def heard_track(output: FakeOutput) -> tuple[np.ndarray, np.ndarray]:
+    """The track samples heard (their codes) and when, quiet left out."""
+    samples, times = output.signal()
+    sound = samples != 0
+    return samples[sound], times[sound]
 
 
-def test_plays_every_chunk_at_its_due_time() -> None:
-    finished, sink, _ = run([])
+def test_every_sample_is_heard_once_in_order_after_the_pre_roll() -> None:
+    finished, output, _ = run([])
     assert finished
-    pieces = heard(sink)
-    total = round(TIMELINE.total_s * RATE)
-    assert sum(length for *_, length in pieces) == total
-    for t, first, _ in pieces:
-        position = round(t * RATE)
-        assert first == position % 30000  # sample k starts at k / rate seconds: cues keep time
-        assert t == pytest.approx(position / RATE, abs=1e-6)
+    samples, times = heard_track(output)
+    assert np.array_equal(samples, code(np.arange(TOTAL)))
+    # Sample k reaches the ear at pre-roll + latency + k / rate: every cue keeps its time.
+    np.testing.assert_allclose(times, LATENCY + PRE_ROLL + np.arange(TOTAL) / RATE, atol=1e-6)
 
 
-def test_pause_excluded_from_timing_and_resume_continues_where_it_stopped() -> None:
-    _, sink, _ = run([(3.0, Command.PAUSE), (13.0, Command.PAUSE)])
-    pieces = heard(sink)
-    (t1, first1, _), (t2, first2, _) = pieces[0], pieces[1]
-    assert t1 == 0 and first1 == 0
-    assert 10.0 <= t2 - t1 - 3.0 <= 10.05  # silent while paused
-    assert 0 <= (first2 - round(3.0 * RATE)) % 30000 <= TICK_SAMPLES  # resumed where it stopped
+def test_pause_is_silent_within_a_tenth_of_a_second_and_resumes_from_the_same_sample() -> None:
+    _, output, _ = run([(3.0, Command.PAUSE), (13.0, Command.PAUSE)])
+    samples, times = heard_track(output)
+    gap = int(np.argmax(np.diff(times) > 0.5))  # the last sample before the pause
+    assert 3.0 <= times[gap] <= 3.0 + 0.1  # the sound stops at once, whatever the latency
+    # It resumes with the very next sample, after the pre-roll's quiet (and the latency).
+    assert samples[gap + 1] == code(round((times[gap] - LATENCY - PRE_ROLL) * RATE) + 1)
+    assert 13.0 + LATENCY + PRE_ROLL <= times[gap + 1] <= 13.0 + LATENCY + PRE_ROLL + 0.05
+    assert np.array_equal(np.sort(samples), np.sort(code(np.arange(TOTAL))))  # nothing lost, nothing twice
 
 
-TICK_SAMPLES = round(0.02 * RATE) + 1
+def jumps(output: FakeOutput) -> list[int]:
+    """The codes heard where the track did not go on with the next sample."""
+    samples, _ = heard_track(output)
+    steps = np.diff(samples.astype(np.int64)) % 30000
+    return [int(samples[0]), *(int(c) for c in samples[1:][steps != 1])]
 
 
 def test_next_skips_to_the_next_section_restart_and_previous_go_back() -> None:
     starts = [round(c.start_s * RATE) for c in TIMELINE.chapters]
-    _, sink, _ = run([(1.0, Command.NEXT), (2.0, Command.RESTART), (2.5, Command.PREVIOUS)])
-    firsts = [first for _, first, _ in heard(sink)]
-    assert firsts[1] == starts[1] % 30000  # next: section b
-    assert firsts[2] == starts[1] % 30000  # restart: b again
-    assert firsts[3] == starts[0] % 30000  # previous: back to a
+    _, output, _ = run([(1.0, Command.NEXT), (2.0, Command.RESTART), (2.5, Command.PREVIOUS)])
+    # next: b; restart: b again; previous: a
+    assert jumps(output) == [code(0), code(starts[1]), code(starts[1]), code(starts[0])]
 
 
 @pytest.mark.parametrize(
@@ -174,56 +218,93 @@ def test_p_restarts_and_each_quick_p_goes_one_section_further_back(
     assert [out.get_nowait() for _ in presses] == commands and out.empty()
 
 
-def test_quit_stops_at_once_and_says_where() -> None:
-    clock = FakeClock()
-    commands: queue.Queue[Command] = queue.Queue()
-    clock.at(4.0, lambda: commands.put(Command.QUIT))
-    player = Player(FakeSource(TIMELINE), sink=RecordingSink(clock), clock=clock, commands=commands)
-    assert not player.play()
-    assert clock.t - 100.0 < 4.1
-    assert player.stopped_at is not None and abs(player.stopped_at - 4.0 * RATE) <= TICK_SAMPLES
-    assert describe_position(TIMELINE, player.stopped_at) == "1. A, at 0:04 (resume with --from a)"
+def test_quit_stops_at_once_and_says_what_was_being_heard() -> None:
+    finished, output, player = run([(4.0, Command.QUIT)])
+    assert not finished
+    _, times = heard_track(output)
+    assert times[-1] <= 4.0 + 0.05
+    heard_at_quit = round((4.0 - LATENCY - PRE_ROLL) * RATE)  # the ear, not the writer
+    assert player.stopped_at is not None and abs(player.stopped_at - heard_at_quit) <= TICK_SAMPLES
+    assert describe_position(TIMELINE, player.stopped_at) == "1. A, at 0:03 (resume with --from a)"
+
+
+TICK_SAMPLES = round(0.02 * RATE) + FakeOutput.BLOCK
 
 
 def test_start_sample_starts_there() -> None:
     start = round(TIMELINE.chapters[2].start_s * RATE)
-    _, sink, _ = run([], start=start)
-    assert heard(sink)[0][1] == start % 30000
+    _, output, _ = run([], start=start)
+    assert jumps(output) == [code(start)]
 
 
 def test_lead_in_plays_first_then_the_track_on_time() -> None:
-    clock = FakeClock()
-    sink = RecordingSink(clock)
-    lead = np.full(RATE, 7, dtype=np.int16)
-    Player(FakeSource(TIMELINE), sink=sink, clock=clock).play(lead_in=lead)
-    assert sink.played[0][1][0] == 7
-    assert sink.played[1][0] == pytest.approx(1.0)  # the track starts when the lead-in ends
+    lead = LeadIn(np.full(RATE, -7, dtype=np.int16))
+    _, output, _ = run([], lead_in=lead)
+    samples, times = output.signal()
+    said = samples == -7
+    assert said.sum() == RATE and times[said][0] == pytest.approx(LATENCY + PRE_ROLL)
+    track = samples > 0
+    assert times[track][0] == pytest.approx(LATENCY + PRE_ROLL + 1.0)  # right after the lead-in
 
 
 def test_waits_for_synthesis_then_keeps_time_from_there() -> None:
+    clock_box: dict[str, FakeClock] = {}
+    source = FakeSource(TIMELINE, ready_at=lambda: TOTAL if clock_box["clock"].t >= 101.0 else 0)
+    clock = clock_box["clock"] = FakeClock()
+    output = FakeOutput(clock, LATENCY)
+    Player(source, output=output, clock=clock, pre_roll_s=PRE_ROLL).play()
+    samples, times = heard_track(output)
+    assert np.array_equal(samples, code(np.arange(TOTAL)))  # nothing lost while it waited
+    first = times[0]
+    assert 1.0 + LATENCY <= first <= 1.0 + LATENCY + 0.05  # quiet until synthesis caught up
+    np.testing.assert_allclose(times - first, np.arange(TOTAL) / RATE, atol=1e-6)  # then on time
+
+
+def test_view_follows_the_ear_not_the_writer() -> None:
     clock = FakeClock()
-    sink = RecordingSink(clock)
-    ready = {"n": 0}
-    source = FakeSource(TIMELINE, ready_at=lambda: ready["n"])
+    output = FakeOutput(clock, LATENCY)
+    seen: list[tuple[float, int]] = []
+    player = Player(
+        FakeSource(TIMELINE),
+        output=output,
+        clock=clock,
+        pre_roll_s=PRE_ROLL,
+        on_tick=lambda p: seen.append((clock.t - 100.0, p.sample)),
+    )
+    player.play()
+    for t, sample in seen[::50]:
+        expected = min(TOTAL, max(0, round((t - LATENCY - PRE_ROLL) * RATE)))
+        assert abs(sample - expected) <= FakeOutput.BLOCK
 
-    def wait_until(predicate, timeout):  # type: ignore[no-untyped-def]
-        clock.t += 0.5  # synthesis takes half a second
-        ready["n"] = source.total
-        return source.state()
 
-    source.wait_until = wait_until  # type: ignore[method-assign]
-    Player(source, sink=sink, clock=clock).play()
-    assert sink.played[0][0] == pytest.approx(0.5)
-    later = sink.played[1]
-    assert later[0] == pytest.approx(0.5 + PCM_CHUNK / RATE)
+def test_feed_maps_output_frames_to_track_samples() -> None:
+    feed = Feed()
+    feed.quiet(0.01, 500)  # 441 frames of quiet while the track stands at 500
+    feed.put(np.ones(1000, dtype=np.int16), 500)
+    first, _ = feed.take(1000)[1], None
+    assert first == 0
+    assert feed.track_sample(100) == 500 and feed.track_sample(441) == 500 and feed.track_sample(941) == 1000
+    feed.clear()
+    feed.put(np.ones(10, dtype=np.int16), 9000)
+    samples, first = feed.take(100)
+    assert first == 1000 and samples[:10].all() and not samples[10:].any()  # then quiet: nothing queued
+    assert feed.track_sample(1000 + 441 - 441) == 9000 + 441 - 441 + 0  # the skip's first sample
+    assert feed.track_sample(1000 + 50) == 9010  # the track stands after its last sample
 
 
-def test_view_ticks_report_positions() -> None:
-    positions: list[Position] = []
-    clock = FakeClock()
-    Player(FakeSource(TIMELINE), sink=RecordingSink(clock), clock=clock, on_tick=positions.append).play()
-    samples = [p.sample for p in positions]
-    assert samples == sorted(samples) and samples[-1] > (TIMELINE.total_s - 0.1) * RATE
+@pytest.mark.parametrize(
+    ("quiet", "join"),
+    [
+        ([(1, 100)], 36),  # 35 samples after the sound before it: a device may hold that much
+        ([(1, 100), (400, 600)], 435),  # the last place that fits
+        ([(1, 50)], None),  # too short: 35 before the join and 25 after do not fit in 49
+    ],
+)
+def test_simpleaudio_buffers_join_only_inside_long_quiet(quiet: list[tuple[int, int]], join: int | None) -> None:
+    samples = np.ones(700, dtype=np.int16)  # at 100 samples a second: 35 of quiet before a join, 25 after
+    for lo, hi in quiet:
+        samples[lo:hi] = 0
+    assert _last_join(samples, minimum=0, rate=100) == join
 
 
 # -- real playback, captured by an ALSA file device -------------------------------------------
@@ -250,31 +331,20 @@ def voiceguide(*args: str, home: Path, env_extra: dict[str, str] | None = None, 
 
 @needs_audio_tools
 def test_live_playback_equals_the_rendered_track(tmp_path: Path) -> None:
+    # The file device has no clock: it checks samples, never timing (the sound server does).
     capture = tmp_path / "capture.raw"
     home = alsa_home(tmp_path, CAPTURE_RC.format(path=capture))
     rendered = tmp_path / "track.wav"
     assert voiceguide("render", str(SHORT), "-f", "wav", "-o", str(rendered), home=home).returncode == 0
     played = voiceguide("play", str(SHORT), "--quiet", "--no-lead-in", home=home)
     assert played.returncode == 0, played.stderr
-    assert "count" not in played.stderr and "1" in played.stdout
     with wave.open(str(rendered)) as w:
         track = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     live = np.frombuffer(capture.read_bytes(), dtype="<i2")
-    probe = round(0.01 * MIX_RATE)  # the silent buffer that checks the device opens
-    assert not live[:probe].any()
-    assert len(live) - probe == len(track)
-    assert np.array_equal(live[probe:], track)
-
-
-@needs_audio_tools
-def test_quiet_prints_one_line_per_cue_in_time(tmp_path: Path) -> None:
-    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
-    start = time.monotonic()
-    played = voiceguide("play", str(SHORT), "--quiet", "--no-lead-in", home=home)
-    elapsed = time.monotonic() - start
-    lines = played.stdout.strip().splitlines()
-    assert [line.split()[-1] for line in lines[-5:]] == ["1", "2", "3", "4", "5"]
-    assert elapsed >= 14  # paced by the clock, not by the null device returning at once
+    # Every sound, sample for sample: what is not quiet is the same, in the same order. (This
+    # device takes samples as fast as they come, so the player falls behind it and the quiet
+    # between sounds stretches: timing is checked through the sound server.)
+    assert np.array_equal(live[live != 0], track[track != 0])
 
 
 @needs_audio_tools
@@ -395,22 +465,6 @@ def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
         term.close()
 
 
-def test_early_start_reads_plays_arguments_like_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    from voiceguide import quickstart
-
-    asked: list[str] = []
-    monkeypatch.setattr(quickstart, "start_key", lambda routine, voice, rate: f"{routine}|{voice}|{rate}")
-    monkeypatch.setattr(quickstart, "play_cached", lambda key: asked.append(key))
-    quickstart.start_early(["play", "back-pain", "--voice", "English (America)", "--rate=160", "--quiet"])
-    quickstart.start_early(["play", "my.yaml", "--profile", "full"])
-    quickstart.start_early(["play", "--from", "knees", "my.yaml"])  # checked once loaded: no early start
-    quickstart.start_early(["play", "back-pain", "--no-lead-in"])  # no lead-in: nothing to start
-    quickstart.start_early(["play", "a.yaml", "b.yaml"])  # not what play takes: leave it to the CLI
-    quickstart.start_early(["play", "back-pain", "--rate", "fast"])
-    quickstart.start_early(["render", "back-pain"])
-    assert asked == ["back-pain|English (America)|160", "my.yaml|None|None"]
-
-
 @needs_audio_tools
 def test_second_play_starts_from_the_cached_lead_in_and_still_equals_the_track(tmp_path: Path) -> None:
     capture = tmp_path / "capture.raw"
@@ -426,14 +480,18 @@ def test_second_play_starts_from_the_cached_lead_in_and_still_equals_the_track(t
     assert second.returncode == 0, second.stderr
     with wave.open(str(rendered)) as w:
         track = w.readframes(w.getnframes())
-    # No device probe this time: the lead-in came straight from its file, then the track.
-    assert capture.read_bytes() == lead_in_file.read_bytes() + track
+    # The lead-in straight from its file, then the track, sound for sound. (This device has no
+    # clock, so it runs ahead of the loading: the quiet between the two is not checked here.)
+    live = np.frombuffer(capture.read_bytes(), dtype="<i2")
+    lead_in = np.frombuffer(lead_in_file.read_bytes(), dtype="<i2")
+    sound = np.frombuffer(track, dtype="<i2")
+    assert np.array_equal(live[live != 0], np.concatenate([lead_in[lead_in != 0], sound[sound != 0]]))
 
 
 def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     from rich.console import Console
 
-    from voiceguide.liveview import CueLines, LivePanel
+    from voiceguide.live.view import CueLines, LivePanel
 
     console = Console(record=True, width=100, force_terminal=True)
     counts = [e for e in TIMELINE.events if e.cue == "count" and e.section == "b"]

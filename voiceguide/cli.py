@@ -14,7 +14,7 @@ from typer.core import TyperCommand
 
 from voiceguide import __version__
 from voiceguide.errors import CompileError, ExitStatus, UsageError, VoiceguideError
-from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PROFILES, RATE_WPM
+from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
 
 if TYPE_CHECKING:
     from voiceguide.compiler import CompileOptions
@@ -138,6 +138,14 @@ OnlyOpt = Annotated[
     ),
 ]
 TicksOpt = Annotated[bool, typer.Option("--ticks", metavar=FLAG, help="A quiet tick under each spoken count.")]
+PreRollOpt = Annotated[
+    float,
+    typer.Option(
+        "--pre-roll",
+        metavar="SECONDS",
+        help="Quiet before the first sound, so Bluetooth headphones wake before the first word.",
+    ),
+]
 
 
 def _help(ctx: typer.Context, value: bool) -> None:
@@ -152,6 +160,13 @@ HelpOpt = Annotated[
         "--help", "-h", metavar=FLAG, is_eager=True, expose_value=False, callback=_help, help="Show this help and exit."
     ),
 ]
+
+
+def _pre_roll(seconds: float) -> float:
+    low, high = PRE_ROLL_RANGE_S
+    if not low <= seconds <= high:
+        raise UsageError(f"--pre-roll must be between {low:g} and {high:g} seconds, not {seconds:g}")
+    return seconds
 
 
 @contextlib.contextmanager
@@ -223,6 +238,7 @@ def show(
     engine: EngineOpt = "pyttsx3",
     from_section: FromOpt = None,
     only: OnlyOpt = None,
+    pre_roll: PreRollOpt = PRE_ROLL_S,
     as_json: Annotated[
         bool, typer.Option("--json", metavar=FLAG, help="Print the timeline as one JSON object.")
     ] = False,
@@ -244,7 +260,9 @@ def show(
     from voiceguide.plan import VoiceChoice, plan_timeline
 
     choice = None if estimate else VoiceChoice(voice=voice, engine=engine)
-    options = _options(profile, count_interval, rate, from_section=from_section, only=only)
+    options = _options(
+        profile, count_interval, rate, from_section=from_section, only=only, lead_quiet_s=_pre_roll(pre_roll)
+    )
     with _about(routine):
         timeline = plan_timeline(load_routine(routine), options=options, choice=choice)
     if as_json:
@@ -357,6 +375,7 @@ def render(
     engine: EngineOpt = "pyttsx3",
     from_section: FromOpt = None,
     only: OnlyOpt = None,
+    pre_roll: PreRollOpt = PRE_ROLL_S,
     bitrate: Annotated[int, typer.Option("--bitrate", metavar="KBPS", help="Bit rate in kbit/s for mp3 and m4b.")] = 64,
     stereo: Annotated[bool, typer.Option("--stereo", metavar=FLAG, help="Two channels instead of one.")] = False,
     ticks: TicksOpt = False,
@@ -382,7 +401,15 @@ def render(
 
     if bitrate not in MP3_BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
-    options = _options(profile, count_interval, rate, from_section=from_section, only=only, count_ticks=ticks)
+    options = _options(
+        profile,
+        count_interval,
+        rate,
+        from_section=from_section,
+        only=only,
+        count_ticks=ticks,
+        lead_quiet_s=_pre_roll(pre_roll),
+    )
     target, target_fmt = output_target(output, fmt, routine_name(routine))
     loaded = load_routine(routine)
     with _about(routine), StageProgress() as progress:
@@ -419,67 +446,93 @@ def play(
     lead_in: Annotated[
         bool, typer.Option("--lead-in/--no-lead-in", metavar=FLAG, help='Say "Starting in 3, 2, 1" first.')
     ] = True,
+    pre_roll: PreRollOpt = PRE_ROLL_S,
     ticks: TicksOpt = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", metavar=FLAG, help="One plain line per cue instead of the live view.")
     ] = False,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            metavar="auto|sounddevice|simpleaudio",
+            help="How sound reaches the device: one continuous sounddevice stream (auto, when PortAudio "
+            "is installed) or simpleaudio buffers joined in quiet moments.",
+        ),
+    ] = "auto",
     _help: HelpOpt = False,
 ) -> None:
-    """Speak a routine live through the speakers, hands-free, paced by the clock.
+    """Speak a routine live through the speakers, hands-free, paced by the sound device.
 
     Keys (in a terminal): space pauses and resumes, n skips to the next section, p restarts
     the section (press it again within 2 seconds to go one section further back), q quits.
     """
     import queue
 
+    import numpy as np
+
+    from voiceguide.live.output import BACKENDS, LeadIn, begin, open_output
     from voiceguide.paths import voices_file
-    from voiceguide.quickstart import start_key, take_early
+    from voiceguide.quickstart import cached_lead_in, start_key
 
-    # A warm start speaks its lead-in from a small cached file at once, before the heavier
+    if backend not in BACKENDS:
+        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    options = _options(
+        profile,
+        count_interval,
+        rate,
+        from_section=from_section,
+        only=only,
+        count_ticks=ticks,
+        lead_quiet_s=_pre_roll(pre_roll),
+    )
+    # The device is opened first, so a missing one is said before anything else happens. A
+    # warm start then speaks its lead-in from a small cached file at once, while the heavier
     # modules load; a cold one starts its speech worker now, so it boots meanwhile.
-    quick_key = start_key(routine, voice=voice, rate=rate) if lead_in and engine_name == "pyttsx3" else None
-    quick = take_early(quick_key)
-
-    from voiceguide.speech import make_engine
-
-    engine = make_engine(engine_name)
-    if quick is None and not voices_file(engine.name).exists():
-        engine.start()
-
-    from rich.console import Console
-
-    from voiceguide.live import SimpleaudioSink, play_routine
-    from voiceguide.liveview import CueLines, LivePanel, keys
-    from voiceguide.loader import load_routine
-    from voiceguide.plan import VoiceChoice
-    from voiceguide.speech.cache import ClipCache
-
-    options = _options(profile, count_interval, rate, from_section=from_section, only=only, count_ticks=ticks)
-    loaded = load_routine(routine)
-    sink = SimpleaudioSink(probe=quick is None)  # fails fast, before any synthesis, with no device
-    if quick is not None:
-        sink.adopt(quick.playing)
-    commands: queue.Queue = queue.Queue()
-    console = Console()
-    plain = quiet or not console.is_terminal
-    view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
+    output = open_output(cast("Any", backend))
     try:
-        with _about(routine), keys(commands), view_context as view:
-            outcome = play_routine(
-                loaded,
-                options=options,
-                choice=VoiceChoice(voice=voice, engine=engine_name),
-                cache=ClipCache(),
-                sink=sink,
-                on_tick=view,
-                commands=commands,
-                lead_in=lead_in,
-                engine=engine,
-                quick=quick,
-                quick_key=quick_key,
-            )
+        quick_key = start_key(routine, voice=voice, rate=rate) if lead_in and engine_name == "pyttsx3" else None
+        cached = cached_lead_in(quick_key)
+        if cached is not None:
+            begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(np.frombuffer(cached, dtype="<i2")))
+
+        from voiceguide.speech import make_engine
+
+        engine = make_engine(engine_name)
+        if cached is None and not voices_file(engine.name).exists():
+            engine.start()
+
+        from rich.console import Console
+
+        from voiceguide.live import play_routine
+        from voiceguide.live.view import CueLines, LivePanel, keys
+        from voiceguide.loader import load_routine
+        from voiceguide.plan import VoiceChoice
+        from voiceguide.speech.cache import ClipCache
+
+        loaded = load_routine(routine)
+        commands: queue.Queue = queue.Queue()
+        console = Console()
+        plain = quiet or not console.is_terminal
+        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
+        try:
+            with _about(routine), keys(commands), view_context as view:
+                outcome = play_routine(
+                    loaded,
+                    options=options,
+                    choice=VoiceChoice(voice=voice, engine=engine_name),
+                    cache=ClipCache(),
+                    output=output,
+                    on_tick=view,
+                    commands=commands,
+                    lead_in=lead_in,
+                    engine=engine,
+                    quick_key=quick_key,
+                )
+        finally:
+            engine.close()
     finally:
-        engine.close()
+        output.close()
     if outcome.stopped_at is not None:
         typer.echo(f"stopped at {outcome.stopped_at}", err=True)
 
@@ -511,9 +564,6 @@ def voices(
 
 def run(argv: list[str]) -> int:
     """Run one command line; its exit status. (The entry point in __main__ handles Ctrl-C.)"""
-    from voiceguide.quickstart import start_early
-
-    start_early(argv)
     try:
         app(args=argv, prog_name="voiceguide")
     except SystemExit as e:

@@ -51,6 +51,8 @@ class CompileOptions:
     """Start at this section (no intro) and go on to the end."""
     count_ticks: bool = False
     """A quiet tick under each spoken count."""
+    lead_quiet_s: float = 0.0
+    """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
     speech_source: str = "estimated from the speech rate"
     """Recorded in the timeline's settings so a reader knows which lengths were used."""
 
@@ -90,6 +92,8 @@ class _Compiler:
 
     def run(self) -> Timeline:
         sections = self._selected_sections()
+        if self.options.lead_quiet_s > 0:
+            self._silence(self.options.lead_quiet_s, "quiet", "lead-quiet")
         if self.routine.intro and self.options.from_section is None:
             self._chapter("intro", "Introduction")
             self._steps(self.routine.intro, "the intro")

@@ -23,3 +23,10 @@ SAMPLE_RATE = 44100
 true length on every phone (22.05 kHz ones have shown at twice their length on some)."""
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
+
+PRE_ROLL_S = 0.75
+"""Quiet before the first sound: live, each time the sound starts (and after a resume); in a
+rendered file, at its start. A Bluetooth link asleep when idle wakes on the first samples and
+drops them; a sound server also drops the first half second of a new stream at high latency
+(measured through PulseAudio at 200 ms: 0.52 s lost)."""
+PRE_ROLL_RANGE_S = (0.0, 5.0)

@@ -21,7 +21,7 @@ from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from voiceguide.cuesheet import clock
-from voiceguide.live import Command, Position, chapter_at, keys_from
+from voiceguide.live.player import Command, Position, chapter_at, keys_from
 from voiceguide.mix import MIX_RATE
 from voiceguide.timeline import Event, Timeline
 

@@ -1,0 +1,242 @@
+"""The player: keeps the output fed with the track and follows what the listener hears.
+
+The output plays on by itself; the player tops its feed up a chunk ahead, reads back which
+track sample is at the listener's ear (the device's latency included), shows it, and takes
+the keys: pause stops the sound at once and resumes from the same sample after a moment of
+quiet; next, restart and previous move the feed; quit says where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+import numpy as np
+
+from voiceguide.errors import AudioError
+from voiceguide.limits import PRE_ROLL_S
+from voiceguide.live.output import LeadIn, Output, begin
+from voiceguide.live.track import TrackState
+from voiceguide.mix import MIX_RATE, PCM_CHUNK
+from voiceguide.timeline import Chapter, Timeline
+
+TICK_S = 0.02
+"""How often the player looks at the output and the keys."""
+RESTART_TWICE_S = 2.0
+"""`p` pressed again within this time of the last `p` goes one section further back."""
+
+
+class Clock(Protocol):
+    def now(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class MonotonicClock:
+    """The real clock: never wall time, which can jump."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class Command(Enum):
+    PAUSE = "pause"
+    """Pause, or resume if paused."""
+    NEXT = "next"
+    RESTART = "restart"
+    """Back to the start of the section being heard."""
+    PREVIOUS = "previous"
+    """Back to the start of the section before the one being heard."""
+    QUIT = "quit"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a live run ended."""
+
+    finished: bool
+    stopped_at: str | None = None
+    """Where the listener quit, in words (the section and the time), or None."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the listener is, for the view."""
+
+    sample: int
+    timeline: Timeline
+    paused: bool
+
+
+class Source(Protocol):
+    """The track: how far it is final, and its samples chunk by chunk."""
+
+    def state(self) -> TrackState: ...
+
+    def chunk(self, index: int) -> np.ndarray: ...
+
+
+class Player:
+    """Plays a track through an output, from a sample to the end or until the listener quits."""
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        output: Output,
+        clock: Clock,
+        commands: queue.Queue[Command] | None = None,
+        on_tick: Callable[[Position], None] = lambda position: None,
+        pre_roll_s: float = PRE_ROLL_S,
+        stall_timeout_s: float = 60.0,
+    ) -> None:
+        self.source = source
+        self.output = output
+        self.clock = clock
+        self.commands: queue.Queue[Command] = commands or queue.Queue()
+        self.on_tick = on_tick
+        self.pre_roll_s = pre_roll_s
+        self.stall_timeout_s = stall_timeout_s
+        self.stopped_at: int | None = None
+        """The sample being heard when the listener quit."""
+        self._next = 0
+        """The next track sample to queue."""
+        self._starved_since: float | None = None
+
+    def play(self, *, start_sample: int = 0, lead_in: LeadIn | None = None) -> bool:
+        """Play to the end (True) or until told to quit (False). Unless the output is already
+        playing (a quick start began it), it starts with the pre-roll and the lead-in."""
+        self._next = start_sample
+        if not self.output.playing:  # the first chunk is queued before the sound starts
+            begin(self.output, at=start_sample, pre_roll_s=self.pre_roll_s, lead_in=lead_in, start=False)
+            self._top_up()
+            self.output.start()
+        try:
+            while True:
+                state = self._top_up()
+                heard = self._heard(start_sample)
+                self.on_tick(Position(heard, state.timeline, False))
+                if self.output.feed.done(self.output.heard_frame()):
+                    return True
+                command = self._command()
+                if command is Command.PAUSE:
+                    self.output.stop()
+                    command = self._paused(heard, state.timeline)
+                    if command is Command.PAUSE:  # resumed: from the same sample, after quiet
+                        self._next = heard
+                        begin(self.output, at=heard, pre_roll_s=self.pre_roll_s, start=False)
+                        self._top_up()
+                        self.output.start()
+                if command is Command.QUIT:
+                    self.stopped_at = heard
+                    return False
+                if command in (Command.NEXT, Command.RESTART, Command.PREVIOUS):
+                    self._next = start_sample = self._seek(command, heard, state.timeline)
+                    self.output.flush()
+                self.clock.sleep(TICK_S)
+        finally:
+            self.output.stop()
+
+    def _top_up(self) -> TrackState:
+        """Queue the track's next chunks while less than a chunk is waiting, as far as the
+        track is final; end the feed after the last."""
+        feed = self.output.feed
+        state = self.source.state()
+        total = round(state.timeline.total_s * MIX_RATE)
+        while feed.queued() < PCM_CHUNK:
+            if state.complete and self._next >= total:
+                feed.end()
+                break
+            index = self._next // PCM_CHUNK
+            if not _final(state, index):
+                self._check_stall(feed.queued())
+                break
+            self._starved_since = None
+            piece = self.source.chunk(index)[self._next - index * PCM_CHUNK :]
+            feed.put(piece, self._next)
+            self._next += piece.size
+        return state
+
+    def _check_stall(self, queued: int) -> None:
+        if queued:
+            return
+        now = self.clock.now()
+        if self._starved_since is None:
+            self._starved_since = now
+        elif now - self._starved_since > self.stall_timeout_s:
+            raise AudioError("speech synthesis fell too far behind playback")
+
+    def _heard(self, default: int) -> int:
+        frame = self.output.heard_frame()
+        sample = None if frame is None else self.output.feed.track_sample(frame)
+        return default if sample is None else sample
+
+    def _paused(self, heard: int, timeline: Timeline) -> Command:
+        while True:
+            self.on_tick(Position(heard, timeline, True))
+            command = self._command()
+            if command in (Command.PAUSE, Command.QUIT):
+                return command
+            self.clock.sleep(TICK_S)
+
+    def _seek(self, command: Command, heard: int, timeline: Timeline) -> int:
+        starts = [round(c.start_s * MIX_RATE) for c in timeline.chapters]
+        current = max((i for i, s in enumerate(starts) if s <= heard), default=0)
+        if command is Command.NEXT:
+            target = current + 1
+            if target >= len(starts):
+                return round(timeline.total_s * MIX_RATE)
+            return starts[target]
+        return starts[max(0, current - 1)] if command is Command.PREVIOUS else starts[current]
+
+    def _command(self) -> Command | None:
+        try:
+            return self.commands.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def _final(state: TrackState, index: int) -> bool:
+    """Is chunk `index` final (every sound that reaches into it known)?"""
+    return state.complete or state.ready_samples >= (index + 1) * PCM_CHUNK
+
+
+def chapter_at(timeline: Timeline, seconds: float) -> Chapter:
+    return next((c for c in reversed(timeline.chapters) if c.start_s <= seconds), timeline.chapters[0])
+
+
+def describe_position(timeline: Timeline, sample: int, rate: int = MIX_RATE) -> str:
+    """Where `sample` is, for a person: "2. Behind the knees, at 3:10 (resume with --from knees)"."""
+    seconds = sample / rate
+    chapter = chapter_at(timeline, seconds)
+    minutes, secs = divmod(round(seconds), 60)
+    section = chapter.id.split(".")[0]
+    resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
+    return f"{chapter.title}, at {minutes}:{secs:02d}{resume}"
+
+
+def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
+    """Turn key presses into commands until a quit. `p` restarts the section; each further
+    `p` within RESTART_TWICE_S of the one before goes one more section back. The rule is
+    applied here, where each key's time is known, not when the player gets to it."""
+    mapping = {" ": Command.PAUSE, "n": Command.NEXT, "p": Command.RESTART, "q": Command.QUIT}
+    last_restart = -math.inf
+    for key in stream:
+        command = mapping.get(key.lower())
+        if command is Command.RESTART:
+            pressed = now()
+            if pressed - last_restart < RESTART_TWICE_S:
+                command = Command.PREVIOUS
+            last_restart = pressed
+        if command is not None:
+            commands.put(command)
+            if command is Command.QUIT:
+                return
