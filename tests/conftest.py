@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sound_server import SoundServer, available
 
 DATA = Path(__file__).parent / "data"
 
@@ -46,3 +48,19 @@ needs_audio_tools = pytest.mark.skipif(
     not _has("ffmpeg", "ffprobe", "espeak-ng") and not os.environ.get("CI"),
     reason="needs espeak-ng and ffmpeg (scripts/bootstrap.sh installs them)",
 )
+
+
+needs_sound_server = pytest.mark.skipif(
+    not available() and not os.environ.get("CI"),
+    reason="needs pulseaudio, pulseaudio-utils and alsa-utils (make test installs them)",
+)
+
+
+@pytest.fixture(scope="session")
+def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoundServer]:
+    """One private PulseAudio server for the run (see sound_server.py)."""
+    server = SoundServer(tmp_path_factory.mktemp("pulse"))
+    try:
+        yield server
+    finally:
+        server.close()

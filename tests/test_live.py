@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sound_server import SoundServer
 
 from voiceguide.compiler import CompileOptions, compile_routine
 from voiceguide.live.output import Feed, LeadIn, _last_join
@@ -24,7 +26,7 @@ from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.timeline import Timeline
 
-from conftest import DATA, needs_audio_tools
+from conftest import DATA, needs_audio_tools, needs_sound_server
 
 RATE = MIX_RATE
 
@@ -421,13 +423,14 @@ class Tmux:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
     @classmethod
-    def playing(cls, tmp_path: Path, routine: Path, name: str) -> Tmux:
-        """`voiceguide play ROUTINE` in a real terminal (sound to a capture file); afterwards
-        the shell prints the exit status and the terminal's settings."""
-        home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
-        cache = os.environ["VOICEGUIDE_CACHE_DIR"]
+    def playing(cls, server: SoundServer, routine: Path, name: str) -> Tmux:
+        """`voiceguide play ROUTINE` in a real terminal, through the test's sound server (which
+        keeps time, as a desktop's does); afterwards the shell prints the exit status and the
+        terminal's settings."""
+        env = {**server.env(), "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"], "COLUMNS": "120"}
+        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         command = (
-            f"env -u TTY_COMPATIBLE -u NO_COLOR HOME={home} VOICEGUIDE_CACHE_DIR={cache} COLUMNS=120 "
+            f"env -u TTY_COMPATIBLE -u NO_COLOR {assignments} "
             f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
         )
         return cls(f"voiceguide-test-{name}-{os.getpid()}", command)
@@ -438,11 +441,12 @@ class Tmux:
 
 
 @needs_audio_tools
+@needs_sound_server
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
-def test_keys_in_a_real_terminal(tmp_path: Path) -> None:
+def test_keys_in_a_real_terminal(tmp_path: Path, sound_server: SoundServer) -> None:
     routine = tmp_path / "keys.yaml"
     routine.write_text(KEYS_ROUTINE)
-    term = Tmux.playing(tmp_path, routine, "keys")
+    term = Tmux.playing(sound_server, routine, "keys")
     try:
         term.wait_for("1. Alpha point")
         term.wait_for("playing")
@@ -514,9 +518,10 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
 
 
 @needs_audio_tools
+@needs_sound_server
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
-def test_ctrl_c_in_a_real_terminal_restores_it(tmp_path: Path) -> None:
-    term = Tmux.playing(tmp_path, SHORT, "ctrl-c")
+def test_ctrl_c_in_a_real_terminal_restores_it(sound_server: SoundServer) -> None:
+    term = Tmux.playing(sound_server, SHORT, "ctrl-c")
     try:
         term.wait_for("playing")
         term.keys("C-c")

@@ -35,13 +35,17 @@ JOIN_QUIET_S = 0.35
 """simpleaudio buffers join only after this much quiet: a device may still hold up to its
 latency of a buffer when the next one starts (Bluetooth: 150 to 300 ms), and that much of
 the old buffer's end is lost."""
-START_QUIET_S = 0.25
+START_QUIET_S = 0.6
 """...and only where this much quiet follows: a sound server drops the start of a new stream
-(measured through PulseAudio: 80 ms at its default latency)."""
+(measured through PulseAudio: 80 ms at its default latency, 0.52 s at 200 ms)."""
 BUFFER_S = 6.0
 """simpleaudio buffers are about this long (from the first join after it)."""
 MAX_BUFFER_S = 30.0
 """...and no longer: a track with no quiet that long is cut regardless."""
+TIGHT_S = 0.1
+"""A buffer this close to its time is played with what there is."""
+TICK_S = 0.005
+"""How often the simpleaudio thread looks whether a buffer has ended."""
 STREAM_LATENCY = "high"
 """PortAudio's own choice of a safe latency: the player mixes in the same process, and the
 view allows for the latency, so a few tens of milliseconds more cost nothing."""
@@ -292,8 +296,12 @@ def _heard_at(records: list[tuple[int, int, float]], now: float, rate: int) -> i
 
 
 class BufferOutput:
-    """simpleaudio, one buffer at a time, each started at its time on the clock; buffers join
-    only after `JOIN_QUIET_S` of quiet (the tail a device may still hold when one is stopped)."""
+    """simpleaudio, one buffer at a time, each started as the one before ends. Every new
+    buffer is a new stream, which a sound server starts a little late and whose first
+    moments it may drop, so buffers join only inside quiet (`JOIN_QUIET_S` before the join,
+    `START_QUIET_S` after it): nothing audible is cut, though each join moves what follows a
+    little later (through PulseAudio: 30 to 40 ms, the time one stream takes to drain and the
+    next to start)."""
 
     def __init__(self, *, rate: int = SAMPLE_RATE, clock: Callable[[], float] = time.monotonic) -> None:
         try:
@@ -331,32 +339,43 @@ class BufferOutput:
         self._thread.start()
 
     def _run(self) -> None:
-        pending = np.zeros(0, dtype=np.int16)
+        pending = np.zeros(0, dtype=np.int16)  # taken from the feed, not yet played
         first = self.feed.given
-        due = self._clock()
+        due = self._clock()  # the first buffer is wanted now
         try:
             while self.playing:
-                if pending.size < BUFFER_S * self.rate:
-                    more, _ = self.feed.take(round(BUFFER_S * self.rate))
-                    pending = np.concatenate([pending, more])
+                pending = np.concatenate([pending, self._take_queued(MAX_BUFFER_S * self.rate - pending.size)])
                 cut = _last_join(pending, minimum=round(BUFFER_S * self.rate), rate=self.rate)
-                if cut is None and pending.size < MAX_BUFFER_S * self.rate:
-                    continue  # no quiet yet: take more before cutting
-                cut = cut or pending.size
+                if cut is None and pending.size < MAX_BUFFER_S * self.rate and due - self._clock() > TIGHT_S:
+                    self._wake.wait(0.02)  # more may come before this buffer is due
+                    continue
+                if cut is None:  # due now: the best join there is, or all of it
+                    cut = _last_join(pending, minimum=1, rate=self.rate) or pending.size
+                    if not cut:  # nothing at all: keep time with a moment of quiet
+                        pending, cut = self.feed.take(round(TIGHT_S * self.rate))[0], round(TIGHT_S * self.rate)
                 buffer, pending = pending[:cut], pending[cut:]
-                if self._wake.wait(max(0.0, due - self._clock())):
-                    return  # stopped while waiting
+                while self._busy():  # the one before plays out: stopping it could cut its end
+                    if self._wake.wait(TICK_S):
+                        return  # stopped while waiting
                 with self._lock:
                     if not self.playing:
                         return
-                    if self._playing_object is not None:
-                        self._playing_object.stop()  # only quiet is left of it
                     self._playing_object = self._play(buffer)
-                    self._heard.append((first, buffer.size, due))
+                    started = self._clock()
+                    self._heard.append((first, buffer.size, started))
                 first += buffer.size
-                due += buffer.size / self.rate
+                due = started + buffer.size / self.rate  # when the next one is wanted
         except Exception as e:  # handed to the player through heard_frame
             self._error = e
+
+    def _busy(self) -> bool:
+        playing = self._playing_object
+        return playing is not None and bool(playing.is_playing())
+
+    def _take_queued(self, most: float) -> np.ndarray:
+        """What the feed has queued, up to `most` frames (never its quiet for what is missing)."""
+        n = min(self.feed.queued(), int(most))
+        return self.feed.take(n)[0] if n > 0 else np.zeros(0, dtype=np.int16)
 
     def stop(self) -> None:
         with self._lock:

@@ -1,0 +1,175 @@
+"""A private PulseAudio server for the tests: a null sink, recorded from its monitor with parec.
+
+Playback through it behaves like a desktop's (a real server's clock, buffering and latency,
+which `PULSE_LATENCY_MSEC` raises to a Bluetooth headset's), with no sound card. ALSA
+programs (aplay, PortAudio, simpleaudio) reach it through the ALSA pulse plugin, named in the
+`.asoundrc` of a HOME made for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+RATE = 44100
+CONFIG = """\
+load-module module-native-protocol-unix
+load-module module-null-sink sink_name=vsink rate=44100 channels=1 format=s16le
+set-default-sink vsink
+"""
+ASOUNDRC = "pcm.!default { type pulse }\nctl.!default { type pulse }\n"
+
+
+def available() -> bool:
+    return all(shutil.which(c) for c in ("pulseaudio", "parec", "pactl", "aplay"))
+
+
+class SoundServer:
+    def __init__(self, root: Path) -> None:
+        self.runtime = root / "run"
+        self.home = root / "home"
+        self.runtime.mkdir(mode=0o700, parents=True)
+        self.home.mkdir(parents=True)
+        (self.home / ".asoundrc").write_text(ASOUNDRC)
+        config = root / "server.pa"
+        config.write_text(CONFIG)
+        self.log = root / "server.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                ["pulseaudio", "-n", "-F", str(config), "--exit-idle-time=-1", "--daemonize=no"],
+                env={**os.environ, **self.env()},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while subprocess.run(["pactl", "info"], env={**os.environ, **self.env()}, capture_output=True).returncode:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError(f"the PulseAudio test server did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+
+    def env(self, latency_ms: int | None = None) -> dict[str, str]:
+        """The environment a client needs to play through this server (and no other)."""
+        env = {
+            "HOME": str(self.home),
+            "XDG_RUNTIME_DIR": str(self.runtime),
+            "PULSE_SERVER": f"unix:{self.runtime / 'pulse' / 'native'}",
+        }
+        if latency_ms is not None:
+            env["PULSE_LATENCY_MSEC"] = str(latency_ms)
+        return env
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Recording]:
+        """Record the sink's monitor until the block ends (the sink runs on, quiet or not)."""
+        recording = Recording(self.env())
+        try:
+            yield recording
+        finally:
+            recording.stop()
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+class Recording:
+    def __init__(self, env: dict[str, str]) -> None:
+        self._process = subprocess.Popen(
+            ["parec", "-d", "vsink.monitor", f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=20"],
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        for chunk in iter(lambda: self._process.stdout.read1(1 << 16), b""):  # type: ignore[union-attr]
+            with self._lock:
+                self._chunks.append(chunk)
+
+    def seconds(self) -> float:
+        with self._lock:
+            return sum(len(c) for c in self._chunks) / 2 / RATE
+
+    def wait_for_more(self, seconds: float, timeout: float = 30) -> None:
+        """Block until `seconds` more have been recorded (the tail of what was played reaches
+        the monitor through the server's latency)."""
+        target = self.seconds() + seconds
+        deadline = time.monotonic() + timeout
+        while self.seconds() < target:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the recording stopped growing ({self.seconds():.1f} s)")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(10)
+        self._reader.join(10)
+
+    def samples(self) -> np.ndarray:
+        with self._lock:
+            data = b"".join(self._chunks)
+        return np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32) / 32768
+
+
+def sound_starts(track: np.ndarray, *, quiet_s: float = 0.05) -> list[int]:
+    """Where each sound of a track starts: the first sample after at least `quiet_s` of zeros."""
+    loud = np.flatnonzero(track)
+    if not loud.size:
+        return []
+    gaps = np.diff(loud) > quiet_s * RATE
+    return [int(loud[0]), *(int(s) for s in loud[1:][gaps])]
+
+
+def find(recording: np.ndarray, template: np.ndarray, lo: int, hi: int) -> tuple[int, float]:
+    """Where `template` best matches `recording` starting within [lo, hi), and how well
+    (normalised correlation: 1.0 is the same samples)."""
+    lo, hi = max(0, lo), min(len(recording) - len(template), hi)
+    if hi <= lo:
+        return -1, 0.0
+    window = recording[lo : hi + len(template)]
+    n = 1 << (len(window) + len(template)).bit_length()
+    corr = np.fft.irfft(np.fft.rfft(window, n) * np.conj(np.fft.rfft(template, n)), n)[: hi - lo]
+    # The energy of each stretch the template is compared with, for the normalisation.
+    energy = np.concatenate([[0.0], np.cumsum(window.astype(np.float64) ** 2)])
+    stretch = energy[len(template) : len(template) + hi - lo] - energy[: hi - lo]
+    own = float(np.sum(template.astype(np.float64) ** 2))
+    # Near-silent stretches cannot hold the sound (and would divide rounding noise by nothing).
+    score = np.where(stretch > 0.01 * own, corr / np.sqrt(np.maximum(stretch, 1e-30) * own), 0.0)
+    best = int(np.argmax(score))
+    return lo + best, float(score[best])
+
+
+def sound_offsets(recording: np.ndarray, track: np.ndarray, *, search_s: float = 0.5) -> list[tuple[float, float]]:
+    """For each sound of `track`: how far (seconds) from its place it is in `recording`, with
+    the track placed by its first sound, and how well it matched there. A sound missing or
+    cut scores low."""
+    starts = sound_starts(track)
+    size = round(0.25 * RATE)
+    template = track[starts[0] : starts[0] + size]
+    origin, score = find(recording, template, 0, len(recording))
+    results = [(0.0, score)]
+    shift = origin - starts[0]
+    for start in starts[1:]:
+        template = track[start : start + size]
+        expected = start + shift
+        at, score = find(recording, template, expected - round(search_s * RATE), expected + round(search_s * RATE))
+        results.append(((at - expected) / RATE, score))
+    return results
