@@ -2,23 +2,26 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup setup-test run test lint bench clean
 
 setup:
 	@bash scripts/bootstrap.sh
 
+setup-test:
+	@bash scripts/bootstrap.sh --test
+
 run: setup
 	$(BIN)/voiceguide render back-pain --force
 
-test: setup
+test: setup-test
 	$(BIN)/python -m pytest
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff format --check voiceguide tests scripts
 	$(BIN)/ruff check voiceguide tests scripts
 	$(BIN)/mypy
 
-bench: setup
+bench: setup-test
 	$(BIN)/python scripts/bench_render.py
 	$(BIN)/python scripts/bench_play.py
 

@@ -1,28 +1,61 @@
 #!/usr/bin/env bash
-# Installs what voiceguide needs: system packages (espeak-ng, ffmpeg, ALSA headers)
-# and a .venv holding the package with its test extras. Safe to run again: it only
-# installs what is missing, and re-installs the package only when pyproject.toml changed.
+# Installs what voiceguide needs: system packages and a .venv holding the package.
+#   scripts/bootstrap.sh         what rendering and playing need (make run)
+#   scripts/bootstrap.sh --test  that, and what the tests need (make test): a terminal
+#                                multiplexer and a PulseAudio server to play through
+# Safe to run again: it only installs what is missing, and re-installs the package only
+# when pyproject.toml changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
+for_tests=false
+[ "${1:-}" = "--test" ] && for_tests=true
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
-need_cmds=(espeak-ng ffmpeg ffprobe tmux)
-[ "$(uname -s)" = Linux ] && need_cmds+=(aplay)
-apt_pkgs=(espeak-ng ffmpeg libasound2-dev alsa-utils tmux)  # tmux: the key tests drive a real terminal
+# Rendering: espeak-ng (speech) and ffmpeg. Playing: PortAudio for the sound stream, and the
+# ALSA headers simpleaudio (the fallback) builds against.
+need_cmds=(espeak-ng ffmpeg ffprobe)
+need_libs=(libportaudio.so.2)
+apt_pkgs=(espeak-ng ffmpeg libportaudio2 libasound2-dev)
+if $for_tests; then
+  # tmux drives the key tests in a real terminal; the sound tests start their own PulseAudio
+  # server, which ALSA programs reach through the pulse plugin.
+  need_cmds+=(tmux aplay pulseaudio parec pactl)
+  need_libs+=(alsa-lib/libasound_module_pcm_pulse.so)
+  apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins)
+fi
 
-missing_system() {
-  for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || return 0; done
-  # simpleaudio builds against the ALSA headers on Linux.
-  if [ "$(uname -s)" = Linux ] && [ ! -f /usr/include/alsa/asoundlib.h ]; then return 0; fi
+has_lib() {
+  local dir
+  for dir in /usr/lib/*-linux-gnu /usr/lib /usr/local/lib; do
+    [ -e "$dir/$1" ] && return 0
+  done
   return 1
 }
 
-if missing_system; then
+missing_linux() {
+  for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || return 0; done
+  for l in "${need_libs[@]}"; do has_lib "$l" || return 0; done
+  [ -f /usr/include/alsa/asoundlib.h ] || return 0
+  return 1
+}
+
+if [ "$(uname -s)" = Darwin ]; then
+  # sounddevice's macOS wheels carry PortAudio; simpleaudio uses CoreAudio.
+  brew_pkgs=(espeak-ng ffmpeg)
+  $for_tests && brew_pkgs+=(tmux)
+  missing=()
+  for p in "${brew_pkgs[@]}"; do command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    command -v brew >/dev/null 2>&1 || { say "install Homebrew, then: brew install ${missing[*]}"; exit 1; }
+    say "installing ${missing[*]} with Homebrew"
+    brew install "${missing[@]}"
+  fi
+elif missing_linux; then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
@@ -33,15 +66,8 @@ if missing_system; then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
-  elif [ "$(uname -s)" = Darwin ]; then
-    if command -v brew >/dev/null 2>&1; then
-      say "installing espeak-ng, ffmpeg and tmux with Homebrew"
-      brew install espeak-ng ffmpeg tmux
-    else
-      say "install Homebrew, then: brew install espeak-ng ffmpeg tmux"; exit 1
-    fi
   else
-    say "no apt-get here: install espeak-ng, ffmpeg and the ALSA development headers, then run this again"
+    say "no apt-get here: install ${apt_pkgs[*]} (or your system's names for them), then run this again"
     exit 1
   fi
 fi
@@ -51,10 +77,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-stamp="$VENV/.voiceguide-installed"
+extras=""
+$for_tests && extras="[test]"
+stamp="$VENV/.voiceguide-installed${extras:+-test}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "installing voiceguide and its test extras into $VENV"
+  say "installing voiceguide${extras} into $VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".${extras}"
   touch "$stamp"
 fi
