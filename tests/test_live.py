@@ -82,9 +82,7 @@ class FakeOutput:
         self._advance()
         now = self.clock.t - 100.0
         # What the device held and had not yet played is dropped.
-        self.heard = [
-            (t, first, samples[: max(0, round((now - t) * RATE))]) for t, first, samples in self.heard if t < now
-        ] + [(t, f, s[:0]) for t, f, s in self.heard if t >= now][:0]
+        self.heard = [(t, first, samples[: round((now - t) * RATE)]) for t, first, samples in self.heard if t < now]
         self.playing = False
 
     def flush(self) -> None:

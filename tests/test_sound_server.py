@@ -15,30 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sound_server import SoundServer, sound_offsets
+from sound_server import RATE, SoundServer, sound_offsets
 
-from conftest import needs_audio_tools, needs_sound_server
+from conftest import DATA, needs_audio_tools, needs_sound_server
 
 pytestmark = [needs_audio_tools, needs_sound_server]
 
-ROUTINE = """
-voiceguide: 1
-title: Sound server test
-settings: {count_interval: 1.0, get_ready: 0.5}
-intro:
-  - say: Through the sound server.
-sections:
-  - id: press
-    title: Press
-    steps:
-      - hold: {count: 6}
-      - tap: {times: 4, interval: 0.8}
-  - id: squeeze
-    title: Squeeze
-    steps:
-      - cycle: {times: 2, press: 2, release: 1.5, press_word: Squeeze}
-      - hold: {seconds: 4, countdown: 2}
-"""
+ROUTINE = DATA / "live" / "sound-server.yaml"
 """About 30 s: five chunks of the track, and some thousands of the stream's callbacks."""
 TOLERANCE_S = 0.020
 MATCH = 0.95
@@ -51,10 +34,8 @@ def server(sound_server: SoundServer) -> SoundServer:
 
 
 @pytest.fixture
-def routine(tmp_path: Path) -> Path:
-    path = tmp_path / "sound-server.yaml"
-    path.write_text(ROUTINE)
-    return path
+def routine() -> Path:
+    return ROUTINE
 
 
 def run(
@@ -180,3 +161,25 @@ def test_the_simpleaudio_fallback_cuts_no_sound(
     moved = [round(o * 1000) for o, _ in offsets]
     print("simpleaudio, ms from place:", moved)
     assert all(0 <= b - a <= 100 for a, b in itertools.pairwise(moved)), moved
+
+
+@pytest.mark.parametrize("latency_ms", [None, 200], ids=["default-latency", "200ms-latency"])
+def test_pause_is_silent_at_once_and_resumes_from_the_same_sample(server: SoundServer, latency_ms: int | None) -> None:
+    probe = Path(__file__).parent / "pause_probe.py"
+    live, _ = recorded(server, sys.executable, str(probe), latency_ms=latency_ms)
+    codes = np.rint(live * 32768).astype(np.int64)
+    sound = np.flatnonzero(codes)
+    gaps = np.flatnonzero(np.diff(sound) > 0.5 * RATE)  # the pause: quiet, then the pre-roll
+    assert gaps.size == 1, f"expected one pause, found {gaps.size}"
+    before, after = sound[gaps[0]], sound[gaps[0] + 1]
+    # Every sample says where in the track it is (1000 + k mod 20000).
+    stopped, resumed = codes[before] - 1000, codes[after] - 1000
+    moved = (resumed - stopped + 10000) % 20000 - 10000  # samples, forward
+    # What was at the ear when the sound stopped is where it resumes, within a tenth of a second:
+    # the sound stopped at once, and the player knew what was being heard.
+    assert abs(moved) <= 0.1 * RATE, f"resumed {moved / RATE * 1000:.0f} ms from where the sound stopped"
+    # On either side of the pause, not a sample is lost or repeated.
+    for piece in (codes[sound[0] : before + 1], codes[after : sound[-1] + 1]):
+        steps = np.diff(piece) % 20000
+        assert np.all(steps == 1), "a sample was lost or repeated"
+    print(f"resumed {moved / RATE * 1000:.1f} ms after the last sample heard before the pause")

@@ -284,6 +284,7 @@ def validate(
     rate: RateOpt = None,
     voice: VoiceOpt = None,
     engine: EngineOpt = "pyttsx3",
+    pre_roll: PreRollOpt = PRE_ROLL_S,
     _help: HelpOpt = False,
 ) -> None:
     """Check routine files: the format, and that each profile lays out in time with the real voice.
@@ -298,7 +299,7 @@ def validate(
     for source in files:
         try:
             profiles = PROFILES if profile is None else (cast("Profile", profile),)
-            options = [_options(p, count_interval, rate) for p in profiles]
+            options = [_options(p, count_interval, rate, lead_quiet_s=_pre_roll(pre_roll)) for p in profiles]
             summary = validate_routine(source, options=options, choice=VoiceChoice(voice=voice, engine=engine))
         except VoiceguideError as e:
             typer.echo(f"voiceguide: error: {e}", err=True)
@@ -486,19 +487,22 @@ def play(
         count_ticks=ticks,
         lead_quiet_s=_pre_roll(pre_roll),
     )
-    # The device is opened first, so a missing one is said before anything else happens. A
-    # warm start then speaks its lead-in from a small cached file at once, while the heavier
-    # modules load; a cold one starts its speech worker now, so it boots meanwhile.
-    output = open_output(cast("Any", backend))
-    try:
-        quick_key = start_key(routine, voice=voice, rate=rate) if lead_in and engine_name == "pyttsx3" else None
-        cached = cached_lead_in(quick_key)
+    # A warm start speaks its lead-in at once from a small cached file, while the heavier
+    # modules load. Its key holds the routine's bytes, so the routine loaded before; a
+    # section chosen with --from or --only is checked first, so it never follows half a
+    # lead-in. A cold start boots its speech worker now, so it is ready once all has loaded.
+    quick = lead_in and engine_name == "pyttsx3" and from_section is None and only is None
+    quick_key = start_key(routine, voice=voice, rate=rate) if quick else None
+    cached = cached_lead_in(quick_key)
+    with contextlib.ExitStack() as stack:
+        output = None
         if cached is not None:
+            output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
             begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(np.frombuffer(cached, dtype="<i2")))
 
         from voiceguide.speech import make_engine
 
-        engine = make_engine(engine_name)
+        engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
         if cached is None and not voices_file(engine.name).exists():
             engine.start()
 
@@ -511,28 +515,25 @@ def play(
         from voiceguide.speech.cache import ClipCache
 
         loaded = load_routine(routine)
+        if output is None:  # opened before any synthesis: no device is said at once
+            output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
         commands: queue.Queue = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
         view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
-        try:
-            with _about(routine), keys(commands), view_context as view:
-                outcome = play_routine(
-                    loaded,
-                    options=options,
-                    choice=VoiceChoice(voice=voice, engine=engine_name),
-                    cache=ClipCache(),
-                    output=output,
-                    on_tick=view,
-                    commands=commands,
-                    lead_in=lead_in,
-                    engine=engine,
-                    quick_key=quick_key,
-                )
-        finally:
-            engine.close()
-    finally:
-        output.close()
+        with _about(routine), keys(commands), view_context as view:
+            outcome = play_routine(
+                loaded,
+                options=options,
+                choice=VoiceChoice(voice=voice, engine=engine_name),
+                cache=ClipCache(),
+                output=output,
+                on_tick=view,
+                commands=commands,
+                lead_in=lead_in,
+                engine=engine,
+                quick_key=quick_key,
+            )
     if outcome.stopped_at is not None:
         typer.echo(f"stopped at {outcome.stopped_at}", err=True)
 

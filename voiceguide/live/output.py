@@ -46,9 +46,11 @@ TIGHT_S = 0.1
 """A buffer this close to its time is played with what there is."""
 TICK_S = 0.005
 """How often the simpleaudio thread looks whether a buffer has ended."""
-STREAM_LATENCY = "high"
-"""PortAudio's own choice of a safe latency: the player mixes in the same process, and the
-view allows for the latency, so a few tens of milliseconds more cost nothing."""
+STREAM_LATENCY_S = 0.1
+"""The stream's own buffer. The callback runs in Python beside the mixer, so it needs room
+against a busy moment (at PortAudio's "low", 9 ms here, a loaded machine drops out); the view
+and the keys allow for the latency, and pause drops what the device holds, so it costs
+nothing a listener notices."""
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Feed:
         self._starts: list[int] = []
         self._given = 0
         self._track_next = 0
+        self._sound_end = 0
+        """The output frame after the last track sample handed out."""
         self._ended = False
 
     def put(self, samples: np.ndarray, track_at: int, *, moves: bool = True) -> None:
@@ -134,6 +138,8 @@ class Feed:
         return out, first
 
     def _record(self, start: int, length: int, track_at: int, moves: bool) -> None:
+        if moves:
+            self._sound_end = start + length
         last = self._spans[-1] if self._spans else None
         if last is not None and last.moves == moves and last.start + last.length == start:
             expected = last.track_at + last.length if moves else last.track_at
@@ -160,8 +166,7 @@ class Feed:
         with self._lock:
             if not self._ended or self._pieces:
                 return False
-            last_sound = max((s.start + s.length for s in self._spans if s.moves), default=0)
-            return heard_frame is not None and heard_frame >= last_sound
+            return heard_frame is not None and heard_frame >= self._sound_end
 
     @property
     def given(self) -> int:
@@ -252,7 +257,7 @@ class StreamOutput:
                 channels=1,
                 dtype="int16",
                 callback=self._callback,
-                latency=STREAM_LATENCY,
+                latency=STREAM_LATENCY_S,
             )
         except Exception as e:  # sounddevice.PortAudioError, or ValueError for an unknown device
             raise no_device(str(e).strip() or type(e).__name__) from None

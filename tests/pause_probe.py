@@ -1,0 +1,61 @@
+"""Run by test_sound_server in its own process, through the test sound server: the real
+player and output play a track whose every sample says where it is, pause after 3 s of it
+has been heard, resume a second later, and quit 2 s after that."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+
+import numpy as np
+
+from voiceguide.compiler import CompileOptions, compile_routine
+from voiceguide.live.output import open_output
+from voiceguide.live.player import Command, MonotonicClock, Player, Position
+from voiceguide.live.track import TrackState
+from voiceguide.loader import parse_routine
+from voiceguide.mix import MIX_RATE, PCM_CHUNK
+
+PERIOD = 20000
+"""Sample k holds 1000 + k % PERIOD: never quiet, and its place can be read back."""
+
+ROUTINE = parse_routine(
+    "voiceguide: 1\ntitle: Probe\nsections:\n  - {id: a, title: A, steps: [{hold: {count: 30, interval: 1.0}}]}\n",
+    origin="probe",
+)
+TIMELINE = compile_routine(ROUTINE, options=CompileOptions(), speech_length=lambda text: 0.3)
+TOTAL = round(TIMELINE.total_s * MIX_RATE)
+
+
+class Encoded:
+    def state(self) -> TrackState:
+        return TrackState(TIMELINE, TOTAL, True)
+
+    def chunk(self, index: int) -> np.ndarray:
+        start = index * PCM_CHUNK
+        return (1000 + np.arange(start, min(start + PCM_CHUNK, TOTAL)) % PERIOD).astype(np.int16)
+
+
+def main() -> None:
+    commands: queue.Queue[Command] = queue.Queue()
+    paused = threading.Event()
+
+    def on_tick(position: Position) -> None:
+        if not paused.is_set() and position.sample >= 3 * MIX_RATE:
+            paused.set()
+            commands.put(Command.PAUSE)
+            threading.Timer(1.0, commands.put, (Command.PAUSE,)).start()
+            threading.Timer(3.0, commands.put, (Command.QUIT,)).start()
+
+    output = open_output(sys.argv[1] if len(sys.argv) > 1 else "auto")  # type: ignore[arg-type]
+    try:
+        player = Player(Encoded(), output=output, clock=MonotonicClock(), commands=commands, on_tick=on_tick)
+        player.play()
+    finally:
+        output.close()
+    print(player.stopped_at)
+
+
+if __name__ == "__main__":
+    main()
