@@ -19,7 +19,8 @@ import pytest
 from sound_server import SoundServer
 
 from voiceguide.compiler import CompileOptions, compile_routine
-from voiceguide.live.output import Feed, LeadIn, _last_join
+from voiceguide.live.buffers import _last_join
+from voiceguide.live.output import Feed, LeadIn
 from voiceguide.live.player import RESTART_TWICE_S, Command, Player, Position, describe_position, keys_from
 from voiceguide.live.track import TrackState
 from voiceguide.loader import parse_routine
@@ -71,7 +72,8 @@ class FakeOutput:
 
     def _advance(self) -> None:
         while self.playing and self._started + self._taken / RATE <= self.clock.t:
-            samples, first = self.feed.take(self.BLOCK)
+            data, first = self.feed.take(self.BLOCK)
+            samples = np.frombuffer(data, dtype=np.int16)
             self.heard.append((self._started + self.latency + self._taken / RATE - 100.0, first, samples))
             self._taken += self.BLOCK
 
@@ -238,7 +240,7 @@ def test_start_sample_starts_there() -> None:
 
 
 def test_lead_in_plays_first_then_the_track_on_time() -> None:
-    lead = LeadIn(np.full(RATE, -7, dtype=np.int16))
+    lead = LeadIn(np.full(RATE, -7, dtype=np.int16).tobytes())
     _, output, _ = run([], lead_in=lead)
     samples, times = output.signal()
     said = samples == -7
@@ -280,16 +282,20 @@ def test_view_follows_the_ear_not_the_writer() -> None:
 def test_feed_maps_output_frames_to_track_samples() -> None:
     feed = Feed()
     feed.quiet(0.01, 500)  # 441 frames of quiet while the track stands at 500
-    feed.put(np.ones(1000, dtype=np.int16), 500)
-    first, _ = feed.take(1000)[1], None
-    assert first == 0
+    feed.put(np.arange(1, 1001, dtype=np.int16).data, 500)  # then track samples 500 to 1499
+    data, first = feed.take(1000)
+    assert first == 0 and np.array_equal(np.frombuffer(data, dtype=np.int16)[441:], np.arange(1, 560))
     assert feed.track_sample(100) == 500 and feed.track_sample(441) == 500 and feed.track_sample(941) == 1000
-    feed.clear()
-    feed.put(np.ones(10, dtype=np.int16), 9000)
-    samples, first = feed.take(100)
+    feed.clear()  # a skip: what is queued goes, then samples from 9000
+    feed.put(np.ones(10, dtype=np.int16).data, 9000)
+    data, first = feed.take(100)
+    samples = np.frombuffer(data, dtype=np.int16)
     assert first == 1000 and samples[:10].all() and not samples[10:].any()  # then quiet: nothing queued
-    assert feed.track_sample(1000 + 441 - 441) == 9000 + 441 - 441 + 0  # the skip's first sample
-    assert feed.track_sample(1000 + 50) == 9010  # the track stands after its last sample
+    assert feed.track_sample(1000) == 9000
+    assert feed.track_sample(1050) == 9010  # in the quiet, the track stands after its last sample
+    assert not feed.done(1100)
+    feed.end()
+    assert not feed.done(1009) and feed.done(1010)  # done once the last sound is heard
 
 
 @pytest.mark.parametrize(
@@ -358,11 +364,11 @@ def test_no_sound_device_is_one_line_and_quick(tmp_path: Path) -> None:
 
 
 @needs_audio_tools
-def test_ctrl_c_stops_at_once_and_exits_130(tmp_path: Path) -> None:
-    home = alsa_home(tmp_path, CAPTURE_RC.format(path=tmp_path / "c.raw"))
+@needs_sound_server
+def test_ctrl_c_stops_at_once_and_exits_130(sound_server: SoundServer) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "play", "back-pain", "--quiet", "--no-lead-in"],
-        env={**os.environ, "HOME": str(home)},
+        env={**os.environ, **sound_server.env()},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

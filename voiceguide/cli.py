@@ -189,6 +189,18 @@ def _options(
 ) -> CompileOptions:
     from voiceguide.compiler import CompileOptions
 
+    return CompileOptions(
+        profile=cast("Profile", profile),
+        count_interval_s=count_interval,
+        rate_wpm=rate,
+        section_ids=_checked(profile, count_interval, rate, only),
+        from_section=from_section,
+        **extra,
+    )
+
+
+def _checked(profile: str, count_interval: float | None, rate: int | None, only: str | None) -> tuple[str, ...] | None:
+    """Check the timing options (at no cost: nothing is imported); the sections of --only."""
     if profile not in PROFILES:
         raise UsageError(f"--profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     low, high = COUNT_INTERVAL_S
@@ -196,19 +208,12 @@ def _options(
         raise UsageError(f"--count-interval must be between {low:g} and {high:g} seconds, not {count_interval:g}")
     if rate is not None and not RATE_WPM[0] <= rate <= RATE_WPM[1]:
         raise UsageError(f"--rate must be between {RATE_WPM[0]} and {RATE_WPM[1]} words per minute, not {rate}")
-    sections = None
-    if only is not None:
-        sections = tuple(s.strip() for s in only.split(",") if s.strip())
-        if not sections:
-            raise UsageError("--only needs at least one section id, e.g. --only knees,ankles")
-    return CompileOptions(
-        profile=cast("Profile", profile),
-        count_interval_s=count_interval,
-        rate_wpm=rate,
-        section_ids=sections,
-        from_section=from_section,
-        **extra,
-    )
+    if only is None:
+        return None
+    sections = tuple(s.strip() for s in only.split(",") if s.strip())
+    if not sections:
+        raise UsageError("--only needs at least one section id, e.g. --only knees,ankles")
+    return sections
 
 
 def _version(value: bool) -> None:
@@ -470,23 +475,14 @@ def play(
     """
     import queue
 
-    import numpy as np
-
     from voiceguide.live.output import BACKENDS, LeadIn, begin, open_output
     from voiceguide.paths import voices_file
     from voiceguide.quickstart import cached_lead_in, start_key
 
     if backend not in BACKENDS:
         raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    options = _options(
-        profile,
-        count_interval,
-        rate,
-        from_section=from_section,
-        only=only,
-        count_ticks=ticks,
-        lead_quiet_s=_pre_roll(pre_roll),
-    )
+    _checked(profile, count_interval, rate, only)
+    _pre_roll(pre_roll)
     # A warm start speaks its lead-in at once from a small cached file, while the heavier
     # modules load. Its key holds the routine's bytes, so the routine loaded before; a
     # section chosen with --from or --only is checked first, so it never follows half a
@@ -498,7 +494,7 @@ def play(
         output = None
         if cached is not None:
             output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
-            begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(np.frombuffer(cached, dtype="<i2")))
+            begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(cached))
 
         from voiceguide.speech import make_engine
 
@@ -506,9 +502,19 @@ def play(
         if cached is None and not voices_file(engine.name).exists():
             engine.start()
 
+        options = _options(
+            profile,
+            count_interval,
+            rate,
+            from_section=from_section,
+            only=only,
+            count_ticks=ticks,
+            lead_quiet_s=pre_roll,
+        )
+
         from rich.console import Console
 
-        from voiceguide.live import play_routine
+        from voiceguide.live.session import play_routine
         from voiceguide.live.view import CueLines, LivePanel, keys
         from voiceguide.loader import load_routine
         from voiceguide.plan import VoiceChoice

@@ -1,66 +1,7 @@
 """Live playback, in three parts: `output` (the sound device, fed in order), `track` (the
 routine's samples, final as far as its clips go) and `player` (keeps the output fed and
-follows what is heard). `play_routine` puts them together; `view` draws what is heard."""
+follows what is heard); `session` puts them together for `voiceguide play`, and `view`
+draws what is heard.
 
-from __future__ import annotations
-
-import queue
-from collections.abc import Callable
-
-from voiceguide.compiler import CompileOptions
-from voiceguide.live.output import Output
-from voiceguide.live.player import Command, MonotonicClock, Outcome, Player, Position, describe_position
-from voiceguide.live.track import LiveTrack
-from voiceguide.mix import MIX_RATE
-from voiceguide.model import Routine
-from voiceguide.plan import VoiceChoice
-from voiceguide.quickstart import remember
-from voiceguide.speech import SpeechEngine
-from voiceguide.speech.cache import ClipCache
-
-LEAD_IN_WAIT_S = 30.0
-"""How long the lead-in may take to synthesise on a cold start."""
-
-
-def play_routine(
-    routine: Routine,
-    *,
-    options: CompileOptions,
-    choice: VoiceChoice,
-    cache: ClipCache,
-    output: Output,
-    on_tick: Callable[[Position], None],
-    commands: queue.Queue[Command],
-    lead_in: bool = True,
-    engine: SpeechEngine | None = None,
-    quick_key: str | None = None,
-) -> Outcome:
-    """Play the routine live, to the end or until the listener quits.
-
-    The options' `lead_quiet_s` is the pre-roll: played before the lead-in, and again after
-    each pause. If `output` is already playing, a quick start began it with the cached
-    lead-in; `quick_key` is where to remember this run's lead-in for the next start.
-    """
-    track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in, engine=engine)
-    try:
-        if lead_in and track.lead_in is None:
-            track.wait_until(lambda s: track.lead_in is not None, LEAD_IN_WAIT_S)
-        if quick_key is not None and track.lead_in is not None:
-            remember(quick_key, track.lead_in.samples.astype("<i2").tobytes())
-        player = Player(
-            track,
-            output=output,
-            clock=MonotonicClock(),
-            commands=commands,
-            on_tick=on_tick,
-            pre_roll_s=options.lead_quiet_s,
-        )
-        # The plan starts with its own pre-roll of quiet (a rendered file's lead-in quiet); the
-        # output plays that same quiet before the lead-in, so the track goes on from after it.
-        start = round(options.lead_quiet_s * MIX_RATE)
-        finished = player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
-        if player.stopped_at is None:
-            return Outcome(finished)
-        return Outcome(finished, describe_position(track.state().timeline, player.stopped_at))
-    finally:
-        track.close()
+Nothing is imported here: a warm start opens the output before the rest has loaded.
+"""

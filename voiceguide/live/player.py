@@ -161,7 +161,7 @@ class Player:
                 break
             self._starved_since = None
             piece = self.source.chunk(index)[self._next - index * PCM_CHUNK :]
-            feed.put(piece, self._next)
+            feed.put(piece.data, self._next)
             self._next += piece.size
         return state
 

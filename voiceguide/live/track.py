@@ -125,7 +125,7 @@ class LiveTrack:
             self._mixer.add_clips(known)
             self._mixer.set_timeline(placeable)
         if self.lead_in is None and LEAD_IN in known:
-            self.lead_in = LeadIn(to_int16(self._mixer.speech(LEAD_IN)))
+            self.lead_in = LeadIn(to_int16(self._mixer.speech(LEAD_IN)).tobytes())
         total = round(timeline.total_s * MIX_RATE)
         ready = total if complete else round(min(missing) * MIX_RATE)
         return TrackState(timeline, ready, complete)
