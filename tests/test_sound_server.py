@@ -28,14 +28,13 @@ MATCH = 0.95
 """A sound counts as present, whole, where it matches the render this well (1.0: the same samples)."""
 
 
+PLAY = (sys.executable, "-m", "voiceguide", "play", str(ROUTINE), "--quiet", "--no-lead-in")
+"""Live playback of the routine, one plain line per cue."""
+
+
 @pytest.fixture
 def server(sound_server: SoundServer) -> SoundServer:
     return sound_server
-
-
-@pytest.fixture
-def routine() -> Path:
-    return ROUTINE
 
 
 def run(
@@ -54,6 +53,13 @@ def voiceguide(server: SoundServer, *args: str, **kwargs):  # type: ignore[no-un
 def read_wav(path: Path) -> np.ndarray:
     with wave.open(str(path)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def rendered(server: SoundServer, folder: Path, cache: Path) -> np.ndarray:
+    """The routine rendered to a WAV in `folder`; its samples."""
+    wav = folder / "track.wav"
+    assert voiceguide(server, "render", str(ROUTINE), "-f", "wav", "-o", str(wav), cache=cache).returncode == 0
+    return read_wav(wav)
 
 
 def recorded(
@@ -83,21 +89,13 @@ def assert_in_place(live: list[tuple[float, float]], control: list[tuple[float, 
 
 @pytest.mark.parametrize("latency_ms", [None, 200], ids=["default-latency", "200ms-latency"])
 def test_every_sound_of_the_render_is_heard_in_place(
-    server: SoundServer, routine: Path, tmp_path: Path, shared_cache: Path, latency_ms: int | None
+    server: SoundServer, tmp_path: Path, shared_cache: Path, latency_ms: int | None
 ) -> None:
-    wav = tmp_path / "track.wav"
-    assert voiceguide(server, "render", str(routine), "-f", "wav", "-o", str(wav), cache=shared_cache).returncode == 0
-    track = read_wav(wav)
-    control, _ = recorded(server, "aplay", "-q", str(wav), latency_ms=latency_ms)
+    track = rendered(server, tmp_path, shared_cache)
+    control, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=latency_ms)
     live, out = recorded(
         server,
-        sys.executable,
-        "-m",
-        "voiceguide",
-        "play",
-        str(routine),
-        "--quiet",
-        "--no-lead-in",
+        *PLAY,
         latency_ms=latency_ms,
         cache=shared_cache,
     )
@@ -106,49 +104,29 @@ def test_every_sound_of_the_render_is_heard_in_place(
         f"against aplay: median {statistics.median(differences) * 1000:.2f} ms, worst {max(differences) * 1000:.2f} ms"
     )
     # The plain view printed every spoken cue as it was heard.
-    shown = json.loads(voiceguide(server, "show", str(routine), "--json", cache=shared_cache).stdout)
+    shown = json.loads(voiceguide(server, "show", str(ROUTINE), "--json", cache=shared_cache).stdout)
     spoken = [e for e in shown["events"] if e["kind"] == "speech"]
     assert len(out.strip().splitlines()) == len(spoken)
 
 
-def test_playing_while_the_rest_is_synthesised_keeps_every_sound_in_place(
-    server: SoundServer, routine: Path, tmp_path: Path
-) -> None:
+def test_playing_while_the_rest_is_synthesised_keeps_every_sound_in_place(server: SoundServer, tmp_path: Path) -> None:
     cache = tmp_path / "cold-cache"
     live, _ = recorded(
         server,
-        sys.executable,
-        "-m",
-        "voiceguide",
-        "play",
-        str(routine),
-        "--quiet",
-        "--no-lead-in",
+        *PLAY,
         latency_ms=None,
         cache=cache,
     )
-    wav = tmp_path / "track.wav"  # rendered afterwards, from the clips the live run made
-    assert voiceguide(server, "render", str(routine), "-f", "wav", "-o", str(wav), cache=cache).returncode == 0
-    track = read_wav(wav)
-    control, _ = recorded(server, "aplay", "-q", str(wav), latency_ms=None)
+    track = rendered(server, tmp_path, cache)  # afterwards, from the clips the live run made
+    control, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=None)
     assert_in_place(sound_offsets(live, track), sound_offsets(control, track))
 
 
-def test_the_simpleaudio_fallback_cuts_no_sound(
-    server: SoundServer, routine: Path, tmp_path: Path, shared_cache: Path
-) -> None:
-    wav = tmp_path / "track.wav"
-    assert voiceguide(server, "render", str(routine), "-f", "wav", "-o", str(wav), cache=shared_cache).returncode == 0
-    track = read_wav(wav)
+def test_the_simpleaudio_fallback_cuts_no_sound(server: SoundServer, tmp_path: Path, shared_cache: Path) -> None:
+    track = rendered(server, tmp_path, shared_cache)
     live, _ = recorded(
         server,
-        sys.executable,
-        "-m",
-        "voiceguide",
-        "play",
-        str(routine),
-        "--quiet",
-        "--no-lead-in",
+        *PLAY,
         "--backend",
         "simpleaudio",
         latency_ms=200,
