@@ -26,7 +26,7 @@ lowered where it overshoots."""
 METER_MARGIN_DB = 0.2
 """True-peak meters differ by a tenth of a decibel or so (this one and ffmpeg's ebur128, measured):
 the check aims that much under the ceiling, so any meter finds the track under it."""
-OVERSHOOT_ROOM_DB = 0.5
+OVERSHOOT_ROOM_DB = 1.0
 """How far under the ceiling a lowered stretch is aimed, more at each try: the encoder's
 overshoot moves a little with the level it is given."""
 MP3_ENCODER_DELAY = 1105
@@ -82,33 +82,24 @@ def write_encoded(
 ) -> None:
     """Encode, then decode what was written and check its true peak: lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
-    (and no more) goes in again a little quieter, so the track keeps its loudness."""
-    data = pcm
+    (and no more) goes in again a little quieter, so the track keeps its loudness. Those
+    stretches of `pcm` are lowered in place (the track is not held twice)."""
     ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
+    encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
     for attempt in range(1, 5):
-        _encode(
-            data,
-            target,
-            fmt=fmt,
-            sample_rate=sample_rate,
-            chapters=chapters,
-            tags=tags,
-            bitrate_kbps=bitrate_kbps,
-            channels=channels,
-        )
+        _encode(pcm, target, encoding, chapters=chapters, tags=tags)
         peaks = decoded_true_peaks(target, sample_rate)
         if not peaks.size or float(peaks.max()) <= ceiling:
             return
-        data = _lowered(data, peaks, ceiling * 10 ** (-attempt * OVERSHOOT_ROOM_DB / 20))
+        _lower(pcm, peaks, ceiling * 10 ** (-attempt * OVERSHOOT_ROOM_DB / 20))
     raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
 
 
-def _lowered(pcm: bytearray, peaks: np.ndarray, aim: float) -> bytearray:
-    """A copy of `pcm` with each `PEAK_BLOCK` whose decoded peak passed `aim` brought down to
-    it, eased in and out over the blocks beside it (the decoder's samples line up with the
+def _lower(pcm: bytearray, peaks: np.ndarray, aim: float) -> None:
+    """Bring each `PEAK_BLOCK` of `pcm` whose decoded peak passed `aim` down to it, in place,
+    eased in and out over the blocks beside it (the decoder's samples line up with the
     encoder's to well within a block)."""
-    out = bytearray(pcm)
-    samples = np.frombuffer(out, dtype="<i2")
+    samples = np.frombuffer(pcm, dtype="<i2")
     blocks = -(-samples.size // PEAK_BLOCK)
     need = np.ones(blocks, dtype=np.float32)
     known = min(blocks, peaks.size)
@@ -122,7 +113,6 @@ def _lowered(pcm: bytearray, peaks: np.ndarray, aim: float) -> bytearray:
         if float(here.min()) < 1.0:
             lo, hi = first * PEAK_BLOCK, min(last * PEAK_BLOCK, samples.size)
             samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
-    return out
 
 
 def decoded_true_peak_dbfs(path: Path, sample_rate: int) -> float:
@@ -184,37 +174,42 @@ def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0
     return np.array(peaks, dtype=np.float32) / 32768
 
 
-def _encode(
-    pcm: bytearray,
-    target: Path,
-    *,
-    fmt: str,
-    sample_rate: int,
-    chapters: tuple[Chapter, ...],
-    tags: Tags,
-    bitrate_kbps: int,
-    channels: int = 1,
-) -> None:
+@dataclass(frozen=True)
+class _Encoding:
+    fmt: str
+    sample_rate: int
+    bitrate_kbps: int
+    channels: int
+
+
+def _encode(pcm: bytearray, target: Path, encoding: _Encoding, *, chapters: tuple[Chapter, ...], tags: Tags) -> None:
     """Encode mono 16-bit PCM to MP3 (ID3v2.3, CTOC + CHAP) or M4B (AAC, chapters) at `target`."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntEncodeError
 
     require_ffmpeg()
     data: bytearray | memoryview = pcm
-    if fmt == "mp3":
+    if encoding.fmt == "mp3":
         # MP3 frames carry the encoder's delay, and players take the length from the frame
         # count: end the track that much early (it ends in the timeline's quiet tail), so the
         # length players show matches the timeline.
         data = memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)]
-    segment = AudioSegment(data=data, sample_width=2, frame_rate=sample_rate, channels=1)
+    segment = AudioSegment(data=data, sample_width=2, frame_rate=encoding.sample_rate, channels=1)
     with _private_tempdir() as folder:
         meta = Path(folder) / "chapters.txt"
         meta.write_text(ffmetadata(chapters), encoding="utf-8")
         # The second input must sit in `parameters`, with the bitrate after it: pydub puts its own
         # `bitrate=` before our `-i`, where ffmpeg would take it as an input option (docs/dependencies.md).
         parameters = ["-i", str(meta), "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
-        parameters += ["-ar", str(sample_rate), "-ac", str(channels), "-b:a", f"{bitrate_kbps}k"]
-        if fmt == "m4b":
+        parameters += [
+            "-ar",
+            str(encoding.sample_rate),
+            "-ac",
+            str(encoding.channels),
+            "-b:a",
+            f"{encoding.bitrate_kbps}k",
+        ]
+        if encoding.fmt == "m4b":
             parameters += ["-c:a", "aac", "-movflags", "+faststart"]
             ff_format = "ipod"
         else:

@@ -114,11 +114,10 @@ class Player:
     def play(self, *, start_sample: int = 0, lead_in: LeadIn | None = None) -> bool:
         """Play to the end (True) or until told to quit (False). Unless the output is already
         playing (a quick start began it), it starts with the pre-roll and the lead-in."""
-        self._next = start_sample
-        if not self.output.playing:  # the first chunk is queued before the sound starts
-            begin(self.output, at=start_sample, pre_roll_s=self.pre_roll_s, lead_in=lead_in, start=False)
-            self._top_up()
-            self.output.start()
+        if self.output.playing:
+            self._next = start_sample
+        else:
+            self._start_at(start_sample, lead_in)
         try:
             while True:
                 state = self._top_up()
@@ -131,10 +130,7 @@ class Player:
                     self.output.stop()
                     command = self._paused(heard, state.timeline)
                     if command is Command.PAUSE:  # resumed: from the same sample, after quiet
-                        self._next = heard
-                        begin(self.output, at=heard, pre_roll_s=self.pre_roll_s, start=False)
-                        self._top_up()
-                        self.output.start()
+                        self._start_at(heard)
                 if command is Command.QUIT:
                     self.stopped_at = heard
                     return False
@@ -144,6 +140,14 @@ class Player:
                 self.clock.sleep(TICK_S)
         finally:
             self.output.stop()
+
+    def _start_at(self, sample: int, lead_in: LeadIn | None = None) -> None:
+        """Start the sound: the pre-roll, the lead-in, then the track from `sample`, its first
+        chunk queued before the output starts taking."""
+        self._next = sample
+        begin(self.output, at=sample, pre_roll_s=self.pre_roll_s, lead_in=lead_in, start=False)
+        self._top_up()
+        self.output.start()
 
     def _top_up(self) -> TrackState:
         """Queue the track's next chunks while less than a chunk is waiting, as far as the
