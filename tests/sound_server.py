@@ -44,7 +44,17 @@ class SoundServer:
         self.log = root / "server.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                ["pulseaudio", "-n", "-F", str(config), "--exit-idle-time=-1", "--daemonize=no"],
+                # No shared memory with clients: with it, this PulseAudio (16.1) aborted mid-run on
+                # its memfd bug (gitlab.freedesktop.org/pulseaudio/pulseaudio/issues/824).
+                [
+                    "pulseaudio",
+                    "-n",
+                    "-F",
+                    str(config),
+                    "--exit-idle-time=-1",
+                    "--daemonize=no",
+                    "--disable-shm=yes",
+                ],
                 env={**os.environ, **self.env()},
                 stdout=log,
                 stderr=subprocess.STDOUT,
