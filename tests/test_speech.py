@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,18 @@ def test_cache_put_get_and_damage(tmp_path: Path) -> None:
     path = cache.path("e", BRITISH, "hi")
     path.write_bytes(b"RIFF")
     assert cache.get("e", BRITISH, "hi") is None and not path.exists()
+
+
+def test_every_voice_setting_is_part_of_the_cache_key(tmp_path: Path) -> None:
+    cache = ClipCache(tmp_path)
+    base = VoiceSettings(voice_id="gmw/en", rate_wpm=170, volume=1.0)
+    changed = {"voice_id": "gmw/en-us", "rate_wpm": 171, "volume": 0.5}
+    assert set(changed) == {f.name for f in dataclasses.fields(VoiceSettings)}  # a new field needs a case here
+    paths = {
+        cache.path("pyttsx3", dataclasses.replace(base, **{name: value}), "Hi.") for name, value in changed.items()
+    }
+    assert len(paths | {cache.path("pyttsx3", base, "Hi.")}) == len(changed) + 1
+    assert cache.path("espeak", base, "Hi.") != cache.path("pyttsx3", base, "Hi.")
 
 
 def test_direct_espeak_engine_sounds_like_pyttsx3(engine: Pyttsx3Engine) -> None:

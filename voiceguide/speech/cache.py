@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from voiceguide.errors import SpeechError, VoiceguideError
 from voiceguide.paths import CACHE_ENV, default_cache_dir
 from voiceguide.speech.base import Clip, SpeechEngine, VoiceSettings
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the stored clips change meaning (trimming, sample format)."""
 SILENCE_THRESHOLD = 330
 """About -40 dBFS: quieter samples at either end of a clip are trimmed."""
@@ -35,14 +36,15 @@ def trim_silence(clip: Clip) -> Clip:
 
 
 class ClipCache:
-    """WAV files named by a hash of (format, engine, voice, rate, volume, text)."""
+    """WAV files named by a hash of (format, engine, every voice setting, text)."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self.root = folder or default_cache_dir()
         self.folder = self.root / f"clips-v{CACHE_FORMAT}"
 
     def path(self, engine: str, settings: VoiceSettings, text: str) -> Path:
-        key = json.dumps([CACHE_FORMAT, engine, settings.voice_id, settings.rate_wpm, settings.volume, text])
+        # Every field of the settings, by name: a setting added later is in the key by itself.
+        key = json.dumps([CACHE_FORMAT, engine, dataclasses.asdict(settings), text], sort_keys=True)
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self.folder / digest[:2] / f"{digest}.wav"
 
