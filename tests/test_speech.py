@@ -124,3 +124,14 @@ def test_unknown_engine_is_a_usage_error() -> None:
 
     with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: pyttsx3, espeak\)"):
         make_engine("festival")
+
+
+@needs_audio_tools
+def test_own_espeak_binding_speaks_and_refuses_an_unknown_voice() -> None:
+    from voiceguide.speech.espeak_ng import Synthesizer
+
+    synthesizer = Synthesizer("gmw/en", 170, 1.0)
+    samples = np.frombuffer(synthesizer.say("Press both points."), dtype="<i2")
+    assert synthesizer.sample_rate == 22050 and 0.5 < samples.size / 22050 < 3 and np.abs(samples).max() > 1000
+    with pytest.raises(RuntimeError, match="refused the voice 'no-such-voice'"):
+        Synthesizer("no-such-voice", 170, 1.0)

@@ -105,35 +105,13 @@ def _through_pyttsx3(engine: Any, settings: VoiceSettings) -> Callable[[str], tu
 
 
 def _direct_espeak(settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
-    """libespeak-ng in synchronous mode, through pyttsx3's ctypes binding: the same voices
+    """libespeak-ng in synchronous mode, through voiceguide's own binding: the same voices
     and the same sound as pyttsx3's espeak driver, without its event loop (which sleeps
     10 ms per turn) or a file per phrase."""
-    import ctypes
+    from voiceguide.speech.espeak_ng import Synthesizer
 
-    from pyttsx3.drivers import _espeak as espeak
-
-    chunks: list[bytes] = []
-
-    def collect(wav: Any, count: int, events: Any) -> int:
-        if count > 0:
-            chunks.append(ctypes.string_at(wav, count * 2))
-        return 0
-
-    # pyttsx3.init() above initialised the library for retrieval: switch it to synchronous.
-    rate = espeak.Initialize(espeak.AUDIO_OUTPUT_SYNCHRONOUS, 500)
-    if rate <= 0:
-        raise RuntimeError("could not initialise espeak-ng")
-    espeak.SetSynthCallback(collect)
-    espeak.SetVoiceByName(settings.voice_id.encode())
-    espeak.SetParameter(espeak.RATE, settings.rate_wpm, 0)
-    espeak.SetParameter(espeak.VOLUME, round(settings.volume * 100), 0)
-
-    def speak(text: str) -> tuple[bytes, int]:
-        chunks.clear()
-        espeak.Synth(text.encode("utf-8"), flags=espeak.ENDPAUSE | espeak.CHARS_UTF8)
-        return b"".join(chunks), rate
-
-    return speak
+    synthesizer = Synthesizer(settings.voice_id, settings.rate_wpm, settings.volume)
+    return lambda text: (synthesizer.say(text), synthesizer.sample_rate)
 
 
 def _maybe_fail(text: str) -> None:
