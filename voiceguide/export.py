@@ -27,8 +27,10 @@ METER_MARGIN_DB = 0.2
 """True-peak meters differ by a tenth of a decibel or so (this one and ffmpeg's ebur128, measured):
 the check aims that much under the ceiling, so any meter finds the track under it."""
 OVERSHOOT_ROOM_DB = 1.0
-"""How far under the ceiling a lowered stretch is aimed, more at each try: the encoder's
-overshoot moves a little with the level it is given."""
+"""How far under the ceiling an overshooting stretch is aimed: the encoder's overshoot moves a
+little with the level it is given."""
+ENCODE_TRIES = 6
+"""Each try lowers only what overshot the last time; a few stretches may take their turn."""
 MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
@@ -86,24 +88,27 @@ def write_encoded(
     stretches of `pcm` are lowered in place (the track is not held twice)."""
     ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
     encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
-    for attempt in range(1, 5):
+    for _ in range(ENCODE_TRIES):
         _encode(pcm, target, encoding, chapters=chapters, tags=tags)
         peaks = decoded_true_peaks(target, sample_rate)
         if not peaks.size or float(peaks.max()) <= ceiling:
             return
-        _lower(pcm, peaks, ceiling * 10 ** (-attempt * OVERSHOOT_ROOM_DB / 20))
+        _lower(pcm, peaks, ceiling)
     raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
 
 
-def _lower(pcm: bytearray, peaks: np.ndarray, aim: float) -> None:
-    """Bring each `PEAK_BLOCK` of `pcm` whose decoded peak passed `aim` down to it, in place,
-    eased in and out over the blocks beside it (the decoder's samples line up with the
-    encoder's to well within a block)."""
+def _lower(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> None:
+    """Bring each `PEAK_BLOCK` of `pcm` whose decoded peak passed `ceiling` down to
+    `OVERSHOOT_ROOM_DB` under it, in place, eased in and out over the blocks beside it (the
+    decoder's samples line up with the encoder's to well within a block). Blocks under the
+    ceiling are left as they are, so the track keeps its loudness."""
     samples = np.frombuffer(pcm, dtype="<i2")
     blocks = -(-samples.size // PEAK_BLOCK)
     need = np.ones(blocks, dtype=np.float32)
     known = min(blocks, peaks.size)
-    need[:known] = np.minimum(1.0, aim / np.maximum(peaks[:known], 1e-9))
+    aim = ceiling * 10 ** (-OVERSHOOT_ROOM_DB / 20)
+    over = peaks[:known] > ceiling
+    need[:known][over] = aim / peaks[:known][over]
     spread = spread_to_neighbours(need)
     knots = np.concatenate((spread[:1], spread, spread[-1:]))
     batch = 64  # blocks drawn at a time: a few MB of gains, whatever the track's length
