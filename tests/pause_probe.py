@@ -1,12 +1,13 @@
 """Run by test_sound_server in its own process, through the test sound server: the real
 player and output play a track whose every sample says where it is, pause after 3 s of it
-has been heard, resume a second later, and quit 2 s after that."""
+has been heard, resume a second later, and quit 2 s after that: each step is taken on the
+player's own tick, from what it says is being heard, never from a timer."""
 
 from __future__ import annotations
 
 import queue
 import sys
-import threading
+import time
 
 import numpy as np
 
@@ -39,14 +40,21 @@ class Encoded:
 
 def main() -> None:
     commands: queue.Queue[Command] = queue.Queue()
-    paused = threading.Event()
+    steps: dict[str, float] = {}
 
     def on_tick(position: Position) -> None:
-        if not paused.is_set() and position.sample >= 3 * MIX_RATE:
-            paused.set()
+        """The player's own tick drives the probe: pause once 3 s have been heard, resume once
+        it has been paused for a second (long enough to show as a gap), quit 2 s later."""
+        now = time.monotonic()
+        if "paused" not in steps and position.sample >= 3 * MIX_RATE:
+            steps["paused"] = now
             commands.put(Command.PAUSE)
-            threading.Timer(1.0, commands.put, (Command.PAUSE,)).start()
-            threading.Timer(3.0, commands.put, (Command.QUIT,)).start()
+        elif "resumed" not in steps and position.paused and now - steps["paused"] >= 1.0:
+            steps["resumed"] = position.sample
+            commands.put(Command.PAUSE)
+        elif "resumed" in steps and "quit" not in steps and position.sample >= steps["resumed"] + 2 * MIX_RATE:
+            steps["quit"] = now
+            commands.put(Command.QUIT)
 
     output = open_output(sys.argv[1] if len(sys.argv) > 1 else "auto")  # type: ignore[arg-type]
     try:
