@@ -274,6 +274,7 @@ def test_view_follows_the_ear_not_the_writer() -> None:
         on_tick=lambda p: seen.append((clock.t - 100.0, p.sample)),
     )
     player.play()
+    assert len(seen) > 1000  # a tick every 20 ms of a 40 s track
     for t, sample in seen[::50]:
         expected = min(TOTAL, max(0, round((t - LATENCY - PRE_ROLL) * RATE)))
         assert abs(sample - expected) <= FakeOutput.BLOCK

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.errors import AudioError, MissingPart
-from voiceguide.mix import gain_lines, spread_to_neighbours
+from voiceguide.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
 from voiceguide.timeline import Chapter, Timeline
 
 FORMATS = ("mp3", "m4b", "wav")
@@ -80,7 +79,7 @@ def write_encoded(
     tags: Tags,
     bitrate_kbps: int,
     channels: int = 1,
-    peak_ceiling_dbfs: float = -1.0,
+    peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
 ) -> None:
     """Encode, then decode what was written and check its true peak: lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
@@ -118,13 +117,6 @@ def _lower(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> None:
         if float(here.min()) < 1.0:
             lo, hi = first * PEAK_BLOCK, min(last * PEAK_BLOCK, samples.size)
             samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
-
-
-def decoded_true_peak_dbfs(path: Path, sample_rate: int) -> float:
-    """The decoded file's true peak (4x oversampled) in dBFS."""
-    peaks = decoded_true_peaks(path, sample_rate)
-    peak = float(peaks.max()) if peaks.size else 0.0
-    return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
 _TAP_OFFSETS = np.arange(-15, 17)

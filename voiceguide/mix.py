@@ -32,6 +32,7 @@ much above the track's target."""
 TONE_LUFS = {"soft": -24.0, "bell": -24.0, "end": -24.0, "knock": -26.0, "tick": -34.0}
 """Tones sit well under the voice: they mark time, the voice carries the meaning."""
 PEAK_CEILING_DBFS = -1.0
+"""Every file's true peak at most, as decoded (the usual ceiling for spoken audio on phones)."""
 LIMITER_CEILING_DBFS = -2.5
 """Each sound's own ceiling: 2.5 dB below the track's. Lossy encoders overshoot: a phrase
 peaking at -2.5 dBFS came back from a 64 kbit/s MP3 at -0.4, and the built-in routine's MP3

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,7 @@ TICK_S = 0.005
 class BufferOutput:
     """simpleaudio, one buffer at a time, each started as the one before ends."""
 
-    def __init__(self, *, rate: int = SAMPLE_RATE, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, rate: int = SAMPLE_RATE) -> None:
         try:
             import simpleaudio
         except ImportError as e:
@@ -51,7 +50,6 @@ class BufferOutput:
         self.rate = rate
         self.feed = Feed()
         self.playing = False
-        self._clock = clock
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,12 +76,12 @@ class BufferOutput:
     def _run(self) -> None:
         pending = np.zeros(0, dtype=np.int16)  # taken from the feed, not yet played
         first = self.feed.given
-        due = self._clock()  # the first buffer is wanted now
+        due = time.monotonic()  # the first buffer is wanted now
         try:
             while self.playing:
                 pending = np.concatenate([pending, self._take_queued(MAX_BUFFER_S * self.rate - pending.size)])
                 cut = _last_join(pending, minimum=round(BUFFER_S * self.rate), rate=self.rate)
-                if cut is None and pending.size < MAX_BUFFER_S * self.rate and due - self._clock() > TIGHT_S:
+                if cut is None and pending.size < MAX_BUFFER_S * self.rate and due - time.monotonic() > TIGHT_S:
                     self._wake.wait(0.02)  # more may come before this buffer is due
                     continue
                 if cut is None:  # due now: the best join there is, or all of it
@@ -99,7 +97,7 @@ class BufferOutput:
                     if not self.playing:
                         return
                     self._playing_object = self._play(buffer)
-                    started = self._clock()
+                    started = time.monotonic()
                     self._heard.append((first, buffer.size, started))
                 first += buffer.size
                 due = started + buffer.size / self.rate  # when the next one is wanted
@@ -137,7 +135,7 @@ class BufferOutput:
             error, self._error = self._error, None
             raise error
         with self._lock:
-            return heard_at(self._heard[-4:], self._clock(), self.rate)
+            return heard_at(self._heard[-4:], time.monotonic(), self.rate)
 
     def close(self) -> None:
         self.stop()

@@ -61,7 +61,7 @@ class LiveTrack:
             routine, options=options, choice=choice, engine=self._engine, cache=cache
         )
         self._cache = cache
-        ordered = in_order_heard(routine, options)
+        ordered = _in_order_heard(routine, options)
         wanted = ([LEAD_IN] if lead_in else []) + ordered
         self._clips: dict[str, Clip] = {}
         for text in wanted:
@@ -157,7 +157,7 @@ class LiveTrack:
         self._engine.close()
 
 
-def in_order_heard(routine: Routine, options: CompileOptions) -> list[str]:
+def _in_order_heard(routine: Routine, options: CompileOptions) -> list[str]:
     """The routine's phrases, first heard first (laid out with estimated lengths)."""
     estimate = estimate_speech_length(resolved_rate(routine, options))
     wanted = phrases(routine, options=options)
