@@ -64,7 +64,10 @@ def test_faster_rate_shortens_speech() -> None:
         (["render", "back-pain", "--bitrate", "65"], "--bitrate must be one of"),
     ],
 )
-def test_bad_options_are_one_line_exit_2(args: list[str], message: str) -> None:
+def test_bad_options_are_one_line_exit_2(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a render's default output (audio_out/) must not exist already
     code, _, err = run(*args)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and message in err
