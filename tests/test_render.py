@@ -31,7 +31,7 @@ from voiceguide.plan import prepare_speech
 from voiceguide.render import RenderResult, render
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.pyttsx3_engine import FAULT_ENV
+from voiceguide.speech.workers import FAULT_ENV
 
 from audio_tools import decode, onset_lag_s, probe
 from conftest import needs_audio_tools
@@ -182,7 +182,9 @@ def test_cache_second_render_synthesises_nothing_and_corrupt_entry_is_redone(
     second = render(routine, output=tmp_path / "b.wav", fmt="wav", cache=cache)
     assert second.clips_made == 0
     assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
-    victim = sorted(cache.folder.rglob("*.wav"))[0]
+    clip_files = [p for p in cache.folder.rglob("*.wav") if "." not in p.stem]
+    assert len(list(cache.folder.rglob("*.levelled-*.wav"))) == len(clip_files)  # kept levelled too
+    victim = sorted(clip_files)[0]
     victim.write_bytes(victim.read_bytes()[:100])  # a damaged entry: header says more than is there
     assert victim.exists()
     assert cache.get_path_clip(victim) is None  # detected as damaged (and removed)
@@ -481,8 +483,9 @@ def test_ctrl_c_mid_render_exits_130_and_leaves_nothing(tmp_path: Path, short_ro
     cache = tmp_path / "cache"
     marker = tmp_path / "worker-holds"
     # A speech worker stops on this phrase and stays there: the render is held mid-synthesis
-    # for as long as the test needs, however fast or slow the machine.
-    fault = f"hang:{marker}:Squeeze, 2 of 2"
+    # for as long as the test needs, however fast or slow the machine. (Workers are given
+    # phrases as they are said: numbers in words.)
+    fault = f"hang:{marker}:Squeeze, two of two"
     process = subprocess.Popen(
         [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(tmp_path / "x.mp3")],
         stderr=subprocess.PIPE,

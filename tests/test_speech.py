@@ -10,9 +10,10 @@ import pytest
 
 from voiceguide.errors import SpeechError
 from voiceguide.speech import Clip, VoiceSettings
-from voiceguide.speech import pyttsx3_engine as engine_module
+from voiceguide.speech import workers as engine_module
 from voiceguide.speech.cache import ClipCache, trim_silence
-from voiceguide.speech.pyttsx3_engine import FAULT_ENV, EspeakEngine, Pyttsx3Engine
+from voiceguide.speech.pyttsx3_engine import EspeakEngine, Pyttsx3Engine
+from voiceguide.speech.workers import FAULT_ENV
 
 from conftest import needs_audio_tools
 
@@ -122,7 +123,7 @@ def test_unknown_engine_is_a_usage_error() -> None:
     from voiceguide.errors import UsageError
     from voiceguide.speech import make_engine
 
-    with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: pyttsx3, espeak\)"):
+    with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: auto, pyttsx3, espeak, piper\)"):
         make_engine("festival")
 
 

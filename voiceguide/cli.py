@@ -13,7 +13,8 @@ import typer
 from typer.core import TyperCommand
 
 from voiceguide import __version__
-from voiceguide.errors import CompileError, ExitStatus, UsageError, VoiceguideError
+from voiceguide.errors import CompileError, ExitStatus, MissingPart, UsageError, VoiceguideError
+from voiceguide.limits import AUTO_ENGINE as AUTO
 from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
 
 if TYPE_CHECKING:
@@ -115,12 +116,19 @@ RateOpt = Annotated[
 ]
 VoiceOpt = Annotated[
     str | None,
-    typer.Option("--voice", metavar="VOICE", help="A voice's name, id or language (see `voiceguide voices`)."),
+    typer.Option(
+        "--voice",
+        metavar="VOICE",
+        help="A voice's name, id or language, or a Piper voice file (NAME.onnx); see `voiceguide voices`.",
+    ),
 ]
 EngineOpt = Annotated[
     str,
     typer.Option(
-        "--engine", metavar="ENGINE", help="Speech engine: pyttsx3 (the default) or espeak (the same voices, faster)."
+        "--engine",
+        metavar="ENGINE",
+        help="Speech engine: auto (the best voice installed for the routine's language), piper (neural "
+        "voices), pyttsx3 (espeak-ng, every language) or espeak (the same voices as pyttsx3, faster).",
     ),
 ]
 FromOpt = Annotated[
@@ -240,7 +248,7 @@ def show(
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
     voice: VoiceOpt = None,
-    engine: EngineOpt = "pyttsx3",
+    engine: EngineOpt = "auto",
     from_section: FromOpt = None,
     only: OnlyOpt = None,
     pre_roll: PreRollOpt = PRE_ROLL_S,
@@ -288,7 +296,7 @@ def validate(
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
     voice: VoiceOpt = None,
-    engine: EngineOpt = "pyttsx3",
+    engine: EngineOpt = "auto",
     pre_roll: PreRollOpt = PRE_ROLL_S,
     _help: HelpOpt = False,
 ) -> None:
@@ -378,7 +386,7 @@ def render(
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
     voice: VoiceOpt = None,
-    engine: EngineOpt = "pyttsx3",
+    engine: EngineOpt = "auto",
     from_section: FromOpt = None,
     only: OnlyOpt = None,
     pre_roll: PreRollOpt = PRE_ROLL_S,
@@ -446,7 +454,7 @@ def play(
     count_interval: IntervalOpt = None,
     rate: RateOpt = None,
     voice: VoiceOpt = None,
-    engine_name: EngineOpt = "pyttsx3",
+    engine_name: EngineOpt = "auto",
     from_section: FromOpt = None,
     only: OnlyOpt = None,
     lead_in: Annotated[
@@ -487,8 +495,8 @@ def play(
     # modules load. Its key holds the routine's bytes, so the routine loaded before; a
     # section chosen with --from or --only is checked first, so it never follows half a
     # lead-in. A cold start boots its speech worker now, so it is ready once all has loaded.
-    quick = lead_in and engine_name == "pyttsx3" and from_section is None and only is None
-    quick_key = start_key(routine, voice=voice, rate=rate) if quick else None
+    quick = lead_in and from_section is None and only is None
+    quick_key = start_key(routine, voice=voice, rate=rate, engine=engine_name) if quick else None
     cached = cached_lead_in(quick_key)
     with contextlib.ExitStack() as stack:
         output = None
@@ -496,11 +504,13 @@ def play(
             output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
             begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(cached))
 
-        from voiceguide.speech import make_engine
+        engine = None
+        if engine_name != AUTO:  # else the routine's language decides, once it is loaded
+            from voiceguide.speech import make_engine
 
-        engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
-        if cached is None and not voices_file(engine.name).exists():
-            engine.start()
+            engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
+            if cached is None and not voices_file(engine.name).exists():
+                engine.start()
 
         options = _options(
             profile,
@@ -550,23 +560,57 @@ def voices(
     language: Annotated[
         str | None, typer.Option("--language", "-l", metavar="LANGUAGE", help="Only voices for this language (en, de).")
     ] = None,
-    engine_name: EngineOpt = "pyttsx3",
+    engine_name: EngineOpt = AUTO,
+    download: Annotated[
+        str | None,
+        typer.Option(
+            "--download",
+            metavar="NAME",
+            help="Fetch a Piper voice by name (e.g. de_DE-thorsten-medium) into your voices folder; needs the internet.",
+        ),
+    ] = None,
     _help: HelpOpt = False,
 ) -> None:
-    """List the speech voices installed on this computer."""
+    """List the speech voices on this computer: engine, language, quality, licence, where from.
+
+    With --engine auto (the default) every engine's voices are listed, Piper's first. A routine
+    is spoken by a Piper voice for its language when one is installed, else by espeak-ng.
+    """
     from voiceguide.plan import list_voices
-    from voiceguide.speech import make_engine
+    from voiceguide.speech import ENGINES, make_engine
     from voiceguide.speech.cache import ClipCache
 
-    engine = make_engine(engine_name)
-    try:
-        found = list_voices(engine, ClipCache())
-    finally:
-        engine.close()
-    for v in found:
-        if language and not any(lang.casefold().startswith(language.casefold()) for lang in v.languages):
-            continue
-        typer.echo(f"{v.id:<28} {v.name:<36} {', '.join(v.languages)}")
+    if download is not None:
+        from voiceguide.speech.download import download_voice
+
+        path = download_voice(download)
+        typer.echo(f"{download}: saved to {path}")
+        return
+    names = [n for n in ("piper", "pyttsx3") if n != "piper" or _piper_installed()] if engine_name == AUTO else [engine_name]
+    rows: list[tuple[str, ...]] = []
+    for name in names:
+        engine = make_engine(name)
+        try:
+            found = list_voices(engine, ClipCache())
+        finally:
+            engine.close()
+        for v in found:
+            if language and not any(lang.casefold().startswith(language.casefold()) for lang in v.languages):
+                continue
+            rows.append((name, v.id, ", ".join(v.languages), v.quality, v.licence, v.source))
+    if not rows:
+        where = f" for {language!r}" if language else ""
+        raise MissingPart(f"no voices{where} (engines: {', '.join(ENGINES)}); `voiceguide voices` lists them all")
+    header = ("ENGINE", "VOICE", "LANGUAGE", "QUALITY", "LICENCE", "FROM")
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+    for row in (header, *rows):
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
+def _piper_installed() -> bool:
+    from voiceguide.speech.piper_voices import piper_installed
+
+    return piper_installed()
 
 
 def run(argv: list[str]) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from voiceguide.errors import CompileError
+from voiceguide.language import TABLES, Phrases
 from voiceguide.model import (
     ChimeStep,
     CycleStep,
@@ -87,6 +88,7 @@ class _Compiler:
         self.speech_end = 0.0
         self.section = "intro"
         self.side: str | None = None
+        self.words = routine.phrase_table
 
     # -- the routine's structure --------------------------------------------------------
 
@@ -95,14 +97,14 @@ class _Compiler:
         if self.options.lead_quiet_s > 0:
             self._silence(self.options.lead_quiet_s, "quiet", "lead-quiet")
         if self.routine.intro and self.options.from_section is None:
-            self._chapter("intro", "Introduction")
+            self._chapter("intro", self.words.intro)
             self._steps(self.routine.intro, "the intro")
         for number, section in enumerate(sections, 1):
             self._section(section, number)
         if self.routine.outro:
             self.section, self.side = "outro", None
             self._settle()
-            self._chapter("outro", "Closing")
+            self._chapter("outro", self.words.closing)
             self._steps(self.routine.outro, "the outro")
         self._settle()
         self._silence(TAIL_S, "end", "tail")  # a moment of quiet, not an abrupt stop
@@ -130,7 +132,7 @@ class _Compiler:
         self.section, self.side = section.id, ("both" if section.sides == "both" else None)
         where = f"section {section.id!r}"
         self._settle()
-        sides = list(section.side_labels) if section.sides == "left-right" else [None]
+        sides = list(section.side_names or self.words.sides) if section.sides == "left-right" else [None]
         chapter_id = f"{section.id}.left" if section.sides == "left-right" else section.id
         self._chapter(chapter_id, _chapter_title(number, section, sides[0]))
         self._tone("soft", "chime")
@@ -140,14 +142,14 @@ class _Compiler:
         for caution in section.cautions:
             self._say(caution, where)
         if section.sides == "both":
-            self._say("Work both points at the same time.", where)
+            self._say(self.words.work_both, where)
         for index, side in enumerate(sides):
             if side is not None:
                 self.side = side
                 if index:
                     self._settle()
                     self._chapter(f"{section.id}.right", _chapter_title(number, section, side))
-                self._say(f"{'Start with' if index == 0 else 'Now switch to'} the {side}.", where)
+                self._say((self.words.switch_to if index else self.words.start_with).format(side=side), where)
             if self.get_ready > 0:
                 self._silence(self.get_ready, "get ready", "get-ready")
             self._steps(section.steps, where)
@@ -175,7 +177,9 @@ class _Compiler:
             case HoldStep(hold=hold) if hold.duration is not None:
                 dose, unit = hold.duration
                 self._timed_hold(
-                    TimedHold(dose.resolve(profile), unit, hold.halfway, tuple(hold.remaining), hold.countdown),
+                    TimedHold(
+                        dose.resolve(profile), unit, hold.halfway, tuple(hold.remaining), hold.countdown, self.words
+                    ),
                     where,
                 )
             case TapStep(tap=tap):
@@ -185,8 +189,8 @@ class _Compiler:
                     int(c.times.resolve(profile)),
                     c.press.resolve(profile),
                     c.release.resolve(profile),
-                    c.press_word,
-                    c.release_word,
+                    c.press_word or self.words.press,
+                    c.release_word or self.words.release,
                     where,
                 )
             case RepeatStep(repeat=r):
@@ -233,7 +237,7 @@ class _Compiler:
             at = start + (k - 1) * period
             # The count rides on the press, where the slot is usually longer than the release.
             self._speak(
-                f"{press_word}, {k} of {times}",
+                self.words.press_count.format(word=press_word, k=k, n=times),
                 at,
                 at + press,
                 "press",
@@ -354,33 +358,39 @@ class TimedHold:
     remaining: tuple[float, ...]
     """Seconds left at which to say so."""
     countdown: int
+    words: Phrases = TABLES["en"]
 
     @property
     def seconds(self) -> float:
         return self.length * 60 if self.unit == "minutes" else self.length
 
+    @property
+    def _english_length(self) -> str:
+        """The hold's length for messages to the author, which are in English."""
+        return TABLES["en"].amount(self.length, self.unit)
+
     def cues(self, where: str) -> list[tuple[float, str, str, int | None]]:
         """(offset, text, cue, n) in time order. A cue that cannot happen, or two that would be
         said at the same moment, is an error: nothing is dropped silently."""
         seconds = self.seconds
-        length = _amount(self.length, self.unit)
+        words = self.words
+        length = words.amount(self.length, self.unit)
         # A timed hold has no counts to start it, so it says when it starts and how long it is.
-        cues: list[tuple[float, str, str, int | None]] = [(0.0, f"Hold for {length}.", "hold", None)]
+        cues: list[tuple[float, str, str, int | None]] = [(0.0, words.hold_for.format(amount=length), "hold", None)]
         if self.halfway:
-            cues.append((seconds / 2, "Halfway.", "halfway", None))
+            cues.append((seconds / 2, words.halfway, "halfway", None))
         for left in self.remaining:
             if left >= seconds:
                 raise CompileError(
-                    f"{where}: `remaining: {left:g}` cannot happen in a hold of {length}; "
+                    f"{where}: `remaining: {left:g}` cannot happen in a hold of {self._english_length}; "
                     f"it must be less than {seconds:g} seconds"
                 )
-            said = (
-                _amount(left / 60, "minutes") if self.unit == "minutes" and left % 60 == 0 else _amount(left, "seconds")
-            )
-            cues.append((seconds - left, f"{said[0].upper()}{said[1:]} left.", "remaining", None))
+            in_minutes = self.unit == "minutes" and left % 60 == 0
+            said = words.time_left(left / 60, "minutes") if in_minutes else words.time_left(left, "seconds")
+            cues.append((seconds - left, said, "remaining", None))
         if self.countdown >= seconds:
             raise CompileError(
-                f"{where}: `countdown: {self.countdown}` does not fit in a hold of {length}; "
+                f"{where}: `countdown: {self.countdown}` does not fit in a hold of {self._english_length}; "
                 f"count down from less than {seconds:g}"
             )
         for k in range(self.countdown, 0, -1):
@@ -389,21 +399,15 @@ class TimedHold:
         for (at, first, _, _), (later, second, _, _) in itertools.pairwise(cues):
             if later - at < FIT_TOLERANCE_S:
                 raise CompileError(
-                    f"{where}: {first!r} and {second!r} both fall {_amount(at, 'seconds')} into the hold; "
+                    f"{where}: {first!r} and {second!r} both fall {_seconds(at)} into the hold; "
                     "drop one of them or change the hold's length"
                 )
         return cues
 
 
-def _amount(value: float, unit: str) -> str:
-    """ "1 second", "90 seconds", "2 minutes", "1 and a half minutes"."""
-    singular = unit.removesuffix("s")
-    if value == 1:
-        return f"1 {singular}"
-    whole, part = divmod(value, 1)
-    if part == 0.5 and whole >= 1:
-        return f"{whole:g} and a half {unit}"
-    return f"{value:g} {unit}"
+def _seconds(value: float) -> str:
+    """ "1 second", "20 seconds": for messages to the author, which are in English."""
+    return TABLES["en"].amount(value, "seconds")
 
 
 def _clock(seconds: float) -> str:

@@ -24,6 +24,9 @@ true length on every phone (22.05 kHz ones have shown at twice their length on s
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
 
+AUTO_ENGINE = "auto"
+"""The engine choice that means: the best voice installed for the routine's language."""
+
 PRE_ROLL_S = 0.75
 """Quiet before the first sound: live, each time the sound starts (and after a resume); in a
 rendered file, at its start. A Bluetooth link asleep when idle wakes on the first samples and

@@ -14,6 +14,7 @@ import bisect
 import functools
 import math
 from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -49,8 +50,20 @@ K_WEIGHTING_TAIL_S = 0.05
 SEGMENT_S = 0.1
 """BS.1770 gating blocks are 400 ms with 75 % overlap: four 100 ms segments each."""
 
+LEVELLING_FORMAT = 1
+"""Bump when levelling changes in a way the constants above do not show: kept levelled clips
+are named by it."""
+
 Key = tuple[str, str]
 """A sound: ("speech", text) or ("tone", name)."""
+
+
+class Levelled(Protocol):
+    """Where levelled phrases are kept between runs (16-bit, at the mix rate), by phrase."""
+
+    def get(self, text: str, tag: str) -> np.ndarray | None: ...
+
+    def put(self, text: str, tag: str, samples: np.ndarray, sample_rate: int) -> None: ...
 
 
 def level_sound(samples: np.ndarray, sample_rate: int, target_lufs: float) -> np.ndarray:
@@ -83,8 +96,17 @@ class TrackMixer:
     """Places a timeline's sounds on a sample grid. Clips may arrive later (`add_clips`):
     live playback mixes what it has while the rest is synthesised."""
 
-    def __init__(self, timeline: Timeline, clips: Mapping[str, Clip], *, sample_rate: int = MIX_RATE) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        clips: Mapping[str, Clip],
+        *,
+        sample_rate: int = MIX_RATE,
+        levelled: Levelled | None = None,
+    ) -> None:
         self.sample_rate = sample_rate
+        self._levelled = levelled
+        self._tag = f"levelled-{LEVELLING_FORMAT}-{SPEECH_LUFS:g}-{LIMITER_CEILING_DBFS:g}-{sample_rate}"
         self._sounds: dict[Key, np.ndarray] = {}
         self._unlevelled: dict[Key, tuple[np.ndarray, int, float]] = {}
         """Sounds not yet levelled: each is levelled the first time the mix reaches it, so
@@ -128,10 +150,17 @@ class TrackMixer:
         sound = self._sounds.get(key)
         if sound is None:
             native, rate, target = self._unlevelled.pop(key)
-            # Levelled at the sound's own rate, then limited again at the mix rate: the points
-            # the resampler draws between samples may pass the ceiling a little (true peaks).
-            levelled = resample(level_sound(native, rate, target), rate, self.sample_rate)
-            sound = self._sounds[key] = limit(levelled, 10 ** (LIMITER_CEILING_DBFS / 20))
+            kept = self._levelled if key[0] == "speech" else None
+            pcm = kept.get(key[1], self._tag) if kept else None
+            if pcm is None:
+                # Levelled at the sound's own rate, then limited again at the mix rate: the points
+                # the resampler draws between samples may pass the ceiling a little (true peaks).
+                levelled = resample(level_sound(native, rate, target), rate, self.sample_rate)
+                pcm = to_int16(limit(levelled, 10 ** (LIMITER_CEILING_DBFS / 20)))
+                if kept:
+                    kept.put(key[1], self._tag, pcm, self.sample_rate)
+            # As 16-bit samples whether just made or kept: the same sound either way.
+            sound = self._sounds[key] = pcm.astype(np.float32) / 32767.0
         return sound
 
     def mix(self, start: int, stop: int) -> np.ndarray:

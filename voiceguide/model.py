@@ -13,9 +13,13 @@ from pydantic import (
     Field,
     PlainValidator,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
+
+from voiceguide.language import Phrases, has_phrases, known_languages, phrases_for
 
 from voiceguide.limits import (
     COUNT_INTERVAL_S,
@@ -161,9 +165,10 @@ class Cycle(_Strict):
     """Seconds to press (or pinch) each time."""
     release: Seconds
     """Seconds to let go each time."""
-    press_word: Phrase = "Press"
-    """What is said at each press ("Pinch", "Squeeze")."""
-    release_word: Phrase = "Release"
+    press_word: Phrase | None = None
+    """What is said at each press ("Pinch", "Squeeze"); "Press" in the routine's language."""
+    release_word: Phrase | None = None
+    """What is said at each release; "Release" in the routine's language."""
     dose: str | None = None
 
 
@@ -271,7 +276,8 @@ class Section(_Strict):
     sides: Sides = "none"
     """`both`: both points pressed at once; `left-right`: the steps run once per side."""
     side_names: tuple[Phrase, Phrase] | None = None
-    """What the two sides are called when switching (default "left side", "right side")."""
+    """What the two sides are called when switching (default "left side", "right side", in
+    the routine's language)."""
     steps: list[Step] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
@@ -279,10 +285,6 @@ class Section(_Strict):
         if self.side_names is not None and self.sides != "left-right":
             raise ValueError("`side_names` goes with `sides: left-right`")
         return self
-
-    @property
-    def side_labels(self) -> tuple[str, str]:
-        return self.side_names or ("left side", "right side")
 
 
 class Routine(_Strict):
@@ -292,12 +294,38 @@ class Routine(_Strict):
     """Format version of the routine file."""
     title: Phrase
     description: str | None = None
+    phrases: str | None = None
+    """The language of the sentences voiceguide adds ("Hold for 30 seconds.") when the
+    routine's own language has none of its own; checked before `language`, which needs it."""
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    """The language the routine is written in: it picks the voice and the added sentences."""
     source: Source | None = None
     settings: Settings = Field(default_factory=Settings)
     intro: list[Step] = Field(default_factory=list, max_length=200)
     sections: list[Section] = Field(min_length=1, max_length=100)
     outro: list[Step] = Field(default_factory=list, max_length=200)
+
+    @field_validator("phrases")
+    @classmethod
+    def _known_phrases(cls, value: str | None) -> str | None:
+        if value is not None and not has_phrases(value):
+            raise ValueError(f"voiceguide has no phrases in {value!r}; it has {known_languages()}")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language_has_phrases(cls, value: str, info: ValidationInfo) -> str:
+        if not has_phrases(value) and info.data.get("phrases") is None:
+            raise ValueError(
+                f"voiceguide has no phrases in {value!r} (it has {known_languages()}); "
+                "add `phrases: en` to use English ones for the sentences it adds"
+            )
+        return value
+
+    @property
+    def phrase_table(self) -> Phrases:
+        """The table the compiler takes its own sentences from."""
+        return phrases_for(self.phrases or self.language)
 
     @model_validator(mode="after")
     def _unique_section_ids(self) -> Routine:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
-from voiceguide.errors import CompileError
+from voiceguide.errors import CompileError, UsageError
 from voiceguide.estimate import estimate_speech_length
+from voiceguide.language import Phrases
 from voiceguide.model import Routine
 from voiceguide.paths import voices_file
 from voiceguide.speech import (
@@ -21,13 +22,16 @@ from voiceguide.speech import (
     choose_voice,
     make_engine,
 )
-from voiceguide.speech.cache import ClipCache, synthesize_all
+from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.clips import LevelledStore, PhraseClips
+from voiceguide.speech.registry import AUTO, auto_engine
 from voiceguide.timeline import Timeline
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total); stages: "speech", "mixing", "encoding"."""
 
 VOICE_LIST_MAX_AGE_S = 24 * 3600.0
+VOICE_FIELDS = {field.name for field in fields(VoiceInfo)}
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class VoiceChoice:
     """What the listener asked for; None means a voice for the routine's language."""
 
     voice: str | None = None
-    engine: str = "pyttsx3"
+    engine: str = AUTO
     volume: float = 1.0
 
 
@@ -47,14 +51,21 @@ class Speech:
     voice: VoiceInfo
     settings: VoiceSettings
     made: int
+    levelled: LevelledStore | None = None
 
 
 def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
-    """The engine's voices, remembered for a day: asking costs a worker process start."""
+    """The engine's voices. espeak-ng's are remembered for a day: asking costs a worker start.
+    Piper's are files, looked at each time, so a voice just installed is there."""
+    if engine.name == "piper":
+        return engine.voices()
     remembered = voices_file(engine.name, cache.root)
     try:
         if time.time() - remembered.stat().st_mtime < VOICE_LIST_MAX_AGE_S:
-            return [VoiceInfo(v["id"], v["name"], tuple(v["languages"])) for v in json.loads(remembered.read_text())]
+            listed = json.loads(remembered.read_text())
+            # A list from before a field existed is asked for again, not filled with blanks.
+            if all(set(v) == VOICE_FIELDS for v in listed):
+                return [VoiceInfo(**{**v, "languages": tuple(v["languages"])}) for v in listed]
     except (OSError, ValueError, KeyError, TypeError):
         pass
     voices = engine.voices()
@@ -68,16 +79,60 @@ def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     return voices
 
 
-def voice_settings(
+@dataclass
+class Voice:
+    """The voice a routine is spoken in: its engine (open: close it when done) and settings."""
+
+    engine: SpeechEngine
+    info: VoiceInfo
+    settings: VoiceSettings
+    phrases: Phrases
+
+    def clips(self, texts: Iterable[str], cache: ClipCache) -> PhraseClips:
+        return PhraseClips(texts, engine=self.engine, settings=self.settings, cache=cache, spoken=self.phrases.spoken)
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def open_voice(
     routine: Routine,
     *,
     options: CompileOptions,
     choice: VoiceChoice,
-    engine: SpeechEngine,
     cache: ClipCache,
-) -> tuple[VoiceInfo, VoiceSettings]:
-    voice = choose_voice(list_voices(engine, cache), choice.voice, routine.language)
-    return voice, VoiceSettings(voice.id, resolved_rate(routine, options), choice.volume)
+    engine: SpeechEngine | None = None,
+) -> Voice:
+    """The engine and voice for this routine: the one asked for, else the best installed for
+    its language (a Piper voice if there is one, else espeak-ng's). `engine`, if given, is
+    one already started for the choice; it is closed if the choice turns out otherwise."""
+    wanted = choice.voice
+    if wanted and wanted.endswith(".onnx"):
+        wanted = str(Path(wanted).resolve())
+    name = auto_engine(wanted, routine.language) if choice.engine == AUTO else choice.engine
+    if engine is None or engine.name != name:
+        if engine is not None:
+            engine.close()
+        engine = make_engine(name)
+    try:
+        voices = list_voices(engine, cache)
+        if wanted and wanted.endswith(".onnx") and engine.name == "piper":
+            voices = _with_file(voices, Path(wanted))
+        info = choose_voice(voices, wanted, routine.language)
+    except BaseException:
+        engine.close()
+        raise
+    settings = VoiceSettings(info.id, resolved_rate(routine, options), choice.volume)
+    return Voice(engine, info, settings, routine.phrase_table)
+
+
+def _with_file(voices: list[VoiceInfo], path: Path) -> list[VoiceInfo]:
+    from voiceguide.speech.piper_voices import voice_at
+
+    found = voice_at(path)
+    if found is None:
+        raise UsageError(f"{path}: not a Piper voice (a NAME.onnx with NAME.onnx.json beside it)")
+    return [found.info(), *voices]
 
 
 def prepare_speech(
@@ -90,19 +145,13 @@ def prepare_speech(
 ) -> Speech:
     """Synthesise (or take from the cache) every phrase the routine speaks."""
     cache = cache or ClipCache()
-    engine = make_engine(choice.engine)
+    voice = open_voice(routine, options=options, choice=choice, cache=cache)
     try:
-        voice, settings = voice_settings(routine, options=options, choice=choice, engine=engine, cache=cache)
-        clips, made = synthesize_all(
-            phrases(routine, options=options),
-            engine=engine,
-            settings=settings,
-            cache=cache,
-            on_progress=lambda done, total: progress("speech", done, total),
-        )
+        clips = voice.clips(sorted(phrases(routine, options=options)), cache)
+        found = clips.all(on_progress=lambda done, total: progress("speech", done, total))
     finally:
-        engine.close()
-    return Speech(clips, voice, settings, made)
+        voice.close()
+    return Speech(found, voice.info, voice.settings, len(clips.missing), clips.levelled())
 
 
 def measured_options(options: CompileOptions, voice: VoiceInfo, settings: VoiceSettings) -> CompileOptions:
@@ -134,17 +183,14 @@ def plan_timeline(
     if choice is not None:
         cache = cache or ClipCache()
         if _has_entries(cache.folder):
-            engine = make_engine(choice.engine)
-            try:
-                voice, settings = voice_settings(routine, options=options, choice=choice, engine=engine, cache=cache)
-            finally:
-                engine.close()
-            lengths = {text: cache.length_s(engine.name, settings, text) for text in phrases(routine, options=options)}
-            if all(length is not None for length in lengths.values()):
+            voice = open_voice(routine, options=options, choice=choice, cache=cache)
+            voice.close()  # only its settings are needed: the lengths come from the cache
+            lengths = voice.clips(phrases(routine, options=options), cache).cached_lengths()
+            if lengths is not None:
                 return compile_routine(
                     routine,
-                    options=measured_options(options, voice, settings),
-                    speech_length=lambda text: lengths[text] or 0.0,
+                    options=measured_options(options, voice.info, voice.settings),
+                    speech_length=lambda text: lengths[text],
                 )
     estimate = estimate_speech_length(resolved_rate(routine, options))
     return compile_routine(routine, options=options, speech_length=estimate)

@@ -17,28 +17,41 @@ from importlib import resources
 from pathlib import Path
 
 from voiceguide import __version__
-from voiceguide.paths import default_cache_dir, voices_file
+from voiceguide.paths import default_cache_dir, voices_dir, voices_file
 
 FORMAT = 1
 
 
-def start_key(source: str, *, voice: str | None, rate: int | None) -> str | None:
+def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) -> str | None:
     """What the lead-in depends on: the routine's bytes (its language and rate), the voice
-    asked for, the rate, voiceguide's version, and the voices this machine has."""
+    and engine asked for, the rate, voiceguide's version, and the voices this machine has
+    (espeak-ng's remembered list, the voices folder's files). A voice package installed
+    since is not seen here: that start plays the old lead-in once, then it is rewritten."""
     try:
         path = Path(source)
         if path.is_file():
             text = path.read_bytes()
         else:
             text = (resources.files("voiceguide") / "routines" / f"{source}.yaml").read_bytes()
-        voices = voices_file("pyttsx3").read_bytes()
     except OSError:
         return None
     digest = hashlib.sha256()
-    for part in (str(FORMAT), __version__, repr(voice), repr(rate)):
+    for part in (str(FORMAT), __version__, repr(voice), repr(rate), engine):
         digest.update(part.encode() + b"\0")
-    digest.update(text + b"\0" + voices)
+    digest.update(text + b"\0" + _read_or_empty(voices_file("pyttsx3")))
+    try:
+        folder = sorted(os.scandir(voices_dir()), key=lambda e: e.name)
+        digest.update(repr([(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in folder]).encode())
+    except OSError:
+        pass
     return digest.hexdigest()
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def _path(key: str) -> Path:

@@ -103,7 +103,7 @@ def render(
     timeline = measured_timeline(routine, options=options, speech=speech)
 
     progress("mixing", 0, 1)
-    mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE)
+    mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
     pcm = mixer.pcm()
     progress("mixing", 1, 1)
 

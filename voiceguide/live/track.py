@@ -20,12 +20,10 @@ from voiceguide.estimate import estimate_speech_length
 from voiceguide.live.output import LeadIn
 from voiceguide.mix import MIX_RATE, TrackMixer, to_int16
 from voiceguide.model import Routine
-from voiceguide.plan import VoiceChoice, measured_options, voice_settings
-from voiceguide.speech import Clip, SpeechEngine, make_engine
-from voiceguide.speech.cache import ClipCache, trim_silence
+from voiceguide.plan import VoiceChoice, measured_options, open_voice
+from voiceguide.speech import Clip, SpeechEngine
+from voiceguide.speech.cache import ClipCache
 from voiceguide.timeline import Timeline
-
-LEAD_IN = "Starting in 3. 2. 1."
 
 
 @dataclass(frozen=True)
@@ -56,40 +54,29 @@ class LiveTrack:
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._error: VoiceguideError | None = None
-        self._engine = engine or make_engine(choice.engine)
-        self.voice, self.settings = voice_settings(
-            routine, options=options, choice=choice, engine=self._engine, cache=cache
-        )
-        self._cache = cache
+        self._voice = open_voice(routine, options=options, choice=choice, cache=cache, engine=engine)
+        self.voice, self.settings = self._voice.info, self._voice.settings
+        self._lead_in_text = routine.phrase_table.lead_in
         ordered = _in_order_heard(routine, options)
-        wanted = ([LEAD_IN] if lead_in else []) + ordered
-        self._clips: dict[str, Clip] = {}
-        for text in wanted:
-            clip = cache.get(self._engine.name, self.settings, text)
-            if clip is not None:
-                self._clips[text] = clip
-        self._missing = [t for t in wanted if t not in self._clips]
+        self._clips = self._voice.clips(([self._lead_in_text] if lead_in else []) + ordered, cache)
+        self._known: dict[str, Clip] = self._clips.cached()
         self.lead_in: LeadIn | None = None
         self._mixer: TrackMixer | None = None
         self._state = self._refresh()
         self._changed = threading.Condition(self._lock)
         self._worker: threading.Thread | None = None
-        if self._missing:
+        if self._clips.missing:
             self._worker = threading.Thread(target=self._synthesise, name="voiceguide-synthesis", daemon=True)
             self._worker.start()
         else:
-            self._engine.close()
+            self._voice.close()
 
     # The background thread: the missing phrases, in the order they are heard.
     def _synthesise(self) -> None:
         try:
-            for text, raw in self._engine.synthesize_many(self._missing, self.settings):
-                if self._closing.is_set():
-                    return
-                clip = trim_silence(raw)
-                self._cache.put(self._engine.name, self.settings, text, clip)
+            for text, clip in self._clips.synthesise(stop=self._closing.is_set):
                 with self._lock:
-                    self._clips[text] = clip
+                    self._known[text] = clip
                     self._state = self._refresh()
                     self._changed.notify_all()
         except Exception as e:  # handed to the player, which raises it in the main thread
@@ -99,12 +86,12 @@ class LiveTrack:
                 self._error = e if isinstance(e, VoiceguideError) else VoiceguideError(f"speech failed: {e}")
                 self._changed.notify_all()
         finally:
-            self._engine.close()
+            self._voice.close()
 
     def _refresh(self) -> TrackState:
         """Recompile with the clips known so far (missing ones count as zero length, so they
         cannot cause a false overrun) and find how far the track is final."""
-        known = self._clips
+        known = self._known
         timeline = compile_routine(
             self.routine,
             options=measured_options(self.options, self.voice, self.settings),
@@ -120,12 +107,12 @@ class LiveTrack:
             timeline.settings,
         )
         if self._mixer is None:
-            self._mixer = TrackMixer(placeable, known)
+            self._mixer = TrackMixer(placeable, known, levelled=self._clips.levelled())
         else:
             self._mixer.add_clips(known)
             self._mixer.set_timeline(placeable)
-        if self.lead_in is None and LEAD_IN in known:
-            self.lead_in = LeadIn(to_int16(self._mixer.speech(LEAD_IN)).tobytes())
+        if self.lead_in is None and self._lead_in_text in known:
+            self.lead_in = LeadIn(to_int16(self._mixer.speech(self._lead_in_text)).tobytes())
         total = round(timeline.total_s * MIX_RATE)
         ready = total if complete else round(min(missing) * MIX_RATE)
         return TrackState(timeline, ready, complete)
@@ -154,7 +141,7 @@ class LiveTrack:
         self._closing.set()
         if self._worker is not None and self._worker.is_alive():
             self._worker.join(5)  # it sees the flag after the phrase in hand
-        self._engine.close()
+        self._voice.close()
 
 
 def _in_order_heard(routine: Routine, options: CompileOptions) -> list[str]:

@@ -16,6 +16,13 @@ class VoiceInfo:
     """The engine's own id (espeak: `gmw/en`); differs per platform, so match by name too."""
     name: str
     languages: tuple[str, ...]
+    engine: str = ""
+    quality: str = ""
+    """"formant synthesis", or a neural voice's quality ("low", "medium", "high")."""
+    licence: str = ""
+    """The voice's own licence, from its model card (each voice carries its own)."""
+    source: str = ""
+    """Where it comes from: a package, the voices folder, a file."""
 
 
 @dataclass(frozen=True)

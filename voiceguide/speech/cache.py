@@ -8,14 +8,13 @@ import json
 import os
 import tempfile
 import wave
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from voiceguide.errors import SpeechError, VoiceguideError
+from voiceguide.errors import VoiceguideError
 from voiceguide.paths import CACHE_ENV, default_cache_dir
-from voiceguide.speech.base import Clip, SpeechEngine, VoiceSettings
+from voiceguide.speech.base import Clip, VoiceSettings
 
 CACHE_FORMAT = 2
 """Bump when the stored clips change meaning (trimming, sample format)."""
@@ -42,11 +41,12 @@ class ClipCache:
         self.root = folder or default_cache_dir()
         self.folder = self.root / f"clips-v{CACHE_FORMAT}"
 
-    def path(self, engine: str, settings: VoiceSettings, text: str) -> Path:
+    def path(self, engine: str, settings: VoiceSettings, text: str, *, variant: str = "") -> Path:
+        """The clip's file; a `variant` (the clip levelled for the mix) sits beside it."""
         # Every field of the settings, by name: a setting added later is in the key by itself.
         key = json.dumps([CACHE_FORMAT, engine, dataclasses.asdict(settings), text], sort_keys=True)
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
-        return self.folder / digest[:2] / f"{digest}.wav"
+        return self.folder / digest[:2] / f"{digest}{'.' + variant if variant else ''}.wav"
 
     def get(self, engine: str, settings: VoiceSettings, text: str) -> Clip | None:
         """The cached clip, or None if absent; a damaged entry is removed and reported absent."""
@@ -76,9 +76,9 @@ class ClipCache:
         except (OSError, EOFError, wave.Error):
             return None
 
-    def put(self, engine: str, settings: VoiceSettings, text: str, clip: Clip) -> None:
+    def put(self, engine: str, settings: VoiceSettings, text: str, clip: Clip, *, variant: str = "") -> None:
         """Store atomically: a reader never sees half a clip, even after Ctrl-C."""
-        path = self.path(engine, settings, text)
+        path = self.path(engine, settings, text, variant=variant)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
@@ -97,32 +97,3 @@ class ClipCache:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-
-
-def synthesize_all(
-    phrases: Iterable[str],
-    *,
-    engine: SpeechEngine,
-    settings: VoiceSettings,
-    cache: ClipCache,
-    on_progress: Callable[[int, int], None] = lambda done, total: None,
-) -> tuple[dict[str, Clip], int]:
-    """Every phrase as a trimmed clip, from the cache or the engine; also how many were made."""
-    wanted = sorted(set(phrases))
-    clips: dict[str, Clip] = {}
-    missing: list[str] = []
-    for text in wanted:
-        clip = cache.get(engine.name, settings, text)
-        if clip is None:
-            missing.append(text)
-        else:
-            clips[text] = clip
-    on_progress(len(clips), len(wanted))
-    for text, raw in engine.synthesize_many(missing, settings):
-        clip = trim_silence(raw)
-        if len(clip.samples) == 0:
-            raise SpeechError(f"the voice produced only silence for {text!r}")
-        cache.put(engine.name, settings, text, clip)
-        clips[text] = clip
-        on_progress(len(clips), len(wanted))
-    return clips, len(missing)

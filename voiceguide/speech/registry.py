@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable
 
 from voiceguide.errors import MissingPart, UsageError
+from voiceguide.limits import AUTO_ENGINE
 from voiceguide.speech.base import SpeechEngine, VoiceInfo
 
 
@@ -21,23 +22,58 @@ def _espeak() -> SpeechEngine:
     return EspeakEngine()
 
 
-ENGINES: dict[str, Callable[[], SpeechEngine]] = {"pyttsx3": _pyttsx3, "espeak": _espeak}
-"""pyttsx3 is the default; "espeak" calls the same library directly and is faster."""
-DEFAULT_ENGINE = "pyttsx3"
+def _piper() -> SpeechEngine:
+    from voiceguide.speech.piper_voices import piper_installed
+
+    if not piper_installed():
+        raise MissingPart("the piper engine needs piper-tts (pip install piper-tts)")
+    from voiceguide.speech.piper_engine import PiperEngine
+
+    return PiperEngine()
 
 
-def make_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
+ENGINES: dict[str, Callable[[], SpeechEngine]] = {"pyttsx3": _pyttsx3, "espeak": _espeak, "piper": _piper}
+"""piper: neural voices; pyttsx3: espeak-ng through pyttsx3, every language; espeak: the same
+voices called directly, faster."""
+AUTO = AUTO_ENGINE
+"""The best installed voice for the routine's language: Piper's if it has one, else pyttsx3's."""
+FALLBACK_ENGINE = "pyttsx3"
+
+
+def make_engine(name: str) -> SpeechEngine:
     try:
         factory = ENGINES[name]
     except KeyError:
-        raise UsageError(f"no speech engine {name!r} (engines: {', '.join(ENGINES)})") from None
+        raise UsageError(f"no speech engine {name!r} (engines: {AUTO}, {', '.join(ENGINES)})") from None
     return factory()
+
+
+def auto_engine(wanted: str | None, language: str) -> str:
+    """The engine for `--engine auto`: Piper when piper-tts is installed and one of its voices
+    is the one asked for (by name or file) or, with none asked for, speaks the language."""
+    from voiceguide.speech.piper_voices import installed_voices, piper_installed
+
+    if wanted and wanted.endswith(".onnx"):
+        return "piper"
+    if not piper_installed():
+        return FALLBACK_ENGINE
+    voices = [v.info() for v in installed_voices()]
+    try:
+        choose_voice(voices, wanted, language)
+    except (UsageError, MissingPart):
+        return FALLBACK_ENGINE
+    return "piper"
 
 
 def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> VoiceInfo:
     """The voice named by `wanted` (id, name or language, any case), or the best for `language`."""
     if not voices:
         raise MissingPart("no voices are installed (on Debian or Ubuntu: apt-get install espeak-ng)")
+    if wanted and wanted.endswith(".onnx"):
+        found = [v for v in voices if v.id == wanted]
+        if found:
+            return found[0]
+        raise UsageError(f"{wanted}: not a Piper voice (a NAME.onnx with NAME.onnx.json beside it)")
     if wanted:
         key = wanted.casefold()
         for match in (

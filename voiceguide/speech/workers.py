@@ -1,0 +1,293 @@
+"""Speech engines run in worker processes: one voice loaded per worker, phrases in, samples out.
+
+Workers keep an engine's troubles away from the main process: pyttsx3's (docs/dependencies.md:
+`runAndWait()` returning before the file is written, hangs, "Audio saved to" on stdout) and
+a neural voice's start-up (loading the model once, not per phrase). A worker serves one
+voice setting; one that hangs or crashes is killed and its phrase tried once more in a
+fresh worker, then the failure is reported.
+
+Each engine names a backend module with a `Backend` class (`voices()`, `speaker(settings)`),
+imported only inside the worker. The protocol, over two pipes of the worker's own: the
+worker sends ("voices", [...]) when it starts; the parent sends the voice settings (or None
+to stop); then phrases, each answered by ("clip", (frames, rate)) or ("error", message).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing import connection
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from voiceguide.errors import SpeechError
+from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
+
+PHRASE_TIMEOUT_S = 20.0
+"""A phrase of a few sentences takes well under a second; twenty means it hung."""
+START_TIMEOUT_S = 30.0
+"""Extra time for a fresh worker's first answer: Python and pyttsx3 start-up."""
+SHORT_CLIP_FRACTION = 0.5
+MAX_WORKERS = 2
+"""Synthesis is CPU-bound; more workers than cores barely helps."""
+FAULT_ENV = "VOICEGUIDE_WORKER_FAULT"
+"""For tests: "hang:MARKER:TEXT" or "crash:MARKER:TEXT" makes a worker fail once on TEXT
+(once: it creates the MARKER file and fails only while that file did not exist)."""
+
+
+BACKENDS = {
+    "pyttsx3": "voiceguide.speech.pyttsx3_engine",
+    "espeak": "voiceguide.speech.pyttsx3_engine",
+    "piper": "voiceguide.speech.piper_engine",
+}
+"""Engine name -> the module whose `Backend(name)` speaks for it inside a worker."""
+
+
+class Backend(Protocol):
+    """What a worker needs of an engine: its voices, and a way to speak with one setting."""
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def speaker(self, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
+        """A function from a phrase to (mono 16-bit samples, sample rate)."""
+        ...
+
+
+def _serve(requests: Connection, replies: Connection, backend_name: str) -> None:
+    """The worker process: one engine; requests are phrases, replies are samples."""
+    import importlib
+
+    backend: Backend = importlib.import_module(BACKENDS[backend_name]).Backend(backend_name)
+    replies.send(("voices", backend.voices()))
+    try:
+        fields = requests.recv()
+    except EOFError:
+        return
+    if fields is None:
+        return
+    speak = backend.speaker(VoiceSettings(**fields))
+    while True:
+        try:
+            text = requests.recv()
+        except EOFError:
+            return
+        if text is None:
+            return
+        _maybe_fail(text)
+        try:
+            frames, rate = speak(text)
+        except Exception as e:  # reported as one line; the parent retries in a fresh worker
+            replies.send(("error", f"{type(e).__name__}: {e}"))
+            continue
+        if not any(frames):
+            # Seen once in a few hundred phrases under load: an empty file despite the
+            # notice. An error here gets the phrase retried in a fresh worker.
+            replies.send(("error", f"empty audio for {text!r}"))
+            continue
+        replies.send(("clip", (frames, rate)))
+
+
+def _maybe_fail(text: str) -> None:
+    fault = os.environ.get(FAULT_ENV)
+    if not fault:
+        return
+    kind, marker, target = fault.split(":", 2)
+    if text != target or os.path.exists(marker):
+        return
+    open(marker, "w").close()
+    if kind == "hang":
+        time.sleep(3600)
+    os._exit(3)
+
+
+def _looks_cut_short(text: str, payload: tuple[bytes, int], settings: VoiceSettings) -> bool:
+    """Far shorter than the phrase could be spoken: a lost tail or an empty file (seen once
+    each under load). The estimate errs long by at most a third, so half of it is safe."""
+    from voiceguide.estimate import estimate_speech_length
+
+    frames, rate = payload
+    return len(frames) / 2 / rate < SHORT_CLIP_FRACTION * estimate_speech_length(settings.rate_wpm)(text)
+
+
+class _Worker:
+    """One worker process; `settings` is None until it is given a voice."""
+
+    def __init__(self, backend: str) -> None:
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        try:
+            # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(request_r), str(reply_w), backend],
+                pass_fds=(request_r, reply_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
+        self.requests = Connection(request_w, readable=False)
+        self.replies = Connection(reply_r, writable=False)
+        self.voices: list[VoiceInfo] | None = None
+        self.settings: VoiceSettings | None = None
+        self.pending: str | None = None
+        self.deadline = time.monotonic() + START_TIMEOUT_S
+
+    def configure(self, settings: VoiceSettings) -> None:
+        self.requests.send(dataclasses.asdict(settings))
+        self.settings = settings
+
+    def send(self, text: str) -> None:
+        self.requests.send(text)
+        self.pending = text
+        if self.voices is not None:  # else it is still starting: the start-up deadline holds
+            self.deadline = time.monotonic() + PHRASE_TIMEOUT_S
+
+    def receive(self, what: str) -> tuple[str, Any]:
+        """The next answer other than the start-up voice list (waits until the deadline)."""
+        while True:
+            if not self.replies.poll(max(0.0, self.deadline - time.monotonic())):
+                self.process.kill()
+                raise SpeechError(f"the speech engine hung ({what}); it was stopped")
+            try:
+                kind, payload = self.replies.recv()
+            except (EOFError, OSError):
+                code = self.process.wait()
+                raise SpeechError(f"the speech engine crashed ({what}, exit code {code})") from None
+            if kind != "voices":
+                return kind, payload
+            self.voices = list(payload)
+            self.deadline = time.monotonic() + PHRASE_TIMEOUT_S  # started: the phrase's clock runs
+
+    def wait_for_voices(self) -> list[VoiceInfo]:
+        if self.voices is None:
+            if not self.replies.poll(max(0.0, self.deadline - time.monotonic())):
+                self.process.kill()
+                raise SpeechError("the speech engine hung while starting; it was stopped")
+            try:
+                kind, payload = self.replies.recv()
+            except (EOFError, OSError):
+                raise SpeechError(f"the speech engine could not start (exit code {self.process.wait()})") from None
+            self.voices = list(payload) if kind == "voices" else []
+        return self.voices
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.requests.send(None)
+        self.requests.close()
+        self.replies.close()
+        try:
+            self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class WorkerEngine:
+    """An engine whose phrases are spoken in worker processes (`name` picks the backend)."""
+
+    name = ""
+    backend = ""
+    max_workers = MAX_WORKERS
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or min(self.max_workers, os.cpu_count() or 1)
+        self._pool: list[_Worker] = []
+
+    def start(self) -> None:
+        """Start a worker now, without waiting: it boots while the caller does other work."""
+        if not self._pool:
+            self._pool.append(_Worker(self.backend))
+
+    def voices(self) -> list[VoiceInfo]:
+        """The installed voices, as a worker reports them when it starts (the worker is kept
+        for the synthesis that usually follows)."""
+        self.start()
+        return self._pool[0].wait_for_voices()
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Clip:
+        return dict(self.synthesize_many([text], settings))[text]
+
+    def synthesize_many(self, texts: Iterable[str], settings: VoiceSettings) -> Iterator[tuple[str, Clip]]:
+        """Clips for the phrases, in the order they finish."""
+        import numpy as np  # here, not at the top: starting a worker should not wait for numpy
+
+        queue = deque(texts)
+        if not queue:
+            return
+        self._prepare(settings, min(self.workers, len(queue)))
+        tries: Counter[str] = Counter()
+        while queue or any(w.pending for w in self._pool):
+            for worker in self._pool:
+                if worker.pending is None and queue:
+                    worker.send(queue.popleft())
+            busy = [w for w in self._pool if w.pending is not None]
+            wait_s = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = connection.wait([w.replies for w in busy], timeout=wait_s)
+            for worker in busy:
+                if worker.replies not in ready and time.monotonic() < worker.deadline:
+                    continue
+                text = worker.pending
+                assert text is not None
+                try:
+                    kind, payload = worker.receive(repr(text))
+                    if kind != "clip":
+                        raise SpeechError(f"{self.name} failed on {text!r}: {payload}")
+                    if not tries[text] and _looks_cut_short(text, payload, settings):
+                        raise SpeechError(f"{self.name} returned too little audio for {text!r}")
+                except SpeechError:
+                    tries[text] += 1
+                    self._replace(worker, settings)  # a fresh process: the only real reset
+                    if tries[text] >= 2:
+                        raise
+                    queue.appendleft(text)
+                    continue
+                worker.pending = None
+                frames, rate = payload
+                yield text, Clip(np.frombuffer(frames, dtype="<i2").copy(), rate)
+
+    def close(self) -> None:
+        for worker in self._pool:
+            worker.close()
+        self._pool = []
+
+    def _prepare(self, settings: VoiceSettings, count: int) -> None:
+        """`count` workers for these settings: idle ones are given the voice, others replaced."""
+        keep = [w for w in self._pool if w.settings in (None, settings)]
+        for worker in self._pool:
+            if worker not in keep:
+                worker.close()
+        self._pool = keep[:count]
+        for worker in keep[count:]:
+            worker.close()
+        while len(self._pool) < count:
+            self._pool.append(_Worker(self.backend))  # they start side by side
+        for worker in self._pool:
+            if worker.settings is None:
+                worker.configure(settings)
+
+    def _replace(self, worker: _Worker, settings: VoiceSettings) -> None:
+        worker.process.kill()
+        worker.close()
+        fresh = _Worker(self.backend)
+        fresh.configure(settings)
+        self._pool[self._pool.index(worker)] = fresh
+
+
+if __name__ == "__main__":
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides what happens
+    # and stops its workers itself (a worker whose parent is gone sees its pipe close).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _serve(
+        Connection(int(sys.argv[1]), writable=False),
+        Connection(int(sys.argv[2]), readable=False),
+        sys.argv[3],
+    )
