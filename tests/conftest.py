@@ -32,9 +32,16 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("clip-cache")
 
 
+@pytest.fixture(scope="session")
+def no_own_voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty voices folder: the developer's own Piper voices play no part in the tests."""
+    return tmp_path_factory.mktemp("voices")
+
+
 @pytest.fixture(autouse=True)
-def _environment(monkeypatch: pytest.MonkeyPatch, shared_cache: Path) -> None:
+def _environment(monkeypatch: pytest.MonkeyPatch, shared_cache: Path, no_own_voices: Path) -> None:
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(shared_cache))
+    monkeypatch.setenv("VOICEGUIDE_VOICES_DIR", str(no_own_voices))
     monkeypatch.setenv("TTY_COMPATIBLE", "0")
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("NO_COLOR", "1")

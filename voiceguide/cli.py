@@ -566,7 +566,8 @@ def voices(
         typer.Option(
             "--download",
             metavar="NAME",
-            help="Fetch a Piper voice by name (e.g. de_DE-thorsten-medium) into your voices folder; needs the internet.",
+            help="Fetch a Piper voice by name (e.g. de_DE-thorsten-medium) into your voices folder "
+            "(needs the internet).",
         ),
     ] = None,
     _help: HelpOpt = False,
@@ -586,7 +587,11 @@ def voices(
         path = download_voice(download)
         typer.echo(f"{download}: saved to {path}")
         return
-    names = [n for n in ("piper", "pyttsx3") if n != "piper" or _piper_installed()] if engine_name == AUTO else [engine_name]
+    names = (
+        [n for n in ("piper", "pyttsx3") if n != "piper" or _piper_installed()]
+        if engine_name == AUTO
+        else [engine_name]
+    )
     rows: list[tuple[str, ...]] = []
     for name in names:
         engine = make_engine(name)

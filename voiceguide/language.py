@@ -53,7 +53,7 @@ class Phrases:
 
     def amount(self, value: float, unit: Unit) -> str:
         """ "1 second", "90 seconds", "2 and a half minutes", in this language."""
-        one, singular, plural = self.units[unit]
+        one, _, plural = self.units[unit]
         if value == 1:
             return one
         whole, part = divmod(value, 1)
@@ -85,7 +85,7 @@ def _half_after(word: str) -> Callable[[int, Unit, Phrases], str]:
     """ "2 minutes and a half" style: the whole amount, then the half (`word`)."""
 
     def half(whole: int, unit: Unit, p: Phrases) -> str:
-        one, singular, plural = p.units[unit]
+        one, _, plural = p.units[unit]
         return f"{one if whole == 1 else f'{whole} {plural}'} {word}"
 
     return half

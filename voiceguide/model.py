@@ -20,7 +20,6 @@ from pydantic import (
 )
 
 from voiceguide.language import Phrases, has_phrases, known_languages, phrases_for
-
 from voiceguide.limits import (
     COUNT_INTERVAL_S,
     DEFAULT_COUNT_INTERVAL_S,

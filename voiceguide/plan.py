@@ -108,7 +108,7 @@ def open_voice(
     one already started for the choice; it is closed if the choice turns out otherwise."""
     wanted = choice.voice
     if wanted and wanted.endswith(".onnx"):
-        wanted = str(Path(wanted).resolve())
+        wanted = str(Path(wanted).absolute())
     name = auto_engine(wanted, routine.language) if choice.engine == AUTO else choice.engine
     if engine is None or engine.name != name:
         if engine is not None:

@@ -7,6 +7,7 @@ the same way (trimmed, never silent) and cached under the same key, whichever as
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -108,7 +109,5 @@ class LevelledStore:
         said = self._spoken.get(text)
         if said is None:
             return
-        try:
+        with contextlib.suppress(VoiceguideError):  # an unwritable cache only costs time
             self._cache.put(self._engine, self._settings, said, Clip(samples, sample_rate), variant=tag)
-        except VoiceguideError:
-            pass  # an unwritable cache only costs time

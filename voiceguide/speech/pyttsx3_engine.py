@@ -98,5 +98,3 @@ def _direct_espeak(settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]
 
     synthesizer = Synthesizer(settings.voice_id, settings.rate_wpm, settings.volume)
     return lambda text: (synthesizer.say(text), synthesizer.sample_rate)
-
-
