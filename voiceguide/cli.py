@@ -504,13 +504,25 @@ def play(
             output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
             begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(cached))
 
-        engine = None
-        if engine_name != AUTO:  # else the routine's language decides, once it is loaded
-            from voiceguide.speech import make_engine
+        from voiceguide.speech import make_engine
 
+        engine = None
+        if cached is not None:
+            pass  # warm: the clips are cached, an engine starts only if one is missing
+        elif engine_name != AUTO:
             engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
-            if cached is None and not voices_file(engine.name).exists():
+            if not voices_file(engine.name).exists():
                 engine.start()
+        else:
+            # Cold: boot the Piper voice the routine will most likely get (its model takes a
+            # moment to load) while the routine loads; the loaded routine has the last word.
+            from voiceguide.quickstart import peek_language
+            from voiceguide.speech.registry import piper_voice_for
+
+            likely = piper_voice_for(voice, peek_language(routine))
+            if likely is not None:
+                engine = stack.enter_context(contextlib.closing(make_engine("piper")))
+                engine.start(preload=likely)
 
         options = _options(
             profile,

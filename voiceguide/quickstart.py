@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -22,18 +23,30 @@ from voiceguide.paths import default_cache_dir, voices_dir, voices_file
 FORMAT = 1
 
 
+def peek_language(source: str) -> str:
+    """The routine's `language:` read from its text without loading it (a guess for starting
+    the speech engine early; the loaded routine decides)."""
+    match = re.search(rb"(?m)^language:\s*[\"']?([A-Za-z0-9-]+)", _routine_bytes(source) or b"")
+    return match.group(1).decode() if match else "en"
+
+
+def _routine_bytes(source: str) -> bytes | None:
+    try:
+        path = Path(source)
+        if path.is_file():
+            return path.read_bytes()
+        return (resources.files("voiceguide") / "routines" / f"{source}.yaml").read_bytes()
+    except OSError:
+        return None
+
+
 def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) -> str | None:
     """What the lead-in depends on: the routine's bytes (its language and rate), the voice
     and engine asked for, the rate, voiceguide's version, and the voices this machine has
     (espeak-ng's remembered list, the voices folder's files). A voice package installed
     since is not seen here: that start plays the old lead-in once, then it is rewritten."""
-    try:
-        path = Path(source)
-        if path.is_file():
-            text = path.read_bytes()
-        else:
-            text = (resources.files("voiceguide") / "routines" / f"{source}.yaml").read_bytes()
-    except OSError:
+    text = _routine_bytes(source)
+    if text is None:
         return None
     digest = hashlib.sha256()
     for part in (str(FORMAT), __version__, repr(voice), repr(rate), engine):

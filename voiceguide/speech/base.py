@@ -51,8 +51,9 @@ class SpeechEngine(Protocol):
 
     name: str
 
-    def start(self) -> None:
-        """Begin starting up (a process, a library) without waiting; later calls use it."""
+    def start(self, preload: str | None = None) -> None:
+        """Begin starting up (a process, a library) without waiting; later calls use it.
+        `preload` names a voice to get ready before its settings are known."""
         ...
 
     def voices(self) -> list[VoiceInfo]: ...

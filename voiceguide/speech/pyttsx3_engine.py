@@ -58,6 +58,9 @@ class Backend:
             for v in self.engine.getProperty("voices")
         ]
 
+    def preload(self, voice_id: str) -> None:
+        """Nothing to load ahead: espeak-ng's voices are ready at once."""
+
     def speaker(self, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
         if self.name == "espeak":
             return _direct_espeak(settings)

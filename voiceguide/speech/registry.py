@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from pathlib import Path
 
 from voiceguide.errors import MissingPart, UsageError
 from voiceguide.limits import AUTO_ENGINE
@@ -51,18 +52,24 @@ def make_engine(name: str) -> SpeechEngine:
 def auto_engine(wanted: str | None, language: str) -> str:
     """The engine for `--engine auto`: Piper when piper-tts is installed and one of its voices
     is the one asked for (by name or file) or, with none asked for, speaks the language."""
-    from voiceguide.speech.piper_voices import installed_voices, piper_installed
-
     if wanted and wanted.endswith(".onnx"):
         return "piper"
+    return "piper" if piper_voice_for(wanted, language) else FALLBACK_ENGINE
+
+
+def piper_voice_for(wanted: str | None, language: str) -> str | None:
+    """The id of the Piper voice `auto` picks for this request, or None (no such voice, or
+    piper-tts missing). Looks at files only: nothing is imported or loaded."""
+    from voiceguide.speech.piper_voices import installed_voices, piper_installed
+
     if not piper_installed():
-        return FALLBACK_ENGINE
-    voices = [v.info() for v in installed_voices()]
+        return None
+    if wanted and wanted.endswith(".onnx"):
+        return str(Path(wanted).absolute())
     try:
-        choose_voice(voices, wanted, language)
+        return choose_voice([v.info() for v in installed_voices()], wanted, language).id
     except (UsageError, MissingPart):
-        return FALLBACK_ENGINE
-    return "piper"
+        return None
 
 
 def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> VoiceInfo:

@@ -55,6 +55,10 @@ class Backend(Protocol):
 
     def voices(self) -> list[VoiceInfo]: ...
 
+    def preload(self, voice_id: str) -> None:
+        """Get ready to speak with this voice (load its model) before the settings come."""
+        ...
+
     def speaker(self, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
         """A function from a phrase to (mono 16-bit samples, sample rate)."""
         ...
@@ -66,13 +70,26 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
 
     backend: Backend = importlib.import_module(BACKENDS[backend_name]).Backend(backend_name)
     replies.send(("voices", backend.voices()))
+    while True:
+        try:
+            fields = requests.recv()
+        except EOFError:
+            return
+        if fields is None:
+            return
+        if isinstance(fields, tuple) and fields[0] == "preload":
+            with contextlib.suppress(Exception):  # if it cannot load, speaking says why
+                backend.preload(fields[1])
+            continue
+        break
     try:
-        fields = requests.recv()
-    except EOFError:
-        return
-    if fields is None:
-        return
-    speak = backend.speaker(VoiceSettings(**fields))
+        speak = backend.speaker(VoiceSettings(**fields))
+    except Exception as e:  # every phrase is answered with it: one line, in the main process
+        failure = f"{type(e).__name__}: {e}"
+
+        def speak(text: str) -> tuple[bytes, int]:
+            raise RuntimeError(failure)
+
     while True:
         try:
             text = requests.recv()
@@ -202,10 +219,13 @@ class WorkerEngine:
         self.workers = workers or min(self.max_workers, os.cpu_count() or 1)
         self._pool: list[_Worker] = []
 
-    def start(self) -> None:
-        """Start a worker now, without waiting: it boots while the caller does other work."""
+    def start(self, preload: str | None = None) -> None:
+        """Start a worker now, without waiting: it boots while the caller does other work,
+        and loads the voice `preload` if given (its settings may come later)."""
         if not self._pool:
             self._pool.append(_Worker(self.backend))
+            if preload is not None:
+                self._pool[0].requests.send(("preload", preload))
 
     def voices(self) -> list[VoiceInfo]:
         """The installed voices, as a worker reports them when it starts (the worker is kept
