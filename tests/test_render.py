@@ -140,6 +140,33 @@ def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_ca
         assert abs(lag) <= 0.020, f"{event.text!r} at {event.start_s:.3f} s is off by {lag * 1000:.1f} ms"
 
 
+def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:
+    from sound_server import find, sound_offsets, sound_starts
+
+    from voiceguide.export import _halves
+
+    routine = parse_routine(SHORT, origin="short.yaml")
+    options = CompileOptions(lead_quiet_s=0.75)  # the pre-roll the command line gives: the encoder's delay
+    wav = render(routine, output=tmp_path / "x.wav", fmt="wav", options=options, cache=ClipCache(shared_cache)).path
+    mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
+    with wave.open(str(wav), "rb") as w:
+        pcm = bytearray(w.readframes(w.getnframes()))
+    halves = _halves(pcm)
+    assert halves is not None  # this track is encoded as two streams, joined
+    assert b"Xing" not in mp3.read_bytes()[:8192] and b"Info" not in mp3.read_bytes()[:8192]
+    reference = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
+    decoded = decode(mp3)
+    assert len(reference) - 1152 < len(decoded) <= len(reference)
+    starts = sound_starts(reference)
+    assert any(start > halves.cut for start in starts) and any(start < halves.cut for start in starts)
+    # Lossy, so matched by correlation (a quarter second of each sound): in place to the sample.
+    first, _ = find(decoded, reference[starts[0] : starts[0] + 11025], starts[0] - 2000, starts[0] + 2000)
+    assert first == starts[0]
+    placed = sound_offsets(decoded, reference, search_s=0.05)
+    assert [round(offset * MIX_RATE) for offset, _ in placed] == [0] * len(starts)
+    assert min(score for _, score in placed) > 0.95
+
+
 def test_speech_is_levelled_phrase_by_phrase(rendered: RenderResult) -> None:
     track = decode(rendered.path)
     # Every phrase plays at the same loudness: steady speech, whatever espeak made.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -30,6 +31,8 @@ OVERSHOOT_ROOM_DB = 1.0
 little with the level it is given."""
 ENCODE_TRIES = 6
 """Each try lowers only what overshot the last time; a few stretches may take their turn."""
+MEMORY_FORMAT = 1
+"""Bump when what the encode memory holds changes meaning."""
 MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
@@ -80,34 +83,93 @@ def write_encoded(
     bitrate_kbps: int,
     channels: int = 1,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
+    memory: Path | None = None,
 ) -> None:
     """Encode, then decode what was written and check its true peak: lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
     (and no more) goes in again a little quieter, so the track keeps its loudness. Those
-    stretches of `pcm` are lowered in place (the track is not held twice)."""
+    stretches of `pcm` are lowered in place (the track is not held twice).
+
+    `memory` is a folder where what was lowered is kept, by the track's samples, the settings
+    and the encoder: the same track encoded again (a warm render) is lowered the same way
+    at once and encoded once, and not decoded, since the same encoder given the same samples
+    writes the same stream, which was checked the first time."""
     ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
     encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
+    remembered = _Remembered(memory, pcm, encoding, peak_ceiling_dbfs) if memory else None
+    known = remembered.lowerings() if remembered else None
+    if known is not None:
+        for need in known:
+            _lower(pcm, need)
+        _encode(pcm, target, encoding, chapters=chapters, tags=tags)
+        return
+    lowerings: list[np.ndarray] = []
     for _ in range(ENCODE_TRIES):
         _encode(pcm, target, encoding, chapters=chapters, tags=tags)
         peaks = decoded_true_peaks(target, sample_rate)
         if not peaks.size or float(peaks.max()) <= ceiling:
+            if remembered:
+                remembered.keep(lowerings)
             return
-        _lower(pcm, peaks, ceiling)
+        lowerings.append(_needed(pcm, peaks, ceiling))
+        _lower(pcm, lowerings[-1])
     raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
 
 
-def _lower(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> None:
-    """Bring each `PEAK_BLOCK` of `pcm` whose decoded peak passed `ceiling` down to
-    `OVERSHOOT_ROOM_DB` under it, in place, eased in and out over the blocks beside it (the
-    decoder's samples line up with the encoder's to well within a block). Blocks under the
-    ceiling are left as they are, so the track keeps its loudness."""
-    samples = np.frombuffer(pcm, dtype="<i2")
-    blocks = -(-samples.size // PEAK_BLOCK)
+class _Remembered:
+    """What an encode of these samples had lowered, kept in a folder by a key of everything
+    the encoded stream depends on: the samples, the settings, the ceiling, the ffmpeg binary."""
+
+    def __init__(self, folder: Path, pcm: bytearray, encoding: _Encoding, ceiling_dbfs: float) -> None:
+        digest = hashlib.sha256(pcm)
+        ffmpeg = shutil.which("ffmpeg") or ""
+        try:
+            stat = os.stat(ffmpeg)
+            identity = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
+        except OSError:
+            identity = ffmpeg
+        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, identity)).encode())
+        self.path = folder / f"{digest.hexdigest()}.npz"
+
+    def lowerings(self) -> list[np.ndarray] | None:
+        try:
+            with np.load(self.path) as kept:
+                return [kept[f"pass{i}"] for i in range(len(kept.files))]
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def keep(self, lowerings: list[np.ndarray]) -> None:
+        """Stored atomically; a cache that cannot be written only costs the next render time."""
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".part")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    np.savez(f, **{f"pass{i}": need for i, need in enumerate(lowerings)})
+                os.replace(tmp, self.path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+
+
+def _needed(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> np.ndarray:
+    """The gain each `PEAK_BLOCK` of `pcm` needs: for a block whose decoded peak passed
+    `ceiling`, enough to bring it `OVERSHOOT_ROOM_DB` under it; 1 for the rest."""
+    blocks = -(-(len(pcm) // 2) // PEAK_BLOCK)
     need = np.ones(blocks, dtype=np.float32)
     known = min(blocks, peaks.size)
     aim = ceiling * 10 ** (-OVERSHOOT_ROOM_DB / 20)
     over = peaks[:known] > ceiling
     need[:known][over] = aim / peaks[:known][over]
+    return need
+
+
+def _lower(pcm: bytearray, need: np.ndarray) -> None:
+    """Apply the blocks' gains to `pcm` in place, eased in and out over the blocks beside
+    them (the decoder's samples line up with the encoder's to well within a block). Blocks
+    that need no lowering are left as they are, so the track keeps its loudness."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    blocks = need.size
     spread = spread_to_neighbours(need)
     knots = np.concatenate((spread[:1], spread, spread[-1:]))
     batch = 64  # blocks drawn at a time: a few MB of gains, whatever the track's length
@@ -180,60 +242,177 @@ class _Encoding:
 
 
 def _encode(pcm: bytearray, target: Path, encoding: _Encoding, *, chapters: tuple[Chapter, ...], tags: Tags) -> None:
-    """Encode mono 16-bit PCM to MP3 (ID3v2.3, CTOC + CHAP) or M4B (AAC, chapters) at `target`."""
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntEncodeError
+    """Encode mono 16-bit PCM to MP3 (ID3v2.3, CTOC + CHAP) or M4B (AAC, chapters) at `target`.
 
+    An MP3 is encoded in two halves at once where the track allows (`_halves`): the encoder
+    uses one core, and an encode is most of a render's time."""
     require_ffmpeg()
-    data: bytearray | memoryview = pcm
-    if encoding.fmt == "mp3":
-        # MP3 frames carry the encoder's delay, and players take the length from the frame
-        # count: end the track that much early (it ends in the timeline's quiet tail), so the
-        # length players show matches the timeline.
-        data = memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)]
-    segment = AudioSegment(data=data, sample_width=2, frame_rate=encoding.sample_rate, channels=1)
     with _private_tempdir() as folder:
         meta = Path(folder) / "chapters.txt"
         meta.write_text(ffmetadata(chapters), encoding="utf-8")
+        halves = _halves(pcm) if encoding.fmt == "mp3" else None
+        if halves is not None:
+            _encode_halves(pcm, halves, target, encoding, meta=meta, tags=tags)
+        elif encoding.fmt == "mp3":
+            # MP3 frames carry the encoder's delay, and players take the length from the frame
+            # count: end the track that much early (it ends in the timeline's quiet tail), so the
+            # length players show matches the timeline.
+            _export(memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)], target, encoding, meta, tags)
+        else:
+            _export(pcm, target, encoding, meta, tags)
+
+
+@dataclass(frozen=True)
+class _Halves:
+    """Where a track is cut to be encoded as two MP3 streams that play as one (in samples)."""
+
+    start: int
+    """The first sample encoded: the encoder's delay is taken from the opening quiet."""
+    cut: int
+    """One past the first half's last sample (the first half is whole frames)."""
+    resume: int
+    """The second half's first sample: one frame of quiet after the cut is left out."""
+    end: int
+    """One past the last sample encoded (the second half is whole frames too)."""
+
+
+MP3_FRAME = 1152
+CUT_QUIET_FRAMES = 3
+"""The cut sits in digital silence this many frames deep on each side: the decoder joins the
+two streams in the frames around it."""
+JOIN_EXTRA = MP3_FRAME - MP3_ENCODER_DELAY
+"""The joined streams decode to this many samples past the last one encoded."""
+
+
+def _halves(pcm: bytearray) -> _Halves | None:
+    """A cut near the middle of the track, in quiet, for encoding it as two MP3 streams.
+
+    LAME turns `n` samples (`n` whole frames) into `n / 1152 + 1` frames, its delay of 1105
+    samples (`MP3_ENCODER_DELAY`) in front. Written one after the other, with no tag between
+    them, two such streams decode as one stream would, except that the second starts one
+    frame later: so that frame of quiet is left out of the track at the cut (measured with
+    ffmpeg: every sound in place to the sample, both halves). Neither stream has a Xing
+    header, so every decoder plays the file alike, the delay included: it is taken from the
+    track's opening quiet, and each sound decodes at its own sample. None if the track does
+    not open and end with enough quiet, or has no quiet place near its middle to cut."""
+    samples = np.frombuffer(pcm, dtype="<i2")
+    start = MP3_ENCODER_DELAY
+    if samples.size < 8 * 44100 or np.any(samples[:start]):
+        return None
+    reach = CUT_QUIET_FRAMES * MP3_FRAME
+    middle = start + ((samples.size - start) // 2) // MP3_FRAME * MP3_FRAME
+    loud = np.flatnonzero(samples)
+    for offset in range(0, (samples.size - start) // 2 - 2 * reach, MP3_FRAME):
+        for cut in (middle - offset, middle + offset):  # whole frames from `start`
+            lo, hi = cut - reach, cut + MP3_FRAME + reach
+            if lo <= start or hi >= samples.size:
+                continue
+            i = int(np.searchsorted(loud, lo))
+            if i < loud.size and loud[i] < hi:
+                continue  # a sound within reach of the cut
+            resume = cut + MP3_FRAME
+            end = resume + (samples.size - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
+            if end <= resume or np.any(samples[end:]):
+                return None  # the track ends in sound: no room for the encoder's frames
+            return _Halves(start, cut, resume, end)
+    return None
+
+
+def _encode_halves(
+    pcm: bytearray,
+    halves: _Halves,
+    target: Path,
+    encoding: _Encoding,
+    *,
+    meta: Path,
+    tags: Tags,
+) -> None:
+    """Both halves at once (each in its own ffmpeg), then the second's frames after the first's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    view = memoryview(pcm)
+    second = target.with_name(target.name + ".second")
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            first_done = pool.submit(
+                _export,
+                view[2 * halves.start : 2 * halves.cut],
+                target,
+                encoding,
+                meta,
+                tags,
+                stream=["-write_xing", "0"],
+            )
+            second_done = pool.submit(
+                _export,
+                view[2 * halves.resume : 2 * halves.end],
+                second,
+                encoding,
+                None,
+                None,
+                stream=["-write_xing", "0", "-id3v2_version", "0"],
+            )
+            first_done.result()
+            second_done.result()
+        with open(target, "ab") as joined, open(second, "rb") as rest:
+            shutil.copyfileobj(rest, joined)
+    finally:
+        second.unlink(missing_ok=True)
+
+
+def _export(
+    data: bytearray | memoryview,
+    target: Path,
+    encoding: _Encoding,
+    meta: Path | None,
+    tags: Tags | None,
+    *,
+    stream: list[str] | None = None,
+) -> None:
+    """One ffmpeg encode through pydub: the chapters in `meta` (an FFMETADATA file) and
+    `tags` (if any) go in the file's own tags; `stream` holds extra options for the MP3 muxer."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntEncodeError
+
+    segment = AudioSegment(data=data, sample_width=2, frame_rate=encoding.sample_rate, channels=1)
+    parameters: list[str] = []
+    if meta is not None:
         # The second input must sit in `parameters`, with the bitrate after it: pydub puts its own
         # `bitrate=` before our `-i`, where ffmpeg would take it as an input option (docs/dependencies.md).
-        parameters = ["-i", str(meta), "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
-        parameters += [
-            "-ar",
-            str(encoding.sample_rate),
-            "-ac",
-            str(encoding.channels),
-            "-b:a",
-            f"{encoding.bitrate_kbps}k",
-        ]
-        if encoding.fmt == "m4b":
-            parameters += ["-c:a", "aac", "-movflags", "+faststart"]
-            ff_format = "ipod"
-        else:
-            parameters += ["-c:a", "libmp3lame"]
-            ff_format = "mp3"
-        metadata = {
-            "title": tags.title,
-            "artist": tags.artist,
-            "album": tags.album,
-            "genre": tags.genre,
-        }
+        parameters += ["-i", str(meta), "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
+    parameters += [
+        "-ar",
+        str(encoding.sample_rate),
+        "-ac",
+        str(encoding.channels),
+        "-b:a",
+        f"{encoding.bitrate_kbps}k",
+    ]
+    if encoding.fmt == "m4b":
+        parameters += ["-c:a", "aac", "-movflags", "+faststart"]
+        ff_format = "ipod"
+    else:
+        parameters += ["-c:a", "libmp3lame", *(stream or [])]
+        ff_format = "mp3"
+    metadata: dict[str, str] | None = None
+    if tags is not None:
+        metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
         if tags.year:
             metadata["date"] = tags.year
         if tags.comment:
             metadata["comment"] = tags.comment
-        try:
-            handle = segment.export(
-                str(target),
-                format=ff_format,
-                parameters=parameters,
-                tags=metadata,
-                id3v2_version="3",
-            )
-            handle.close()
-        except CouldntEncodeError as e:
-            last = [line for line in str(e).splitlines() if line.strip()][-1:]
-            raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
+    try:
+        handle = segment.export(
+            str(target),
+            format=ff_format,
+            parameters=parameters,
+            tags=metadata,
+            id3v2_version="3",
+        )
+        handle.close()
+    except CouldntEncodeError as e:
+        last = [line for line in str(e).splitlines() if line.strip()][-1:]
+        raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
 
 
 def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:

@@ -42,6 +42,8 @@ class RenderResult:
 
 
 OUTPUT_FOLDER = Path("audio_out")
+ENCODES_FOLDER = "encodes"
+"""In the cache: what each track's encode had to lower, so a warm render encodes once."""
 TRANSCRIPT_SUFFIXES = (".vtt", ".lrc")
 
 
@@ -127,6 +129,7 @@ def render(
                 tags=tags,
                 bitrate_kbps=bitrate_kbps,
                 channels=channels,
+                memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         del pcm
         for path, text in zip(side_files, (webvtt(timeline), lrc(timeline)), strict=True):
