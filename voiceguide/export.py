@@ -134,7 +134,7 @@ class _Remembered:
     def lowerings(self) -> list[np.ndarray] | None:
         try:
             with np.load(self.path) as kept:
-                return [kept[f"pass{i}"] for i in range(len(kept.files))]
+                return [kept[f"arr_{i}"] for i in range(len(kept.files))]
         except (OSError, ValueError, KeyError):
             return None
 
@@ -145,7 +145,7 @@ class _Remembered:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    np.savez(f, **{f"pass{i}": need for i, need in enumerate(lowerings)})
+                    np.savez(f, *lowerings)  # in order: arr_0, arr_1, ...
                 os.replace(tmp, self.path)
             finally:
                 if os.path.exists(tmp):
