@@ -299,23 +299,29 @@ def _halves(pcm: bytearray) -> _Halves | None:
     start = MP3_ENCODER_DELAY
     if samples.size < 8 * 44100 or np.any(samples[:start]):
         return None
-    reach = CUT_QUIET_FRAMES * MP3_FRAME
-    middle = start + ((samples.size - start) // 2) // MP3_FRAME * MP3_FRAME
-    loud = np.flatnonzero(samples)
-    for offset in range(0, (samples.size - start) // 2 - 2 * reach, MP3_FRAME):
-        for cut in (middle - offset, middle + offset):  # whole frames from `start`
-            lo, hi = cut - reach, cut + MP3_FRAME + reach
-            if lo <= start or hi >= samples.size:
-                continue
-            i = int(np.searchsorted(loud, lo))
-            if i < loud.size and loud[i] < hi:
-                continue  # a sound within reach of the cut
-            resume = cut + MP3_FRAME
-            end = resume + (samples.size - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
-            if end <= resume or np.any(samples[end:]):
-                return None  # the track ends in sound: no room for the encoder's frames
-            return _Halves(start, cut, resume, end)
-    return None
+    # Which frames (counted from `start`) hold any sound, a few hundred frames at a time so
+    # that no track-long temporary is made.
+    frames = (samples.size - start) // MP3_FRAME
+    sounding = np.zeros(frames, dtype=bool)
+    for first in range(0, frames, 512):
+        last = min(first + 512, frames)
+        block = samples[start + first * MP3_FRAME : start + last * MP3_FRAME].reshape(-1, MP3_FRAME)
+        sounding[first:last] = block.any(axis=1)
+    # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them) quiet.
+    reach = CUT_QUIET_FRAMES
+    window = np.convolve(sounding, np.ones(2 * reach + 1, dtype=int), mode="valid")  # window[i]: frames i..i+2r
+    quiet = np.flatnonzero(window == 0) + reach  # cut frames with quiet all around
+    quiet = quiet[(quiet > reach) & (quiet < frames - reach - 1)]
+    if quiet.size == 0:
+        return None
+    middle = frames // 2
+    cut_frame = int(quiet[np.argmin(np.abs(quiet - middle))])
+    cut = start + cut_frame * MP3_FRAME
+    resume = cut + MP3_FRAME
+    end = resume + (samples.size - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
+    if end <= resume or np.any(samples[end:]):
+        return None  # the track ends in sound: no room for the encoder's frames
+    return _Halves(start, cut, resume, end)
 
 
 def _encode_halves(
