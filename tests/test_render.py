@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import io
 import os
 import re
 import signal
@@ -232,6 +233,23 @@ def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -
     result = render_short(tmp_path / "x.wav", shared_cache, fmt="wav")
     samples = decode(result.path)
     assert 20 * np.log10(np.max(np.abs(samples))) <= -1.0
+
+
+def test_the_cover_is_embedded_in_the_mp3_and_the_m4b(
+    rendered: RenderResult, tmp_path: Path, shared_cache: Path
+) -> None:
+    from PIL import Image
+
+    (picture,) = ID3(rendered.path).getall("APIC")
+    assert picture.type == 3 and picture.mime == "image/jpeg"  # the front cover
+    image = Image.open(io.BytesIO(picture.data))
+    assert image.size == (1400, 1400) and image.format == "JPEG"
+    m4b = render(
+        parse_routine(SHORT, origin="short.yaml"), output=tmp_path / "x.m4b", fmt="m4b", cache=ClipCache(shared_cache)
+    )
+    streams = probe(m4b.path)["streams"]
+    (cover,) = [s for s in streams if s["codec_type"] == "video"]
+    assert streams[0]["codec_type"] == "audio" and cover["disposition"]["attached_pic"] == 1
 
 
 def test_m4b_has_aac_and_chapters(tmp_path: Path, shared_cache: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -15,7 +16,16 @@ from typer.core import TyperCommand
 from voiceguide import __version__
 from voiceguide.errors import CompileError, ExitStatus, MissingPart, UsageError, VoiceguideError
 from voiceguide.limits import AUTO_ENGINE as AUTO
-from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
+from voiceguide.limits import (
+    COUNT_INTERVAL_S,
+    MAX_SHARE_MINUTES,
+    MP3_BITRATES,
+    PRE_ROLL_RANGE_S,
+    PRE_ROLL_S,
+    PROFILES,
+    RATE_WPM,
+    SHARE_PORT,
+)
 
 if TYPE_CHECKING:
     from voiceguide.compiler import CompileOptions
@@ -622,6 +632,114 @@ def voices(
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
     for row in (header, *rows):
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
+@app.command(cls=_ProseCommand)
+@_reports_errors
+def share(
+    routines: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ROUTINE...]",
+            help="Routines to share (rendered first if their MP3 is missing); none: every MP3 in the folder.",
+        ),
+    ] = None,
+    minutes: Annotated[
+        float, typer.Option("--minutes", metavar="MINUTES", help="Stop sharing after this long (default 30).")
+    ] = 30.0,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            metavar="ADDRESS",
+            help="The address to listen on (default: this computer's address on the local network).",
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="The port to listen on; 0 picks a free one.")
+    ] = SHARE_PORT,
+    folder: Annotated[
+        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are (default: audio_out).")
+    ] = Path("audio_out"),
+    _help: HelpOpt = False,
+) -> None:
+    """Serve your rendered routines to your phone over the local network, with a QR code.
+
+    Prints the page's address and a podcast feed's address, and a QR code of the page: scan
+    it with the phone's camera (the phone must be on the same network). The page plays each
+    routine with its chapters and shows the instruction being spoken; a podcast app can
+    subscribe to the feed once and get every routine shared later. Every address holds a
+    secret token; Ctrl-C stops sharing.
+    """
+    import asyncio
+    import sys
+
+    from voiceguide.share.network import lan_address, saved_token
+
+    if not 0 < minutes <= MAX_SHARE_MINUTES:
+        raise UsageError(f"--minutes must be more than 0 and at most {MAX_SHARE_MINUTES:g}, not {minutes:g}")
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, not {port}")
+    names = [_rendered_for_sharing(routine, folder) for routine in routines] if routines else None
+
+    from voiceguide.share.server import Library, serve
+
+    library = Library(folder, names)
+    if not library.tracks():
+        raise UsageError(
+            f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
+        )
+    address = host or lan_address()
+
+    def ready(base: str) -> None:
+        import segno
+
+        shared = len(library.tracks())
+        typer.echo("On your phone (same network), open:")
+        typer.echo(base)
+        typer.echo("Or subscribe in a podcast app:")
+        typer.echo(f"{base}feed.xml")
+        segno.make(base, error="m").terminal(out=sys.stdout, compact=True, border=2)
+        typer.echo(
+            f"Sharing {shared} routine{'s' if shared != 1 else ''} from {folder} for {minutes:g} minutes; "
+            "Ctrl-C stops.",
+            err=True,
+        )
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(serve(library, token=saved_token(), host=address, port=port, minutes=minutes, on_ready=ready))
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise UsageError(f"port {port} on {address} is taken or not allowed; choose another with --port") from None
+        if e.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(f"{address} is not an address of this computer; leave out --host") from None
+        raise
+    typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
+
+
+def _rendered_for_sharing(routine: str, folder: Path) -> str:
+    """The track name for `routine`, rendering its MP3 into `folder` first if it is missing."""
+    from voiceguide.loader import load_routine, routine_name
+    from voiceguide.plan import VoiceChoice
+    from voiceguide.progress import StageProgress
+    from voiceguide.render import render as render_routine
+
+    name = routine_name(routine)
+    target = folder / f"{name}.mp3"
+    if not target.exists():
+        loaded = load_routine(routine)
+        with _about(routine), StageProgress() as progress:
+            result = render_routine(
+                loaded,
+                output=target,
+                options=_options("standard", None, None, lead_quiet_s=PRE_ROLL_S),
+                choice=VoiceChoice(),
+                source=routine,
+                progress=progress,
+            )
+        typer.echo(f"{result.path}  rendered", err=True)
+    return name
 
 
 def _piper_installed() -> bool:

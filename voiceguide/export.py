@@ -82,10 +82,14 @@ def write_encoded(
     tags: Tags,
     bitrate_kbps: int,
     channels: int = 1,
+    cover: bytes | None = None,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
 ) -> None:
-    """Encode, then decode what was written and check its true peak: lossy encoders overshoot
+    """Encode the audio, check it, then write it to `target` with its tags, chapters and
+    `cover` (a JPEG).
+
+    The check: decode what was encoded and read its true peak, since lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
     (and no more) goes in again a little quieter, so the track keeps its loudness. Those
     stretches of `pcm` are lowered in place (the track is not held twice).
@@ -94,26 +98,73 @@ def write_encoded(
     and the encoder: the same track encoded again (a warm render) is lowered the same way
     at once and encoded once, and not decoded, since the same encoder given the same samples
     writes the same stream, which was checked the first time."""
+    require_ffmpeg()
     ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
     encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
     remembered = _Remembered(memory, pcm, encoding, peak_ceiling_dbfs) if memory else None
     known = remembered.lowerings() if remembered else None
-    if known is not None:
-        for need in known:
-            _lower(pcm, need)
-        _encode(pcm, target, encoding, chapters=chapters, tags=tags)
-        return
-    lowerings: list[np.ndarray] = []
-    for _ in range(ENCODE_TRIES):
-        _encode(pcm, target, encoding, chapters=chapters, tags=tags)
-        peaks = decoded_true_peaks(target, sample_rate)
-        if not peaks.size or float(peaks.max()) <= ceiling:
+    with _scratch_folder() as folder:
+        audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
+        if known is not None:
+            for need in known:
+                _lower(pcm, need)
+            xing = _encode(pcm, audio, encoding)
+        else:
+            lowerings: list[np.ndarray] = []
+            for _ in range(ENCODE_TRIES):
+                xing = _encode(pcm, audio, encoding)
+                peaks = decoded_true_peaks(audio, sample_rate)
+                if not peaks.size or float(peaks.max()) <= ceiling:
+                    break
+                lowerings.append(_needed(pcm, peaks, ceiling))
+                _lower(pcm, lowerings[-1])
+            else:
+                raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
             if remembered:
                 remembered.keep(lowerings)
-            return
-        lowerings.append(_needed(pcm, peaks, ceiling))
-        _lower(pcm, lowerings[-1])
-    raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
+        _tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover)
+
+
+def _tag(
+    audio: Path,
+    target: Path,
+    folder: Path,
+    *,
+    fmt: str,
+    xing: bool,
+    chapters: tuple[Chapter, ...],
+    tags: Tags,
+    cover: bytes | None,
+) -> None:
+    """Copy the encoded stream into `target` (not a sample changes) with the tags (ID3v2.3 for
+    MP3: CTOC and the CHAP frames in time order), the chapters and the cover."""
+    meta = folder / "chapters.txt"
+    meta.write_text(ffmetadata(chapters), encoding="utf-8")
+    command = ["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(audio), "-i", str(meta)]
+    if cover is not None:
+        picture = folder / "cover.jpg"
+        picture.write_bytes(cover)
+        command += ["-i", str(picture)]
+    command += ["-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
+    if cover is not None:
+        command += ["-map", "2:v", "-disposition:v", "attached_pic", "-metadata:s:v", "comment=Cover (front)"]
+    values = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
+    if tags.year:
+        values["date"] = tags.year
+    if tags.comment:
+        values["comment"] = tags.comment
+    for key, value in values.items():
+        command += ["-metadata", f"{key}={value}"]
+    command += ["-c", "copy"]
+    if fmt == "mp3":
+        # A stream made of two halves has no Xing header, and must not get one (_halves).
+        command += ["-id3v2_version", "3", "-write_xing", "1" if xing else "0", "-f", "mp3"]
+    else:
+        command += ["-movflags", "+faststart", "-f", "ipod"]
+    result = subprocess.run([*command, str(target)], capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+        raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
 
 
 class _Remembered:
@@ -241,25 +292,24 @@ class _Encoding:
     channels: int
 
 
-def _encode(pcm: bytearray, target: Path, encoding: _Encoding, *, chapters: tuple[Chapter, ...], tags: Tags) -> None:
-    """Encode mono 16-bit PCM to MP3 (ID3v2.3, CTOC + CHAP) or M4B (AAC, chapters) at `target`.
+def _encode(pcm: bytearray, target: Path, encoding: _Encoding) -> bool:
+    """Encode mono 16-bit PCM to an MP3 or AAC stream at `target`, untagged. Whether an MP3
+    stream starts with a Xing header (with the encoder's delay, for gapless players).
 
     An MP3 is encoded in two halves at once where the track allows (`_halves`): the encoder
     uses one core, and an encode is most of a render's time."""
-    require_ffmpeg()
-    with _private_tempdir() as folder:
-        meta = Path(folder) / "chapters.txt"
-        meta.write_text(ffmetadata(chapters), encoding="utf-8")
-        halves = _halves(pcm) if encoding.fmt == "mp3" else None
-        if halves is not None:
-            _encode_halves(pcm, halves, target, encoding, meta=meta, tags=tags)
-        elif encoding.fmt == "mp3":
-            # MP3 frames carry the encoder's delay, and players take the length from the frame
-            # count: end the track that much early (it ends in the timeline's quiet tail), so the
-            # length players show matches the timeline.
-            _export(memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)], target, encoding, meta, tags)
-        else:
-            _export(pcm, target, encoding, meta, tags)
+    if encoding.fmt != "mp3":
+        _export(pcm, target, encoding)
+        return False
+    halves = _halves(pcm)
+    if halves is not None:
+        _encode_halves(pcm, halves, target, encoding)
+        return False
+    # MP3 frames carry the encoder's delay, and players take the length from the frame
+    # count: end the track that much early (it ends in the timeline's quiet tail), so the
+    # length players show matches the timeline.
+    _export(memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)], target, encoding)
+    return True
 
 
 @dataclass(frozen=True)
@@ -324,40 +374,17 @@ def _halves(pcm: bytearray) -> _Halves | None:
     return _Halves(start, cut, resume, end)
 
 
-def _encode_halves(
-    pcm: bytearray,
-    halves: _Halves,
-    target: Path,
-    encoding: _Encoding,
-    *,
-    meta: Path,
-    tags: Tags,
-) -> None:
+def _encode_halves(pcm: bytearray, halves: _Halves, target: Path, encoding: _Encoding) -> None:
     """Both halves at once (each in its own ffmpeg), then the second's frames after the first's."""
     from concurrent.futures import ThreadPoolExecutor
 
     view = memoryview(pcm)
+    bare = ["-write_xing", "0", "-id3v2_version", "0"]  # frames only: nothing between the halves
     second = target.with_name(target.name + ".second")
     try:
         with ThreadPoolExecutor(2) as pool:
-            first_done = pool.submit(
-                _export,
-                view[2 * halves.start : 2 * halves.cut],
-                target,
-                encoding,
-                meta,
-                tags,
-                stream=["-write_xing", "0"],
-            )
-            second_done = pool.submit(
-                _export,
-                view[2 * halves.resume : 2 * halves.end],
-                second,
-                encoding,
-                None,
-                None,
-                stream=["-write_xing", "0", "-id3v2_version", "0"],
-            )
+            first_done = pool.submit(_export, view[2 * halves.start : 2 * halves.cut], target, encoding, bare)
+            second_done = pool.submit(_export, view[2 * halves.resume : 2 * halves.end], second, encoding, bare)
             first_done.result()
             second_done.result()
         with open(target, "ab") as joined, open(second, "rb") as rest:
@@ -366,54 +393,21 @@ def _encode_halves(
         second.unlink(missing_ok=True)
 
 
-def _export(
-    data: bytearray | memoryview,
-    target: Path,
-    encoding: _Encoding,
-    meta: Path | None,
-    tags: Tags | None,
-    *,
-    stream: list[str] | None = None,
-) -> None:
-    """One ffmpeg encode through pydub: the chapters in `meta` (an FFMETADATA file) and
-    `tags` (if any) go in the file's own tags; `stream` holds extra options for the MP3 muxer."""
+def _export(data: bytearray | memoryview, target: Path, encoding: _Encoding, options: list[str] | None = None) -> None:
+    """One ffmpeg encode through pydub's export, with its own parameters: the format, the
+    codec, the bit rate, and output options (`options`, the channels)."""
     from pydub import AudioSegment
     from pydub.exceptions import CouldntEncodeError
 
     segment = AudioSegment(data=data, sample_width=2, frame_rate=encoding.sample_rate, channels=1)
-    parameters: list[str] = []
-    if meta is not None:
-        # The second input must sit in `parameters`, with the bitrate after it: pydub puts its own
-        # `bitrate=` before our `-i`, where ffmpeg would take it as an input option (docs/dependencies.md).
-        parameters += ["-i", str(meta), "-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
-    parameters += [
-        "-ar",
-        str(encoding.sample_rate),
-        "-ac",
-        str(encoding.channels),
-        "-b:a",
-        f"{encoding.bitrate_kbps}k",
-    ]
-    if encoding.fmt == "m4b":
-        parameters += ["-c:a", "aac", "-movflags", "+faststart"]
-        ff_format = "ipod"
-    else:
-        parameters += ["-c:a", "libmp3lame", *(stream or [])]
-        ff_format = "mp3"
-    metadata: dict[str, str] | None = None
-    if tags is not None:
-        metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
-        if tags.year:
-            metadata["date"] = tags.year
-        if tags.comment:
-            metadata["comment"] = tags.comment
+    mp3 = encoding.fmt == "mp3"
     try:
         handle = segment.export(
             str(target),
-            format=ff_format,
-            parameters=parameters,
-            tags=metadata,
-            id3v2_version="3",
+            format="mp3" if mp3 else "ipod",
+            codec="libmp3lame" if mp3 else "aac",
+            bitrate=f"{encoding.bitrate_kbps}k",
+            parameters=["-ac", str(encoding.channels), *(options or [])],
         )
         handle.close()
     except CouldntEncodeError as e:
@@ -430,18 +424,14 @@ def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:
 
 
 @contextlib.contextmanager
-def _private_tempdir() -> Iterator[str]:
-    """pydub leaves its temp files behind when ffmpeg fails or on Ctrl-C; give it a folder of
-    ours as the temp dir for the duration, and remove the folder whatever happens."""
-    # In memory where the system has it: the temp WAV is as large as the whole track.
+def _scratch_folder() -> Iterator[Path]:
+    """A folder of this encode's own for its intermediate files, removed whatever happens."""
+    # In memory where the system has it: the encoded stream is read back more than once.
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     folder = tempfile.mkdtemp(prefix="voiceguide-", dir=shm)
-    saved = tempfile.tempdir
-    tempfile.tempdir = folder
     try:
-        yield folder
+        yield Path(folder)
     finally:
-        tempfile.tempdir = saved
         shutil.rmtree(folder, ignore_errors=True)
 
 

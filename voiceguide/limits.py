@@ -24,6 +24,11 @@ true length on every phone (22.05 kHz ones have shown at twice their length on s
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
 
+SHARE_PORT = 8642
+"""`share` listens here unless told otherwise: a fixed port keeps a podcast app's feed address
+the same from one day to the next."""
+MAX_SHARE_MINUTES = 24 * 60.0
+
 AUTO_ENGINE = "auto"
 """The engine choice that means: the best voice installed for the routine's language."""
 

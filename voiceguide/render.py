@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.compiler import CompileOptions
+from voiceguide.cover import cover_jpeg
 from voiceguide.errors import UsageError
 from voiceguide.export import (
     FORMATS,
@@ -129,6 +130,7 @@ def render(
                 tags=tags,
                 bitrate_kbps=bitrate_kbps,
                 channels=channels,
+                cover=cover_jpeg(routine),
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         del pcm

@@ -1,0 +1,68 @@
+"""Cover art made by code: a square picture of the routine's title and its point sets.
+
+It goes into the MP3 (an ID3 picture) and the M4B, and `share` shows it on the page, in the
+podcast feed and on the phone's lock screen. Its colours come from the title, so each
+routine keeps its own and a new render draws the same picture.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import hashlib
+import io
+import textwrap
+
+import numpy as np
+
+from voiceguide.model import Routine
+
+SIZE = 1400
+"""Pixels a side: the smallest square podcast directories accept."""
+MARGIN = 110
+MAX_SECTIONS = 8
+
+
+def cover_jpeg(routine: Routine, *, size: int = SIZE) -> bytes:
+    """The routine's cover as a JPEG."""
+    return draw_cover(routine.title, [s.title for s in routine.sections], size=size)
+
+
+def draw_cover(title: str, sections: list[str], *, size: int = SIZE) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    hue = int(hashlib.sha256(title.encode("utf-8")).hexdigest()[:4], 16) / 0xFFFF
+    top = _rgb(hue, 0.30, 0.42)
+    bottom = _rgb((hue + 0.08) % 1.0, 0.35, 0.18)
+    # A calm vertical gradient from `top` to `bottom`.
+    t = np.linspace(0.0, 1.0, size)[:, None]
+    rows = np.rint(np.array(top) + (np.array(bottom) - np.array(top)) * t).astype(np.uint8)
+    image = Image.fromarray(np.ascontiguousarray(np.broadcast_to(rows[:, None, :], (size, size, 3))), "RGB")
+    draw = ImageDraw.Draw(image)
+    scale = size / SIZE
+    margin = round(MARGIN * scale)
+    title_font = ImageFont.load_default(size=round(118 * scale))
+    list_font = ImageFont.load_default(size=round(58 * scale))
+    small_font = ImageFont.load_default(size=round(44 * scale))
+    y = margin
+    for line in textwrap.wrap(title, width=18)[:4]:
+        draw.text((margin, y), line, font=title_font, fill=(255, 255, 255))
+        y += round(140 * scale)
+    y += round(50 * scale)
+    draw.line([(margin, y), (size - margin, y)], fill=(255, 255, 255), width=max(1, round(5 * scale)))
+    y += round(60 * scale)
+    shown = sections[:MAX_SECTIONS]
+    for number, name in enumerate(shown, 1):
+        text = textwrap.shorten(f"{number}.  {name}", width=34, placeholder="…")
+        draw.text((margin, y), text, font=list_font, fill=(235, 240, 245))
+        y += round(82 * scale)
+    if len(sections) > len(shown):
+        draw.text((margin, y), f"+ {len(sections) - len(shown)} more", font=list_font, fill=(210, 220, 230))
+    draw.text((margin, size - margin - round(44 * scale)), "voiceguide", font=small_font, fill=(220, 228, 236))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+def _rgb(hue: float, saturation: float, value: float) -> tuple[int, int, int]:
+    r, g, b = colorsys.hsv_to_rgb(hue, saturation, value)
+    return round(r * 255), round(g * 255), round(b * 255)

@@ -1,0 +1,78 @@
+"""The podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces.
+
+One episode per track, with its enclosure, duration, cover, JSON chapters
+(`podcast:chapters`) and WebVTT transcript (`podcast:transcript`): AntennaPod and other
+podcast apps read all of them.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import xml.etree.ElementTree as ET
+
+from voiceguide.share.library import Track
+
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ET.register_namespace("itunes", ITUNES)
+ET.register_namespace("podcast", PODCAST)
+
+FEED_TITLE = "voiceguide routines"
+FEED_DESCRIPTION = "Voice-guided routines rendered on your computer by voiceguide, served on your own network."
+
+
+def podcast_feed(tracks: list[Track], *, base: str, language: str = "en") -> bytes:
+    """The feed for `tracks`, with every address under `base` (ending in "/")."""
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(rss, "channel")
+    _text(channel, "title", FEED_TITLE)
+    _text(channel, "link", base)
+    _text(channel, "description", FEED_DESCRIPTION)
+    _text(channel, "language", language)
+    _text(channel, "generator", "voiceguide")
+    _text(channel, f"{{{ITUNES}}}author", "voiceguide")
+    _text(channel, f"{{{ITUNES}}}explicit", "false")
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": f"{base}cover.jpg"})
+    image = ET.SubElement(channel, "image")
+    _text(image, "url", f"{base}cover.jpg")
+    _text(image, "title", FEED_TITLE)
+    _text(image, "link", base)
+    for track in tracks:
+        item = ET.SubElement(channel, "item")
+        _text(item, "title", track.title)
+        _text(item, "description", _summary(track))
+        _text(item, "guid", track.guid).set("isPermaLink", "false")
+        _text(item, "pubDate", email.utils.formatdate(track.modified, usegmt=True))
+        ET.SubElement(
+            item,
+            "enclosure",
+            {"url": f"{base}tracks/{track.name}.mp3", "length": str(track.size), "type": "audio/mpeg"},
+        )
+        _text(item, f"{{{ITUNES}}}duration", str(round(track.duration_s)))
+        _text(item, f"{{{ITUNES}}}episodeType", "full")
+        ET.SubElement(item, f"{{{ITUNES}}}image", {"href": f"{base}tracks/{track.name}.jpg"})
+        ET.SubElement(
+            item,
+            f"{{{PODCAST}}}chapters",
+            {"url": f"{base}tracks/{track.name}.chapters.json", "type": "application/json+chapters"},
+        )
+        if track.transcript is not None:
+            ET.SubElement(
+                item,
+                f"{{{PODCAST}}}transcript",
+                {"url": f"{base}tracks/{track.name}.mp3.vtt", "type": "text/vtt", "language": language},
+            )
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, encoding="utf-8")
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def _summary(track: Track) -> str:
+    minutes = round(track.duration_s / 60)
+    parts = [c.title for c in track.chapters]
+    return f"{minutes} min. " + (" · ".join(parts) if parts else track.title)

@@ -1,0 +1,56 @@
+"""Where `share` listens, and the token its addresses carry."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+from voiceguide.errors import VoiceguideError
+
+TOKEN_FILE = "share-token"
+
+
+def lan_address() -> str:
+    """This computer's address on its local network: the one its default route leaves from.
+
+    A UDP socket's connect() only picks the route; nothing is sent. Without a network,
+    127.0.0.1 (only this computer can reach it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: a route lookup, never a packet
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+    return address if not address.startswith("0.") else "127.0.0.1"
+
+
+def token_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("voiceguide")) / TOKEN_FILE
+
+
+def saved_token() -> str:
+    """The secret in every address, made once and kept (readable by you alone), so a podcast
+    app's subscription keeps working from one `share` to the next. Delete the file to make
+    the old addresses useless."""
+    from voiceguide.share.server import new_token
+
+    path = token_path()
+    try:
+        token = path.read_text(encoding="ascii").strip()
+        if len(token) >= 22:  # at least 128 bits in URL-safe base64
+            return token
+    except (OSError, UnicodeDecodeError):
+        pass
+    token = new_token()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path.with_suffix(".part"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(token + "\n")
+        os.replace(path.with_suffix(".part"), path)
+    except OSError as e:
+        raise VoiceguideError(f"{path}: cannot keep the share token ({e.strerror or e})") from None
+    return token

@@ -1,0 +1,187 @@
+// voiceguide's phone page: the shared tracks, a big play button, chapters to tap, and the
+// instruction being spoken in large type (from the track's WebVTT transcript). The lock
+// screen shows the title and cover, and its previous/next buttons move by chapter.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const audio = $("audio");
+let tracks = [];
+let current = null; // the selected track
+let cues = []; // [{start, end, text}] of the selected track's transcript
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${rest}` : `${m}:${rest}`;
+}
+
+function parseTime(text) {
+  const parts = text.trim().split(":").map(Number);
+  return parts.reduce((total, part) => total * 60 + part, 0);
+}
+
+function parseVtt(text) {
+  const found = [];
+  for (const block of text.replace(/\r/g, "").split(/\n\n+/)) {
+    const lines = block.split("\n");
+    const timing = lines.findIndex((line) => line.includes("-->"));
+    if (timing < 0) continue;
+    const [start, end] = lines[timing].split("-->").map((t) => parseTime(t.trim().split(" ")[0]));
+    found.push({ start, end, text: lines.slice(timing + 1).join(" ").trim() });
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+function chapterAt(time) {
+  if (!current) return -1;
+  let index = -1;
+  current.chapters.forEach((chapter, i) => {
+    if (chapter.start <= time + 0.001) index = i;
+  });
+  return index;
+}
+
+function show(time) {
+  // The instruction is the last cue that has begun: it stays until the next one starts.
+  let said = "";
+  for (const cue of cues) {
+    if (cue.start > time + 0.001) break;
+    said = cue.text;
+  }
+  if (!said && cues.length) said = cues[0].text;
+  $("instruction").textContent = said;
+  $("position").textContent = clock(time);
+  const at = chapterAt(time);
+  document.querySelectorAll("#chapters button").forEach((button, i) => {
+    button.classList.toggle("current", i === at);
+    button.setAttribute("aria-current", i === at ? "true" : "false");
+  });
+  if ("mediaSession" in navigator && Number.isFinite(audio.duration) && navigator.mediaSession.setPositionState) {
+    try {
+      navigator.mediaSession.setPositionState({ duration: audio.duration, position: Math.min(time, audio.duration), playbackRate: 1 });
+    } catch (e) {
+      /* some browsers refuse a position before the metadata */
+    }
+  }
+}
+
+function seek(time) {
+  audio.currentTime = time;
+  show(time); // at once: the tap is answered before the audio catches up
+}
+
+function stepChapter(direction) {
+  if (!current || !current.chapters.length) return;
+  const at = chapterAt(audio.currentTime);
+  let target = at + direction;
+  // "Previous" goes back to the start of this chapter first, as players do with tracks.
+  if (direction < 0 && at >= 0 && audio.currentTime - current.chapters[at].start > 3) target = at;
+  target = Math.min(Math.max(target, 0), current.chapters.length - 1);
+  seek(current.chapters[target].start);
+}
+
+function setMediaSession(track) {
+  if (!("mediaSession" in navigator)) return;
+  const cover = new URL(track.cover, document.baseURI).href;
+  navigator.mediaSession.metadata = new MediaMetadata({
+    title: track.title,
+    artist: "voiceguide",
+    album: "voiceguide routines",
+    artwork: [{ src: cover, sizes: "1400x1400", type: "image/jpeg" }],
+  });
+  const actions = {
+    play: () => audio.play(),
+    pause: () => audio.pause(),
+    previoustrack: () => stepChapter(-1),
+    nexttrack: () => stepChapter(1),
+    seekbackward: () => seek(Math.max(0, audio.currentTime - 10)),
+    seekforward: () => seek(Math.min(audio.duration || 0, audio.currentTime + 10)),
+    seekto: (details) => seek(details.seekTime),
+  };
+  for (const [action, handler] of Object.entries(actions)) {
+    try {
+      navigator.mediaSession.setActionHandler(action, handler);
+    } catch (e) {
+      /* an action this browser does not know */
+    }
+  }
+}
+
+async function select(index) {
+  current = tracks[index];
+  cues = [];
+  document.querySelectorAll("#tracks button").forEach((button, i) => button.setAttribute("aria-current", String(i === index)));
+  $("player").hidden = false;
+  $("title").textContent = current.title;
+  $("cover").src = current.cover;
+  $("length").textContent = clock(current.duration);
+  $("download").href = current.audio;
+  audio.src = current.audio;
+  const list = $("chapters");
+  list.replaceChildren();
+  current.chapters.forEach((chapter) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "chapter";
+    const name = document.createElement("span");
+    name.textContent = chapter.title;
+    const at = document.createElement("span");
+    at.className = "at";
+    at.textContent = clock(chapter.start);
+    button.append(name, at);
+    button.addEventListener("click", () => seek(chapter.start));
+    item.append(button);
+    list.append(item);
+  });
+  $("play").disabled = false;
+  setMediaSession(current);
+  if (current.transcript) {
+    const response = await fetch(current.transcript);
+    if (response.ok) cues = parseVtt(await response.text());
+  }
+  show(audio.currentTime || 0);
+}
+
+async function start() {
+  try {
+    const response = await fetch("tracks.json", { cache: "no-store" });
+    tracks = await response.json();
+  } catch (e) {
+    $("status").textContent = "The computer sharing these routines cannot be reached.";
+    return;
+  }
+  const list = $("tracks");
+  list.replaceChildren();
+  tracks.forEach((track, i) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "track";
+    button.textContent = track.title;
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${clock(track.duration)} · ${track.chapters.length} chapters`;
+    button.append(meta);
+    button.addEventListener("click", () => select(i));
+    item.append(button);
+    list.append(item);
+  });
+  $("status").textContent = tracks.length ? "" : "No routines are shared yet.";
+  if (tracks.length) await select(0);
+}
+
+$("play").addEventListener("click", () => (audio.paused ? audio.play() : audio.pause()));
+audio.addEventListener("play", () => {
+  $("play").textContent = "Pause";
+  $("play").setAttribute("aria-label", "Pause");
+});
+audio.addEventListener("pause", () => {
+  $("play").textContent = "Play";
+  $("play").setAttribute("aria-label", "Play");
+});
+audio.addEventListener("timeupdate", () => show(audio.currentTime));
+audio.addEventListener("seeked", () => show(audio.currentTime));
+start();
