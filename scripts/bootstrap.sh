@@ -2,7 +2,8 @@
 # Installs what voiceguide needs: system packages and a .venv holding the package.
 #   scripts/bootstrap.sh         what rendering and playing need (make run)
 #   scripts/bootstrap.sh --test  that, and what the tests need (make test): a terminal
-#                                multiplexer and a PulseAudio server to play through
+#                                multiplexer, a PulseAudio server to play through, and
+#                                Chromium to open the share page in
 # Safe to run again: it only installs what is missing, and re-installs the package only
 # when pyproject.toml changed.
 set -euo pipefail
@@ -23,10 +24,11 @@ need_libs=(libportaudio.so.2)
 apt_pkgs=(espeak-ng ffmpeg libportaudio2 libasound2-dev)
 if $for_tests; then
   # tmux drives the key tests in a real terminal; the sound tests start their own PulseAudio
-  # server, which ALSA programs reach through the pulse plugin.
-  need_cmds+=(tmux aplay pulseaudio parec pactl)
+  # server, which ALSA programs reach through the pulse plugin; the share page is tested in
+  # Debian's Chromium, driven by Playwright (whose own browser download cannot be used).
+  need_cmds+=(tmux aplay pulseaudio parec pactl chromium)
   need_libs+=(alsa-lib/libasound_module_pcm_pulse.so)
-  apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins)
+  apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins chromium)
 fi
 
 has_lib() {

@@ -44,16 +44,23 @@ function chapterAt(time) {
 }
 
 function show(time) {
-  // The instruction is the last cue that has begun: it stays until the next one starts.
-  let said = "";
-  for (const cue of cues) {
-    if (cue.start > time + 0.001) break;
-    said = cue.text;
-  }
-  if (!said && cues.length) said = cues[0].text;
-  $("instruction").textContent = said;
-  $("position").textContent = clock(time);
+  // The instruction is the last cue that has begun: it stays until the next one starts. At
+  // the start of a chapter, before its first words, the chapter's first words show instead
+  // of the last ones of the chapter before.
   const at = chapterAt(time);
+  const chapterStart = at >= 0 ? current.chapters[at].start : 0;
+  let said = null;
+  let next = null;
+  for (const cue of cues) {
+    if (cue.start > time + 0.001) {
+      next = cue;
+      break;
+    }
+    said = cue;
+  }
+  if ((said === null || said.start < chapterStart - 0.001) && next !== null) said = next;
+  $("instruction").textContent = said ? said.text : "";
+  $("position").textContent = clock(time);
   document.querySelectorAll("#chapters button").forEach((button, i) => {
     button.classList.toggle("current", i === at);
     button.setAttribute("aria-current", i === at ? "true" : "false");

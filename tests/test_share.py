@@ -1,0 +1,376 @@
+"""`voiceguide share`: a real server on 127.0.0.1, a real HTTP client, the feed parsed with
+feedparser, the security rules, and the page in a real browser (Debian's Chromium)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from test_render import SHORT
+
+from audio_tools import probe
+from conftest import needs_audio_tools
+
+pytestmark = needs_audio_tools
+PODCAST = "{https://podcastindex.org/namespace/1.0}"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@dataclass
+class Sharing:
+    process: subprocess.Popen[str]
+    page: str
+    feed: str
+    folder: Path
+    stdout: list[str]
+    stderr: queue.Queue[str]
+
+    @property
+    def token(self) -> str:
+        return urlsplit(self.page).path.strip("/")
+
+    def raw(self, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        """A request with the path sent exactly as given (no client-side clean-up)."""
+        parts = urlsplit(self.page)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            connection.request(method, path, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            connection.close()
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(url, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+        except urllib.error.HTTPError as e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def _lines(stream, sink: queue.Queue[str]) -> None:  # type: ignore[no-untyped-def]
+    for line in stream:
+        sink.put(line.rstrip("\n"))
+
+
+def start_sharing(
+    work: Path, *args: str, data_home: Path
+) -> tuple[subprocess.Popen[str], queue.Queue[str], queue.Queue[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "share", *args],
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "XDG_DATA_HOME": str(data_home)},
+    )
+    out: queue.Queue[str] = queue.Queue()
+    err: queue.Queue[str] = queue.Queue()
+    for stream, sink in ((process.stdout, out), (process.stderr, err)):
+        threading.Thread(target=_lines, args=(stream, sink), daemon=True).start()
+    return process, out, err
+
+
+def read_until(lines: queue.Queue[str], done, timeout: float = 180) -> list[str]:  # type: ignore[no-untyped-def]
+    """Lines until `done(lines so far)` holds (bounded)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not done(seen):
+        left = deadline - time.monotonic()
+        assert left > 0, f"gave up waiting; so far: {seen}"
+        try:
+            seen.append(lines.get(timeout=left))
+        except queue.Empty:
+            continue
+    return seen
+
+
+@pytest.fixture(scope="module")
+def sharing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sharing]:
+    work = tmp_path_factory.mktemp("share")
+    routine = work / "short.yaml"
+    routine.write_text(SHORT)
+    process, out, err = start_sharing(
+        work, str(routine), "--host", "127.0.0.1", "--port", "0", "--minutes", "20", data_home=work / "data"
+    )
+    try:
+        # The two addresses, then the QR code (its last row is all upper half blocks).
+        lines = read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"})
+        page, feed = [line for line in lines if line.startswith("http://")]
+        read_until(err, lambda seen: any(s.startswith("Sharing 1 routine") for s in seen))
+        yield Sharing(process, page, feed, work / "audio_out", lines, err)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+    assert process.returncode == 130  # Ctrl-C ends sharing as it ends everything
+
+
+def test_share_renders_what_is_missing_and_prints_two_addresses(sharing: Sharing) -> None:
+    assert (sharing.folder / "short.mp3").is_file() and (sharing.folder / "short.mp3.vtt").is_file()
+    assert sharing.feed == sharing.page + "feed.xml"
+    assert len(sharing.token) >= 22  # at least 128 bits, URL-safe base64
+    parts = urlsplit(sharing.page)
+    assert parts.hostname == "127.0.0.1" and parts.port and parts.path == f"/{sharing.token}/"
+
+
+def test_the_qr_code_printed_is_the_pages(sharing: Sharing) -> None:
+    import io
+
+    import segno
+
+    expected = io.StringIO()
+    segno.make(sharing.page, error="m").terminal(out=expected, compact=True, border=2)
+    printed = "\n".join(sharing.stdout)
+    assert expected.getvalue().strip() in printed
+
+
+def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -> None:
+    status, headers, body = sharing.get(sharing.page)
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b'src="page.js"' in body and b"http" not in body.replace(b'name="viewport"', b"")
+    assert "default-src 'self'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
+    for name, kind in (("page.js", "text/javascript"), ("page.css", "text/css")):
+        status, headers, body = sharing.get(sharing.page + name)
+        assert status == 200 and headers["content-type"].startswith(kind) and body
+    status, _, body = sharing.get(sharing.page + "tracks.json")
+    (track,) = json.loads(body)
+    assert track["title"] == "Short test routine" and track["audio"] == "tracks/short.mp3"
+    assert track["chapters"][0]["title"] == "Introduction"
+
+
+def test_the_feed_has_every_episode_with_enclosure_chapters_and_transcript(sharing: Sharing) -> None:
+    import feedparser
+
+    status, headers, body = sharing.get(sharing.feed)
+    assert status == 200 and headers["content-type"].startswith("application/rss+xml")
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.bozo_exception
+    (entry,) = feed.entries
+    mp3 = sharing.folder / "short.mp3"
+    (enclosure,) = entry.enclosures
+    assert enclosure.type == "audio/mpeg" and int(enclosure.length) == mp3.stat().st_size
+    info = probe(mp3)
+    assert abs(int(entry.itunes_duration) - float(info["format"]["duration"])) <= 1
+    # The whole file, then a stretch of it by Range, as a phone seeking in it asks.
+    status, headers, whole = sharing.get(enclosure.href)
+    assert status == 200 and whole == mp3.read_bytes() and headers["content-type"] == "audio/mpeg"
+    assert headers["accept-ranges"] == "bytes" and headers["etag"] and headers["last-modified"]
+    status, headers, part = sharing.get(enclosure.href, {"Range": "bytes=1000-4999"})
+    assert status == 206 and part == whole[1000:5000]
+    assert headers["content-range"] == f"bytes 1000-4999/{len(whole)}"
+    status, headers, _ = sharing.get(enclosure.href, {"If-None-Match": headers["etag"]})
+    assert status == 304
+    # podcast:chapters and podcast:transcript (read from the XML: feedparser skips them).
+    item = ET.fromstring(body).find("channel/item")
+    assert item is not None
+    chapters_at = item.find(f"{PODCAST}chapters")
+    transcript_at = item.find(f"{PODCAST}transcript")
+    assert chapters_at is not None and chapters_at.get("type") == "application/json+chapters"
+    assert transcript_at is not None and transcript_at.get("type") == "text/vtt"
+    status, headers, chapters = sharing.get(chapters_at.get("url", ""))
+    assert status == 200 and headers["content-type"].startswith("application/json+chapters")
+    listed = json.loads(chapters)
+    assert listed["version"] == "1.2.0"
+    in_file = [(round(float(c["start_time"]), 3), c["tags"]["title"]) for c in info["chapters"]]
+    assert [(c["startTime"], c["title"]) for c in listed["chapters"]] == in_file
+    status, headers, transcript = sharing.get(transcript_at.get("url", ""))
+    assert status == 200 and headers["content-type"].startswith("text/vtt")
+    assert transcript == (sharing.folder / "short.mp3.vtt").read_bytes()
+    status, headers, cover = sharing.get(sharing.page + "tracks/short.jpg")
+    assert status == 200 and headers["content-type"] == "image/jpeg" and cover[:2] == b"\xff\xd8"
+
+
+def test_head_answers_without_a_body(sharing: Sharing) -> None:
+    status, headers, body = sharing.raw("HEAD", f"/{sharing.token}/tracks/short.mp3")
+    assert status == 200 and body == b""
+    assert int(headers["content-length"]) == (sharing.folder / "short.mp3").stat().st_size
+
+
+def test_a_wrong_or_missing_token_is_404(sharing: Sharing) -> None:
+    wrong = sharing.token[:-1] + ("A" if sharing.token[-1] != "A" else "B")
+    for path in (
+        "/",
+        f"/{wrong}/",
+        f"/{wrong}/feed.xml",
+        f"/{wrong}/tracks/short.mp3",
+        "/feed.xml",
+        "/tracks/short.mp3",
+    ):
+        status, _, body = sharing.raw("GET", path)
+        assert status == 404, path
+        assert b"short" not in body
+
+
+def test_only_the_shared_files_are_served(sharing: Sharing, tmp_path: Path) -> None:
+    token = sharing.token
+    # A track whose file sits outside the folder, linked into it, is not one of its tracks.
+    outside = tmp_path / "outside.mp3"
+    shutil.copy(sharing.folder / "short.mp3", outside)
+    link = sharing.folder / "linked.mp3"
+    link.symlink_to(outside)
+    try:
+        attempts = [
+            f"/{token}/tracks/",
+            f"/{token}/tracks/linked.mp3",
+            f"/{token}/tracks/../../../../etc/passwd",
+            f"/{token}/tracks/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+            f"/{token}/%2e%2e/%2e%2e/etc/passwd",
+            f"/{token}/tracks/..%2f..%2f..%2fetc%2fpasswd",
+            f"/{token}/tracks/%2fetc%2fpasswd",
+            f"/{token}//etc/passwd",
+            f"/{token}/tracks/short.yaml",
+            f"/{token}/tracks/short.mp3.lrc",
+            f"/{token}/index.html",
+            f"/{token}/page/../server.py",
+        ]
+        for path in attempts:
+            status, _, body = sharing.raw("GET", path)
+            assert status == 404, path
+            assert b"root:" not in body
+        _, _, listing = sharing.get(sharing.page + "tracks.json")
+        assert [t["audio"] for t in json.loads(listing)] == ["tracks/short.mp3"]
+    finally:
+        link.unlink()
+
+
+def test_other_methods_are_405_and_nothing_is_written(sharing: Sharing) -> None:
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in sharing.folder.iterdir())
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        for path in (f"/{sharing.token}/", f"/{sharing.token}/tracks/short.mp3", f"/{sharing.token}/new.mp3"):
+            status, headers, _ = sharing.raw(method, path, {"Content-Length": "0"})
+            assert status == 405, (method, path)
+            assert set(headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in sharing.folder.iterdir()) == before
+
+
+def test_each_request_is_one_line_on_stderr(sharing: Sharing) -> None:
+    sharing.get(sharing.feed)
+    path = f"/{sharing.token}/feed.xml"
+    lines = read_until(sharing.stderr, lambda seen: any(f'"GET {path} HTTP/1.1" 200' in s for s in seen), timeout=30)
+    assert all(line.count('"') == 2 for line in lines if "HTTP/1.1" in line)
+
+
+def test_sharing_stops_by_itself_after_its_minutes(tmp_path: Path) -> None:
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SHORT)
+    args = [str(routine), "--host", "127.0.0.1", "--port", "0", "--minutes", "0.05"]
+    process, _, err = start_sharing(tmp_path, *args, data_home=tmp_path / "data")
+    try:
+        process.wait(240)  # rendering, then 3 s of sharing: bounded, not timed
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    lines = read_until(err, lambda seen: any(s.startswith("Stopped sharing after 0.05 minutes") for s in seen), 10)
+    assert not any("Traceback" in line for line in lines)
+
+
+def test_the_token_is_kept_so_a_subscription_keeps_working(tmp_path: Path) -> None:
+    from voiceguide.share.network import saved_token, token_path
+
+    os.environ["XDG_DATA_HOME"] = str(tmp_path)
+    try:
+        first = saved_token()
+        assert saved_token() == first and len(first) >= 32
+        assert token_path().stat().st_mode & 0o077 == 0  # readable by you alone
+    finally:
+        del os.environ["XDG_DATA_HOME"]
+
+
+def test_the_default_address_is_the_lan_one_not_every_interface() -> None:
+    from voiceguide.share.network import lan_address
+
+    address = lan_address()
+    assert address not in ("0.0.0.0", "::", "")
+    assert all(part.isdigit() for part in address.split("."))
+
+
+def test_nothing_to_share_is_one_line(tmp_path: Path) -> None:
+    process = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "share", "--host", "127.0.0.1", "--port", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 2
+    assert process.stderr.strip().splitlines() == [
+        "voiceguide: error: audio_out: no rendered routines to share; "
+        "name one (voiceguide share back-pain) or render one first"
+    ]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
+def test_the_page_in_a_phone_sized_browser_plays_and_follows_chapters(sharing: Sharing, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    track = json.loads(sharing.get(sharing.page + "tracks.json")[2])[0]
+    vtt = (sharing.folder / "short.mp3.vtt").read_text()
+    cues = _cues(vtt)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            page.goto(sharing.page)
+            expect(page.locator("#tracks .track")).to_have_count(1)
+            expect(page.locator("#tracks .track")).to_contain_text("Short test routine")
+            expect(page.locator("#title")).to_have_text("Short test routine")
+            expect(page.locator("#chapters .chapter")).to_have_count(len(track["chapters"]))
+            expect(page.locator("#instruction")).to_have_text(cues[0][1])
+            page.locator("#audio").evaluate("a => { a.muted = true; }")
+            page.locator("#play").click()
+            # Playing: the clock moves on (the page runs under its own CSP, so no eval here).
+            expect(page.locator("#position")).not_to_have_text("0:00", timeout=30_000)
+            expect(page.locator("#play")).to_have_text("Pause")
+            # Tap the third chapter: the audio moves there and the instruction with it.
+            third = track["chapters"][2]
+            page.locator("#chapters .chapter").nth(2).click()
+            # At a chapter's start the chapter's own first words show, not the last ones before it.
+            said = next(text for start, text in cues if start >= third["start"] - 0.001)
+            expect(page.locator("#instruction")).to_have_text(said)
+            at = page.locator("#audio").evaluate("a => a.currentTime")
+            assert third["start"] - 0.01 <= at <= third["start"] + 5
+            expect(page.locator("#chapters .chapter").nth(2)).to_have_class("chapter current")
+            # The lock screen's title and cover.
+            metadata = "navigator.mediaSession.metadata"
+            session = page.evaluate(f"() => ({{title: {metadata}.title, art: {metadata}.artwork[0].src}})")
+            assert session["title"] == "Short test routine" and session["art"].endswith("tracks/short.jpg")
+            page.screenshot(path=str(tmp_path / "share-page.png"), full_page=False)
+            assert (tmp_path / "share-page.png").stat().st_size > 10_000
+            href = page.locator("#download").get_attribute("href")
+            assert href == "tracks/short.mp3"
+        finally:
+            browser.close()
+
+
+def _cues(vtt: str) -> list[tuple[float, str]]:
+    found = []
+    for block in vtt.split("\n\n"):
+        lines = block.strip().splitlines()
+        timing = next((i for i, line in enumerate(lines) if "-->" in line), None)
+        if timing is None:
+            continue
+        h, m, s = lines[timing].split("-->")[0].strip().split(":")
+        found.append((int(h) * 3600 + int(m) * 60 + float(s), " ".join(lines[timing + 1 :]).strip()))
+    return found
