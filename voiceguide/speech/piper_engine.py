@@ -63,7 +63,10 @@ class Backend:
         return [v.info() for v in installed_voices()]
 
     def preload(self, voice_id: str) -> None:
-        self._load(voice_id)
+        """Load the voice and run it once: ONNX Runtime's first run of a model is several
+        times slower than the next, and this one happens while the routine still loads."""
+        for _ in self._load(voice_id).synthesize("Hm."):
+            pass
 
     def _load(self, voice_id: str) -> PiperVoice:
         """The voice, loaded once. As `PiperVoice.load` does it, with one difference: ONNX

@@ -7,6 +7,7 @@ onnxruntime import, so choosing a voice stays quick.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -65,6 +66,16 @@ def installed_voices() -> list[PiperVoiceFile]:
             voice = _read(model, f"voices folder {folder}")
             if voice is not None:
                 found.setdefault(voice.name, voice)
+    for voice in _package_voices():
+        found.setdefault(voice.name, voice)
+    return list(found.values())
+
+
+@functools.cache
+def _package_voices() -> tuple[PiperVoiceFile, ...]:
+    """The voices that installed packages carry: looked for once a run (it reads every
+    installed package's metadata, and a run asks several times)."""
+    found = []
     for dist in metadata.distributions():
         name = dist.metadata["Name"] or ""
         if not name.lower().replace("_", "-").endswith(PACKAGE_SUFFIX):
@@ -73,8 +84,8 @@ def installed_voices() -> list[PiperVoiceFile]:
             if file.name.endswith(".onnx"):
                 voice = _read(Path(str(dist.locate_file(file))), f"package {name}")
                 if voice is not None:
-                    found.setdefault(voice.name, voice)
-    return list(found.values())
+                    found.append(voice)
+    return tuple(found)
 
 
 def voice_at(path: Path) -> PiperVoiceFile | None:
