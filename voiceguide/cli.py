@@ -645,7 +645,7 @@ def share(
         ),
     ] = None,
     minutes: Annotated[
-        float, typer.Option("--minutes", metavar="MINUTES", help="Stop sharing after this long (default 30).")
+        float, typer.Option("--minutes", metavar="MINUTES", help="Stop sharing after this long.")
     ] = 30.0,
     host: Annotated[
         str | None,
@@ -659,7 +659,7 @@ def share(
         int, typer.Option("--port", metavar="PORT", help="The port to listen on; 0 picks a free one.")
     ] = SHARE_PORT,
     folder: Annotated[
-        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are (default: audio_out).")
+        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")
     ] = Path("audio_out"),
     _help: HelpOpt = False,
 ) -> None:
