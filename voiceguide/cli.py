@@ -690,6 +690,8 @@ def share(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
         )
     address = host or lan_address()
+    if host is None and address == "127.0.0.1":
+        typer.echo("voiceguide: no local network found: only this computer can open the page", err=True)
 
     def ready(base: str) -> None:
         import segno
