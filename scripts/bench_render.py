@@ -84,8 +84,9 @@ def main() -> None:
     cold_runs = [cli_render(cache_dir)] + [cli_render(work / f"cold-{n}") for n in range(2)]
     cold = statistics.median(cold_runs)
     espeak_cold_runs = [cli_render(work / f"espeak-{n}", "--engine", "pyttsx3") for n in range(3)]
-    speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(work / "speed"))
-    synthesis_s = timed(lambda: prepare_speech(routine, options=CompileOptions(), cache=ClipCache(work / "speed2")))
+    synthesis_start = time.perf_counter()
+    speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(work / "speed"))  # makes every phrase
+    synthesis_s = time.perf_counter() - synthesis_start
     spoken_s = sum(clip.duration_s for clip in speech.clips.values())
 
     # The same timeline and clips, for the baselines.

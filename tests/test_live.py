@@ -431,12 +431,12 @@ class Tmux:
     def playing(cls, server: SoundServer, routine: Path, name: str) -> Tmux:
         """`voiceguide play ROUTINE` in a real terminal, through the test's sound server (which
         keeps time, as a desktop's does); afterwards the shell prints the exit status and the
-        terminal's settings."""
+        terminal's settings, and waits (on a line that never comes) until the test closes it."""
         env = {**server.env(), "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"], "COLUMNS": "120"}
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         command = (
             f"env -u TTY_COMPATIBLE -u NO_COLOR {assignments} "
-            f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; sleep 60"
+            f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; read -r _"
         )
         return cls(f"voiceguide-test-{name}-{os.getpid()}", command)
 

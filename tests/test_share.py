@@ -269,39 +269,37 @@ def test_each_request_is_one_line_on_stderr(sharing: Sharing) -> None:
     assert all(line.count('"') == 2 for line in lines if "HTTP/1.1" in line)
 
 
-def test_sharing_stops_by_itself_after_its_minutes(tmp_path: Path) -> None:
+def test_it_listens_on_the_lan_address_and_stops_by_itself_after_its_minutes(tmp_path: Path) -> None:
+    from voiceguide.share.network import lan_address
+
     routine = tmp_path / "short.yaml"
     routine.write_text(SHORT)
-    args = [str(routine), "--host", "127.0.0.1", "--port", "0", "--minutes", "0.05"]
-    process, _, err = start_sharing(tmp_path, *args, data_home=tmp_path / "data")
+    # No --host: it picks this computer's address on its network (no request is sent to it
+    # here; the tests talk to 127.0.0.1 only).
+    process, out, err = start_sharing(
+        tmp_path, str(routine), "--port", "0", "--minutes", "0.05", data_home=tmp_path / "d"
+    )
     try:
         process.wait(240)  # rendering, then 3 s of sharing: bounded, not timed
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0
+    page = next(
+        line for line in read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"}, 10) if "://" in line
+    )
+    assert urlsplit(page).hostname == lan_address() not in ("0.0.0.0", "", "::")
     lines = read_until(err, lambda seen: any(s.startswith("Stopped sharing after 0.05 minutes") for s in seen), 10)
     assert not any("Traceback" in line for line in lines)
 
 
-def test_the_token_is_kept_so_a_subscription_keeps_working(tmp_path: Path) -> None:
+def test_the_token_is_kept_so_a_subscription_keeps_working(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from voiceguide.share.network import saved_token, token_path
 
-    os.environ["XDG_DATA_HOME"] = str(tmp_path)
-    try:
-        first = saved_token()
-        assert saved_token() == first and len(first) >= 32
-        assert token_path().stat().st_mode & 0o077 == 0  # readable by you alone
-    finally:
-        del os.environ["XDG_DATA_HOME"]
-
-
-def test_the_default_address_is_the_lan_one_not_every_interface() -> None:
-    from voiceguide.share.network import lan_address
-
-    address = lan_address()
-    assert address not in ("0.0.0.0", "::", "")
-    assert all(part.isdigit() for part in address.split("."))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    first = saved_token()
+    assert saved_token() == first and len(first) >= 32
+    assert token_path().stat().st_mode & 0o077 == 0  # readable by you alone
 
 
 def test_nothing_to_share_is_one_line(tmp_path: Path) -> None:

@@ -609,11 +609,8 @@ def voices(
         path = download_voice(download)
         typer.echo(f"{download}: saved to {path}")
         return
-    names = (
-        [n for n in ("piper", "pyttsx3") if n != "piper" or _piper_installed()]
-        if engine_name == AUTO
-        else [engine_name]
-    )
+    every = (["piper"] if _piper_installed() else []) + ["pyttsx3"]
+    names = every if engine_name == AUTO else [engine_name]
     rows: list[tuple[str, ...]] = []
     for name in names:
         engine = make_engine(name)
@@ -658,9 +655,9 @@ def share(
     port: Annotated[
         int, typer.Option("--port", metavar="PORT", help="The port to listen on; 0 picks a free one.")
     ] = SHARE_PORT,
-    folder: Annotated[
-        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")
-    ] = Path("audio_out"),
+    folder: Annotated[Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")] = Path(
+        "audio_out"
+    ),
     _help: HelpOpt = False,
 ) -> None:
     """Serve your rendered routines to your phone over the local network, with a QR code.

@@ -55,9 +55,10 @@ class Speech:
 
 
 def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
-    """The engine's voices. espeak-ng's are remembered for a day: asking costs a worker start.
-    Piper's are files, looked at each time, so a voice just installed is there."""
-    if engine.name == "piper":
+    """The engine's voices, remembered for a day where asking costs a worker start (espeak-ng's);
+    an engine that finds them at once (Piper's are files) is asked each time, so a voice just
+    installed is there."""
+    if not engine.voices_need_a_start:
         return engine.voices()
     remembered = voices_file(engine.name, cache.root)
     try:

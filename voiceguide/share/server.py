@@ -23,7 +23,7 @@ from aiohttp import web
 
 from voiceguide.cover import draw_cover
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
-from voiceguide.share.library import Track, find_tracks
+from voiceguide.share.library import TRACK_SUFFIX, Track, find_tracks, read_track
 
 TOKEN_BYTES = 24
 """192 bits of randomness in every address."""
@@ -58,7 +58,11 @@ class Library:
         return find_tracks(self.folder, self.names)
 
     def track(self, name: str) -> Track | None:
-        return next((t for t in self.tracks() if t.name == name), None)
+        """One track by name, reading only its own file (a player asks many times while it
+        seeks); None unless it is one of the shared tracks."""
+        if self.names is not None and name not in self.names:
+            return None
+        return read_track(self.folder / f"{name}{TRACK_SUFFIX}", self.folder.resolve())
 
 
 def make_app(library: Library, *, token: str, base: str) -> web.Application:

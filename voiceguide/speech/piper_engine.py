@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import MissingPart
-from voiceguide.speech.base import VoiceInfo, VoiceSettings
+from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
 from voiceguide.speech.piper_voices import find_voice, installed_voices
 from voiceguide.speech.workers import WorkerEngine
 
@@ -30,9 +30,7 @@ shorter; tests/test_piper.py holds a mix of both within 10 %."""
 MIN_SCALE = 0.25
 SENTENCE_PAUSE_S = 0.45
 """Quiet between the sentences of one phrase at the natural rate (Piper speaks each sentence
-on its own); it scales with the rate like the speech."""
-TRIM_LEVEL = 330
-"""About -40 dBFS: each sentence's own leading and trailing quiet is cut before joining."""
+on its own, and each is trimmed as every clip is); it scales with the rate like the speech."""
 
 
 def length_scale(rate_wpm: int) -> float:
@@ -44,6 +42,7 @@ class PiperEngine(WorkerEngine):
     name = "piper"
     backend = "piper"
     max_workers = 1
+    voices_need_a_start = False
 
     def voices(self) -> list[VoiceInfo]:
         """Found on disk here: no worker needs to start to list them."""
@@ -96,6 +95,8 @@ class Backend:
         import numpy as np
         from piper import SynthesisConfig
 
+        from voiceguide.speech.cache import trim_silence  # here: the parent never needs numpy
+
         voice = self._load(settings.voice_id)
         scale = length_scale(settings.rate_wpm)
         config = SynthesisConfig(length_scale=scale, volume=settings.volume)
@@ -103,17 +104,10 @@ class Backend:
         pause = np.zeros(round(SENTENCE_PAUSE_S * scale * rate), dtype=np.int16)
 
         def speak(text: str) -> tuple[bytes, int]:
-            sentences = [_trimmed(chunk.audio_int16_array) for chunk in voice.synthesize(text, config)]
+            sentences = [trim_silence(Clip(c.audio_int16_array, rate)).samples for c in voice.synthesize(text, config)]
             parts: list[np.ndarray] = []
             for sentence in (s for s in sentences if s.size):
                 parts += [pause, sentence] if parts else [sentence]
             return (np.concatenate(parts) if parts else np.zeros(0, np.int16)).astype("<i2").tobytes(), rate
 
         return speak
-
-
-def _trimmed(samples: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_LEVEL)
-    return samples[loud[0] : loud[-1] + 1] if loud.size else samples[:0]

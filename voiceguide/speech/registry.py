@@ -80,7 +80,7 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> 
         found = [v for v in voices if v.id == wanted]
         if found:
             return found[0]
-        raise UsageError(f"{wanted}: not a Piper voice (a NAME.onnx with NAME.onnx.json beside it)")
+        raise UsageError(f"{wanted}: a Piper voice file is spoken by --engine piper (or auto)")
     if wanted:
         key = wanted.casefold()
         for match in (

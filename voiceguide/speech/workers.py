@@ -214,6 +214,7 @@ class WorkerEngine:
     name = ""
     backend = ""
     max_workers = MAX_WORKERS
+    voices_need_a_start = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or min(self.max_workers, os.cpu_count() or 1)
