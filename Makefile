@@ -1,8 +1,10 @@
 # make run: set up and render the built-in routine; make test: set up and run every test.
+# make check: the fast tier (no real-time playback, sound server or browser) for daily work.
 VENV := .venv
 BIN := $(VENV)/bin
+REPEATS ?= 5
 
-.PHONY: setup setup-test run test lint bench clean
+.PHONY: setup setup-test run test check lint bench clean
 
 setup:
 	@bash scripts/bootstrap.sh
@@ -16,14 +18,17 @@ run: setup
 test: setup-test
 	$(BIN)/python -m pytest
 
+check: setup-test
+	$(BIN)/python -m pytest -m "not slow" -q -n auto
+
 lint: setup-test
 	$(BIN)/ruff format --check voiceguide tests scripts
 	$(BIN)/ruff check voiceguide tests scripts
 	$(BIN)/mypy
 
 bench: setup-test
-	$(BIN)/python scripts/bench_render.py
-	$(BIN)/python scripts/bench_play.py
+	$(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive)
+	$(BIN)/python scripts/bench_play.py --repeats $(REPEATS)
 
 clean:
 	rm -rf $(VENV) audio_out/*.mp3 audio_out/*.m4b audio_out/*.wav audio_out/*.vtt audio_out/*.lrc

@@ -8,6 +8,9 @@ pyttsx3, with Piper's synthesis speed in times real time. Also the naive pydub b
 are noisy, so each timing is the median of a few runs.
 
     .venv/bin/python scripts/bench_render.py [--repeats 3] [--skip-naive]
+
+(Cold renders run min(3, repeats) times each; `--repeats 1 --skip-naive` is a quick check
+that the benchmark itself still works, as `make bench REPEATS=1` runs it in the tests.)
 """
 
 from __future__ import annotations
@@ -81,9 +84,10 @@ def main() -> None:
         return timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env))
 
     # Cold is one run by nature (the cache fills); more cold runs, each with an empty cache.
-    cold_runs = [cli_render(cache_dir)] + [cli_render(work / f"cold-{n}") for n in range(2)]
+    colds = min(3, args.repeats)
+    cold_runs = [cli_render(cache_dir)] + [cli_render(work / f"cold-{n}") for n in range(colds - 1)]
     cold = statistics.median(cold_runs)
-    espeak_cold_runs = [cli_render(work / f"espeak-{n}", "--engine", "pyttsx3") for n in range(3)]
+    espeak_cold_runs = [cli_render(work / f"espeak-{n}", "--engine", "pyttsx3") for n in range(colds)]
     synthesis_start = time.perf_counter()
     speech = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(work / "speed"))  # makes every phrase
     synthesis_s = time.perf_counter() - synthesis_start

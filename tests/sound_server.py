@@ -167,19 +167,39 @@ def find(recording: np.ndarray, template: np.ndarray, lo: int, hi: int) -> tuple
     return lo + best, float(score[best])
 
 
-def sound_offsets(recording: np.ndarray, track: np.ndarray, *, search_s: float = 0.5) -> list[tuple[float, float]]:
+def sound_offsets(
+    recording: np.ndarray, track: np.ndarray, *, search_s: float = 0.5, wait_s: float = 0.0
+) -> list[tuple[float, float]]:
     """For each sound of `track`: how far (seconds) from its place it is in `recording`, with
     the track placed by its first sound, and how well it matched there. A sound missing or
-    cut scores low."""
+    cut scores low.
+
+    With `wait_s`, playing may have waited (up to that long each time) before a sound: each
+    sound is looked for after the one before it, as late as that one was, and, if it is not
+    within `search_s` of there, at the first place after that where it is whole."""
     starts = sound_starts(track)
     size = round(0.25 * RATE)
     template = track[starts[0] : starts[0] + size]
     origin, score = find(recording, template, 0, len(recording))
     results = [(0.0, score)]
     shift = origin - starts[0]
+    late = 0
+    window = round(search_s * RATE)
     for start in starts[1:]:
         template = track[start : start + size]
-        expected = start + shift
-        at, score = find(recording, template, expected - round(search_s * RATE), expected + round(search_s * RATE))
-        results.append(((at - expected) / RATE, score))
+        expected = start + shift + late
+        at, score = find(recording, template, expected - window, expected + window)
+        beyond = expected + window
+        while wait_s and score < WHOLE and beyond < expected + wait_s * RATE:
+            # The first stretch after it that holds the sound whole: a wait put it there.
+            at, score = find(recording, template, beyond, beyond + window)
+            beyond += window
+        if wait_s and score >= WHOLE:
+            at, score = find(recording, template, at - window // 10, at + window // 10)  # its very place
+            late = at - start - shift
+        results.append(((at - start - shift) / RATE, score))
     return results
+
+
+WHOLE = 0.95
+"""A sound counts as present, whole, where it matches the render this well (1.0: the same samples)."""

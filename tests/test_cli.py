@@ -78,6 +78,7 @@ FAST_TAPS = (
 )
 
 
+@pytest.mark.slow  # every profile of the built-in routine, spoken
 def test_validate_checks_every_profile_and_reports_every_file(tmp_path: Path) -> None:
     too_fast = tmp_path / "fast.yaml"
     too_fast.write_text(FAST_TAPS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import shlex
@@ -23,6 +24,7 @@ from voiceguide.live.buffers import _last_join
 from voiceguide.live.output import Feed, LeadIn
 from voiceguide.live.player import RESTART_TWICE_S, Command, Player, Position, describe_position, keys_from
 from voiceguide.live.track import TrackState
+from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.timeline import Timeline
@@ -254,28 +256,42 @@ def test_waits_for_synthesis_then_keeps_time_from_there() -> None:
     source = FakeSource(TIMELINE, ready_at=lambda: TOTAL if clock_box["clock"].t >= 101.0 else 0)
     clock = clock_box["clock"] = FakeClock()
     output = FakeOutput(clock, LATENCY)
-    Player(source, output=output, clock=clock, pre_roll_s=PRE_ROLL).play()
+    waiting: list[tuple[float, bool]] = []
+    on_tick = lambda p: waiting.append((clock.t - 100.0, p.waiting))  # noqa: E731
+    Player(source, output=output, clock=clock, pre_roll_s=PRE_ROLL, on_tick=on_tick).play()
     samples, times = heard_track(output)
     assert np.array_equal(samples, code(np.arange(TOTAL)))  # nothing lost while it waited
     first = times[0]
     assert 1.0 + LATENCY <= first <= 1.0 + LATENCY + 0.05  # quiet until synthesis caught up
     np.testing.assert_allclose(times - first, np.arange(TOTAL) / RATE, atol=1e-6)  # then on time
+    # The view was told it waited: from when the pre-roll ran out until the track came, and only then.
+    waited = [t for t, w in waiting if w]
+    assert waited and PRE_ROLL <= waited[0] <= PRE_ROLL + 0.05 and 0.95 <= waited[-1] <= 1.05
+
+
+def test_a_plain_run_says_once_when_it_waits_for_speech() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    view = CueLines(out, err)
+    for waiting in (False, True, True, True, False, True, False):
+        view(Position(0, TIMELINE, paused=False, waiting=waiting))
+    assert err.getvalue() == (WAITING_NOTE + "\n") * 2  # two waits, each said once
 
 
 def test_view_follows_the_ear_not_the_writer() -> None:
     clock = FakeClock()
     output = FakeOutput(clock, LATENCY)
-    seen: list[tuple[float, int]] = []
+    seen: list[tuple[float, int, bool]] = []
     player = Player(
         FakeSource(TIMELINE),
         output=output,
         clock=clock,
         pre_roll_s=PRE_ROLL,
-        on_tick=lambda p: seen.append((clock.t - 100.0, p.sample)),
+        on_tick=lambda p: seen.append((clock.t - 100.0, p.sample, p.waiting)),
     )
     player.play()
     assert len(seen) > 1000  # a tick every 20 ms of a 40 s track
-    for t, sample in seen[::50]:
+    assert not any(waiting for _, _, waiting in seen)  # the track was all there: it never waited
+    for t, sample, _ in seen[::50]:
         expected = min(TOTAL, max(0, round((t - LATENCY - PRE_ROLL) * RATE)))
         assert abs(sample - expected) <= FakeOutput.BLOCK
 
@@ -364,6 +380,7 @@ def test_no_sound_device_is_one_line_and_quick(tmp_path: Path) -> None:
     assert "ALSA" not in played.stderr and played.stdout == ""
 
 
+@pytest.mark.slow
 @needs_audio_tools
 @needs_sound_server
 def test_ctrl_c_stops_at_once_and_exits_130(sound_server: SoundServer) -> None:
@@ -445,6 +462,7 @@ class Tmux:
         assert " icanon" in settings and " echo " in settings  # line editing and echo are back
 
 
+@pytest.mark.slow
 @needs_audio_tools
 @needs_sound_server
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
@@ -522,6 +540,7 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     assert lines.getvalue().splitlines()[len(spoken) :] == [printed[-2]]
 
 
+@pytest.mark.slow
 @needs_audio_tools
 @needs_sound_server
 @pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")

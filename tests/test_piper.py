@@ -80,6 +80,7 @@ def test_piper_speaks_each_phrase_with_one_worker_and_one_model_load() -> None:
     assert clips[SENTENCES[3]].duration_s > clips[SENTENCES[2]].duration_s
 
 
+@pytest.mark.slow  # a calibration: many sentences in two engines at three rates
 @pytest.mark.parametrize("rate", [110, 170, 250])
 def test_a_rate_means_the_same_for_piper_and_espeak(rate: int) -> None:
     from voiceguide.speech.piper_engine import PiperEngine

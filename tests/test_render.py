@@ -260,6 +260,7 @@ def test_m4b_has_aac_and_chapters(tmp_path: Path, shared_cache: Path) -> None:
     assert abs(float(info["format"]["duration"]) - result.timeline.total_s) < 0.1
 
 
+@pytest.mark.slow  # the whole built-in routine, spoken and encoded
 def test_built_in_routine_renders_with_ten_chapters(tmp_path: Path, shared_cache: Path) -> None:
     code = CliRunner().invoke(app, ["render", "back-pain", "-o", str(tmp_path / "bp.mp3")])
     assert code.exit_code == 0, code.output

@@ -317,6 +317,7 @@ def test_nothing_to_share_is_one_line(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
 def test_the_page_in_a_phone_sized_browser_plays_and_follows_chapters(sharing: Sharing, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sound_server import RATE, SoundServer, sound_offsets
+from sound_server import RATE, WHOLE, SoundServer, sound_offsets
+
+from voiceguide.live.view import WAITING_NOTE
 
 from conftest import DATA, needs_audio_tools, needs_sound_server
 
-pytestmark = [needs_audio_tools, needs_sound_server]
+pytestmark = [pytest.mark.slow, needs_audio_tools, needs_sound_server]
 
 ROUTINE = DATA / "live" / "sound-server.yaml"
 """About 30 s: five chunks of the track, and some thousands of the stream's callbacks."""
 TOLERANCE_S = 0.020
-MATCH = 0.95
-"""A sound counts as present, whole, where it matches the render this well (1.0: the same samples)."""
+MATCH = WHOLE
 
 
 PLAY = (sys.executable, "-m", "voiceguide", "play", str(ROUTINE), "--quiet", "--no-lead-in")
@@ -64,13 +65,13 @@ def rendered(server: SoundServer, folder: Path, cache: Path) -> np.ndarray:
 
 def recorded(
     server: SoundServer, *command: str, latency_ms: int | None, cache: Path | None = None
-) -> tuple[np.ndarray, str]:
-    """What the sink heard while `command` ran (and its stdout)."""
+) -> tuple[np.ndarray, str, str]:
+    """What the sink heard while `command` ran (and its stdout and stderr)."""
     with server.recording() as recording:
         result = run(server, *command, latency_ms=latency_ms, cache=cache)
         assert result.returncode == 0, result.stderr
         recording.wait_for_more(1.0)  # the last sound, through the server's latency
-    return recording.samples(), result.stdout
+    return recording.samples(), result.stdout, result.stderr
 
 
 def assert_in_place(live: list[tuple[float, float]], control: list[tuple[float, float]]) -> list[float]:
@@ -92,8 +93,8 @@ def test_every_sound_of_the_render_is_heard_in_place(
     server: SoundServer, tmp_path: Path, shared_cache: Path, latency_ms: int | None
 ) -> None:
     track = rendered(server, tmp_path, shared_cache)
-    control, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=latency_ms)
-    live, out = recorded(
+    control, _, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=latency_ms)
+    live, out, _ = recorded(
         server,
         *PLAY,
         latency_ms=latency_ms,
@@ -110,21 +111,33 @@ def test_every_sound_of_the_render_is_heard_in_place(
 
 
 def test_playing_while_the_rest_is_synthesised_keeps_every_sound_in_place(server: SoundServer, tmp_path: Path) -> None:
+    """With a cold cache, speech is made while the start plays. Whatever the machine's speed,
+    no sound is lost or cut, and none moves, except that playing may wait for speech not yet
+    made: then what follows is later by the wait, and the player said it was waiting. (How
+    far synthesis keeps ahead is measured in scripts/bench_play.py, not asserted here.)"""
     cache = tmp_path / "cold-cache"
-    live, _ = recorded(
-        server,
-        *PLAY,
-        latency_ms=None,
-        cache=cache,
-    )
+    live, _, err = recorded(server, *PLAY, latency_ms=None, cache=cache)
     track = rendered(server, tmp_path, cache)  # afterwards, from the clips the live run made
-    control, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=None)
-    assert_in_place(sound_offsets(live, track), sound_offsets(control, track))
+    control, _, _ = recorded(server, "aplay", "-q", str(tmp_path / "track.wav"), latency_ms=None)
+    waits = err.count(WAITING_NOTE)
+    played = sound_offsets(live, track, wait_s=60 if waits else 0)
+    expected = sound_offsets(control, track)
+    if not waits:  # synthesis kept ahead: every sound in place, as from a warm cache
+        assert_in_place(played, expected)
+        return
+    lost = [(i, round(score, 3)) for i, (_, score) in enumerate(played) if score < MATCH]
+    assert not lost, f"sounds lost or cut in live playback (index, match): {lost}"
+    late = [a - b for (a, _), (b, _) in zip(played, expected, strict=True)]
+    steps = [b - a for a, b in itertools.pairwise(late)]
+    assert min(steps) >= -TOLERANCE_S, f"a sound came early: {steps}"
+    moved = [round(step, 3) for step in steps if step > TOLERANCE_S]
+    assert len(moved) <= waits, f"sounds moved later {moved} with {waits} waits said"
+    print(f"{waits} waits for speech, later by {moved} s")
 
 
 def test_the_simpleaudio_fallback_cuts_no_sound(server: SoundServer, tmp_path: Path, shared_cache: Path) -> None:
     track = rendered(server, tmp_path, shared_cache)
-    live, _ = recorded(
+    live, _, _ = recorded(
         server,
         *PLAY,
         "--backend",
@@ -144,7 +157,7 @@ def test_the_simpleaudio_fallback_cuts_no_sound(server: SoundServer, tmp_path: P
 @pytest.mark.parametrize("latency_ms", [None, 200], ids=["default-latency", "200ms-latency"])
 def test_pause_is_silent_at_once_and_resumes_from_the_same_sample(server: SoundServer, latency_ms: int | None) -> None:
     probe = Path(__file__).parent / "pause_probe.py"
-    live, _ = recorded(server, sys.executable, str(probe), latency_ms=latency_ms)
+    live, _, _ = recorded(server, sys.executable, str(probe), latency_ms=latency_ms)
     codes = np.rint(live * 32768).astype(np.int64)
     sound = np.flatnonzero(codes)
     gaps = np.flatnonzero(np.diff(sound) > 0.5 * RATE)  # the pause: quiet, then the pre-roll

@@ -205,13 +205,15 @@ def _options(
     only: str | None = None,
     **extra: Any,
 ) -> CompileOptions:
+    sections = _checked(profile, count_interval, rate, only)  # before anything heavy is imported
+
     from voiceguide.compiler import CompileOptions
 
     return CompileOptions(
         profile=cast("Profile", profile),
         count_interval_s=count_interval,
         rate_wpm=rate,
-        section_ids=_checked(profile, count_interval, rate, only),
+        section_ids=sections,
         from_section=from_section,
         **extra,
     )
@@ -417,14 +419,16 @@ def render(
     _help: HelpOpt = False,
 ) -> None:
     """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
+    if bitrate not in MP3_BITRATES:
+        raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
+    _checked(profile, count_interval, rate, only)  # the options first: an error costs no imports
+
     from voiceguide.loader import load_routine, routine_name
     from voiceguide.plan import VoiceChoice
     from voiceguide.progress import StageProgress
     from voiceguide.render import output_target
     from voiceguide.render import render as render_routine
 
-    if bitrate not in MP3_BITRATES:
-        raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
     options = _options(
         profile,
         count_interval,

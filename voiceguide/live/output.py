@@ -64,6 +64,7 @@ class Feed:
         self._sound_end = 0
         """The output frame after the last track sample handed out."""
         self._ended = False
+        self._starved = 0
 
     def put(self, samples: bytes | bytearray | memoryview, track_at: int, *, moves: bool = True) -> None:
         """Queue `samples` (16-bit mono; an int16 array's `.data` will do): track samples from
@@ -120,6 +121,8 @@ class Feed:
                     self._taken_from_first = offset + n
             if filled < frames:
                 self._record(first + filled, frames - filled, self._track_next, False)
+                if not self._ended:
+                    self._starved += frames - filled
             self._given = first + frames
         return out, first
 
@@ -153,6 +156,13 @@ class Feed:
             if not self._ended or self._pieces:
                 return False
             return heard_frame is not None and heard_frame >= self._sound_end
+
+    @property
+    def starved(self) -> int:
+        """Frames played as quiet because nothing was queued before the end: while they
+        played, the track stood still, waiting (for speech still being synthesised)."""
+        with self._lock:
+            return self._starved
 
     @property
     def given(self) -> int:

@@ -74,6 +74,8 @@ class Position:
     sample: int
     timeline: Timeline
     paused: bool
+    waiting: bool = False
+    """The track stands still in quiet: the next sound is still being synthesised."""
 
 
 class Source(Protocol):
@@ -110,6 +112,8 @@ class Player:
         self._next = 0
         """The next track sample to queue."""
         self._starved_since: float | None = None
+        self._starved_frames = 0
+        """The output's count of frames played as quiet for want of track, at the last tick."""
 
     def play(self, *, start_sample: int = 0, lead_in: LeadIn | None = None) -> bool:
         """Play to the end (True) or until told to quit (False). Unless the output is already
@@ -122,7 +126,7 @@ class Player:
             while True:
                 state = self._top_up()
                 heard = self._heard(start_sample)
-                self.on_tick(Position(heard, state.timeline, False))
+                self.on_tick(Position(heard, state.timeline, False, self._waited()))
                 if self.output.feed.done(self.output.heard_frame()):
                     return True
                 command = self._command()
@@ -137,6 +141,8 @@ class Player:
                 if command in (Command.NEXT, Command.RESTART, Command.PREVIOUS):
                     self._next = start_sample = self._seek(command, heard, state.timeline)
                     self.output.flush()
+                    self._top_up()  # at once: the device would otherwise play quiet for want of track
+                    self._waited()  # ...and a moment of it, if any, is the skip's, not a wait
                 self.clock.sleep(TICK_S)
         finally:
             self.output.stop()
@@ -168,6 +174,12 @@ class Player:
             feed.put(piece.data, self._next)
             self._next += piece.size
         return state
+
+    def _waited(self) -> bool:
+        """Has the output played quiet for want of track since the last look?"""
+        starved = self.output.feed.starved
+        waited, self._starved_frames = starved > self._starved_frames, starved
+        return waited
 
     def _check_stall(self, queued: int) -> None:
         if queued:

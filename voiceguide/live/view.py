@@ -30,15 +30,27 @@ SEEK_S = 1.0
 KEY_HELP = "space pause/resume · n next section · p restart section (twice: the one before) · q quit"
 
 
-class CueLines:
-    """One plain line per cue as it is reached (for --quiet, pipes and logs)."""
+WAITING_NOTE = "voiceguide: waiting for the voice to catch up (speech is still being made)"
+"""Said once each time the track stands still for speech not yet made: what follows is late
+by that wait, and only by it."""
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+
+class CueLines:
+    """One plain line per cue as it is reached (for --quiet, pipes and logs) on `out`, and a
+    note on `err` each time playing waits for speech."""
+
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out = out
+        self.err = err
         self._printed_until = -1.0
         self._last = 0.0
+        self._waiting = False
 
     def __call__(self, position: Position) -> None:
+        if position.waiting and not self._waiting:
+            self.err.write(WAITING_NOTE + "\n")
+            self.err.flush()
+        self._waiting = position.waiting
         t = position.sample / MIX_RATE
         if t < self._last or t - self._last > SEEK_S:  # a skip or restart: say nothing skipped
             self._printed_until = t - 1e-6
@@ -84,7 +96,7 @@ class LivePanel:
         if progress is not None:
             done, total, label = progress
             lines += [Text(label), ProgressBar(total=total, completed=done, width=40)]
-        status = "paused" if position.paused else "playing"
+        status = "paused" if position.paused else "waiting for the voice" if position.waiting else "playing"
         left = max(0.0, timeline.total_s - t)
         lines.append(Text(f"{clock(t)} elapsed · {clock(left)} left · {status}", style="dim"))
         lines.append(Text(KEY_HELP, style="dim"))

@@ -11,8 +11,10 @@ seeking in a long MP3 expect (aiohttp's FileResponse).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from pathlib import Path
 from aiohttp import web
 
 from voiceguide.cover import draw_cover
+from voiceguide.errors import Interrupted
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
 from voiceguide.share.library import TRACK_SUFFIX, Track, find_tracks, read_track
 
@@ -40,6 +43,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 ACCESS_LOG_FORMAT = '%a "%r" %s %b'
+SHUTDOWN_S = 1.0
+"""On stopping, how long requests in progress (a phone streaming a track) may take to end."""
 
 
 def new_token() -> str:
@@ -178,8 +183,13 @@ async def serve(
     minutes: float,
     on_ready: Callable[[str], None],
 ) -> None:
-    """Serve until `minutes` pass (or the task is cancelled, or Ctrl-C). `on_ready` gets the
-    base address (http://HOST:PORT/TOKEN/) once the server listens."""
+    """Serve until `minutes` pass (or the task is cancelled, or Ctrl-C, which raises
+    `Interrupted` once the server has stopped). `on_ready` gets the base address
+    (http://HOST:PORT/TOKEN/) once the server listens.
+
+    Ctrl-C is taken by the event loop itself while it serves: raised at an arbitrary moment,
+    it could land inside a socket write, where asyncio reports it as a failed write and
+    serves on."""
     access = logging.getLogger("aiohttp.access")
     if not access.handlers:
         log = logging.StreamHandler(sys.stderr)
@@ -188,14 +198,25 @@ async def serve(
         access.setLevel(logging.INFO)
         access.propagate = False
     handler = _Handler(library, token, base="")
-    runner = web.AppRunner(_app(handler), access_log=access, access_log_format=ACCESS_LOG_FORMAT)
+    runner = web.AppRunner(
+        _app(handler), access_log=access, access_log_format=ACCESS_LOG_FORMAT, shutdown_timeout=SHUTDOWN_S
+    )
     await runner.setup()
+    loop = asyncio.get_running_loop()
+    interrupted = asyncio.Event()
+    previous = signal.getsignal(signal.SIGINT)
+    loop.add_signal_handler(signal.SIGINT, interrupted.set)
     try:
         await web.TCPSite(runner, host, port).start()
         bound_port = runner.addresses[0][1]  # the one chosen, if `port` was 0
         shown = f"[{host}]" if ":" in host else host
         handler.base = f"http://{shown}:{bound_port}/{token}/"
         on_ready(handler.base)
-        await asyncio.sleep(minutes * 60)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(interrupted.wait(), timeout=minutes * 60)
     finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, previous)
         await runner.cleanup()
+    if interrupted.is_set():
+        raise Interrupted

@@ -1,0 +1,71 @@
+"""The README's development commands, run: the benchmarks (once each, quickly), the golden
+cue sheets' regeneration, and the share page's screenshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import needs_audio_tools
+
+ROOT = Path(__file__).parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+@needs_audio_tools
+def test_make_bench_runs_both_benchmarks() -> None:
+    result = subprocess.run(
+        ["make", "-s", "bench", "REPEATS=1"], cwd=ROOT, capture_output=True, text=True, timeout=1200
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    reports = [json.loads(block) for block in re.findall(r"(?ms)^\{\n.*?^\}$", result.stdout)]
+    assert len(reports) == 2, result.stdout
+    render, play = reports
+    assert render["warm / bare encode"] > 0 and render["peak_rss_mb"] > 0
+    assert play["first_sound_cold_s"] > 0 and play["first_sound_warm_s"] > 0
+
+
+def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    golden = copy / "tests" / "data" / "golden"
+    first, second = sorted(golden.iterdir())[:2]
+    first.write_text("stale\n")  # a sheet gone stale, and one gone: both written again
+    second.unlink()
+    pytest_bin = Path(sys.executable).parent / "pytest"
+    result = subprocess.run(
+        [str(pytest_bin), "--regen-golden", "-q", "-p", "no:cacheprovider", "tests/test_golden.py"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    for expected in sorted((ROOT / "tests" / "data" / "golden").iterdir()):
+        assert (golden / expected.name).read_text() == expected.read_text(), expected.name
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not os.environ.get("CI"), reason="needs chromium")
+def test_the_share_screenshot_is_taken(tmp_path: Path) -> None:
+    shot = tmp_path / "share-page.png"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "screenshot_share.py"), str(shot)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    with Image.open(shot) as image:
+        assert image.size == (780, 1688)  # a 390x844 phone screen at twice the pixels
+        assert len(set(image.convert("L").getdata())) > 16  # a page drawn, not a blank

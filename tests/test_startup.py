@@ -1,0 +1,96 @@
+"""The start-up promise, held by what gets imported rather than by a stopwatch: `--help` and a
+bad option answer before anything heavy loads, and a warm `play` starts its sound before
+numpy has loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, needs_audio_tools
+
+HEAVY = ("numpy", "pydub", "yaml", "aiohttp", "PIL", "mutagen", "num2words", "onnxruntime", "piper", "voiceguide.model")
+"""What costs a noticeable part of a second to import, or more. (pydantic is not here: typer
+itself loads it to run a command; voiceguide's own models, which build pydantic schemas, are.)"""
+
+PROBE = """
+import atexit, json, sys
+from pathlib import Path
+report = Path(sys.argv[1])
+snapshots = {}
+
+def save():
+    snapshots["exit"] = sorted(sys.modules)
+    report.write_text(json.dumps(snapshots))
+
+atexit.register(save)
+import voiceguide.live.output as output
+
+begin = output.begin
+
+def begin_and_note(*args, **kwargs):  # the first sound of a run starts here
+    snapshots.setdefault("sound starts", sorted(sys.modules))
+    return begin(*args, **kwargs)
+
+output.begin = begin_and_note
+sys.argv = ["voiceguide", *sys.argv[2:]]
+from voiceguide.__main__ import main
+main()
+"""
+"""Runs the command line with `sys.argv[2:]`, and writes to `sys.argv[1]` which modules were
+loaded when the sound started (if it did) and at exit."""
+
+
+def modules(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict[str, list[str]], int]:
+    """Which modules were loaded when `voiceguide ARGS` started its sound and when it ended."""
+    report = tmp_path / "modules.json"
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(report), *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return json.loads(report.read_text()), result.returncode
+
+
+def heavy(loaded: list[str]) -> list[str]:
+    return [name for name in HEAVY if name in loaded]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("render", "--help"),
+        ("play", "--help"),
+        ("render", "back-pain", "--rate", "5"),
+        ("play", "back-pain", "--profile", "nonsense"),
+    ],
+    ids=["help", "render-help", "play-help", "render-bad-rate", "play-bad-profile"],
+)
+def test_help_and_option_errors_load_nothing_heavy(tmp_path: Path, args: tuple[str, ...]) -> None:
+    loaded, status = modules(tmp_path, *args)
+    assert status == (0 if "--help" in args else 2)
+    assert heavy(loaded["exit"]) == []
+
+
+@needs_audio_tools
+def test_a_warm_play_starts_its_sound_before_numpy_loads(tmp_path: Path) -> None:
+    # The ALSA file device: no sound card needed, and no clock (this is about order, not time).
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text('pcm.!default { type file; slave.pcm { type null }; file "/dev/null" }\n')
+    env = {"HOME": str(home), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    routine = str(DATA / "cases" / "minimal.yaml")
+    cold, status = modules(tmp_path, "play", routine, "--quiet", env=env)  # makes and remembers the lead-in
+    assert status == 0 and "numpy" in cold["sound starts"]  # cold: the lead-in had to be made first
+    warm, status = modules(tmp_path, "play", routine, "--quiet", env=env)
+    assert status == 0
+    assert heavy(warm["sound starts"]) == []  # the lead-in plays straight from its file...
+    assert "numpy" in warm["exit"]  # ...while the rest loads
