@@ -3,12 +3,15 @@ feedparser, the security rules, and the page in a real browser (Debian's Chromiu
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import queue
+import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -262,11 +265,14 @@ def test_other_methods_are_405_and_nothing_is_written(sharing: Sharing) -> None:
     assert sorted((p.name, p.stat().st_mtime_ns) for p in sharing.folder.iterdir()) == before
 
 
-def test_each_request_is_one_line_on_stderr(sharing: Sharing) -> None:
+def test_each_request_is_one_line_on_stderr_without_the_token(sharing: Sharing) -> None:
     sharing.get(sharing.feed)
-    path = f"/{sharing.token}/feed.xml"
-    lines = read_until(sharing.stderr, lambda seen: any(f'"GET {path} HTTP/1.1" 200' in s for s in seen), timeout=30)
+    sharing.raw("GET", f"/{sharing.token}/tracks/x%0Ay.mp3")  # a line break in the path stays in its line
+    done = '"GET /<token>/tracks/x\\x0ay.mp3 HTTP/1.1" 404'
+    lines = read_until(sharing.stderr, lambda seen: any(done in s for s in seen), timeout=30)
+    assert any('"GET /<token>/feed.xml HTTP/1.1" 200' in line for line in lines)
     assert all(line.count('"') == 2 for line in lines if "HTTP/1.1" in line)
+    assert not any(sharing.token in line for line in lines)  # the secret is never written down
 
 
 def test_it_listens_on_the_lan_address_and_stops_by_itself_after_its_minutes(tmp_path: Path) -> None:
@@ -302,19 +308,45 @@ def test_the_token_is_kept_so_a_subscription_keeps_working(tmp_path: Path, monke
     assert token_path().stat().st_mode & 0o077 == 0  # readable by you alone
 
 
-def test_nothing_to_share_is_one_line(tmp_path: Path) -> None:
+def tiny_mp3(path: Path, title: str = "Tiny") -> Path:
+    """A one-second MP3 made by ffmpeg, titled `title`."""
+    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
+    subprocess.run([*command, "-metadata", f"title={title}", str(path)], check=True, timeout=60)
+    return path
+
+
+def share_error(tmp_path: Path, *args: str) -> list[str]:
+    """`voiceguide share ARGS` that must fail at once as bad input: its stderr lines."""
     process = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "share", "--host", "127.0.0.1", "--port", "0"],
+        [sys.executable, "-m", "voiceguide", "share", "--port", "0", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert process.returncode == 2
-    assert process.stderr.strip().splitlines() == [
+    assert process.returncode == 2, process.stderr
+    return process.stderr.strip().splitlines()
+
+
+def test_nothing_to_share_is_one_line(tmp_path: Path) -> None:
+    assert share_error(tmp_path, "--host", "127.0.0.1") == [
+        "voiceguide: error: audio_out: no such folder; render a routine first (voiceguide render back-pain)"
+    ]
+    (tmp_path / "audio_out").mkdir()
+    assert share_error(tmp_path, "--host", "127.0.0.1") == [
         "voiceguide: error: audio_out: no rendered routines to share; "
         "name one (voiceguide share back-pain) or render one first"
     ]
+
+
+def test_a_host_that_cannot_be_listened_on_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "audio_out").mkdir()
+    tiny_mp3(tmp_path / "audio_out" / "tiny.mp3")
+    (line,) = share_error(tmp_path, "--host", "no.such.host.invalid")
+    assert line.startswith("voiceguide: error: --host no.such.host.invalid: no such address or name here")
+    for address in ("fe80::1", "192.0.2.1"):  # link-local without its interface; not this computer's
+        (line,) = share_error(tmp_path, "--host", address)
+        assert line == f"voiceguide: error: {address} is not an address this computer can listen on; leave out --host"
 
 
 @pytest.mark.slow
@@ -373,3 +405,163 @@ def _cues(vtt: str) -> list[tuple[float, str]]:
         h, m, s = lines[timing].split("-->")[0].strip().split(":")
         found.append((int(h) * 3600 + int(m) * 60 + float(s), " ".join(lines[timing + 1 :]).strip()))
     return found
+
+
+@pytest.fixture
+def shared_folder(tmp_path: Path) -> Iterator[tuple[Path, Callable[..., Sharing]]]:
+    """A folder of tiny tracks, and a way to share it (with any extra options and limits)."""
+    folder = tmp_path / "audio_out"
+    folder.mkdir()
+    tiny_mp3(folder / "tiny.mp3")
+    started: list[subprocess.Popen[str]] = []
+
+    def share(*args: str, file_limit: int | None = None) -> Sharing:
+        limit = None if file_limit is None else lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (file_limit,) * 2)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "share", "--port", "0", "--minutes", "10", *args],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")},
+            preexec_fn=limit,
+        )
+        started.append(process)
+        out: queue.Queue[str] = queue.Queue()
+        err: queue.Queue[str] = queue.Queue()
+        for stream, sink in ((process.stdout, out), (process.stderr, err)):
+            threading.Thread(target=_lines, args=(stream, sink), daemon=True).start()
+        lines = read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"}, 60)
+        page, feed = [line for line in lines if line.startswith("http://")]
+        return Sharing(process, page, feed, folder, lines, err)
+
+    try:
+        yield folder, share
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                process.wait(30)
+
+
+def drain(lines: queue.Queue[str]) -> list[str]:
+    drained = []
+    while True:
+        try:
+            drained.append(lines.get_nowait())
+        except queue.Empty:
+            return drained
+
+
+@pytest.mark.slow  # waits out the server's limit for an unfinished request
+def test_half_open_connections_cannot_lock_out_a_real_client(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    folder, share = shared_folder
+    sharing = share("--host", "127.0.0.1", file_limit=256)  # room for 96 connections
+    parts = urlsplit(sharing.page)
+    held: list[socket.socket] = []
+    try:
+        for _ in range(1000):  # ten times what it can hold: half a request line each, then nothing
+            s = socket.create_connection((parts.hostname, parts.port), timeout=10)
+            s.sendall(b"GET /TeNc-")
+            held.append(s)
+        for attempt in range(3):  # a real client, while they are held
+            status, _, body = sharing.get(sharing.page + "tracks/tiny.mp3")
+            assert status == 200 and body == (folder / "tiny.mp3").read_bytes(), attempt
+        # Each half-open connection is closed by the server, displaced or after its wait.
+        for s in held:
+            s.settimeout(60)
+            with contextlib.suppress(ConnectionResetError):  # closed, the hard way
+                assert s.recv(1) == b""
+    finally:
+        for s in held:
+            s.close()
+    log = drain(sharing.stderr)
+    assert not any("Traceback" in line or "Too many open files" in line for line in log), log[:20]
+    assert len(log) < 50, log[:50]  # a line per real request, not a flood
+
+
+def test_a_track_swapped_for_a_link_is_never_served_from_outside(shared_folder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder, share = shared_folder
+    track = folder / "tiny.mp3"
+    real = track.read_bytes()
+    secret = tmp_path / "secret.mp3"
+    secret.write_bytes(b"SECRET" * 1000)
+    os.link(secret, folder / "hard.mp3")  # a hard link to a file outside: two names, not served
+    sharing = share("--host", "127.0.0.1")
+    assert sharing.get(sharing.page + "tracks/hard.mp3")[0] == 404
+    # Swap the track for a symbolic link to the secret and back, as fast as can be, while
+    # it is asked for: each answer is the track or a 404, never the secret.
+    link, moved = folder / ".link", folder / ".real"
+    link.symlink_to(secret)
+    stop = threading.Event()
+
+    def swap() -> None:
+        while not stop.is_set():
+            os.rename(track, moved)
+            os.symlink(secret, track)
+            os.unlink(track)
+            os.rename(moved, track)
+
+    swapper = threading.Thread(target=swap, daemon=True)
+    swapper.start()
+    answers: dict[int, int] = {}
+    try:
+        for _ in range(400):
+            status, _, body = sharing.get(sharing.page + "tracks/tiny.mp3")
+            assert b"SECRET" not in body
+            assert status == 404 or body == real, status
+            answers[status] = answers.get(status, 0) + 1
+    finally:
+        stop.set()
+        swapper.join(10)
+    assert answers.get(200, 0) > 0  # the track itself was served, between the swaps
+    print("answers while swapping:", answers)
+
+
+def test_names_and_titles_of_any_kind_reach_the_phone(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    folder, share = shared_folder
+    names = ["a#b", "what?", "100%", "tab\there", "two\nlines", "é ü"]
+    for name in names:
+        tiny_mp3(folder / f"{name}.mp3", title=f"Title \x01\x0c{name}")  # control characters in the title
+    sharing = share("--host", "127.0.0.1")
+    _, _, listing = sharing.get(sharing.page + "tracks.json")
+    listed = {t["audio"]: t for t in json.loads(listing)}
+    assert len(listed) == len(names) + 1
+    for address in listed:
+        status, _, body = sharing.get(sharing.page + address)
+        assert status == 200 and body[:3] in (b"ID3", b"\xff\xfb"), address
+    status, _, feed_body = sharing.get(sharing.feed)
+    feed = feedparser.parse(feed_body)
+    assert status == 200 and not feed.bozo, feed.get("bozo_exception")
+    for entry in feed.entries:
+        (enclosure,) = entry.enclosures
+        assert sharing.get(enclosure.href)[0] == 200, enclosure.href
+
+
+def test_ranges_outside_the_file_are_416(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    folder, share = shared_folder
+    size = (folder / "tiny.mp3").stat().st_size
+    sharing = share("--host", "127.0.0.1")
+    url = sharing.page + "tracks/tiny.mp3"
+    for asked in ("bytes=-0", f"bytes={size}-", f"bytes={size + 10}-{size + 20}"):
+        status, headers, _ = sharing.get(url, {"Range": asked})
+        assert status == 416 and headers["content-range"] == f"bytes */{size}", asked
+        assert headers["x-content-type-options"] == "nosniff"
+    status, headers, body = sharing.get(url, {"Range": "bytes=-100"})
+    assert status == 206 and body == (folder / "tiny.mp3").read_bytes()[-100:]
+    for ignored in ("bytes=5-2", "bytes=0-1,4-5", "lines=1-2", "bytes=x-"):  # not taken: the whole file
+        status, _, body = sharing.get(url, {"Range": ignored})
+        assert status == 200 and len(body) == size, ignored
+
+
+def test_listening_everywhere_gives_the_phone_a_real_address(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    from voiceguide.share.network import lan_address
+
+    _, share = shared_folder
+    sharing = share("--host", "0.0.0.0")
+    parts = urlsplit(sharing.page)
+    assert parts.hostname == lan_address() != "0.0.0.0"
+    status, _, _ = sharing.get(f"http://127.0.0.1:{parts.port}{parts.path}")  # every interface, loopback too
+    assert status == 200

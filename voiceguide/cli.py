@@ -675,23 +675,26 @@ def share(
     import asyncio
     import sys
 
-    from voiceguide.share.network import lan_address, saved_token
+    from voiceguide.share.network import listen_address, saved_token
 
     if not 0 < minutes <= MAX_SHARE_MINUTES:
         raise UsageError(f"--minutes must be more than 0 and at most {MAX_SHARE_MINUTES:g}, not {minutes:g}")
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, not {port}")
+    if routines is None and not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder; render a routine first (voiceguide render back-pain)")
     names = [_rendered_for_sharing(routine, folder) for routine in routines] if routines else None
 
-    from voiceguide.share.server import Library, serve
+    from voiceguide.share.library import Library
+    from voiceguide.share.server import serve
 
     library = Library(folder, names)
     if not library.tracks():
         raise UsageError(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
         )
-    address = host or lan_address()
-    if host is None and address == "127.0.0.1":
+    address, shown = listen_address(host)
+    if shown == "127.0.0.1" and host is None:
         typer.echo("voiceguide: no local network found: only this computer can open the page", err=True)
 
     def ready(base: str) -> None:
@@ -711,12 +714,22 @@ def share(
         sys.stdout.flush()
 
     try:
-        asyncio.run(serve(library, token=saved_token(), host=address, port=port, minutes=minutes, on_ready=ready))
+        asyncio.run(
+            serve(
+                library,
+                token=saved_token(),
+                host=address,
+                port=port,
+                minutes=minutes,
+                on_ready=ready,
+                shown_host=shown,
+            )
+        )
     except OSError as e:
         if e.errno in (errno.EADDRINUSE, errno.EACCES):
             raise UsageError(f"port {port} on {address} is taken or not allowed; choose another with --port") from None
-        if e.errno == errno.EADDRNOTAVAIL:
-            raise UsageError(f"{address} is not an address of this computer; leave out --host") from None
+        if e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
+            raise UsageError(f"{address} is not an address this computer can listen on; leave out --host") from None
         raise
     typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
 

@@ -8,9 +8,10 @@ podcast apps read all of them.
 from __future__ import annotations
 
 import email.utils
+import re
 import xml.etree.ElementTree as ET
 
-from voiceguide.share.library import Track
+from voiceguide.share.library import CHAPTERS_SUFFIX, COVER_SUFFIX, TRANSCRIPT_SUFFIX, Track, track_address
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -47,28 +48,36 @@ def podcast_feed(tracks: list[Track], *, base: str, language: str = "en") -> byt
         ET.SubElement(
             item,
             "enclosure",
-            {"url": f"{base}tracks/{track.name}.mp3", "length": str(track.size), "type": "audio/mpeg"},
+            {"url": base + track_address(track.name), "length": str(track.size), "type": "audio/mpeg"},
         )
         _text(item, f"{{{ITUNES}}}duration", str(round(track.duration_s)))
         _text(item, f"{{{ITUNES}}}episodeType", "full")
-        ET.SubElement(item, f"{{{ITUNES}}}image", {"href": f"{base}tracks/{track.name}.jpg"})
+        ET.SubElement(item, f"{{{ITUNES}}}image", {"href": base + track_address(track.name, COVER_SUFFIX)})
         ET.SubElement(
             item,
             f"{{{PODCAST}}}chapters",
-            {"url": f"{base}tracks/{track.name}.chapters.json", "type": "application/json+chapters"},
+            {"url": base + track_address(track.name, CHAPTERS_SUFFIX), "type": "application/json+chapters"},
         )
-        if track.transcript is not None:
+        if track.has_transcript:
             ET.SubElement(
                 item,
                 f"{{{PODCAST}}}transcript",
-                {"url": f"{base}tracks/{track.name}.mp3.vtt", "type": "text/vtt", "language": language},
+                {"url": base + track_address(track.name, TRANSCRIPT_SUFFIX), "type": "text/vtt", "language": language},
             )
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, encoding="utf-8")
 
 
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 has no place for: one in a title would make the whole feed invalid."""
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_IN_XML.sub("\ufffd", text)
+
+
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = text
+    element.text = xml_safe(text)
     return element
 
 

@@ -1,19 +1,37 @@
-"""The tracks `share` serves: the MP3s in one folder, and what each carries.
+"""The tracks `share` serves: the MP3s in one folder, what each carries, and their files.
 
-Only regular files that really sit in the folder are tracks (a symlink pointing out of it
-is not); every file served is one of these tracks or a file made from it, named here. No
-path from a request ever reaches the file system.
+The folder is opened once and every file is opened relative to that handle, by a plain name
+(never a path), without following a symbolic link, and then checked as opened: a regular
+file with one name (a hard link to a file elsewhere has two). What was checked is what is
+served: the same open handle, so a file swapped for a link between a check and a read is
+never read. No path from a request ever reaches the file system.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 TRACK_SUFFIX = ".mp3"
-TRANSCRIPT_SUFFIX = ".vtt"
+TRANSCRIPT_SUFFIX = ".mp3.vtt"
+CHAPTERS_SUFFIX = ".chapters.json"
+COVER_SUFFIX = ".jpg"
+FILE_SUFFIXES = (TRANSCRIPT_SUFFIX, TRACK_SUFFIX, CHAPTERS_SUFFIX, COVER_SUFFIX)
+"""What a track's addresses end in, the longest first (x.mp3.vtt before x.mp3)."""
+
+
+def track_address(name: str, suffix: str = TRACK_SUFFIX) -> str:
+    """The address of a track's file, relative to the page (`tracks/NAME.mp3`): the one place
+    the scheme is written. The name is percent-encoded, so `#`, `?`, `%` or a space in it
+    reach the server as part of the name."""
+    return f"tracks/{quote(name, safe='')}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -28,13 +46,12 @@ class Track:
     """One shared track. `name` is its file name without `.mp3`: the key in every address."""
 
     name: str
-    path: Path
     title: str
     duration_s: float
     size: int
     modified: float
     chapters: tuple[Chapter, ...]
-    transcript: Path | None
+    has_transcript: bool
     cover: bytes | None
     cover_type: str
 
@@ -55,38 +72,102 @@ class Track:
         )
 
 
-def find_tracks(folder: Path, names: list[str] | None = None) -> list[Track]:
-    """The folder's MP3s (only `names`, if given), newest first."""
-    try:
-        candidates = sorted(folder.glob(f"*{TRACK_SUFFIX}"))
-    except OSError:
-        return []
-    root = folder.resolve()
-    tracks = []
-    for path in candidates:
-        name = path.name.removesuffix(TRACK_SUFFIX)
-        if names is not None and name not in names:
-            continue
-        track = read_track(path, root)
-        if track is not None:
-            tracks.append(track)
-    return sorted(tracks, key=lambda t: t.modified, reverse=True)
+@dataclass(frozen=True)
+class OpenFile:
+    """A file opened for serving: its handle and what it was when opened."""
+
+    fd: int
+    size: int
+    modified: float
+    etag: str
 
 
-def read_track(path: Path, root: Path) -> Track | None:
-    """The track at `path`, or None if it is not a regular MP3 file inside `root`."""
+class Library:
+    """The tracks in `folder` (only `names`, if given), as they are now: looked at again for
+    each list, so a track rendered while the server runs is shared too."""
+
+    def __init__(self, folder: Path, names: list[str] | None = None) -> None:
+        self.folder = folder
+        self.names = names
+        self._dir_fd: int | None = None
+
+    @property
+    def dir_fd(self) -> int:
+        if self._dir_fd is None:
+            self._dir_fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        return self._dir_fd
+
+    def close(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def _shared(self, name: str) -> bool:
+        return _plain(name) and (self.names is None or name in self.names)
+
+    @contextlib.contextmanager
+    def open(self, name: str, suffix: str) -> Iterator[OpenFile | None]:
+        """Track `name`'s file with `suffix`, opened for reading and checked, or None if it is
+        not one this library may serve. The handle is closed when the block ends."""
+        if not self._shared(name):
+            yield None
+            return
+        try:
+            fd = os.open(
+                name + suffix,
+                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,  # a FIFO must not block the open
+                dir_fd=self.dir_fd,
+            )
+        except OSError:  # missing, a symbolic link (ELOOP), unreadable
+            yield None
+            return
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+                yield None
+                return
+            os.set_blocking(fd, True)
+            etag = f'"{info.st_ino:x}-{info.st_size:x}-{info.st_mtime_ns:x}"'
+            yield OpenFile(fd, info.st_size, info.st_mtime, etag)
+        finally:
+            os.close(fd)
+
+    def track(self, name: str) -> Track | None:
+        """One track by name, reading only its own file (a player asks many times while it
+        seeks); None unless it is one of the shared tracks."""
+        with self.open(name, TRACK_SUFFIX) as opened:
+            if opened is None:
+                return None
+            with self.open(name, TRANSCRIPT_SUFFIX) as transcript:
+                return _read_track(name, opened, has_transcript=transcript is not None)
+
+    def tracks(self) -> list[Track]:
+        """The folder's MP3s (only `names`, if given), newest first."""
+        try:
+            with os.scandir(self.dir_fd) as entries:
+                found = sorted(e.name for e in entries if e.name.endswith(TRACK_SUFFIX))
+        except OSError:
+            return []
+        tracks = [self.track(name.removesuffix(TRACK_SUFFIX)) for name in found]
+        return sorted((t for t in tracks if t is not None), key=lambda t: t.modified, reverse=True)
+
+
+def _plain(name: str) -> bool:
+    """A name that can only mean a file in the folder itself."""
+    return bool(name) and "/" not in name and "\0" not in name and name not in (".", "..")
+
+
+def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track | None:
     from mutagen import MutagenError
     from mutagen.mp3 import MP3
 
     try:
-        if path.is_symlink() or not path.is_file() or path.resolve().parent != root:
-            return None
-        stat = path.stat()
-        audio = MP3(path)
+        with os.fdopen(os.dup(opened.fd), "rb") as file:
+            audio = MP3(file)
     except (OSError, MutagenError):
         return None
     tags = audio.tags
-    title = str(tags["TIT2"]) if tags is not None and "TIT2" in tags else path.stem
+    title = str(tags["TIT2"]) if tags is not None and "TIT2" in tags else name
     chapters: list[Chapter] = []
     cover, cover_type = None, ""
     if tags is not None:
@@ -96,16 +177,14 @@ def read_track(path: Path, root: Path) -> Track | None:
         pictures = tags.getall("APIC")
         if pictures:
             cover, cover_type = pictures[0].data, pictures[0].mime or "image/jpeg"
-    transcript = path.with_name(path.name + TRANSCRIPT_SUFFIX)
     return Track(
-        name=path.name.removesuffix(TRACK_SUFFIX),
-        path=path,
+        name=name,
         title=title,
         duration_s=float(audio.info.length) if audio.info else 0.0,
-        size=stat.st_size,
-        modified=stat.st_mtime,
+        size=opened.size,
+        modified=opened.modified,
         chapters=tuple(chapters),
-        transcript=transcript if transcript.is_file() and not transcript.is_symlink() else None,
+        has_transcript=has_transcript,
         cover=cover,
         cover_type=cover_type,
     )

@@ -6,7 +6,7 @@ import os
 import socket
 from pathlib import Path
 
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import UsageError, VoiceguideError
 
 TOKEN_FILE = "share-token"
 
@@ -23,6 +23,25 @@ def lan_address() -> str:
         except OSError:
             return "127.0.0.1"
     return address if not address.startswith("0.") else "127.0.0.1"
+
+
+def listen_address(host: str | None) -> tuple[str, str]:
+    """(where to listen, the address to give the phone) for `--host`.
+
+    No host: this computer's address on its network, for both. A wildcard (0.0.0.0, ::)
+    listens on every interface, but no phone can open http://0.0.0.0/: it is given the
+    network address. A name is looked up first, so a typo is one plain line."""
+    if host is None:
+        address = lan_address()
+        return address, address
+    try:
+        socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as e:
+        detail = e.strerror if isinstance(e, socket.gaierror) else "not a valid name"
+        raise UsageError(f"--host {host}: no such address or name here ({detail}); leave out --host") from None
+    if host in ("0.0.0.0", "::", "[::]"):
+        return host.strip("[]"), lan_address()
+    return host, host
 
 
 def token_path() -> Path:

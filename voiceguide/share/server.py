@@ -2,31 +2,50 @@
 
 Every address starts with the token; any other is 404. Only names this module knows are
 answered (the page's three files, the track list, the feed, the covers, and for each track
-its MP3, transcript, chapters and cover), so no request names a file on disk: there is
+its MP3, transcript, chapters and cover), so no request names a path on disk: there is
 nothing to list and no path to climb out of. GET and HEAD only (anything else is 405), and
-nothing is ever written. Files go out with Range (206), ETag and Last-Modified, as players
-seeking in a long MP3 expect (aiohttp's FileResponse).
+nothing is ever written. Files go out from the handle that was checked (see library.py),
+with Range (206, or 416 for a range outside the file), ETag and Last-Modified, as players
+seeking in a long MP3 expect.
+
+Against a client that holds connections open without asking for anything (a "slowloris"):
+a connection must send a whole request within `REQUEST_WAIT_S` of opening, each carries one
+request, and connections are capped (by the process's file limit); at the cap, a new one
+displaces the oldest that has not yet asked for anything, so a real client always gets in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
+import functools
 import logging
+import os
+import re
+import resource
 import secrets
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
-from voiceguide.cover import draw_cover
 from voiceguide.errors import Interrupted
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
-from voiceguide.share.library import TRACK_SUFFIX, Track, find_tracks, read_track
+from voiceguide.share.library import (
+    CHAPTERS_SUFFIX,
+    COVER_SUFFIX,
+    FILE_SUFFIXES,
+    TRACK_SUFFIX,
+    TRANSCRIPT_SUFFIX,
+    Library,
+    OpenFile,
+    Track,
+    track_address,
+)
 
 TOKEN_BYTES = 24
 """192 bits of randomness in every address."""
@@ -42,57 +61,160 @@ SECURITY_HEADERS = {
     # The token is in the address: never send it on in a Referer.
     "Referrer-Policy": "no-referrer",
 }
-ACCESS_LOG_FORMAT = '%a "%r" %s %b'
 SHUTDOWN_S = 1.0
 """On stopping, how long requests in progress (a phone streaming a track) may take to end."""
+REQUEST_WAIT_S = 10.0
+"""A connection that has not sent a whole request this long after opening is closed."""
+MAX_CONNECTIONS = 512
+RESERVED_FILES = 64
+"""File handles kept free of connections: the tracks being served, logs, the runtime's own."""
+CHUNK = 1 << 16
+"""Bytes read and sent at a time from a track."""
 
 
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-@dataclass
-class Library:
-    """The tracks as they are now: looked at again for each list, so a track rendered while
-    the server runs is shared too."""
-
-    folder: Path
-    names: list[str] | None = None
-
-    def tracks(self) -> list[Track]:
-        return find_tracks(self.folder, self.names)
-
-    def track(self, name: str) -> Track | None:
-        """One track by name, reading only its own file (a player asks many times while it
-        seeks); None unless it is one of the shared tracks."""
-        if self.names is not None and name not in self.names:
-            return None
-        return read_track(self.folder / f"{name}{TRACK_SUFFIX}", self.folder.resolve())
+def connection_limit() -> int:
+    """How many connections may be open at once, within the process's file limit: each may
+    hold a track open too, and the event loop accepts as many again in one go (the listen
+    backlog) before the gate can close those it turns away."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(4, min(MAX_CONNECTIONS, (soft - RESERVED_FILES) // 3))
 
 
-def make_app(library: Library, *, token: str, base: str) -> web.Application:
+def raise_file_limit() -> None:
+    """Let the process open as many files as the system allows it (the soft limit is often
+    1024 while the hard one is far higher): more room for connections."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 65536), hard))
+
+
+class ConnectionGate:
+    """Caps the open connections. At the cap, a new connection displaces the oldest one that
+    has not yet sent a whole request; if every one has, the new one is closed at once."""
+
+    def __init__(self, limit: int, factory: Callable[[], asyncio.Protocol] | None = None) -> None:
+        self.factory = factory
+        """Makes the protocol for each connection admitted (aiohttp's server)."""
+        self.limit = limit
+        self._open: dict[asyncio.BaseTransport, bool] = {}
+        """Open connections, oldest first, and whether each has asked for something."""
+
+    def __call__(self) -> asyncio.Protocol:
+        assert self.factory is not None
+        return _GatedProtocol(self, self.factory())
+
+    def admit(self, transport: asyncio.BaseTransport) -> bool:
+        if len(self._open) >= self.limit:
+            idle = next((t for t, asked in self._open.items() if not asked), None)
+            if idle is None:
+                transport.abort()  # type: ignore[attr-defined]
+                return False
+            del self._open[idle]
+            idle.abort()  # type: ignore[attr-defined]
+        self._open[transport] = False
+        return True
+
+    def asked(self, transport: asyncio.BaseTransport | None) -> None:
+        if transport in self._open:
+            self._open[transport] = True
+
+    def gone(self, transport: asyncio.BaseTransport) -> None:
+        self._open.pop(transport, None)
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._open)
+
+
+class _GatedProtocol(asyncio.Protocol):
+    """aiohttp's protocol for one connection, behind the gate."""
+
+    def __init__(self, gate: ConnectionGate, inner: asyncio.Protocol) -> None:
+        self.gate = gate
+        self.inner = inner
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.gate.admit(transport):
+            self.transport = transport
+            self.inner.connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if self.transport is not None:
+            self.inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self.inner.eof_received() if self.transport is not None else None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.gate.gone(self.transport)
+            self.inner.connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        if self.transport is not None:
+            self.inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None:
+            self.inner.resume_writing()
+
+
+class _AccessLog(AbstractAccessLogger):
+    """One line per request: who, what (the token left out), the status and bytes sent."""
+
+    token = ""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        path = request.path
+        if self.token and path.startswith(f"/{self.token}"):
+            path = "/<token>" + path.removeprefix(f"/{self.token}")
+        shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path[:200])
+        version = f"{request.version.major}.{request.version.minor}"
+        self.logger.info(
+            '%s "%s %s HTTP/%s" %s %s',
+            request.remote,
+            request.method,
+            shown,
+            version,
+            response.status,
+            response.body_length,
+        )
+
+
+def make_app(library: Library, *, token: str, base: str, gate: ConnectionGate | None = None) -> web.Application:
     """The application; `base` is the address every link in the feed starts with."""
-    return _app(_Handler(library, token, base))
+    return _app(_Handler(library, token, base), gate)
 
 
-def _app(handler: _Handler) -> web.Application:
-    app = web.Application(middlewares=[_security_headers])
-    app.router.add_get("/{path:.*}", handler.answer)  # HEAD too; other methods get 405
+def _app(handler: _Handler, gate: ConnectionGate | None) -> web.Application:
+    @web.middleware
+    async def one_request_each(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if gate is not None:
+            gate.asked(request.transport)
+        try:
+            response = await handler(request)
+        except web.HTTPException as e:
+            response = e
+        response.headers.update(SECURITY_HEADERS)
+        response.force_close()  # one request per connection: an idle one cannot be kept
+        if isinstance(response, web.HTTPException):
+            raise response
+        return response
+
+    app = web.Application(middlewares=[one_request_each])
+    app.router.add_get("/{path:[\\s\\S]*}", handler.answer)  # HEAD too; other methods get 405
     return app
-
-
-@web.middleware
-async def _security_headers(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPException as e:
-        response = e
-    response.headers.update(SECURITY_HEADERS)
-    if isinstance(response, web.HTTPException):
-        raise response
-    return response
 
 
 class _Handler:
@@ -112,53 +234,117 @@ class _Handler:
             body = (resources.files("voiceguide.share") / "page" / name).read_bytes()
             return web.Response(body=body, headers={"Content-Type": kind, "Cache-Control": "no-cache"})
         if rest == "tracks.json":
-            return web.json_response(
-                [_listing(t) for t in self.library.tracks()], headers={"Cache-Control": "no-cache"}
-            )
+            tracks = await asyncio.to_thread(self.library.tracks)
+            return web.json_response([_listing(t) for t in tracks], headers={"Cache-Control": "no-cache"})
         if rest == "feed.xml":
-            body = podcast_feed(self.library.tracks(), base=self.base)
+            tracks = await asyncio.to_thread(self.library.tracks)
+            body = podcast_feed(tracks, base=self.base)
             return web.Response(body=body, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
         if rest == "cover.jpg":
-            titles = [t.title for t in self.library.tracks()]
-            return web.Response(body=draw_cover(FEED_TITLE, titles), content_type="image/jpeg")
+            tracks = await asyncio.to_thread(self.library.tracks)
+            cover = await asyncio.to_thread(_drawn_cover, FEED_TITLE, tuple(t.title for t in tracks))
+            return web.Response(body=cover, content_type="image/jpeg")
         if rest.startswith("tracks/"):
-            return self._track_file(rest.removeprefix("tracks/"))
+            return await self._track_file(request, rest.removeprefix("tracks/"))
         raise web.HTTPNotFound()
 
-    def _track_file(self, file: str) -> web.StreamResponse:
-        for suffix, answer in (
-            (".mp3.vtt", self._transcript),
-            (".mp3", self._audio),
-            (".chapters.json", self._chapters),
-            (".jpg", self._cover),
-        ):
-            if file.endswith(suffix):
-                track = self.library.track(file.removesuffix(suffix))
-                if track is not None:
-                    return answer(track)
-                break
-        raise web.HTTPNotFound()
-
-    @staticmethod
-    def _audio(track: Track) -> web.StreamResponse:
-        return web.FileResponse(track.path, headers={"Content-Type": "audio/mpeg"})
-
-    @staticmethod
-    def _transcript(track: Track) -> web.StreamResponse:
-        if track.transcript is None:
+    async def _track_file(self, request: web.Request, file: str) -> web.StreamResponse:
+        suffix = next((s for s in FILE_SUFFIXES if file.endswith(s)), None)
+        if suffix is None:
             raise web.HTTPNotFound()
-        return web.FileResponse(track.transcript, headers={"Content-Type": "text/vtt; charset=utf-8"})
-
-    @staticmethod
-    def _chapters(track: Track) -> web.StreamResponse:
-        return web.Response(text=track.chapters_json(), content_type="application/json+chapters")
-
-    @staticmethod
-    def _cover(track: Track) -> web.StreamResponse:
+        name = file.removesuffix(suffix)
+        if suffix in (TRACK_SUFFIX, TRANSCRIPT_SUFFIX):
+            kind = "audio/mpeg" if suffix == TRACK_SUFFIX else "text/vtt; charset=utf-8"
+            with self.library.open(name, suffix) as opened:
+                if opened is None:
+                    raise web.HTTPNotFound()
+                return await send_file(request, opened, kind)
+        track = await asyncio.to_thread(self.library.track, name)
+        if track is None:
+            raise web.HTTPNotFound()
+        if suffix == CHAPTERS_SUFFIX:
+            return web.Response(text=track.chapters_json(), content_type="application/json+chapters")
+        assert suffix == COVER_SUFFIX
         if track.cover is not None:
             return web.Response(body=track.cover, content_type=track.cover_type)
-        body = draw_cover(track.title, [c.title for c in track.chapters])
-        return web.Response(body=body, content_type="image/jpeg")
+        cover = await asyncio.to_thread(_drawn_cover, track.title, tuple(c.title for c in track.chapters))
+        return web.Response(body=cover, content_type="image/jpeg")
+
+
+@functools.lru_cache(maxsize=32)
+def _drawn_cover(title: str, sections: tuple[str, ...]) -> bytes:
+    """A cover drawn once per title and sections, not once per request."""
+    from voiceguide.cover import draw_cover
+
+    return draw_cover(title, list(sections))
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class _Unsatisfiable(Exception):
+    pass
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one range [start, end) a Range header asks for, or None to send the whole file (no
+    header, or one this server does not take: several ranges, or not well formed, which RFC
+    9110 lets a server ignore). Raises _Unsatisfiable for a range wholly outside the file, or
+    an empty one (`bytes=-0`)."""
+    if header is None:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        suffix = int(last[:20])
+        if suffix == 0:
+            raise _Unsatisfiable
+        return max(0, size - suffix), size
+    start = int(first[:20])
+    end = size + 1 if last == "" else int(last[:20]) + 1
+    if end <= start:
+        return None  # last before first: not well formed
+    if start >= size:
+        raise _Unsatisfiable
+    return start, min(end, size)
+
+
+async def send_file(request: web.Request, opened: OpenFile, content_type: str) -> web.StreamResponse:
+    """Send an open file, whole or the range asked for, with its validators."""
+    headers = {
+        "Content-Type": content_type,
+        "Accept-Ranges": "bytes",
+        "ETag": opened.etag,
+        "Last-Modified": email.utils.formatdate(opened.modified, usegmt=True),
+        "Cache-Control": "no-cache",
+    }
+    if opened.etag in {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}:
+        return web.Response(status=304, headers=headers)
+    start, end, status = 0, opened.size, 200
+    if_range = request.headers.get("If-Range")
+    if if_range is None or if_range.strip() == opened.etag:
+        try:
+            wanted = byte_range(request.headers.get("Range"), opened.size)
+        except _Unsatisfiable:
+            return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{opened.size}"})
+        if wanted is not None:
+            (start, end), status = wanted, 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{opened.size}"
+    response = web.StreamResponse(status=status, headers=headers)
+    response.content_length = end - start
+    await response.prepare(request)
+    if request.method != "HEAD":
+        offset = start
+        while offset < end:
+            chunk = os.pread(opened.fd, min(CHUNK, end - offset), offset)
+            if not chunk:  # the file shrank under us: end short, the client sees it
+                break
+            await response.write(chunk)
+            offset += len(chunk)
+    await response.write_eof()
+    return response
 
 
 def _listing(track: Track) -> dict[str, object]:
@@ -166,12 +352,23 @@ def _listing(track: Track) -> dict[str, object]:
     return {
         "title": track.title,
         "duration": round(track.duration_s, 3),
-        "audio": f"tracks/{track.name}.mp3",
-        "transcript": f"tracks/{track.name}.mp3.vtt" if track.transcript else None,
-        "cover": f"tracks/{track.name}.jpg",
+        "audio": track_address(track.name),
+        "transcript": track_address(track.name, TRANSCRIPT_SUFFIX) if track.has_transcript else None,
+        "cover": track_address(track.name, COVER_SUFFIX),
         "size": track.size,
         "chapters": [{"start": round(c.start_s, 3), "title": c.title} for c in track.chapters],
     }
+
+
+def _access_logger() -> logging.Logger:
+    access = logging.getLogger("voiceguide.share.access")
+    if not access.handlers:
+        log = logging.StreamHandler(sys.stderr)
+        log.setFormatter(logging.Formatter("%(message)s"))
+        access.addHandler(log)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+    return access
 
 
 async def serve(
@@ -182,41 +379,49 @@ async def serve(
     port: int,
     minutes: float,
     on_ready: Callable[[str], None],
+    shown_host: str | None = None,
 ) -> None:
     """Serve until `minutes` pass (or the task is cancelled, or Ctrl-C, which raises
     `Interrupted` once the server has stopped). `on_ready` gets the base address
-    (http://HOST:PORT/TOKEN/) once the server listens.
+    (http://HOST:PORT/TOKEN/, with `shown_host` if given) once the server listens.
 
     Ctrl-C is taken by the event loop itself while it serves: raised at an arbitrary moment,
     it could land inside a socket write, where asyncio reports it as a failed write and
     serves on."""
-    access = logging.getLogger("aiohttp.access")
-    if not access.handlers:
-        log = logging.StreamHandler(sys.stderr)
-        log.setFormatter(logging.Formatter("%(message)s"))
-        access.addHandler(log)
-        access.setLevel(logging.INFO)
-        access.propagate = False
+    raise_file_limit()
     handler = _Handler(library, token, base="")
+    gate = ConnectionGate(connection_limit())
     runner = web.AppRunner(
-        _app(handler), access_log=access, access_log_format=ACCESS_LOG_FORMAT, shutdown_timeout=SHUTDOWN_S
+        _app(handler, gate),
+        access_log=_access_logger(),
+        access_log_class=type("AccessLog", (_AccessLog,), {"token": token}),
+        shutdown_timeout=SHUTDOWN_S,
+        # A connection that has sent no whole request this long after opening is closed.
+        keepalive_timeout=REQUEST_WAIT_S,
     )
     await runner.setup()
+    gate.factory = runner.server
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
     previous = signal.getsignal(signal.SIGINT)
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
+    server: asyncio.Server | None = None
     try:
-        await web.TCPSite(runner, host, port).start()
-        bound_port = runner.addresses[0][1]  # the one chosen, if `port` was 0
-        shown = f"[{host}]" if ":" in host else host
-        handler.base = f"http://{shown}:{bound_port}/{token}/"
+        # The backlog is also how many connections asyncio accepts at a time: no more than the
+        # gate can hold, so a burst of them never runs the process out of file handles.
+        server = await loop.create_server(gate, host, port, backlog=gate.limit)
+        bound_port = server.sockets[0].getsockname()[1]  # the one chosen, if `port` was 0
+        shown = shown_host or host
+        handler.base = f"http://{f'[{shown}]' if ':' in shown else shown}:{bound_port}/{token}/"
         on_ready(handler.base)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(interrupted.wait(), timeout=minutes * 60)
     finally:
         loop.remove_signal_handler(signal.SIGINT)
         signal.signal(signal.SIGINT, previous)
+        if server is not None:
+            server.close()
         await runner.cleanup()
+        library.close()
     if interrupted.is_set():
         raise Interrupted
