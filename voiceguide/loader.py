@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +18,15 @@ from voiceguide.model import STEP_KINDS, Routine, field_names
 
 MAX_FILE_BYTES = 1_000_000
 """A routine is a page of text; anything far larger is a mistake, not a routine."""
+MAX_PROBLEMS_SHOWN = 20
+"""A screenful of problems; past that, how many more there are."""
+MAX_KEYS = 1000
+"""Keys in one mapping: a routine's have a handful; thousands are a generated or broken file."""
+MAX_NUMBER_DIGITS = 15
+"""No dose or setting needs more digits than this; a longer number is a slip of the keyboard."""
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters no routine text has any use for (a tab and line breaks, \\n or \\r\\n, are fine)."""
+_CONTROL_NAMES = {"\x00": "a NUL", "\x0c": "a form feed (often pasted from a PDF)", "\x0b": "a vertical tab"}
 
 Path_ = tuple[str | int, ...]
 
@@ -106,7 +116,18 @@ def parse_routine(text: str, *, origin: str) -> Routine:
         raise RoutineError(_describe(e, origin, positions)) from None
 
 
+def _control_character(found: re.Match[str]) -> str:
+    char = found.group()
+    return f"{_CONTROL_NAMES.get(char, 'a control character')} (U+{ord(char):04X}); delete it or retype the text"
+
+
 def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[Path_, Position]]:
+    found = _CONTROL.search(text)
+    if found:  # PyYAML's own words for it are about its reader, and give no line
+        at = found.start()
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise RoutineError(f"{origin}:{line}:{column}: {_control_character(found)}")
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -137,7 +158,20 @@ def _index(node: yaml.Node, path: Path_, positions: dict[Path_, Position]) -> No
     if node.tag.startswith("tag:yaml.org,2002:python/") or node.tag.startswith("!"):
         raise _YamlProblem(f"the YAML tag {node.tag!r} is not allowed", node.start_mark)
     positions[path] = Position.of(node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        # An escape in quotes ("\0", "\f") makes what the raw text did not show.
+        found = _CONTROL.search(node.value)
+        if found:
+            raise _YamlProblem(_control_character(found), node.start_mark)
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value.lstrip("+-0")) > MAX_NUMBER_DIGITS:
+            raise _YamlProblem(f"a number with over {MAX_NUMBER_DIGITS} digits; is it a typo?", node.start_mark)
     if isinstance(node, yaml.MappingNode):
+        if len(node.value) > MAX_KEYS:
+            raise _YamlProblem(
+                f"{len(node.value)} keys in one mapping, where a routine has at most a few dozen; "
+                "is the indentation right?",
+                node.start_mark,
+            )
         seen: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
@@ -206,10 +240,12 @@ def _describe(error: ValidationError, origin: str, positions: dict[Path_, Positi
     """The first problem on one line; any others each on a line of their own below it."""
     # An unknown key first: a misspelt key also shows up as a missing one, and the typo is the cause.
     problems = sorted(_problems(error), key=lambda p: not p[2])
-    lines = [_problem_line(problem, origin, positions) for problem in problems]
-    if len(lines) > 1:
-        others = len(lines) - 1
+    lines = [_problem_line(problem, origin, positions) for problem in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > 1:
+        others = len(problems) - 1
         lines[0] += f" (and {others} more problem{'s' if others > 1 else ''}:)"
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more not shown")
     return "\n  ".join(lines)
 
 

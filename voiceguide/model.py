@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -97,7 +98,18 @@ Seconds = Annotated[Dose, _dose_validator(**_SECONDS), _dose_schema(**_SECONDS)]
 Minutes = Annotated[Dose, _dose_validator(**_MINUTES), _dose_schema(**_MINUTES)]
 Times = Annotated[Dose, _dose_validator(**_TIMES), _dose_schema(**_TIMES)]
 RepeatTimes = Annotated[Dose, _dose_validator(**_REPEATS), _dose_schema(**_REPEATS)]
-Phrase = Annotated[str, Field(min_length=1, max_length=600)]
+
+
+def _one_line(text: str) -> str:
+    """What is said is one line: a line break (or a blank line in a `|` block) is a space, so
+    the transcripts, where a blank line would end a cue, show all of it."""
+    return " ".join(text.split())
+
+
+Phrase = Annotated[str, Field(min_length=1, max_length=600), AfterValidator(_one_line)]
+"""Something spoken: a sentence or a few."""
+Label = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
+"""A name or title that is shown or tagged, not spoken."""
 Interval = Annotated[float, Field(ge=COUNT_INTERVAL_S[0], le=COUNT_INTERVAL_S[1])]
 
 
@@ -244,8 +256,8 @@ Repeat.model_rebuild()
 
 
 class Source(_Strict):
-    title: str | None = None
-    url: str | None = None
+    title: Label | None = None
+    url: str | None = Field(default=None, max_length=2000)
 
 
 class Settings(_Strict):
@@ -271,7 +283,7 @@ class Section(_Strict):
     locate: Phrase | None = None
     """How to find the point; spoken before the work starts."""
     cautions: list[Phrase] = Field(default_factory=list, max_length=10)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     sides: Sides = "none"
     """`both`: both points pressed at once; `left-right`: the steps run once per side."""
     side_names: tuple[Phrase, Phrase] | None = None
@@ -292,7 +304,7 @@ class Routine(_Strict):
     voiceguide: Literal[1]
     """Format version of the routine file."""
     title: Phrase
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=5000)
     phrases: str | None = None
     """The language of the sentences voiceguide adds ("Hold for 30 seconds.") when the
     routine's own language has none of its own; checked before `language`, which needs it."""
