@@ -7,9 +7,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import queue
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import wave
 from pathlib import Path
 
@@ -174,3 +177,53 @@ def test_pause_is_silent_at_once_and_resumes_from_the_same_sample(server: SoundS
         steps = np.diff(piece) % 20000
         assert np.all(steps == 1), "a sample was lost or repeated"
     print(f"resumed {moved / RATE * 1000:.1f} ms after the last sample heard before the pause")
+
+
+def playing_until_first_cue(server: SoundServer, routine: str = "back-pain") -> subprocess.Popen[str]:
+    """`voiceguide play` through `server`, returned once it has spoken its first cue."""
+    process = subprocess.Popen(
+        [*PLAY[:4], routine, "--quiet", "--no-lead-in"],
+        env={**os.environ, **server.env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(process.stdout.readline()), daemon=True).start()  # type: ignore[union-attr]
+    try:
+        assert lines.get(timeout=120), "nothing was played"
+    except queue.Empty:
+        process.kill()
+        raise AssertionError("no cue within 120 s") from None
+    return process
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "terminated"])
+def test_when_the_sound_server_dies_play_says_so_and_where_to_resume(tmp_path: Path, how: signal.Signals) -> None:
+    own = SoundServer(tmp_path / "pulse")  # its own server: this one is killed
+    try:
+        process = playing_until_first_cue(own)
+        own.process.send_signal(how)
+        _, err = process.communicate(timeout=30)  # it ends by itself, rather than playing on to nobody
+    finally:
+        own.close()
+    assert process.returncode == 1, err
+    *_, line = err.strip().splitlines()  # (PortAudio's own debug lines may come first)
+    assert line.startswith("voiceguide: error: the sound device went away"), line
+    assert "(resume with --from " in line or "Introduction" in line, line
+
+
+def test_ctrl_c_stops_at_once_even_with_the_sound_server_frozen(tmp_path: Path) -> None:
+    own = SoundServer(tmp_path / "pulse")
+    try:
+        process = playing_until_first_cue(own)
+        own.process.send_signal(signal.SIGSTOP)  # frozen: PortAudio's calls to it do not return
+        try:
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=30)  # bounded; bench_play.py measures how fast
+        finally:
+            own.process.send_signal(signal.SIGCONT)
+    finally:
+        own.close()
+    assert process.returncode == 130 and "Traceback" not in err, err

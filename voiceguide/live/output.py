@@ -19,6 +19,7 @@ import bisect
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -28,6 +29,13 @@ from voiceguide.limits import SAMPLE_RATE
 
 Backend = Literal["auto", "sounddevice", "simpleaudio"]
 BACKENDS: tuple[Backend, ...] = ("auto", "sounddevice", "simpleaudio")
+
+STALL_S = 1.5
+"""A playing stream whose callback has not run for this long (or four times its latency, if
+more) has lost its device: a sound server that died, a headset gone out of range."""
+DEVICE_WAIT_S = 0.5
+"""How long stopping or closing the stream may wait on the device. A frozen sound server can
+hold PortAudio's calls for a minute; past this, the stream is left to its fate."""
 
 STREAM_LATENCY_S = 0.1
 """The stream's own buffer. The callback runs in Python beside the mixer, so it needs room
@@ -250,6 +258,10 @@ class StreamOutput:
         self._heard: deque[tuple[int, int, float]] = deque(maxlen=256)
         """(first frame, frames, monotonic time its first frame reaches the ear), per callback."""
         self._error: Exception | None = None
+        self._last_callback = 0.0
+        self._started = 0.0
+        self._lost = False
+        """The device stopped answering: PortAudio is not called again."""
         try:
             self._stream = sounddevice.RawOutputStream(
                 samplerate=rate,
@@ -262,6 +274,7 @@ class StreamOutput:
             raise no_device(str(e).strip() or type(e).__name__) from None
 
     def _callback(self, out: Any, frames: int, stream_time: Any, status: object) -> None:
+        self._last_callback = time.monotonic()
         try:
             samples, first = self.feed.take(frames)
             out[:] = samples
@@ -275,15 +288,16 @@ class StreamOutput:
             raise self._sd.CallbackAbort from e
 
     def start(self) -> None:
-        if not self.playing:
+        if not self.playing and not self._lost:
             self._heard.clear()
-            self._stream.start()
+            self._started = time.monotonic()
+            self._device(self._stream.start, "start")
             self.playing = True
 
     def stop(self) -> None:
         if self.playing:
-            self._stream.abort()  # drops what the device holds: silent at once
             self.playing = False
+            self._device(self._stream.abort, "stop")  # drops what the device holds: silent at once
 
     def flush(self) -> None:
         self.feed.clear()
@@ -291,11 +305,42 @@ class StreamOutput:
     def heard_frame(self) -> int | None:
         if self._error is not None:
             raise AudioError(f"the sound stream failed: {self._error}")
-        return heard_at(list(self._heard), time.monotonic(), self.rate)
+        now = time.monotonic()
+        if self.playing and now - max(self._last_callback, self._started) > self._stall_s():
+            self._lost = True
+            self.playing = False
+            raise AudioError(f"the sound device went away (no sound taken for {self._stall_s():g} s)")
+        return heard_at(list(self._heard), now, self.rate)
+
+    def _stall_s(self) -> float:
+        return max(STALL_S, 4 * float(self._stream.latency))
 
     def close(self) -> None:
         self.stop()
-        self._stream.close()
+        self._device(self._stream.close, "close")
+
+    def _device(self, call: Callable[[], object], what: str) -> None:
+        """Call PortAudio, waiting at most DEVICE_WAIT_S (a frozen sound server can hold the call
+        for a minute); once the device is lost, not at all."""
+        if self._lost:
+            return
+        done = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                call()
+            except BaseException as e:  # handed to the caller below
+                failure.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name=f"voiceguide-stream-{what}", daemon=True).start()
+        if not done.wait(DEVICE_WAIT_S):
+            self._lost = True  # left to finish, or not, on its own: never waited on again
+            return
+        if failure:
+            raise AudioError(f"the sound device failed to {what}: {failure[0]}") from None
 
 
 def heard_at(records: list[tuple[int, int, float]], now: float, rate: int) -> int | None:

@@ -122,10 +122,12 @@ class Player:
             self._next = start_sample
         else:
             self._start_at(start_sample, lead_in)
+        heard = start_sample
+        state = self.source.state()
         try:
             while True:
                 state = self._top_up()
-                heard = self._heard(start_sample)
+                heard = self._heard(heard)
                 self.on_tick(Position(heard, state.timeline, False, self._waited()))
                 if self.output.feed.done(self.output.heard_frame()):
                     return True
@@ -139,11 +141,13 @@ class Player:
                     self.stopped_at = heard
                     return False
                 if command in (Command.NEXT, Command.RESTART, Command.PREVIOUS):
-                    self._next = start_sample = self._seek(command, heard, state.timeline)
+                    self._next = heard = self._seek(command, heard, state.timeline)
                     self.output.flush()
                     self._top_up()  # at once: the device would otherwise play quiet for want of track
                     self._waited()  # ...and a moment of it, if any, is the skip's, not a wait
                 self.clock.sleep(TICK_S)
+        except AudioError as e:  # the device went away: say where to pick up again
+            raise AudioError(f"{e} while playing {describe_position(state.timeline, heard)}") from None
         finally:
             self.output.stop()
 
