@@ -222,6 +222,15 @@ def test_cache_second_render_synthesises_nothing_and_corrupt_entry_is_redone(
     # espeak's output for a phrase depends a little on what it spoke before, so the redone
     # clip need not be bit-identical; the track is still complete and the same shape.
     assert [e.text for e in third.timeline.events] == [e.text for e in first.timeline.events]
+    # An entry is its clip and its levelled copy together: the copy of the damaged clip was
+    # made again from the new clip, so every copy is as long as its clip at the mix rate.
+    for clip_file in clip_files:
+        clip = cache.get_path_clip(clip_file)
+        (levelled_file,) = clip_file.parent.glob(f"{clip_file.stem}.levelled-*.wav")
+        levelled = cache.get_path_clip(levelled_file)
+        assert clip is not None and levelled is not None
+        expected = len(clip.samples) * levelled.sample_rate / clip.sample_rate
+        assert abs(len(levelled.samples) - expected) <= 2, clip_file.name
 
 
 def render_short(output: Path, cache: Path, **options: Any) -> RenderResult:

@@ -49,8 +49,18 @@ class ClipCache:
         return self.folder / digest[:2] / f"{digest}{'.' + variant if variant else ''}.wav"
 
     def get(self, engine: str, settings: VoiceSettings, text: str) -> Clip | None:
-        """The cached clip, or None if absent; a damaged entry is removed and reported absent."""
-        return self.get_path_clip(self.path(engine, settings, text))
+        """The cached clip, or None if absent; a damaged entry (the clip and every copy made
+        from it) is removed and reported absent."""
+        path = self.path(engine, settings, text)
+        clip = self.get_path_clip(path)
+        if clip is None:
+            self._drop_variants(path)  # made from a clip that is gone: they would not match the new one
+        return clip
+
+    @staticmethod
+    def _drop_variants(path: Path) -> None:
+        for variant in path.parent.glob(f"{path.stem}.*.wav"):
+            variant.unlink(missing_ok=True)
 
     @staticmethod
     def get_path_clip(path: Path) -> Clip | None:
@@ -93,6 +103,8 @@ class ClipCache:
                 w.setsampwidth(2)
                 w.setframerate(clip.sample_rate)
                 w.writeframes(clip.samples.astype("<i2").tobytes())
+            if not variant:
+                self._drop_variants(path)  # a new clip: copies of an old one are not its copies
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
