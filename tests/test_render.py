@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import wave
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from voiceguide.cli import app
 from voiceguide.compiler import CompileOptions
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.export import PEAK_BLOCK, Tags, decoded_true_peaks, write_encoded
+from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.files import atomic_path
 from voiceguide.loader import parse_routine
 from voiceguide.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
@@ -599,3 +601,124 @@ def test_render_with_the_direct_espeak_engine(tmp_path: Path, short_routine_file
     result = cli("render", str(short_routine_file), "--engine", "espeak", "-f", "wav", "-o", str(tmp_path / "x.wav"))
     assert result.returncode == 0, result.stderr
     assert probe(tmp_path / "x.wav")["streams"][0]["sample_rate"] == "44100"
+
+
+def held_render(tmp_path: Path, routine: Path, output: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
+    """A render held just before its encoder starts (voiceguide/faults.py), in its own process
+    group (as a terminal starts it), with its temporary files under tmp_path/tmp."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir(exist_ok=True)
+    signal_file = tmp_path / "held"
+    signal_file.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiceguide", "render", str(routine), "-o", str(output), *extra],
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "TMPDIR": str(temporary), HOLD_ENV: "encoding", SIGNAL_ENV: str(signal_file)},
+    )
+    wait_for_file(signal_file, process)
+    return process, temporary
+
+
+def scratch_left(temporary: Path) -> list[str]:
+    """Files under `temporary`, but ONNX Runtime's `.ses` (Piper's engine keeps its session id
+    there, from one run to the next: not a temporary file)."""
+    return sorted(str(p.relative_to(temporary)) for p in temporary.rglob("*") if p.is_file() and p.name != ".ses")
+
+
+def test_ctrl_c_while_encoding_leaves_no_temporary_file(tmp_path: Path, short_routine_file: Path) -> None:
+    out = tmp_path / "out"
+    process, temporary = held_render(tmp_path, short_routine_file, out / "x.mp3")
+    assert scratch_left(temporary)  # mid-render: its temporary files are there
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C, as a terminal sends it: the whole group
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert scratch_left(temporary) == [] and list(out.iterdir()) == []
+
+
+def test_a_render_killed_outright_is_cleaned_up_by_the_next(tmp_path: Path, short_routine_file: Path) -> None:
+    out = tmp_path / "out"
+    process, temporary = held_render(tmp_path, short_routine_file, out / "x.mp3")
+    os.killpg(process.pid, signal.SIGKILL)  # no chance to clean up
+    process.communicate(timeout=60)
+    assert scratch_left(temporary) and [p.name for p in out.iterdir()]  # left behind: scratch, a .part
+    again = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(out / "x.mp3")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert scratch_left(temporary) == []  # the dead render's files went with the next one's
+    assert sorted(p.name for p in out.iterdir()) == ["x.mp3", "x.mp3.lrc", "x.mp3.vtt"]
+
+
+def test_two_renders_to_one_name_cannot_both_win(tmp_path: Path, short_routine_file: Path) -> None:
+    out = tmp_path / "x.mp3"
+    first, _ = held_render(tmp_path, short_routine_file, out)  # has found the name free, now encoding
+    second = cli("render", str(short_routine_file), "-o", str(out))  # takes the name meanwhile
+    assert second.returncode == 0, second.stderr
+    made = {p.name: p.read_bytes() for p in tmp_path.glob("x.mp3*")}
+    (tmp_path / "held").unlink()  # let the first go on
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 2, err
+    assert err.strip().splitlines()[-1].startswith(f"voiceguide: error: {out}: already exists (made meanwhile")
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("x.mp3*")} == made  # the second's, whole
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+    """Folders on disks of their own, of a given size (tmpfs; needs root, as CI has)."""
+    mounted: list[Path] = []
+
+    def make(name: str, size: str) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+        )
+        if result.returncode != 0:
+            if os.environ.get("CI"):
+                raise AssertionError(f"cannot mount a small disk: {result.stderr!r}")
+            pytest.skip("a small disk needs mount (root)")
+        mounted.append(folder)
+        return folder
+
+    try:
+        yield make
+    finally:
+        for folder in mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_full_output_disk_is_one_line_and_leaves_nothing(small_disk, short_routine_file: Path) -> None:  # type: ignore[no-untyped-def]
+    out = small_disk("out", "64k")
+    for name in ("x.mp3", "x.wav"):
+        result = cli("render", str(short_routine_file), "-o", str(out / name))
+        assert result.returncode == 1, result.stderr
+        assert (
+            result.stderr.strip().splitlines()[-1]
+            == f"voiceguide: error: {out / name}: the disk is full; nothing was written"
+        )
+        assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+        assert list(out.iterdir()) == []  # no half a file, no transcript without its track
+
+
+def test_a_full_temporary_folder_is_named_not_the_output(small_disk, tmp_path: Path, short_routine_file: Path) -> None:  # type: ignore[no-untyped-def]
+    temporary = small_disk("tmp", "64k")
+    out = tmp_path / "x.mp3"
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temporary)},
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"voiceguide: error: {temporary}: the disk is full (voiceguide's temporary files"), last
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+    assert not out.exists() and scratch_left(temporary) == []

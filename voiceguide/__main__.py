@@ -27,6 +27,9 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
 def _exit_interrupted() -> None:
     # No flush of stdout: it may be a full pipe, and an interrupted command's output is moot.
     os.write(2, b"voiceguide: interrupted\n")
+    from voiceguide.scratch import SCRATCH
+
+    SCRATCH.close()  # os._exit skips atexit, which would remove the temporary files
     os._exit(ExitStatus.INTERRUPTED)
 
 

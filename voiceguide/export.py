@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import gc
 import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import traceback
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.errors import AudioError, MissingPart
+from voiceguide.faults import hold
 from voiceguide.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
+from voiceguide.scratch import SCRATCH
 from voiceguide.timeline import Chapter, Timeline
 
 FORMATS = ("mp3", "m4b", "wav")
@@ -163,8 +169,27 @@ def _tag(
         command += ["-movflags", "+faststart", "-f", "ipod"]
     result = subprocess.run([*command, str(target)], capture_output=True, text=True, errors="replace")
     if result.returncode != 0:
+        _raise_if_disk_full(result.stderr, target)
         last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
         raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
+
+
+def _quietly_collect(error: BaseException) -> None:
+    """Free what a failed library call left open, without its finalisers' complaints."""
+    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
+    try:
+        if error.__traceback__ is not None:
+            traceback.clear_frames(error.__traceback__)  # the finalisers run here...
+        error.__traceback__ = None
+        gc.collect()  # ...or here
+    finally:
+        sys.unraisablehook = hook
+
+
+def _raise_if_disk_full(ffmpeg_said: str, target: Path) -> None:
+    """ffmpeg's own words for a full disk, as the OSError it is, naming the file it wrote."""
+    if "No space left on device" in ffmpeg_said:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
 
 class _Remembered:
@@ -298,6 +323,7 @@ def _encode(pcm: bytearray, target: Path, encoding: _Encoding) -> bool:
 
     An MP3 is encoded in two halves at once where the track allows (`_halves`): the encoder
     uses one core, and an encode is most of a render's time."""
+    hold("encoding")
     if encoding.fmt != "mp3":
         _export(pcm, target, encoding)
         return False
@@ -411,8 +437,17 @@ def _export(data: bytearray | memoryview, target: Path, encoding: _Encoding, opt
         )
         handle.close()
     except CouldntEncodeError as e:
+        _raise_if_disk_full(str(e), target)
         last = [line for line in str(e).splitlines() if line.strip()][-1:]
         raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
+    except OSError as e:
+        # pydub writes the samples to a temporary file first (in the scratch folder) and
+        # leaves its WAV writer open when that fails: let it go quietly (its __del__ would
+        # print a traceback), and say which folder it was.
+        where = e.filename or str(Path(tempfile.gettempdir()) / "pydub")
+        error = OSError(e.errno, e.strerror, where)
+        _quietly_collect(e)
+        raise error from None
 
 
 def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:
@@ -425,10 +460,10 @@ def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:
 
 @contextlib.contextmanager
 def _scratch_folder() -> Iterator[Path]:
-    """A folder of this encode's own for its intermediate files, removed whatever happens."""
-    # In memory where the system has it: the encoded stream is read back more than once.
-    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-    folder = tempfile.mkdtemp(prefix="voiceguide-", dir=shm)
+    """A folder of this encode's own for its intermediate files, removed whatever happens (in
+    the process's scratch folder, in memory where the system has it: the encoded stream is
+    read back more than once)."""
+    folder = tempfile.mkdtemp(prefix="encode-", dir=SCRATCH.path)
     try:
         yield Path(folder)
     finally:

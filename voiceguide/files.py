@@ -1,39 +1,131 @@
-"""Writing output files whole or not at all (temporary file, then rename), and only where allowed."""
+"""Writing output files whole or not at all, together, and only where allowed.
+
+Each file is written to a temporary file beside it, named after its owner (this process's
+scratch folder, see scratch.py); only when all of them are written are they put in place, in
+one step that Ctrl-C waits for. Without `overwrite`, putting a file in place fails if one of
+that name has appeared meanwhile (another render to the same name): the check holds at the
+moment of replacing, not only at the start. Temporary files left by a process that was
+killed outright are removed by the next write to the same folder.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import os
+import re
+import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from voiceguide.errors import UsageError, VoiceguideError
+from voiceguide.scratch import SCRATCH, alive, scratch_root
+
+_PART = re.compile(r"^\..+\.(?P<owner>\d+-[0-9a-f]{8})\.[^.]+\.part$")
+"""A temporary file of ours: .NAME.OWNER.RANDOM.part"""
+
+
+@contextlib.contextmanager
+def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = None) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each target; if the block succeeds they all replace their
+    targets at once, else they all vanish and no target is touched.
+
+    Missing folders on the way to the targets are made."""
+    for target in targets:
+        check_writable(target, overwrite=overwrite, keep=keep)
+    temporary: list[Path] = []
+    try:
+        try:
+            for target in targets:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                remove_stale_parts(target.parent)
+                fd, name = tempfile.mkstemp(prefix=f".{target.name}.{SCRATCH.id}.", suffix=".part", dir=target.parent)
+                os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; output files are the user's usual kind
+                os.close(fd)
+                temporary.append(Path(name))
+        except OSError as e:
+            raise VoiceguideError(os_message(target, e)) from None
+        try:
+            yield temporary
+        except OSError as e:  # writing them: the error names the file, and so the folder at fault
+            raise VoiceguideError(os_message(targets[0], e)) from None
+        with uninterrupted():
+            _put_in_place(list(zip(temporary, targets, strict=True)), overwrite=overwrite)
+    finally:
+        for path in temporary:
+            path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path, *, overwrite: bool, keep: Path | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; on success it replaces `target`, else vanishes.
+    """`atomic_paths` for one file."""
+    with atomic_paths([target], overwrite=overwrite, keep=keep) as (temporary,):
+        yield temporary
 
-    Missing folders on the way to `target` are made."""
-    check_writable(target, overwrite=overwrite, keep=keep)
+
+def _put_in_place(pairs: list[tuple[Path, Path]], *, overwrite: bool) -> None:
+    placed: list[Path] = []
+    target = pairs[0][1]
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; output files are the user's usual kind
-        os.close(fd)
+        for temporary, target in pairs:
+            if overwrite:
+                os.replace(temporary, target)
+            else:
+                _place_new(temporary, target)
+            placed.append(target)
     except OSError as e:
-        raise VoiceguideError(_os_message(target, e)) from None
-    tmp = Path(tmp_name)
+        if not overwrite:
+            for path in placed:  # ours, just made: the set goes in whole or not at all
+                path.unlink(missing_ok=True)
+        if isinstance(e, FileExistsError):
+            raise UsageError(
+                f"{target}: already exists (made meanwhile, by another run?); nothing was written"
+            ) from None
+        raise VoiceguideError(os_message(target, e)) from None
+
+
+def _place_new(temporary: Path, target: Path) -> None:
+    """Move `temporary` to `target`, failing with FileExistsError if `target` exists by now."""
     try:
-        yield tmp
-        os.replace(tmp, target)
+        os.link(temporary, target)  # atomic, and fails if the name is taken
     except OSError as e:
-        raise VoiceguideError(_os_message(target, e)) from None
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        # A file system without hard links: claim the name, then move onto the claim.
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.replace(temporary, target)
+    else:
+        os.unlink(temporary)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl-C waits until the block is done (a few renames), then takes effect as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
     finally:
-        tmp.unlink(missing_ok=True)
+        signal.signal(signal.SIGINT, previous)
+        if pending:
+            signal.raise_signal(signal.SIGINT)
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Remove temporary files in `folder` whose owner process is gone (killed mid-write)."""
+    root = scratch_root()
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            match = _PART.match(entry.name)
+            if match and match["owner"] != SCRATCH.id and not alive(root, match["owner"]):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _new_file_mode() -> int:
@@ -94,7 +186,20 @@ def write_text_atomic(target: Path, text: str, *, overwrite: bool) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def _os_message(target: Path, error: OSError) -> str:
+def os_message(target: Path, error: OSError) -> str:
+    """One line for an OSError met while writing `target`, naming the folder at fault: a
+    full disk may be the temporary folder's, not the output's."""
+    where = Path(error.filename) if error.filename else target
+    scratch = scratch_root()
+    if scratch == where or scratch in where.parents:
+        return (
+            f"{scratch.parent}: {_trouble(error)} (voiceguide's temporary files go there; set TMPDIR to "
+            f"a folder with room); nothing was written to {target}"
+        )
     if error.errno == errno.ENOSPC:
         return f"{target}: the disk is full; nothing was written"
-    return f"{target}: cannot write: {error.strerror}"
+    return f"{where}: cannot write: {error.strerror}"
+
+
+def _trouble(error: OSError) -> str:
+    return "the disk is full" if error.errno == errno.ENOSPC else f"cannot write: {error.strerror}"

@@ -18,10 +18,11 @@ from voiceguide.export import (
     write_encoded,
     write_wav,
 )
-from voiceguide.files import atomic_path, check_writable, remove_stale
+from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.mix import MIX_RATE, TrackMixer
 from voiceguide.model import Routine
 from voiceguide.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
+from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
 from voiceguide.timeline import Timeline
 
@@ -111,7 +112,10 @@ def render(
     progress("mixing", 1, 1)
 
     progress("encoding", 0, 1)
-    with atomic_path(output, overwrite=overwrite, keep=keep) as tmp:
+    SCRATCH.use_for_temporary_files()  # pydub's own temporary files go where they are cleaned up
+    written = [output, *(side_files if transcripts else ())]
+    # The track and its transcripts replace what was there together, or not at all.
+    with atomic_paths(written, overwrite=overwrite, keep=keep) as (tmp, *side_tmps):
         if fmt == "wav":
             write_wav(pcm, tmp, sample_rate=MIX_RATE)
         else:
@@ -134,12 +138,12 @@ def render(
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         del pcm
-        for path, text in zip(side_files, (webvtt(timeline), lrc(timeline)), strict=True):
-            if transcripts:
-                with atomic_path(path, overwrite=True, keep=keep) as side_tmp:
-                    side_tmp.write_text(text, encoding="utf-8")
-            else:
-                remove_stale(path)
+        if transcripts:
+            for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
+                side_tmp.write_text(text, encoding="utf-8")
+    if not transcripts:
+        for path in side_files:
+            remove_stale(path)  # an earlier render's, which would no longer match
     progress("encoding", 1, 1)
     return RenderResult(
         path=output,

@@ -1,0 +1,32 @@
+"""Named places where a test can hold a run, so it can interrupt or kill it at a known moment.
+
+Off unless the environment names a point: `VOICEGUIDE_HOLD_AT=encoding` makes the run, on
+reaching `hold("encoding")`, write its process id to the file named by
+`VOICEGUIDE_HOLD_SIGNAL` and wait there until that file is removed (the test lets it go),
+or for good if no file is named; meanwhile the test can send Ctrl-C or kill it. Like etcd's
+failpoints: deterministic, where "sleep, then signal" would depend on the machine's speed.
+The points are:
+
+- `encoding`: a render has mixed its track and written its temporary files, and is about to
+  start the encoder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+HOLD_ENV = "VOICEGUIDE_HOLD_AT"
+SIGNAL_ENV = "VOICEGUIDE_HOLD_SIGNAL"
+
+
+def hold(point: str) -> None:
+    """Wait here for good if the environment names `point` (see the module's docstring)."""
+    if os.environ.get(HOLD_ENV) != point:
+        return
+    signal_file = os.environ.get(SIGNAL_ENV)
+    if signal_file:
+        with open(signal_file, "w") as f:
+            f.write(str(os.getpid()))
+    while signal_file is None or os.path.exists(signal_file):
+        time.sleep(0.02)

@@ -1,0 +1,133 @@
+"""voiceguide's own place for temporary files, so none outlives the process that made them.
+
+Each process that writes temporary files gets one folder, under a root of voiceguide's own
+(in memory, /dev/shm, where the system has it; else the system's temporary folder), and holds
+a lock on it for as long as it lives. The folder goes when the process ends normally or by
+Ctrl-C; one left by a process that was killed outright (its lock gone with it) is removed by
+the next voiceguide process to start. Libraries that make temporary files of their own (pydub
+does, for every encode, and leaves them behind when interrupted) are pointed at this folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import errno
+import fcntl
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+LOCK = ".lock"
+
+
+YOUNG_S = 60.0
+"""A half-made folder (".new-...", not yet locked and named) this new is left alone."""
+
+
+def scratch_root() -> Path:
+    """Where every voiceguide process's scratch folder lives (one root per user): TMPDIR if
+    set, else in memory (/dev/shm) where the system has it, else the system's temporary folder."""
+    chosen = os.environ.get("TMPDIR")
+    shm = Path("/dev/shm")
+    if chosen:
+        base = Path(chosen)
+    elif shm.is_dir() and os.access(shm, os.W_OK):
+        base = shm
+    else:
+        base = Path(tempfile.gettempdir())
+    return base / f"voiceguide-{os.getuid()}"
+
+
+class Scratch:
+    """This process's scratch folder: made on first use, locked while the process lives."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = root
+        self._path: Path | None = None
+        self._lock_fd: int | None = None
+        self._owner = 0
+        """The process that made the folder (a forked child must not remove it)."""
+
+    @property
+    def id(self) -> str:
+        """The folder's name: what a `.part` file beside an output names as its owner."""
+        return self.path.name
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = self._make()
+        return self._path
+
+    def _make(self) -> Path:
+        root = self._root or scratch_root()
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        remove_stale(root)
+        name = f"{os.getpid()}-{secrets.token_hex(4)}"
+        # Made and locked under a name the sweep passes over, then named: a folder under its
+        # real name is locked from the first moment, so no other process takes it for stale.
+        making = root / f".new-{name}"
+        making.mkdir(mode=0o700)
+        fd = os.open(making / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path = root / name
+        os.rename(making, path)
+        self._lock_fd = fd
+        self._owner = os.getpid()
+        atexit.register(self.close)
+        return path
+
+    def use_for_temporary_files(self) -> None:
+        """Make the standard `tempfile` functions (and the libraries that call them) write here."""
+        tempfile.tempdir = str(self.path)
+
+    def close(self) -> None:
+        """Remove the folder and all in it."""
+        if self._path is None or os.getpid() != self._owner:
+            return
+        path, self._path = self._path, None
+        if tempfile.tempdir == str(path):
+            tempfile.tempdir = None
+        shutil.rmtree(path, ignore_errors=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def alive(root: Path, owner: str) -> bool:
+    """Is the process that made scratch folder `owner` under `root` still running?"""
+    lock = root / owner / LOCK
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        return e.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
+    finally:
+        os.close(fd)  # closing drops a lock this call took: the folder stays free
+    return False
+
+
+def remove_stale(root: Path) -> None:
+    """Remove the scratch folders of processes that are gone."""
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.name.startswith(".new-"):
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > YOUNG_S
+            else:
+                stale = not alive(root, entry.name)
+            if stale:
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+SCRATCH = Scratch()
+"""The process's scratch folder."""
