@@ -11,7 +11,8 @@ lead-in, as after the routine has been played once with this voice.
 Sounds in place: through a private PulseAudio server (as the tests start one), the test
 routine is played live and, as the control, its rendered WAV with `aplay`; each sound's
 place in the recordings is compared (median and worst difference, in ms), at the server's
-default latency and at 200 ms (Bluetooth-sized).
+default latency and at 200 ms (Bluetooth-sized). And how long play takes to end when its
+sound server is killed (it notices the device is gone) or frozen and Ctrl-C is pressed.
 
     .venv/bin/python scripts/bench_play.py [--repeats 5]
 """
@@ -74,6 +75,35 @@ def startup_s() -> float:
 def read_wav(path: Path) -> np.ndarray:
     with wave.open(str(path)) as w:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def after_device_trouble_s(work: Path, trouble: signal.Signals, repeats: int) -> dict[str, float]:
+    """How long `play` takes to end once its sound server is killed (SIGKILL: it must notice
+    and say so) or frozen (SIGSTOP, then Ctrl-C: it must stop at once): median and worst."""
+    times = []
+    for n in range(repeats):
+        server = SoundServer(work / f"pulse-{trouble.name}-{n}")
+        try:
+            env = {**os.environ, **server.env(), "VOICEGUIDE_CACHE_DIR": str(work / "cache-0")}
+            process = subprocess.Popen(
+                [sys.executable, "-m", "voiceguide", "play", str(ROUTINE), "--quiet", "--no-lead-in"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            assert process.stdout is not None
+            process.stdout.readline()  # the first cue: it is playing
+            server.process.send_signal(trouble)
+            start = time.perf_counter()
+            if trouble == signal.SIGSTOP:
+                process.send_signal(signal.SIGINT)
+            process.wait(120)
+            times.append(time.perf_counter() - start)
+            server.process.send_signal(signal.SIGCONT)
+        finally:
+            server.close()
+    return {"median_s": statistics.median(times), "worst_s": max(times)}
 
 
 def through_server(server: SoundServer, work: Path, latency_ms: int | None) -> dict[str, float]:
@@ -140,6 +170,8 @@ def main() -> None:
                 results[f"sounds_vs_aplay_{name}"] = through_server(server, work, latency)
         finally:
             server.close()
+        results["play_ends_after_its_server_is_killed"] = after_device_trouble_s(work, signal.SIGKILL, args.repeats)
+        results["ctrl_c_with_its_server_frozen"] = after_device_trouble_s(work, signal.SIGSTOP, args.repeats)
     print(json.dumps(results, indent=2, default=lambda v: round(v, 3)))
     for kind, target in TARGETS_S.items():
         value = float(results[f"first_sound_{kind}_s"])  # type: ignore[arg-type]
