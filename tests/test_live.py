@@ -89,8 +89,8 @@ class FakeOutput:
         self.heard = [(t, first, samples[: round((now - t) * RATE)]) for t, first, samples in self.heard if t < now]
         self.playing = False
 
-    def flush(self) -> None:
-        self.feed.clear()
+    def flush(self, track_at: int) -> None:
+        self.feed.clear(track_at)
 
     def heard_frame(self) -> int | None:
         self._advance()
@@ -313,6 +313,28 @@ def test_feed_maps_output_frames_to_track_samples() -> None:
     assert not feed.done(1100)
     feed.end()
     assert not feed.done(1009) and feed.done(1010)  # done once the last sound is heard
+    feed.clear(track_at=20000)  # a skip to where nothing is ready yet: the quiet stands there
+    feed.take(10)
+    assert feed.track_sample(1105) == 20000
+
+
+def test_a_skip_to_speech_not_yet_made_shows_where_it_skipped_to() -> None:
+    clock_box: dict[str, FakeClock] = {}
+    second = round(TIMELINE.chapters[1].start_s * RATE)
+    # Section A is ready from the start; the rest only 5 s after the skip to section B.
+    source = FakeSource(TIMELINE, ready_at=lambda: TOTAL if clock_box["clock"].t >= 107.0 else second - 1)
+    clock = clock_box["clock"] = FakeClock()
+    output = FakeOutput(clock, LATENCY)
+    commands: queue.Queue[Command] = queue.Queue()
+    clock.at(2.0, lambda: commands.put(Command.NEXT))
+    clock.at(4.0, lambda: commands.put(Command.QUIT))  # while B is still being made
+    seen: list[Position] = []
+    player = Player(source, output=output, clock=clock, commands=commands, pre_roll_s=PRE_ROLL, on_tick=seen.append)
+    assert player.play() is False
+    # Waiting for B, the listener is at B (the view, and where quitting says it stopped), not
+    # back in A where the sound was when they skipped.
+    assert player.stopped_at == second
+    assert seen[-1].sample == second and seen[-1].waiting
 
 
 @pytest.mark.parametrize(

@@ -124,10 +124,10 @@ class BufferOutput:
             self._thread.join(5)
         self._thread = None
 
-    def flush(self) -> None:
+    def flush(self, track_at: int) -> None:
         """simpleaudio cannot cut a buffer short gracefully: start again from the feed."""
         self.stop()
-        self.feed.clear()
+        self.feed.clear(track_at)
         self.start()
 
     def heard_frame(self) -> int | None:

@@ -93,13 +93,16 @@ class Feed:
         with self._lock:
             self._ended = True
 
-    def clear(self) -> None:
-        """Drop what is queued (a skip, a pause); what was handed out stays handed out."""
+    def clear(self, track_at: int | None = None) -> None:
+        """Drop what is queued (a skip, a pause); what was handed out stays handed out. With
+        `track_at` (a skip), quiet played from now on stands there, not where the track was."""
         with self._lock:
             self._pieces.clear()
             self._taken_from_first = 0
             self._queued = 0
             self._ended = False
+            if track_at is not None:
+                self._track_next = track_at
 
     def queued(self) -> int:
         with self._lock:
@@ -190,7 +193,8 @@ class LeadIn:
 class Output(Protocol):
     """A sound device playing a feed. `start` begins (or resumes) at once; `stop` silences at
     once, dropping what the device holds; `flush` drops what is queued but lets the device
-    finish what it holds; `heard_frame` is the frame reaching the ear now."""
+    finish what it holds (a skip to track sample `track_at`: until the track is queued from
+    there, the quiet stands there); `heard_frame` is the frame reaching the ear now."""
 
     feed: Feed
     playing: bool
@@ -199,7 +203,7 @@ class Output(Protocol):
 
     def stop(self) -> None: ...
 
-    def flush(self) -> None: ...
+    def flush(self, track_at: int) -> None: ...
 
     def heard_frame(self) -> int | None: ...
 
@@ -299,8 +303,8 @@ class StreamOutput:
             self.playing = False
             self._device(self._stream.abort, "stop")  # drops what the device holds: silent at once
 
-    def flush(self) -> None:
-        self.feed.clear()
+    def flush(self, track_at: int) -> None:
+        self.feed.clear(track_at)
 
     def heard_frame(self) -> int | None:
         if self._error is not None:

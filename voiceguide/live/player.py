@@ -142,7 +142,7 @@ class Player:
                     return False
                 if command in (Command.NEXT, Command.RESTART, Command.PREVIOUS):
                     self._next = heard = self._seek(command, heard, state.timeline)
-                    self.output.flush()
+                    self.output.flush(heard)
                     self._top_up()  # at once: the device would otherwise play quiet for want of track
                     self._waited()  # ...and a moment of it, if any, is the skip's, not a wait
                 self.clock.sleep(TICK_S)
