@@ -603,9 +603,12 @@ def test_render_with_the_direct_espeak_engine(tmp_path: Path, short_routine_file
     assert probe(tmp_path / "x.wav")["streams"][0]["sample_rate"] == "44100"
 
 
-def held_render(tmp_path: Path, routine: Path, output: Path, *extra: str) -> tuple[subprocess.Popen[str], Path]:
-    """A render held just before its encoder starts (voiceguide/faults.py), in its own process
-    group (as a terminal starts it), with its temporary files under tmp_path/tmp."""
+def held_render(
+    tmp_path: Path, routine: Path, output: Path, *extra: str, at: str = "encoding"
+) -> tuple[subprocess.Popen[str], Path]:
+    """A render held at a point (voiceguide/faults.py; by default just before its encoder
+    starts), in its own process group (as a terminal starts it), with its temporary files
+    under tmp_path/tmp."""
     temporary = tmp_path / "tmp"
     temporary.mkdir(exist_ok=True)
     signal_file = tmp_path / "held"
@@ -615,7 +618,7 @@ def held_render(tmp_path: Path, routine: Path, output: Path, *extra: str) -> tup
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={**os.environ, "TMPDIR": str(temporary), HOLD_ENV: "encoding", SIGNAL_ENV: str(signal_file)},
+        env={**os.environ, "TMPDIR": str(temporary), HOLD_ENV: at, SIGNAL_ENV: str(signal_file)},
     )
     wait_for_file(signal_file, process)
     return process, temporary
@@ -722,3 +725,22 @@ def test_a_full_temporary_folder_is_named_not_the_output(small_disk, tmp_path: P
     assert last.startswith(f"voiceguide: error: {temporary}: the disk is full (voiceguide's temporary files"), last
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
     assert not out.exists() and scratch_left(temporary) == []
+
+
+def test_ctrl_c_while_the_files_are_put_in_place_waits_for_all_of_them(
+    tmp_path: Path, short_routine_file: Path
+) -> None:
+    out = tmp_path / "out" / "x.mp3"
+    first = cli("render", str(short_routine_file), "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    process, temporary = held_render(tmp_path, short_routine_file, out, "--force", "--pre-roll", "2", at="placing")
+    os.killpg(process.pid, signal.SIGINT)  # while the new track and transcripts are about to go in
+    (tmp_path / "held").unlink()  # let it go on: the renames, then the Ctrl-C
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in err, err
+    after = {p.name: p.read_bytes() for p in out.parent.iterdir()}
+    assert sorted(after) == ["x.mp3", "x.mp3.lrc", "x.mp3.vtt"]
+    # All three are the new render's (everything 2 s later), none is the old one's.
+    assert all(after[name] != before[name] for name in after)
+    assert scratch_left(temporary) == []

@@ -9,6 +9,8 @@ The points are:
 
 - `encoding`: a render has mixed its track and written its temporary files, and is about to
   start the encoder.
+- `placing`: every file of a write is ready beside its final name, and they are about to be
+  put in place (Ctrl-C waits until they are).
 """
 
 from __future__ import annotations

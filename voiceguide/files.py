@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from voiceguide.errors import UsageError, VoiceguideError
+from voiceguide.faults import hold
 from voiceguide.scratch import SCRATCH, alive, scratch_root
 
 _PART = re.compile(r"^\..+\.(?P<owner>\d+-[0-9a-f]{8})\.[^.]+\.part$")
@@ -53,6 +54,7 @@ def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = No
         except OSError as e:  # writing them: the error names the file, and so the folder at fault
             raise VoiceguideError(os_message(targets[0], e)) from None
         with uninterrupted():
+            hold("placing")
             _put_in_place(list(zip(temporary, targets, strict=True)), overwrite=overwrite)
     finally:
         for path in temporary:
