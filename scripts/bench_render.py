@@ -43,8 +43,8 @@ def peak_memory_of_warm_render(cache: Path, out: Path) -> int:
     """
     code = (
         "from pathlib import Path\n"
-        "from voiceguide.compiler import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
-        "from voiceguide.loader import load_routine; from voiceguide.render import render\n"
+        "from voiceguide.timeline.compiler import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
+        "from voiceguide.routine.loader import load_routine; from voiceguide.render.pipeline import render\n"
         "options = CompileOptions(lead_quiet_s=PRE_ROLL_S)  # as the command line renders\n"
         f"render(load_routine('back-pain'), output=Path({str(out)!r}), overwrite=True, options=options)\n"
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
@@ -69,11 +69,11 @@ def main() -> None:
     cache_dir = work / "cache"
     os.environ["VOICEGUIDE_CACHE_DIR"] = str(cache_dir)
 
-    from voiceguide.compiler import CompileOptions
-    from voiceguide.loader import load_routine
-    from voiceguide.mix import MIX_RATE, TrackMixer
-    from voiceguide.plan import measured_timeline, prepare_speech
+    from voiceguide.audio.mix import MIX_RATE, TrackMixer
+    from voiceguide.routine.loader import load_routine
     from voiceguide.speech.cache import ClipCache
+    from voiceguide.speech.plan import measured_timeline, prepare_speech
+    from voiceguide.timeline.compiler import CompileOptions
 
     routine = load_routine("back-pain")
     out = work / "back-pain.mp3"

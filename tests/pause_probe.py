@@ -11,12 +11,12 @@ import time
 
 import numpy as np
 
-from voiceguide.compiler import CompileOptions, compile_routine
+from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.output import open_output
 from voiceguide.live.player import Command, MonotonicClock, Player, Position
 from voiceguide.live.track import TrackState
-from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE, PCM_CHUNK
+from voiceguide.routine.loader import parse_routine
+from voiceguide.timeline.compiler import CompileOptions, compile_routine
 
 PERIOD = 20000
 """Sample k holds 1000 + k % PERIOD: never quiet, and its place can be read back."""

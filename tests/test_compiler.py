@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from voiceguide.compiler import CompileOptions, compile_routine, phrases
 from voiceguide.errors import CompileError
-from voiceguide.estimate import estimate_speech_length, number_words, syllables
-from voiceguide.loader import load_routine, parse_routine
-from voiceguide.model import Routine
-from voiceguide.timeline import Event, Timeline, TimelineInvalid, check_timeline
+from voiceguide.routine.loader import load_routine, parse_routine
+from voiceguide.routine.model import Routine
+from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases
+from voiceguide.timeline.estimate import estimate_speech_length, number_words, syllables
+from voiceguide.timeline.events import Event, Timeline, TimelineInvalid, check_timeline
 
 
 def fixed_length(seconds: float = 0.5):  # type: ignore[no-untyped-def]

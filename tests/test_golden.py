@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from voiceguide.compiler import CompileOptions, compile_routine
-from voiceguide.cuesheet import format_cue_sheet
-from voiceguide.estimate import estimate_speech_length
-from voiceguide.loader import load_routine
+from voiceguide.routine.loader import load_routine
+from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.cuesheet import format_cue_sheet
+from voiceguide.timeline.estimate import estimate_speech_length
 
 from conftest import DATA
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from voiceguide.compiler import CompileOptions, compile_routine
-from voiceguide.estimate import estimate_speech_length
-from voiceguide.language import TABLES, phrases_for
-from voiceguide.loader import load_routine, parse_routine
-from voiceguide.render import render
+from voiceguide.render.pipeline import render
+from voiceguide.routine.language import TABLES, phrases_for
+from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.speech.cache import ClipCache
+from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.estimate import estimate_speech_length
 
 from conftest import DATA, needs_audio_tools
 

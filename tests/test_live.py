@@ -19,15 +19,15 @@ import numpy as np
 import pytest
 from sound_server import SoundServer
 
-from voiceguide.compiler import CompileOptions, compile_routine
+from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import _last_join
-from voiceguide.live.output import Feed, LeadIn
+from voiceguide.live.feed import Feed, LeadIn
 from voiceguide.live.player import RESTART_TWICE_S, Command, Player, Position, describe_position, keys_from
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
-from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE, PCM_CHUNK
-from voiceguide.timeline import Timeline
+from voiceguide.routine.loader import parse_routine
+from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.events import Timeline
 
 from conftest import DATA, needs_audio_tools, needs_sound_server
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from voiceguide.cli import app
 from voiceguide.errors import RoutineError
-from voiceguide.loader import MAX_FILE_BYTES, builtin_names, load_routine, parse_routine
+from voiceguide.routine.loader import MAX_FILE_BYTES, builtin_names, load_routine, parse_routine
 
 from conftest import DATA
 

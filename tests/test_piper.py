@@ -13,12 +13,12 @@ import pytest
 from typer.testing import CliRunner
 
 from voiceguide.cli import app
-from voiceguide.compiler import CompileOptions, phrases
-from voiceguide.loader import load_routine, parse_routine
-from voiceguide.plan import VoiceChoice, open_voice
+from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.speech import VoiceSettings
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.speech.piper_voices import installed_voices, piper_installed
+from voiceguide.speech.plan import VoiceChoice, open_voice
+from voiceguide.timeline.compiler import CompileOptions, phrases
 
 from conftest import needs_audio_tools
 

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voiceguide.compiler import CompileOptions, compile_routine
 from voiceguide.errors import CompileError
-from voiceguide.model import Routine
-from voiceguide.timeline import COUNTED_CUES
+from voiceguide.routine.model import Routine
+from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.events import COUNTED_CUES
 
 words = st.sampled_from(["Press.", "Breathe out slowly.", "Relax your shoulders.", "Good."])
 small = st.integers(min_value=1, max_value=12)

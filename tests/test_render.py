@@ -22,19 +22,19 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from typer.testing import CliRunner
 
+from voiceguide.audio.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
 from voiceguide.cli import app
-from voiceguide.compiler import CompileOptions
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
-from voiceguide.export import PEAK_BLOCK, Tags, decoded_true_peaks, write_encoded
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.files import atomic_path
-from voiceguide.loader import parse_routine
-from voiceguide.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
-from voiceguide.plan import prepare_speech
-from voiceguide.render import RenderResult, render
+from voiceguide.render.encode import PEAK_BLOCK, Tags, decoded_true_peaks, write_encoded
+from voiceguide.render.pipeline import RenderResult, render
+from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.plan import prepare_speech
 from voiceguide.speech.workers import FAULT_ENV
+from voiceguide.timeline.compiler import CompileOptions
 
 from audio_tools import decode, onset_lag_s, probe
 from conftest import needs_audio_tools
@@ -146,7 +146,7 @@ def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_ca
 def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:
     from sound_server import find, sound_offsets, sound_starts
 
-    from voiceguide.export import _halves
+    from voiceguide.render.encode import _halves
 
     routine = parse_routine(SHORT, origin="short.yaml")
     options = CompileOptions(lead_quiet_s=0.75)  # the pre-roll the command line gives: the encoder's delay

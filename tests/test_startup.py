@@ -14,7 +14,18 @@ import pytest
 
 from conftest import DATA, needs_audio_tools
 
-HEAVY = ("numpy", "pydub", "yaml", "aiohttp", "PIL", "mutagen", "num2words", "onnxruntime", "piper", "voiceguide.model")
+HEAVY = (
+    "numpy",
+    "pydub",
+    "yaml",
+    "aiohttp",
+    "PIL",
+    "mutagen",
+    "num2words",
+    "onnxruntime",
+    "piper",
+    "voiceguide.routine.model",
+)
 """What costs a noticeable part of a second to import, or more. (pydantic is not here: typer
 itself loads it to run a command; voiceguide's own models, which build pydantic schemas, are.)"""
 
@@ -29,7 +40,7 @@ def save():
     report.write_text(json.dumps(snapshots))
 
 atexit.register(save)
-import voiceguide.live.output as output
+import voiceguide.live.feed as output
 
 begin = output.begin
 

@@ -28,8 +28,8 @@ from voiceguide.limits import (
 )
 
 if TYPE_CHECKING:
-    from voiceguide.compiler import CompileOptions
     from voiceguide.limits import Profile
+    from voiceguide.timeline.compiler import CompileOptions
 
 # The heavy parts (pydantic models, numpy) are imported inside the commands that need them:
 # `--help` stays quick, and `play` can start its speech worker before paying for them.
@@ -207,7 +207,7 @@ def _options(
 ) -> CompileOptions:
     sections = _checked(profile, count_interval, rate, only)  # before anything heavy is imported
 
-    from voiceguide.compiler import CompileOptions
+    from voiceguide.timeline.compiler import CompileOptions
 
     return CompileOptions(
         profile=cast("Profile", profile),
@@ -280,9 +280,9 @@ def show(
     Once the routine has been rendered, the cached clips give the real speech lengths and
     the sheet matches the track; before that, lengths are estimated from the speech rate.
     """
-    from voiceguide.cuesheet import format_cue_sheet
-    from voiceguide.loader import load_routine
-    from voiceguide.plan import VoiceChoice, plan_timeline
+    from voiceguide.routine.loader import load_routine
+    from voiceguide.speech.plan import VoiceChoice, plan_timeline
+    from voiceguide.timeline.cuesheet import format_cue_sheet
 
     choice = None if estimate else VoiceChoice(voice=voice, engine=engine)
     options = _options(
@@ -318,7 +318,7 @@ def validate(
     cached for the render), so a routine that validates renders, and one that fails here
     fails there. Every file is reported; the exit status is non-zero if any failed.
     """
-    from voiceguide.plan import VoiceChoice, validate_routine
+    from voiceguide.speech.plan import VoiceChoice, validate_routine
 
     worst = ExitStatus.OK
     for source in files:
@@ -341,9 +341,9 @@ def list_routines(
     _help: HelpOpt = False,
 ) -> None:
     """List the built-in routines."""
-    from voiceguide.compiler import CompileOptions
-    from voiceguide.loader import builtin_names, load_routine
-    from voiceguide.plan import plan_timeline
+    from voiceguide.routine.loader import builtin_names, load_routine
+    from voiceguide.speech.plan import plan_timeline
+    from voiceguide.timeline.compiler import CompileOptions
 
     for name in builtin_names():
         loaded = load_routine(name)
@@ -356,7 +356,7 @@ def schema(
     _help: HelpOpt = False,
 ) -> None:
     """Print the JSON Schema of routine files, for editors."""
-    from voiceguide.model import json_schema
+    from voiceguide.routine.model import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
 
@@ -370,7 +370,7 @@ def new(
 ) -> None:
     """Write a commented starter routine that validates, to edit into your own."""
     from voiceguide.files import write_text_atomic
-    from voiceguide.starter import STARTER
+    from voiceguide.routine.starter import STARTER
 
     write_text_atomic(file, STARTER.format(filename=file.name), overwrite=force)
     typer.echo(f"wrote {file}")
@@ -423,11 +423,11 @@ def render(
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
     _checked(profile, count_interval, rate, only)  # the options first: an error costs no imports
 
-    from voiceguide.loader import load_routine, routine_name
-    from voiceguide.plan import VoiceChoice
     from voiceguide.progress import StageProgress
-    from voiceguide.render import output_target
-    from voiceguide.render import render as render_routine
+    from voiceguide.render.pipeline import output_target
+    from voiceguide.render.pipeline import render as render_routine
+    from voiceguide.routine.loader import load_routine, routine_name
+    from voiceguide.speech.plan import VoiceChoice
 
     options = _options(
         profile,
@@ -497,9 +497,10 @@ def play(
     """
     import queue
 
-    from voiceguide.live.output import BACKENDS, LeadIn, begin, open_output
+    from voiceguide.live.feed import LeadIn, begin
+    from voiceguide.live.output import BACKENDS, open_output
+    from voiceguide.live.quickstart import cached_lead_in, start_key
     from voiceguide.paths import voices_file
-    from voiceguide.quickstart import cached_lead_in, start_key
 
     if backend not in BACKENDS:
         raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
@@ -530,7 +531,7 @@ def play(
         else:
             # Cold: boot the Piper voice the routine will most likely get (its model takes a
             # moment to load) while the routine loads; the loaded routine has the last word.
-            from voiceguide.quickstart import peek_language
+            from voiceguide.live.quickstart import peek_language
             from voiceguide.speech.registry import piper_voice_for
 
             likely = piper_voice_for(voice, peek_language(routine))
@@ -552,9 +553,9 @@ def play(
 
         from voiceguide.live.session import play_routine
         from voiceguide.live.view import CueLines, LivePanel, keys
-        from voiceguide.loader import load_routine
-        from voiceguide.plan import VoiceChoice
+        from voiceguide.routine.loader import load_routine
         from voiceguide.speech.cache import ClipCache
+        from voiceguide.speech.plan import VoiceChoice
 
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
@@ -603,9 +604,9 @@ def voices(
     With --engine auto (the default) every engine's voices are listed, Piper's first. A routine
     is spoken by a Piper voice for its language when one is installed, else by espeak-ng.
     """
-    from voiceguide.plan import list_voices
     from voiceguide.speech import ENGINES, make_engine
     from voiceguide.speech.cache import ClipCache
+    from voiceguide.speech.plan import list_voices
 
     if download is not None:
         from voiceguide.speech.download import download_voice
@@ -736,10 +737,10 @@ def share(
 
 def _rendered_for_sharing(routine: str, folder: Path) -> str:
     """The track name for `routine`, rendering its MP3 into `folder` first if it is missing."""
-    from voiceguide.loader import load_routine, routine_name
-    from voiceguide.plan import VoiceChoice
     from voiceguide.progress import StageProgress
-    from voiceguide.render import render as render_routine
+    from voiceguide.render.pipeline import render as render_routine
+    from voiceguide.routine.loader import load_routine, routine_name
+    from voiceguide.speech.plan import VoiceChoice
 
     name = routine_name(routine)
     target = folder / f"{name}.mp3"

@@ -1,7 +1,7 @@
-"""Live playback, in three parts: `output` (the sound device, fed in order), `track` (the
-routine's samples, final as far as its clips go) and `player` (keeps the output fed and
-follows what is heard); `session` puts them together for `voiceguide play`, and `view`
-draws what is heard.
+"""Live playback: `feed` (what the device plays, in order), `output` and `buffers` (the sound
+device), `track` (the routine's samples, final as far as its clips go) and `player` (keeps
+the output fed and follows what is heard); `session` puts them together for `voiceguide
+play`, `view` draws what is heard, and `quickstart` speaks a warm start's first words.
 
 Nothing is imported here: a warm start opens the output before the rest has loaded.
 """

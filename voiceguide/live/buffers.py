@@ -17,7 +17,7 @@ import numpy as np
 
 from voiceguide.errors import MissingPart
 from voiceguide.limits import SAMPLE_RATE
-from voiceguide.live.output import Feed, heard_at, no_device
+from voiceguide.live.feed import Feed, heard_at, no_device
 
 JOIN_QUIET_S = 0.35
 """simpleaudio buffers join only this long after the sound before: the end of a buffer is

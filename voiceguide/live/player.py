@@ -18,12 +18,12 @@ from typing import Protocol
 
 import numpy as np
 
+from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.errors import AudioError
 from voiceguide.limits import PRE_ROLL_S
-from voiceguide.live.output import LeadIn, Output, begin
+from voiceguide.live.feed import LeadIn, Output, begin
 from voiceguide.live.track import TrackState
-from voiceguide.mix import MIX_RATE, PCM_CHUNK
-from voiceguide.timeline import Chapter, Timeline
+from voiceguide.timeline.events import Chapter, Timeline
 
 TICK_S = 0.02
 """How often the player looks at the output and the keys."""

@@ -5,16 +5,16 @@ from __future__ import annotations
 import queue
 from collections.abc import Callable
 
-from voiceguide.compiler import CompileOptions
-from voiceguide.live.output import Output
+from voiceguide.audio.mix import MIX_RATE
+from voiceguide.live.feed import Output
 from voiceguide.live.player import Command, MonotonicClock, Outcome, Player, Position, describe_position
+from voiceguide.live.quickstart import remember
 from voiceguide.live.track import LiveTrack
-from voiceguide.mix import MIX_RATE
-from voiceguide.model import Routine
-from voiceguide.plan import VoiceChoice
-from voiceguide.quickstart import remember
+from voiceguide.routine.model import Routine
 from voiceguide.speech import SpeechEngine
 from voiceguide.speech.cache import ClipCache
+from voiceguide.speech.plan import VoiceChoice
+from voiceguide.timeline.compiler import CompileOptions
 
 LEAD_IN_WAIT_S = 30.0
 """How long the lead-in may take to synthesise on a cold start."""

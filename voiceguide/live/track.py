@@ -14,16 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.audio.mix import MIX_RATE, TrackMixer, to_int16
 from voiceguide.errors import VoiceguideError
-from voiceguide.estimate import estimate_speech_length
-from voiceguide.live.output import LeadIn
-from voiceguide.mix import MIX_RATE, TrackMixer, to_int16
-from voiceguide.model import Routine
-from voiceguide.plan import VoiceChoice, measured_options, open_voice
+from voiceguide.live.feed import LeadIn
+from voiceguide.routine.model import Routine
 from voiceguide.speech import Clip, SpeechEngine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.timeline import Timeline
+from voiceguide.speech.plan import VoiceChoice, measured_options, open_voice
+from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.timeline.estimate import estimate_speech_length
+from voiceguide.timeline.events import Timeline
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
-from voiceguide.cuesheet import clock
+from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.player import Command, Position, chapter_at, keys_from
-from voiceguide.mix import MIX_RATE
-from voiceguide.timeline import Event, Timeline
+from voiceguide.timeline.cuesheet import clock
+from voiceguide.timeline.events import Event, Timeline
 
 SEEK_S = 1.0
 """A jump in position larger than this between ticks is a skip, not playback."""

@@ -274,7 +274,7 @@ class _Handler:
 @functools.lru_cache(maxsize=32)
 def _drawn_cover(title: str, sections: tuple[str, ...]) -> bytes:
     """A cover drawn once per title and sections, not once per request."""
-    from voiceguide.cover import draw_cover
+    from voiceguide.render.cover import draw_cover
 
     return draw_cover(title, list(sections))
 

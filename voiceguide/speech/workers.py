@@ -127,7 +127,7 @@ def _maybe_fail(text: str) -> None:
 def _looks_cut_short(text: str, payload: tuple[bytes, int], settings: VoiceSettings) -> bool:
     """Far shorter than the phrase could be spoken: a lost tail or an empty file (seen once
     each under load). The estimate errs long by at most a third, so half of it is safe."""
-    from voiceguide.estimate import estimate_speech_length
+    from voiceguide.timeline.estimate import estimate_speech_length
 
     frames, rate = payload
     return len(frames) / 2 / rate < SHORT_CLIP_FRACTION * estimate_speech_length(settings.rate_wpm)(text)

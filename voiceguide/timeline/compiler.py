@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from voiceguide.errors import CompileError
-from voiceguide.language import TABLES, Phrases
-from voiceguide.model import (
+from voiceguide.routine.language import TABLES, Phrases
+from voiceguide.routine.model import (
     ChimeStep,
     CycleStep,
     HoldStep,
@@ -22,7 +22,7 @@ from voiceguide.model import (
     TapStep,
     step_kind,
 )
-from voiceguide.timeline import Chapter, Event, EventKind, Timeline, check_timeline
+from voiceguide.timeline.events import Chapter, Event, EventKind, Timeline, check_timeline
 from voiceguide.tones import TONE_SECONDS
 
 SpeechLength = Callable[[str], float]
@@ -32,7 +32,7 @@ MAX_EVENTS = 50_000
 MAX_TOTAL_S = 6 * 3600.0
 FIT_TOLERANCE_S = 1e-6
 TAIL_S = 1.5
-"""Quiet at the end of every track; it also absorbs the MP3 encoder's delay (export.py)."""
+"""Quiet at the end of every track; it also absorbs the MP3 encoder's delay (render/encode.py)."""
 
 
 @dataclass(frozen=True)

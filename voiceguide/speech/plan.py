@@ -8,12 +8,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from voiceguide.compiler import CompileOptions, compile_routine, phrases, resolved_rate
 from voiceguide.errors import CompileError, UsageError
-from voiceguide.estimate import estimate_speech_length
-from voiceguide.language import Phrases
-from voiceguide.model import Routine
 from voiceguide.paths import voices_file
+from voiceguide.routine.language import Phrases
+from voiceguide.routine.model import Routine
 from voiceguide.speech import (
     Clip,
     SpeechEngine,
@@ -25,7 +23,9 @@ from voiceguide.speech import (
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.clips import LevelledStore, PhraseClips
 from voiceguide.speech.registry import AUTO, auto_engine
-from voiceguide.timeline import Timeline
+from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.timeline.estimate import estimate_speech_length
+from voiceguide.timeline.events import Timeline
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total); stages: "speech", "mixing", "encoding"."""
@@ -207,7 +207,7 @@ def validate_routine(
     """Check that the routine loads and lays out in time under each of `options`, with the
     real clips of the voice `render` would use (made now if need be, and cached for it):
     what passes here renders. Returns a summary; raises RoutineError or CompileError."""
-    from voiceguide.loader import load_routine
+    from voiceguide.routine.loader import load_routine
 
     routine = load_routine(source)
     lengths: dict[str, float] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voiceguide.timeline import COUNTED_CUES, Event, Timeline
+from voiceguide.timeline.events import COUNTED_CUES, Event, Timeline
 
 
 def clock(seconds: float) -> str:

@@ -14,7 +14,7 @@ import textwrap
 
 import numpy as np
 
-from voiceguide.model import Routine
+from voiceguide.routine.model import Routine
 
 SIZE = 1400
 """Pixels a side: the smallest square podcast directories accept."""

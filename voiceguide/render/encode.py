@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
+from voiceguide.audio.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
 from voiceguide.errors import AudioError, MissingPart
 from voiceguide.faults import hold
-from voiceguide.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
 from voiceguide.scratch import SCRATCH
-from voiceguide.timeline import Chapter, Timeline
+from voiceguide.timeline.events import Chapter, Timeline
 
 FORMATS = ("mp3", "m4b", "wav")
 PEAK_BLOCK = 4096

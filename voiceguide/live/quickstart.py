@@ -14,11 +14,11 @@ import hashlib
 import os
 import re
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 from voiceguide import __version__
 from voiceguide.paths import default_cache_dir, voices_dir, voices_file
+from voiceguide.routine.builtin import builtin_bytes
 
 FORMAT = 1
 
@@ -35,9 +35,9 @@ def _routine_bytes(source: str) -> bytes | None:
         path = Path(source)
         if path.is_file():
             return path.read_bytes()
-        return (resources.files("voiceguide") / "routines" / f"{source}.yaml").read_bytes()
     except OSError:
         return None
+    return builtin_bytes(source)
 
 
 def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) -> str | None:

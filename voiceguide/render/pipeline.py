@@ -6,10 +6,11 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.compiler import CompileOptions
-from voiceguide.cover import cover_jpeg
+from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError
-from voiceguide.export import (
+from voiceguide.files import atomic_paths, check_writable, remove_stale
+from voiceguide.render.cover import cover_jpeg
+from voiceguide.render.encode import (
     FORMATS,
     Tags,
     lrc,
@@ -18,13 +19,12 @@ from voiceguide.export import (
     write_encoded,
     write_wav,
 )
-from voiceguide.files import atomic_paths, check_writable, remove_stale
-from voiceguide.mix import MIX_RATE, TrackMixer
-from voiceguide.model import Routine
-from voiceguide.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
+from voiceguide.routine.model import Routine
 from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
-from voiceguide.timeline import Timeline
+from voiceguide.speech.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
+from voiceguide.timeline.compiler import CompileOptions
+from voiceguide.timeline.events import Timeline
 
 SAFETY_NOTE = (
     "Acupressure and similar routines ease symptoms; they do not diagnose or cure. "

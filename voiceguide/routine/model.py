@@ -20,7 +20,6 @@ from pydantic import (
     model_validator,
 )
 
-from voiceguide.language import Phrases, has_phrases, known_languages, phrases_for
 from voiceguide.limits import (
     COUNT_INTERVAL_S,
     DEFAULT_COUNT_INTERVAL_S,
@@ -28,6 +27,7 @@ from voiceguide.limits import (
     RATE_WPM,
     Profile,
 )
+from voiceguide.routine.language import Phrases, has_phrases, known_languages, phrases_for
 
 FORMAT_VERSION = 1
 

@@ -6,7 +6,6 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from voiceguide.errors import RoutineError
-from voiceguide.model import STEP_KINDS, Routine, field_names
+from voiceguide.routine.builtin import builtin_bytes, builtin_names, is_builtin
+from voiceguide.routine.model import STEP_KINDS, Routine, field_names
 
 MAX_FILE_BYTES = 1_000_000
 """A routine is a page of text; anything far larger is a mistake, not a routine."""
@@ -58,16 +58,6 @@ class _YamlProblem(Exception):
         self.mark = mark
 
 
-def builtin_names() -> list[str]:
-    """Names of the routines that ship with voiceguide."""
-    folder = resources.files("voiceguide") / "routines"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
-
-
-def _builtin_text(name: str) -> str:
-    return (resources.files("voiceguide") / "routines" / f"{name}.yaml").read_text("utf-8")
-
-
 def routine_name(source: str) -> str:
     """A short name for output files: the built-in name or the file's stem."""
     return source if source in builtin_names() else Path(source).stem
@@ -75,8 +65,10 @@ def routine_name(source: str) -> str:
 
 def load_routine(source: str) -> Routine:
     """Load a built-in routine by name, or a routine file by path."""
-    if source in builtin_names() and not Path(source).exists():
-        return parse_routine(_builtin_text(source), origin=f"<built-in {source}>")
+    if is_builtin(source):
+        stored = builtin_bytes(source)
+        assert stored is not None
+        return parse_routine(stored.decode("utf-8"), origin=f"<built-in {source}>")
     path = Path(source)
     if not path.exists():
         if "/" not in source and not source.endswith((".yaml", ".yml")):

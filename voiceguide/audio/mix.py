@@ -20,7 +20,7 @@ import numpy as np
 
 from voiceguide.limits import SAMPLE_RATE
 from voiceguide.speech.base import Clip
-from voiceguide.timeline import Timeline
+from voiceguide.timeline.events import Timeline
 from voiceguide.tones import synthesize
 
 MIX_RATE = SAMPLE_RATE
@@ -38,7 +38,7 @@ LIMITER_CEILING_DBFS = -2.5
 """Each sound's own ceiling: 2.5 dB below the track's. Lossy encoders overshoot: a phrase
 peaking at -2.5 dBFS came back from a 64 kbit/s MP3 at -0.4, and the built-in routine's MP3
 at -0.7 (measured). The encoder checks what it wrote and lowers just the stretches that
-overshoot, at the cost of a second encode (export.py). A lower ceiling would spare it only
+overshoot, at the cost of a second encode (render/encode.py). A lower ceiling would spare it only
 at -3.5 dBFS, where the limiting costs the speech 0.7 dB of loudness."""
 LEVELLING_PASSES = 4
 """Limiting takes loudness off the peaks; each pass gives it back (two were not enough at -3 dBFS)."""

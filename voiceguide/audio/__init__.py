@@ -1,0 +1,1 @@
+"""Sound: the mixer that turns a voiced timeline into samples, levelled, for both back ends."""
