@@ -428,6 +428,7 @@ def render(
     from voiceguide.render.pipeline import render as render_routine
     from voiceguide.routine.loader import load_routine, routine_name
     from voiceguide.speech.plan import VoiceChoice
+    from voiceguide.times import minutes_seconds
 
     options = _options(
         profile,
@@ -454,8 +455,7 @@ def render(
             source=routine,
             progress=progress,
         )
-    minutes, seconds = divmod(round(result.duration_s), 60)
-    typer.echo(f"{result.path}  {minutes}:{seconds:02d}  {result.size_bytes / 1e6:.1f} MB")
+    typer.echo(f"{result.path}  {minutes_seconds(result.duration_s)}  {result.size_bytes / 1e6:.1f} MB")
     for extra in result.transcripts:
         typer.echo(str(extra))
 

@@ -30,11 +30,20 @@ _PART = re.compile(r"^\..+\.(?P<owner>\d+-[0-9a-f]{8})\.[^.]+\.part$")
 
 
 @contextlib.contextmanager
-def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = None) -> Iterator[list[Path]]:
+def atomic_paths(
+    targets: list[Path],
+    *,
+    overwrite: bool,
+    keep: Path | None = None,
+    mode: int | None = None,
+    hold_at: str | None = None,
+) -> Iterator[list[Path]]:
     """Yield a temporary path beside each target; if the block succeeds they all replace their
     targets at once, else they all vanish and no target is touched.
 
-    Missing folders on the way to the targets are made."""
+    Missing folders on the way to the targets are made. The files get `mode` (default: what
+    the user's umask gives new files). `hold_at` names a hold point (faults.py) just before
+    they are put in place."""
     for target in targets:
         check_writable(target, overwrite=overwrite, keep=keep)
     temporary: list[Path] = []
@@ -44,7 +53,7 @@ def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = No
                 target.parent.mkdir(parents=True, exist_ok=True)
                 remove_stale_parts(target.parent)
                 fd, name = tempfile.mkstemp(prefix=f".{target.name}.{SCRATCH.id}.", suffix=".part", dir=target.parent)
-                os.fchmod(fd, _new_file_mode())  # mkstemp makes 0600; output files are the user's usual kind
+                os.fchmod(fd, _new_file_mode() if mode is None else mode)  # mkstemp makes 0600
                 os.close(fd)
                 temporary.append(Path(name))
         except OSError as e:
@@ -54,7 +63,8 @@ def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = No
         except OSError as e:  # writing them: the error names the file, and so the folder at fault
             raise VoiceguideError(os_message(targets[0], e)) from None
         with uninterrupted():
-            hold("placing")
+            if hold_at:
+                hold(hold_at)
             _put_in_place(list(zip(temporary, targets, strict=True)), overwrite=overwrite)
     finally:
         for path in temporary:
@@ -62,9 +72,9 @@ def atomic_paths(targets: list[Path], *, overwrite: bool, keep: Path | None = No
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path, *, overwrite: bool, keep: Path | None = None) -> Iterator[Path]:
+def atomic_path(target: Path, *, overwrite: bool, keep: Path | None = None, mode: int | None = None) -> Iterator[Path]:
     """`atomic_paths` for one file."""
-    with atomic_paths([target], overwrite=overwrite, keep=keep) as (temporary,):
+    with atomic_paths([target], overwrite=overwrite, keep=keep, mode=mode) as (temporary,):
         yield temporary
 
 
@@ -183,9 +193,14 @@ def remove_stale(path: Path) -> None:
             path.unlink()
 
 
-def write_text_atomic(target: Path, text: str, *, overwrite: bool) -> None:
-    with atomic_path(target, overwrite=overwrite) as tmp:
+def write_text_atomic(target: Path, text: str, *, overwrite: bool, mode: int | None = None) -> None:
+    with atomic_path(target, overwrite=overwrite, mode=mode) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes_atomic(target: Path, data: bytes, *, overwrite: bool) -> None:
+    with atomic_path(target, overwrite=overwrite) as tmp:
+        tmp.write_bytes(data)
 
 
 def os_message(target: Path, error: OSError) -> str:

@@ -24,6 +24,7 @@ from voiceguide.limits import PRE_ROLL_S
 from voiceguide.live.feed import LeadIn, Output, begin
 from voiceguide.live.track import TrackState
 from voiceguide.timeline.events import Chapter, Timeline
+from voiceguide.times import minutes_seconds
 
 TICK_S = 0.02
 """How often the player looks at the output and the keys."""
@@ -237,10 +238,9 @@ def describe_position(timeline: Timeline, sample: int, rate: int = MIX_RATE) -> 
     """Where `sample` is, for a person: "2. Behind the knees, at 3:10 (resume with --from knees)"."""
     seconds = sample / rate
     chapter = chapter_at(timeline, seconds)
-    minutes, secs = divmod(round(seconds), 60)
     section = chapter.id.split(".")[0]
     resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
-    return f"{chapter.title}, at {minutes}:{secs:02d}{resume}"
+    return f"{chapter.title}, at {minutes_seconds(seconds)}{resume}"
 
 
 def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:

@@ -10,13 +10,14 @@ changed, a cache cleared).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from voiceguide import __version__
+from voiceguide.errors import VoiceguideError
 from voiceguide.paths import default_cache_dir, voices_dir, voices_file
 from voiceguide.routine.builtin import builtin_bytes
 
@@ -84,14 +85,10 @@ def cached_lead_in(key: str | None) -> bytes | None:
 
 def remember(key: str, pcm: bytes) -> None:
     """Store the lead-in for the next start (atomically; a failure only costs speed)."""
+    from voiceguide.files import write_bytes_atomic
+
     path = _path(key)
-    try:
+    with contextlib.suppress(OSError, VoiceguideError):
         if path.exists() and path.read_bytes() == pcm:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as f:
-            f.write(pcm)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+        write_bytes_atomic(path, pcm, overwrite=True)

@@ -22,8 +22,8 @@ from rich.text import Text
 
 from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.player import Command, Position, chapter_at, keys_from
-from voiceguide.timeline.cuesheet import clock
 from voiceguide.timeline.events import Event, Timeline
+from voiceguide.times import clock
 
 SEEK_S = 1.0
 """A jump in position larger than this between ticks is a skip, not playback."""

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.audio.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
-from voiceguide.errors import AudioError, MissingPart
+from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
+from voiceguide.files import atomic_path
 from voiceguide.scratch import SCRATCH
 from voiceguide.timeline.events import Chapter, Timeline
 
@@ -109,7 +110,7 @@ def write_encoded(
     encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
     remembered = _Remembered(memory, pcm, encoding, peak_ceiling_dbfs) if memory else None
     known = remembered.lowerings() if remembered else None
-    with _scratch_folder() as folder:
+    with _quiet_finalisers(), _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         if known is not None:
             for need in known:
@@ -174,16 +175,25 @@ def _tag(
         raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
 
 
-def _quietly_collect(error: BaseException) -> None:
-    """Free what a failed library call left open, without its finalisers' complaints."""
-    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
+@contextlib.contextmanager
+def _quiet_finalisers() -> Iterator[None]:
+    """While encoding (every thread of it), what pydub leaves open after a failed write is
+    closed without its finalisers' tracebacks: the failure itself is reported, once. Set once
+    here, in the calling thread, so encoding threads never race to swap the hook."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
     try:
-        if error.__traceback__ is not None:
-            traceback.clear_frames(error.__traceback__)  # the finalisers run here...
-        error.__traceback__ = None
-        gc.collect()  # ...or here
+        yield
     finally:
+        gc.collect()  # what is left over goes now, still quietly
         sys.unraisablehook = hook
+
+
+def _release_frames(error: BaseException) -> None:
+    """Let go of what a failed library call's frames hold (its open files), now."""
+    if error.__traceback__ is not None:
+        traceback.clear_frames(error.__traceback__)
+    error.__traceback__ = None
 
 
 def _raise_if_disk_full(ffmpeg_said: str, target: Path) -> None:
@@ -216,16 +226,8 @@ class _Remembered:
 
     def keep(self, lowerings: list[np.ndarray]) -> None:
         """Stored atomically; a cache that cannot be written only costs the next render time."""
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez(f, *lowerings)  # in order: arr_0, arr_1, ...
-                os.replace(tmp, self.path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+        with contextlib.suppress(VoiceguideError), atomic_path(self.path, overwrite=True) as tmp, tmp.open("wb") as f:
+            np.savez(f, *lowerings)  # in order: arr_0, arr_1, ...
 
 
 def _needed(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> np.ndarray:
@@ -446,7 +448,7 @@ def _export(data: bytearray | memoryview, target: Path, encoding: _Encoding, opt
         # print a traceback), and say which folder it was.
         where = e.filename or str(Path(tempfile.gettempdir()) / "pydub")
         error = OSError(e.errno, e.strerror, where)
-        _quietly_collect(e)
+        _release_frames(e)
         raise error from None
 
 

@@ -115,7 +115,7 @@ def render(
     SCRATCH.use_for_temporary_files()  # pydub's own temporary files go where they are cleaned up
     written = [output, *(side_files if transcripts else ())]
     # The track and its transcripts replace what was there together, or not at all.
-    with atomic_paths(written, overwrite=overwrite, keep=keep) as (tmp, *side_tmps):
+    with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
         if fmt == "wav":
             write_wav(pcm, tmp, sample_rate=MIX_RATE)
         else:

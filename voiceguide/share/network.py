@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 from voiceguide.errors import UsageError, VoiceguideError
+from voiceguide.files import write_text_atomic
 
 TOKEN_FILE = "share-token"
 
@@ -65,11 +65,7 @@ def saved_token() -> str:
         pass
     token = new_token()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path.with_suffix(".part"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(token + "\n")
-        os.replace(path.with_suffix(".part"), path)
-    except OSError as e:
-        raise VoiceguideError(f"{path}: cannot keep the share token ({e.strerror or e})") from None
+        write_text_atomic(path, token + "\n", overwrite=True, mode=0o600)  # readable by you alone
+    except VoiceguideError as e:
+        raise VoiceguideError(f"{path}: cannot keep the share token ({e})") from None
     return token

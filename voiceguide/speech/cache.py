@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
 
 from voiceguide.errors import VoiceguideError
+from voiceguide.files import atomic_path
 from voiceguide.paths import CACHE_ENV, default_cache_dir
 from voiceguide.speech.base import Clip, VoiceSettings
 
@@ -90,22 +89,14 @@ class ClipCache:
         """Store atomically: a reader never sees half a clip, even after Ctrl-C."""
         path = self.path(engine, settings, text, variant=variant)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        except OSError as e:
-            raise VoiceguideError(
-                f"{self.root}: the clip cache cannot be written here ({e.strerror or e}); "
-                f"set {CACHE_ENV} to a folder you can write"
-            ) from None
-        try:
-            with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
+            with atomic_path(path, overwrite=True) as tmp, tmp.open("wb") as f, wave.open(f, "wb") as w:
                 w.setnchannels(1)
                 w.setsampwidth(2)
                 w.setframerate(clip.sample_rate)
                 w.writeframes(clip.samples.astype("<i2").tobytes())
-            if not variant:
-                self._drop_variants(path)  # a new clip: copies of an old one are not its copies
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+                if not variant:
+                    self._drop_variants(path)  # a new clip: copies of an old one are not its copies
+        except VoiceguideError as e:
+            raise VoiceguideError(
+                f"{self.root}: the clip cache cannot be written here ({e}); set {CACHE_ENV} to a folder you can write"
+            ) from None

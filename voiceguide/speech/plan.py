@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from voiceguide.errors import CompileError, UsageError
+from voiceguide.errors import CompileError, UsageError, VoiceguideError
+from voiceguide.files import write_text_atomic
 from voiceguide.paths import voices_file
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import Routine
@@ -26,6 +28,7 @@ from voiceguide.speech.registry import AUTO, auto_engine
 from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
+from voiceguide.times import minutes_seconds
 
 Progress = Callable[[str, int, int], None]
 """(stage, done, total); stages: "speech", "mixing", "encoding"."""
@@ -70,13 +73,8 @@ def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     voices = engine.voices()
-    try:
-        remembered.parent.mkdir(parents=True, exist_ok=True)
-        tmp = remembered.with_suffix(".part")
-        tmp.write_text(json.dumps([asdict(v) for v in voices]))
-        tmp.replace(remembered)
-    except OSError:
-        pass  # a read-only cache only costs time
+    with contextlib.suppress(VoiceguideError):  # a read-only cache only costs time
+        write_text_atomic(remembered, json.dumps([asdict(v) for v in voices]), overwrite=True)
     return voices
 
 
@@ -225,13 +223,8 @@ def validate_routine(
         profile, message = next(iter(failures.items()))
         raise CompileError(f"{source} ({profile} profile): {message}")
     sections = len(routine.sections)
-    timings = ", ".join(f"{profile} {_clock(seconds)}" for profile, seconds in lengths.items())
+    timings = ", ".join(f"{profile} {minutes_seconds(seconds)}" for profile, seconds in lengths.items())
     return f"{sections} section{'s' if sections != 1 else ''}; {timings}"
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _has_entries(folder: Path) -> bool:

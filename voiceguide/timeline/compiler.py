@@ -23,6 +23,7 @@ from voiceguide.routine.model import (
     step_kind,
 )
 from voiceguide.timeline.events import Chapter, Event, EventKind, Timeline, check_timeline
+from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
 
 SpeechLength = Callable[[str], float]
@@ -286,7 +287,7 @@ class _Compiler:
         length = self.speech_length(text)
         if at < self.speech_end - FIT_TOLERANCE_S:
             raise CompileError(
-                f"{where}: {text!r} at {_clock(at)} would overlap the speech before it; {fix or 'add a pause'}"
+                f"{where}: {text!r} at {clock(at)} would overlap the speech before it; {fix or 'add a pause'}"
             )
         if slot_end is not None and at + length > slot_end + FIT_TOLERANCE_S:
             raise CompileError(
@@ -408,8 +409,3 @@ class TimedHold:
 def _seconds(value: float) -> str:
     """ "1 second", "20 seconds": for messages to the author, which are in English."""
     return TABLES["en"].amount(value, "seconds")
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(seconds, 60)
-    return f"{int(minutes)}:{secs:04.1f}"

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from voiceguide.timeline.events import COUNTED_CUES, Event, Timeline
-
-
-def clock(seconds: float) -> str:
-    """m:ss.s, the cue sheet's time format."""
-    minutes, secs = divmod(round(seconds, 1), 60)
-    return f"{int(minutes)}:{secs:04.1f}"
+from voiceguide.times import clock, minutes_seconds
 
 
 def format_cue_sheet(timeline: Timeline) -> str:
@@ -41,8 +36,8 @@ def format_cue_sheet(timeline: Timeline) -> str:
             i += 1
     lines += ["", "Chapters"]
     for c in timeline.chapters:
-        lines.append(f"{clock(c.start_s):>7}  {c.title:<48} {_length(c.end_s - c.start_s):>6}")
-    lines += ["", f"Total {_length(timeline.total_s)}"]
+        lines.append(f"{clock(c.start_s):>7}  {c.title:<48} {minutes_seconds(c.end_s - c.start_s):>6}")
+    lines += ["", f"Total {minutes_seconds(timeline.total_s)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -68,8 +63,3 @@ def _line(e: Event, widths: tuple[int, int, int]) -> str:
     if e.kind == "silence":
         text = f"[{e.text}, {e.duration_s:g} s]"
     return _row(clock(e.start_s), e.section, e.side or "", e.cue, text, widths)
-
-
-def _length(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
