@@ -45,7 +45,7 @@ def peak_memory_of_warm_render(cache: Path, out: Path) -> int:
         "from pathlib import Path\n"
         "from voiceguide.timeline.compiler import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
         "from voiceguide.routine.loader import load_routine; from voiceguide.render.pipeline import render\n"
-        "options = CompileOptions(lead_quiet_s=PRE_ROLL_S)  # as the command line renders\n"
+        "options = CompileOptions(pre_roll_s=PRE_ROLL_S)  # as the command line renders\n"
         f"render(load_routine('back-pain'), output=Path({str(out)!r}), overwrite=True, options=options)\n"
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )

@@ -75,7 +75,7 @@ def test_regional_codes_use_their_language() -> None:
 def test_a_routine_in_another_language_has_no_english_added(name: str) -> None:
     routine = load_routine(str(LANG / f"{name}.yaml"))
     timeline = compile_routine(
-        routine, options=CompileOptions(lead_quiet_s=0.75), speech_length=estimate_speech_length(170)
+        routine, options=CompileOptions(pre_roll_s=0.75), speech_length=estimate_speech_length(170)
     )
     table = routine.phrase_table
     spoken = [e.text for e in timeline.events if e.kind == "speech"]

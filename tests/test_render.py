@@ -149,7 +149,7 @@ def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_pat
     from voiceguide.render.encode import _halves
 
     routine = parse_routine(SHORT, origin="short.yaml")
-    options = CompileOptions(lead_quiet_s=0.75)  # the pre-roll the command line gives: the encoder's delay
+    options = CompileOptions(pre_roll_s=0.75)  # the pre-roll the command line gives: the encoder's delay
     wav = render(routine, output=tmp_path / "x.wav", fmt="wav", options=options, cache=ClipCache(shared_cache)).path
     mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
     with wave.open(str(wav), "rb") as w:

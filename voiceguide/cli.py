@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 import typer
 from typer.core import TyperCommand
 
-from voiceguide import __version__
 from voiceguide.errors import CompileError, ExitStatus, MissingPart, UsageError, VoiceguideError
 from voiceguide.limits import AUTO_ENGINE as AUTO
 from voiceguide.limits import (
@@ -26,6 +25,7 @@ from voiceguide.limits import (
     RATE_WPM,
     SHARE_PORT,
 )
+from voiceguide.render.names import OUTPUT_FOLDER
 
 if TYPE_CHECKING:
     from voiceguide.limits import Profile
@@ -238,6 +238,8 @@ def _checked(profile: str, count_interval: float | None, rate: int | None, only:
 
 def _version(value: bool) -> None:
     if value:
+        from voiceguide import __version__
+
         typer.echo(f"voiceguide {__version__}")
         raise typer.Exit()
 
@@ -286,7 +288,7 @@ def show(
 
     choice = None if estimate else VoiceChoice(voice=voice, engine=engine)
     options = _options(
-        profile, count_interval, rate, from_section=from_section, only=only, lead_quiet_s=_pre_roll(pre_roll)
+        profile, count_interval, rate, from_section=from_section, only=only, pre_roll_s=_pre_roll(pre_roll)
     )
     with _about(routine):
         timeline = plan_timeline(load_routine(routine), options=options, choice=choice)
@@ -324,7 +326,7 @@ def validate(
     for source in files:
         try:
             profiles = PROFILES if profile is None else (cast("Profile", profile),)
-            options = [_options(p, count_interval, rate, lead_quiet_s=_pre_roll(pre_roll)) for p in profiles]
+            options = [_options(p, count_interval, rate, pre_roll_s=_pre_roll(pre_roll)) for p in profiles]
             summary = validate_routine(source, options=options, choice=VoiceChoice(voice=voice, engine=engine))
         except VoiceguideError as e:
             typer.echo(f"voiceguide: error: {e}", err=True)
@@ -424,7 +426,7 @@ def render(
     _checked(profile, count_interval, rate, only)  # the options first: an error costs no imports
 
     from voiceguide.progress import StageProgress
-    from voiceguide.render.pipeline import output_target
+    from voiceguide.render.names import output_target
     from voiceguide.render.pipeline import render as render_routine
     from voiceguide.routine.loader import load_routine, routine_name
     from voiceguide.speech.plan import VoiceChoice
@@ -437,7 +439,7 @@ def render(
         from_section=from_section,
         only=only,
         count_ticks=ticks,
-        lead_quiet_s=_pre_roll(pre_roll),
+        pre_roll_s=_pre_roll(pre_roll),
     )
     target, target_fmt = output_target(output, fmt, routine_name(routine))
     loaded = load_routine(routine)
@@ -546,7 +548,7 @@ def play(
             from_section=from_section,
             only=only,
             count_ticks=ticks,
-            lead_quiet_s=pre_roll,
+            pre_roll_s=pre_roll,
         )
 
         from rich.console import Console
@@ -660,9 +662,9 @@ def share(
     port: Annotated[
         int, typer.Option("--port", metavar="PORT", help="The port to listen on; 0 picks a free one.")
     ] = SHARE_PORT,
-    folder: Annotated[Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")] = Path(
-        "audio_out"
-    ),
+    folder: Annotated[
+        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")
+    ] = OUTPUT_FOLDER,
     _help: HelpOpt = False,
 ) -> None:
     """Serve your rendered routines to your phone over the local network, with a QR code.
@@ -738,19 +740,20 @@ def share(
 def _rendered_for_sharing(routine: str, folder: Path) -> str:
     """The track name for `routine`, rendering its MP3 into `folder` first if it is missing."""
     from voiceguide.progress import StageProgress
+    from voiceguide.render.names import track_path
     from voiceguide.render.pipeline import render as render_routine
     from voiceguide.routine.loader import load_routine, routine_name
     from voiceguide.speech.plan import VoiceChoice
 
     name = routine_name(routine)
-    target = folder / f"{name}.mp3"
+    target = track_path(folder, name)
     if not target.exists():
         loaded = load_routine(routine)
         with _about(routine), StageProgress() as progress:
             result = render_routine(
                 loaded,
                 output=target,
-                options=_options("standard", None, None, lead_quiet_s=PRE_ROLL_S),
+                options=_options("standard", None, None, pre_roll_s=PRE_ROLL_S),
                 choice=VoiceChoice(),
                 source=routine,
                 progress=progress,

@@ -35,7 +35,7 @@ def play_routine(
 ) -> Outcome:
     """Play the routine live, to the end or until the listener quits.
 
-    The options' `lead_quiet_s` is the pre-roll: played before the lead-in, and again after
+    The options' `pre_roll_s` is played before the lead-in, and again after
     each pause. If `output` is already playing, a quick start began it with the cached
     lead-in; `quick_key` is where to remember this run's lead-in for the next start.
     """
@@ -51,11 +51,11 @@ def play_routine(
             clock=MonotonicClock(),
             commands=commands,
             on_tick=on_tick,
-            pre_roll_s=options.lead_quiet_s,
+            pre_roll_s=options.pre_roll_s,
         )
-        # The plan starts with its own pre-roll of quiet (a rendered file's lead-in quiet); the
+        # The plan starts with its own pre-roll of quiet (as a rendered file does); the
         # output plays that same quiet before the lead-in, so the track goes on from after it.
-        start = round(options.lead_quiet_s * MIX_RATE)
+        start = round(options.pre_roll_s * MIX_RATE)
         finished = player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
         if player.stopped_at is None:
             return Outcome(finished)

@@ -26,7 +26,6 @@ from voiceguide.files import atomic_path
 from voiceguide.scratch import SCRATCH
 from voiceguide.timeline.events import Chapter, Timeline
 
-FORMATS = ("mp3", "m4b", "wav")
 PEAK_BLOCK = 4096
 """Samples per stretch (about 0.1 s) over which a decoded track's true peak is measured, and
 lowered where it overshoots."""

@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
-from voiceguide.errors import UsageError
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import (
-    FORMATS,
     Tags,
     lrc,
     require_ffmpeg,
@@ -19,6 +17,7 @@ from voiceguide.render.encode import (
     write_encoded,
     write_wav,
 )
+from voiceguide.render.names import FORMATS, transcript_paths
 from voiceguide.routine.model import Routine
 from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
@@ -43,34 +42,8 @@ class RenderResult:
     voice: str
 
 
-OUTPUT_FOLDER = Path("audio_out")
 ENCODES_FOLDER = "encodes"
 """In the cache: what each track's encode had to lower, so a warm render encodes once."""
-TRANSCRIPT_SUFFIXES = (".vtt", ".lrc")
-
-
-def output_target(output: Path | None, fmt: str | None, name: str) -> tuple[Path, str]:
-    """The file to write and its format: `fmt` if given, else the output name's ending, else mp3.
-    A name whose ending contradicts `fmt`, or that no format has, is an error."""
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    if output is None:
-        chosen = fmt or "mp3"
-        return OUTPUT_FOLDER / f"{name}.{chosen}", chosen
-    ending = output.suffix.lower().removeprefix(".")
-    if not ending:  # written as named: the user chose the name
-        return output, fmt or "mp3"
-    if ending not in FORMATS:
-        raise UsageError(f"{output}: voiceguide writes {', '.join('.' + f for f in FORMATS)} files, not .{ending}")
-    if fmt is not None and fmt != ending:
-        raise UsageError(f"{output}: the name says {ending} but --format says {fmt}; make them agree")
-    return output, ending
-
-
-def transcript_paths(track: Path) -> tuple[Path, ...]:
-    """The transcripts that belong to `track`: named after its whole file name (x.mp3.vtt), so
-    an MP3 and an M4B of the same routine each keep their own."""
-    return tuple(track.with_name(track.name + suffix) for suffix in TRANSCRIPT_SUFFIXES)
 
 
 def render(

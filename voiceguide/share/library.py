@@ -19,8 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from voiceguide.render.names import TRANSCRIPT_SUFFIXES
+
 TRACK_SUFFIX = ".mp3"
-TRANSCRIPT_SUFFIX = ".mp3.vtt"
+"""Only MP3s are shared: phones play them everywhere (M4B needs an audiobook app)."""
+TRANSCRIPT_SUFFIX = TRACK_SUFFIX + TRANSCRIPT_SUFFIXES[0]
+"""x.mp3.vtt: the WebVTT transcript render writes beside each track (render/names.py)."""
 CHAPTERS_SUFFIX = ".chapters.json"
 COVER_SUFFIX = ".jpg"
 FILE_SUFFIXES = (TRANSCRIPT_SUFFIX, TRACK_SUFFIX, CHAPTERS_SUFFIX, COVER_SUFFIX)

@@ -53,7 +53,7 @@ class CompileOptions:
     """Start at this section (no intro) and go on to the end."""
     count_ticks: bool = False
     """A quiet tick under each spoken count."""
-    lead_quiet_s: float = 0.0
+    pre_roll_s: float = 0.0
     """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
     speech_source: str = "estimated from the speech rate"
     """Recorded in the timeline's settings so a reader knows which lengths were used."""
@@ -95,8 +95,8 @@ class _Compiler:
 
     def run(self) -> Timeline:
         sections = self._selected_sections()
-        if self.options.lead_quiet_s > 0:
-            self._silence(self.options.lead_quiet_s, "quiet", "lead-quiet")
+        if self.options.pre_roll_s > 0:
+            self._silence(self.options.pre_roll_s, "quiet", "pre-roll")
         if self.routine.intro and self.options.from_section is None:
             self._chapter("intro", self.words.intro)
             self._steps(self.routine.intro, "the intro")
