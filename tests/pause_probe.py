@@ -12,8 +12,9 @@ import time
 import numpy as np
 
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
+from voiceguide.live.keys import Command
 from voiceguide.live.output import open_output
-from voiceguide.live.player import Command, MonotonicClock, Player, Position
+from voiceguide.live.player import MonotonicClock, Player, Position
 from voiceguide.live.track import TrackState
 from voiceguide.routine.loader import parse_routine
 from voiceguide.timeline.compiler import CompileOptions, compile_routine

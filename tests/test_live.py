@@ -22,7 +22,8 @@ from sound_server import SoundServer
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import _last_join
 from voiceguide.live.feed import Feed, LeadIn
-from voiceguide.live.player import RESTART_TWICE_S, Command, Player, Position, describe_position, keys_from
+from voiceguide.live.keys import RESTART_TWICE_S, Command, keys_from
+from voiceguide.live.player import Player, Position, describe_position
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.routine.loader import parse_routine

@@ -25,6 +25,7 @@ from voiceguide.limits import (
     RATE_WPM,
     SHARE_PORT,
 )
+from voiceguide.live.keys import KEYS_IN_WORDS
 from voiceguide.render.names import OUTPUT_FOLDER
 
 if TYPE_CHECKING:
@@ -462,7 +463,11 @@ def render(
         typer.echo(str(extra))
 
 
-@app.command(cls=_ProseCommand)
+@app.command(
+    cls=_ProseCommand,
+    help="Speak a routine live through the speakers, hands-free, paced by the sound device.\n\n"
+    f"Keys (in a terminal): {KEYS_IN_WORDS}.",
+)
 @_reports_errors
 def play(
     routine: RoutineArg,
@@ -492,11 +497,6 @@ def play(
     ] = "auto",
     _help: HelpOpt = False,
 ) -> None:
-    """Speak a routine live through the speakers, hands-free, paced by the sound device.
-
-    Keys (in a terminal): space pauses and resumes, n skips to the next section, p restarts
-    the section (press it again within 2 seconds to go one section further back), q quits.
-    """
     import queue
 
     from voiceguide.live.feed import LeadIn, begin
@@ -553,8 +553,9 @@ def play(
 
         from rich.console import Console
 
+        from voiceguide.live.keys import keys
         from voiceguide.live.session import play_routine
-        from voiceguide.live.view import CueLines, LivePanel, keys
+        from voiceguide.live.view import CueLines, LivePanel
         from voiceguide.routine.loader import load_routine
         from voiceguide.speech.cache import ClipCache
         from voiceguide.speech.plan import VoiceChoice

@@ -8,12 +8,10 @@ quiet; next, restart and previous move the feed; quit says where it stopped.
 
 from __future__ import annotations
 
-import math
 import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
 from typing import Protocol
 
 import numpy as np
@@ -22,14 +20,13 @@ from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.errors import AudioError
 from voiceguide.limits import PRE_ROLL_S
 from voiceguide.live.feed import LeadIn, Output, begin
+from voiceguide.live.keys import Command
 from voiceguide.live.track import TrackState
 from voiceguide.timeline.events import Chapter, Timeline
 from voiceguide.times import minutes_seconds
 
 TICK_S = 0.02
 """How often the player looks at the output and the keys."""
-RESTART_TWICE_S = 2.0
-"""`p` pressed again within this time of the last `p` goes one section further back."""
 
 
 class Clock(Protocol):
@@ -46,17 +43,6 @@ class MonotonicClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
-
-
-class Command(Enum):
-    PAUSE = "pause"
-    """Pause, or resume if paused."""
-    NEXT = "next"
-    RESTART = "restart"
-    """Back to the start of the section being heard."""
-    PREVIOUS = "previous"
-    """Back to the start of the section before the one being heard."""
-    QUIT = "quit"
 
 
 @dataclass(frozen=True)
@@ -241,22 +227,3 @@ def describe_position(timeline: Timeline, sample: int, rate: int = MIX_RATE) -> 
     section = chapter.id.split(".")[0]
     resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
     return f"{chapter.title}, at {minutes_seconds(seconds)}{resume}"
-
-
-def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
-    """Turn key presses into commands until a quit. `p` restarts the section; each further
-    `p` within RESTART_TWICE_S of the one before goes one more section back. The rule is
-    applied here, where each key's time is known, not when the player gets to it."""
-    mapping = {" ": Command.PAUSE, "n": Command.NEXT, "p": Command.RESTART, "q": Command.QUIT}
-    last_restart = -math.inf
-    for key in stream:
-        command = mapping.get(key.lower())
-        if command is Command.RESTART:
-            pressed = now()
-            if pressed - last_restart < RESTART_TWICE_S:
-                command = Command.PREVIOUS
-            last_restart = pressed
-        if command is not None:
-            commands.put(command)
-            if command is Command.QUIT:
-                return

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.feed import Output
-from voiceguide.live.player import Command, MonotonicClock, Outcome, Player, Position, describe_position
+from voiceguide.live.keys import Command
+from voiceguide.live.player import MonotonicClock, Outcome, Player, Position, describe_position
 from voiceguide.live.quickstart import remember
 from voiceguide.live.track import LiveTrack
 from voiceguide.routine.model import Routine

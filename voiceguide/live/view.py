@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
-import os
-import queue
-import select
 import sys
-import termios
-import threading
-import tty
-from collections.abc import Iterator
 from typing import TextIO
 
 from rich.console import Console, Group
@@ -21,13 +13,13 @@ from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from voiceguide.audio.mix import MIX_RATE
-from voiceguide.live.player import Command, Position, chapter_at, keys_from
+from voiceguide.live.keys import KEY_HELP
+from voiceguide.live.player import Position, chapter_at
 from voiceguide.timeline.events import Event, Timeline
 from voiceguide.times import clock
 
 SEEK_S = 1.0
 """A jump in position larger than this between ticks is a skip, not playback."""
-KEY_HELP = "space pause/resume · n next section · p restart section (twice: the one before) · q quit"
 
 
 WAITING_NOTE = "voiceguide: waiting for the voice to catch up (speech is still being made)"
@@ -116,34 +108,3 @@ def _hold_progress(
         length = end.start_s - started.start_s
         return t - started.start_s, length, f"{max(0.0, end.start_s - t):.0f} s left"
     return None
-
-
-@contextlib.contextmanager
-def keys(commands: queue.Queue[Command]) -> Iterator[bool]:
-    """Read single keys from a terminal into `commands`; yields False (and reads nothing)
-    when stdin is not a terminal. The terminal is restored however this ends."""
-    stream = sys.stdin
-    if not stream.isatty():
-        yield False
-        return
-    fd = stream.fileno()
-    saved = termios.tcgetattr(fd)
-    stop = threading.Event()
-
-    def chars() -> Iterator[str]:
-        while not stop.is_set():
-            ready, _, _ = select.select([fd], [], [], 0.1)
-            if ready:
-                data = os.read(fd, 1)
-                if not data:
-                    return
-                yield data.decode(errors="ignore")
-
-    tty.setcbreak(fd)  # keys arrive at once; Ctrl-C still raises KeyboardInterrupt
-    reader = threading.Thread(target=keys_from, args=(chars(), commands), name="voiceguide-keys", daemon=True)
-    reader.start()
-    try:
-        yield True
-    finally:
-        stop.set()
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

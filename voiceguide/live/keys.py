@@ -1,0 +1,98 @@
+"""The keys `play` takes, in one table: what each does, the help that lists them, and the
+reader that turns a terminal's key presses into commands for the player.
+
+Light (no numpy): the command line's help lists the keys from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import queue
+import select
+import sys
+import termios
+import threading
+import time
+import tty
+from collections.abc import Callable, Iterator
+from enum import Enum
+
+
+class Command(Enum):
+    PAUSE = "pause"
+    """Pause, or resume if paused."""
+    NEXT = "next"
+    RESTART = "restart"
+    """Back to the start of the section being heard."""
+    PREVIOUS = "previous"
+    """Back to the start of the section before the one being heard."""
+    QUIT = "quit"
+
+
+RESTART_TWICE_S = 2.0
+"""`p` pressed again within this time of the last `p` goes one section further back."""
+
+KEYS: dict[str, tuple[Command, str, str]] = {
+    " ": (Command.PAUSE, "space", "pauses and resumes"),
+    "n": (Command.NEXT, "n", "skips to the next section"),
+    "p": (Command.RESTART, "p", "restarts the section (again within 2 seconds: the one before)"),
+    "q": (Command.QUIT, "q", "quits and says where to resume"),
+}
+"""Key -> (the command, how the key is named, what it does)."""
+
+KEY_HELP = " · ".join(f"{name} {what.split(' (')[0]}" for _, name, what in KEYS.values())
+"""One line for the live view."""
+KEYS_IN_WORDS = "; ".join(f"{name} {what}" for _, name, what in KEYS.values())
+"""A sentence for the help page."""
+
+
+def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
+    """Turn key presses into commands until a quit. `p` restarts the section; each further
+    `p` within RESTART_TWICE_S of the one before goes one more section back. The rule is
+    applied here, where each key's time is known, not when the player gets to it."""
+    mapping = {key: command for key, (command, _, _) in KEYS.items()}
+    last_restart = -math.inf
+    for key in stream:
+        command = mapping.get(key.lower())
+        if command is Command.RESTART:
+            pressed = now()
+            if pressed - last_restart < RESTART_TWICE_S:
+                command = Command.PREVIOUS
+            last_restart = pressed
+        if command is not None:
+            commands.put(command)
+            if command is Command.QUIT:
+                return
+
+
+@contextlib.contextmanager
+def keys(commands: queue.Queue[Command]) -> Iterator[bool]:
+    """Read single keys from a terminal into `commands`; yields False (and reads nothing)
+    when stdin is not a terminal. The terminal is restored however this ends."""
+    stream = sys.stdin
+    if not stream.isatty():
+        yield False
+        return
+    fd = stream.fileno()
+    saved = termios.tcgetattr(fd)
+    stop = threading.Event()
+
+    def chars() -> Iterator[str]:
+        while not stop.is_set():
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                data = os.read(fd, 1)
+                if not data:
+                    return
+                yield data.decode(errors="ignore")
+
+    tty.setcbreak(fd)  # keys arrive at once; Ctrl-C still raises KeyboardInterrupt
+    reader = threading.Thread(target=keys_from, args=(chars(), commands), name="voiceguide-keys", daemon=True)
+    reader.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
