@@ -67,3 +67,16 @@ def onset_lag_s(
     corr = np.fft.irfft(np.fft.rfft(window, n) * np.conj(np.fft.rfft(template, n)), n)
     valid = corr[: len(window) - len(template) + 1]
     return (lo + int(np.argmax(valid))) / sample_rate - expected_s
+
+
+def ebur128_loudness(path: Path) -> float:
+    """The file's integrated loudness (LUFS) by ffmpeg's own EBU R 128 meter: a meter that is
+    not voiceguide's, so a wrong K-weighting in voiceguide cannot pass by measuring itself."""
+    result = subprocess.run(
+        ["ffmpeg", "-nostats", "-v", "info", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    summary = result.stderr[result.stderr.rindex("Summary:") :]
+    return float(summary.split("I:", 1)[1].split("LUFS", 1)[0])

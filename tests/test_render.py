@@ -36,7 +36,7 @@ from voiceguide.speech.plan import prepare_speech
 from voiceguide.speech.workers import FAULT_ENV
 from voiceguide.timeline.compiler import CompileOptions
 
-from audio_tools import decode, onset_lag_s, probe
+from audio_tools import decode, ebur128_loudness, onset_lag_s, probe
 from conftest import needs_audio_tools
 
 pytestmark = needs_audio_tools
@@ -279,7 +279,10 @@ def test_built_in_routine_renders_with_ten_chapters(tmp_path: Path, shared_cache
     info = probe(tmp_path / "bp.mp3")
     assert len(info["chapters"]) == 10
     assert 10 * 60 <= float(info["format"]["duration"]) <= 16 * 60
-    assert integrated_loudness(decode(tmp_path / "bp.mp3"), MIX_RATE) == pytest.approx(-16, abs=0.5)
+    # -16 LUFS by ffmpeg's own meter, and voiceguide's meter agrees with it.
+    measured = ebur128_loudness(tmp_path / "bp.mp3")
+    assert measured == pytest.approx(-16, abs=0.5)
+    assert integrated_loudness(decode(tmp_path / "bp.mp3"), MIX_RATE) == pytest.approx(measured, abs=0.3)
     # Once the clips exist, `show` prints the very timeline the track holds.
     shown = CliRunner().invoke(app, ["show", "back-pain"]).stdout
     assert "speech lengths measured" in shown
@@ -744,3 +747,35 @@ def test_ctrl_c_while_the_files_are_put_in_place_waits_for_all_of_them(
     # All three are the new render's (everything 2 s later), none is the old one's.
     assert all(after[name] != before[name] for name in after)
     assert scratch_left(temporary) == []
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 24000])
+def test_resampling_adds_nothing_above_the_voices_own_band(rate: int) -> None:
+    # A 7 kHz tone, as a 16 kHz voice could hold: brought to the mix rate, nothing may appear
+    # above the voice's own band (linear interpolation put images there 4 dB under the tone).
+    t = np.arange(rate) / rate
+    tone = (0.5 * np.sin(2 * np.pi * 7000 * t)).astype(np.float32)
+    out = resample(tone, rate, MIX_RATE)
+    assert len(out) == round(len(tone) * MIX_RATE / rate)
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    frequencies = np.fft.rfftfreq(len(out), 1 / MIX_RATE)
+    images = spectrum[frequencies > rate / 2 + 500].max() / spectrum.max()
+    assert 20 * np.log10(images) < -80
+
+
+def test_voiceguides_loudness_meter_agrees_with_ffmpegs(rendered: RenderResult, tmp_path: Path) -> None:
+    """The meter the mixer levels with, checked against ffmpeg's EBU R 128 meter: on the
+    rendered track, and on tones at frequencies where K-weighting weighs them differently."""
+    assert integrated_loudness(decode(rendered.path), MIX_RATE) == pytest.approx(
+        ebur128_loudness(rendered.path), abs=0.3
+    )
+    for frequency in (100, 1000, 4000):
+        t = np.arange(5 * MIX_RATE) / MIX_RATE
+        tone = (0.25 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+        wav = tmp_path / f"{frequency}.wav"
+        with wave.open(str(wav), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(MIX_RATE)
+            w.writeframes((tone * 32767).astype("<i2").tobytes())
+        assert integrated_loudness(tone, MIX_RATE) == pytest.approx(ebur128_loudness(wav), abs=0.3), frequency

@@ -1,20 +1,39 @@
-"""Tones made in code (no downloaded assets): chimes, the tap knock, the tick, the end of a hold."""
+"""Tones made in code (no downloaded assets): chimes, the tap knock, the tick, the end of a hold.
+
+The one table of them: a tone's name, its length (the compiler lays tones out with it), its
+loudness (the mixer levels it to that), whether an author can ask for it as a `chime`, and
+how it is made (`synthesize`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import numpy as np
 
-TONE_SECONDS: dict[str, float] = {
-    "soft": 1.2,
-    "bell": 1.6,
-    "knock": 0.08,
-    "tick": 0.03,
-    "end": 0.7,
+
+@dataclass(frozen=True)
+class Tone:
+    seconds: float
+    lufs: float
+    """How loud it is mixed (speech is at -16)."""
+    chime: bool = False
+    """A routine may ask for it with `chime: NAME`."""
+
+
+TONES: dict[str, Tone] = {
+    "soft": Tone(1.2, -24.0, chime=True),
+    "bell": Tone(1.6, -24.0, chime=True),
+    "knock": Tone(0.08, -26.0),
+    "tick": Tone(0.03, -34.0),
+    "end": Tone(0.7, -24.0),
 }
-"""Each tone's length; the compiler lays tones out with these, the mixer makes them."""
+TONE_SECONDS = {name: tone.seconds for name, tone in TONES.items()}
+ChimeName = Literal["soft", "bell"]
+"""The tones marked `chime` (a Literal, for the routine format's schema; checked below)."""
+assert set(ChimeName.__args__) == {name for name, tone in TONES.items() if tone.chime}  # type: ignore[attr-defined]
 
 
 def synthesize(name: str, sample_rate: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 from voiceguide.limits import SAMPLE_RATE
 from voiceguide.speech.base import Clip
 from voiceguide.timeline.events import Timeline
-from voiceguide.tones import synthesize
+from voiceguide.tones import TONES, synthesize
 
 MIX_RATE = SAMPLE_RATE
 TARGET_LUFS = -16.0
@@ -29,9 +29,8 @@ TARGET_LUFS = -16.0
 SPEECH_LUFS = -14.0
 """Each phrase's own loudness. The quiet between words and cues pulls a whole track about two
 decibels below its phrases (measured on the built-in routine: -16.0 LUFS), so phrases sit that
-much above the track's target."""
-TONE_LUFS = {"soft": -24.0, "bell": -24.0, "end": -24.0, "knock": -26.0, "tick": -34.0}
-"""Tones sit well under the voice: they mark time, the voice carries the meaning."""
+much above the track's target. Tones sit well under the voice (tones.py): they mark time,
+the voice carries the meaning."""
 PEAK_CEILING_DBFS = -1.0
 """Every file's true peak at most, as decoded (the usual ceiling for spoken audio on phones)."""
 LIMITER_CEILING_DBFS = -2.5
@@ -50,7 +49,7 @@ K_WEIGHTING_TAIL_S = 0.05
 SEGMENT_S = 0.1
 """BS.1770 gating blocks are 400 ms with 75 % overlap: four 100 ms segments each."""
 
-LEVELLING_FORMAT = 1
+LEVELLING_FORMAT = 2
 """Bump when levelling changes in a way the constants above do not show: kept levelled clips
 are named by it."""
 
@@ -132,7 +131,7 @@ class TrackMixer:
                 continue
             key = (event.kind, event.text)
             if event.kind == "tone" and key not in self._sounds and key not in self._unlevelled:
-                self._add(key, synthesize(event.text, self.sample_rate), self.sample_rate, TONE_LUFS[event.text])
+                self._add(key, synthesize(event.text, self.sample_rate), self.sample_rate, TONES[event.text].lufs)
             placed.append((round(event.start_s * self.sample_rate), key))
         placed.sort(key=lambda s: s[0])
         self._placed = placed
@@ -254,7 +253,8 @@ _HALF_BAND = (np.sinc(np.arange(-_HALF_TAPS + 1, _HALF_TAPS + 1) - 0.5) * np.kai
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Float32 samples at `from_rate` redrawn at `to_rate` (linear interpolation)."""
+    """Float32 samples at `from_rate` redrawn at `to_rate`, round(n * to_rate / from_rate) of
+    them, with nothing added above the lower rate's Nyquist frequency."""
     if from_rate == to_rate or samples.size == 0:
         return samples
     if to_rate == 2 * from_rate:  # espeak's 22050 Hz to 44100 Hz: the common case
@@ -264,9 +264,15 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
         out[0::2] = samples
         out[1::2] = np.convolve(samples, _HALF_BAND[::-1])[_HALF_TAPS : _HALF_TAPS + len(samples)]
         return out
+    # Any other ratio (a 16 or 24 kHz Piper voice): libsoxr's polyphase filter. Linear
+    # interpolation left images of a 7 kHz tone 4 dB under it; this, none above -130 dB.
+    import soxr
+
     n_out = round(len(samples) * to_rate / from_rate)
-    positions = np.arange(n_out, dtype=np.float64) * (from_rate / to_rate)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+    out = soxr.resample(samples.astype(np.float32, copy=False), from_rate, to_rate, quality="HQ")
+    if len(out) != n_out:
+        out = np.pad(out, (0, max(0, n_out - len(out))))[:n_out]
+    return np.asarray(out, dtype=np.float32)
 
 
 def k_weight(samples: np.ndarray, sample_rate: int) -> np.ndarray:

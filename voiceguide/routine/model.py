@@ -28,6 +28,7 @@ from voiceguide.limits import (
     Profile,
 )
 from voiceguide.routine.language import Phrases, has_phrases, known_languages, phrases_for
+from voiceguide.tones import ChimeName
 
 FORMAT_VERSION = 1
 
@@ -189,9 +190,6 @@ class Repeat(_Strict):
     times: RepeatTimes
     steps: list[Step] = Field(min_length=1, max_length=200)
     dose: str | None = None
-
-
-ChimeName = Literal["soft", "bell"]
 
 
 class SayStep(_Strict):
