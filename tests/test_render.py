@@ -26,6 +26,7 @@ from voiceguide.audio.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_w
 from voiceguide.cli import app
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
+from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
 from voiceguide.render.encode import PEAK_BLOCK, Tags, decoded_true_peaks, write_encoded
 from voiceguide.render.pipeline import RenderResult, render
@@ -33,7 +34,6 @@ from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import prepare_speech
-from voiceguide.speech.workers import FAULT_ENV
 from voiceguide.timeline.compiler import CompileOptions
 
 from audio_tools import decode, ebur128_loudness, onset_lag_s, probe

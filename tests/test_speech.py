@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from voiceguide.errors import SpeechError
+from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.speech import Clip, VoiceSettings
 from voiceguide.speech import workers as engine_module
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.speech.pyttsx3_engine import EspeakEngine, Pyttsx3Engine
-from voiceguide.speech.workers import FAULT_ENV
 
 from conftest import needs_audio_tools
 

@@ -11,6 +11,10 @@ The points are:
   start the encoder.
 - `placing`: every file of a write is ready beside its final name, and they are about to be
   put in place (Ctrl-C waits until they are).
+
+And one that fails rather than holds: `VOICEGUIDE_WORKER_FAULT="hang:MARKER:TEXT"` (or
+`crash:...`) makes a speech worker hang, or die, once, on the phrase TEXT (as it is spoken:
+numbers in words), creating the file MARKER as it does, so the test knows the moment.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 
 HOLD_ENV = "VOICEGUIDE_HOLD_AT"
 SIGNAL_ENV = "VOICEGUIDE_HOLD_SIGNAL"
+WORKER_FAULT_ENV = "VOICEGUIDE_WORKER_FAULT"
 
 
 def hold(point: str) -> None:
@@ -32,3 +37,17 @@ def hold(point: str) -> None:
             f.write(str(os.getpid()))
     while signal_file is None or os.path.exists(signal_file):
         time.sleep(0.02)
+
+
+def worker_fault(text: str) -> None:
+    """In a speech worker about to speak `text`: hang or die here, once, if the environment says so."""
+    fault = os.environ.get(WORKER_FAULT_ENV)
+    if not fault:
+        return
+    kind, marker, target = fault.split(":", 2)
+    if text != target or os.path.exists(marker):
+        return
+    open(marker, "w").close()
+    if kind == "hang":
+        time.sleep(3600)
+    os._exit(3)

@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from voiceguide.errors import SpeechError
+from voiceguide.faults import worker_fault
 from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
 
 PHRASE_TIMEOUT_S = 20.0
@@ -37,9 +38,6 @@ START_TIMEOUT_S = 30.0
 SHORT_CLIP_FRACTION = 0.5
 MAX_WORKERS = 2
 """Synthesis is CPU-bound; more workers than cores barely helps."""
-FAULT_ENV = "VOICEGUIDE_WORKER_FAULT"
-"""For tests: "hang:MARKER:TEXT" or "crash:MARKER:TEXT" makes a worker fail once on TEXT
-(once: it creates the MARKER file and fails only while that file did not exist)."""
 
 
 BACKENDS = {
@@ -97,7 +95,7 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
             return
         if text is None:
             return
-        _maybe_fail(text)
+        worker_fault(text)
         try:
             frames, rate = speak(text)
         except Exception as e:  # reported as one line; the parent retries in a fresh worker
@@ -109,19 +107,6 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
             replies.send(("error", f"empty audio for {text!r}"))
             continue
         replies.send(("clip", (frames, rate)))
-
-
-def _maybe_fail(text: str) -> None:
-    fault = os.environ.get(FAULT_ENV)
-    if not fault:
-        return
-    kind, marker, target = fault.split(":", 2)
-    if text != target or os.path.exists(marker):
-        return
-    open(marker, "w").close()
-    if kind == "hang":
-        time.sleep(3600)
-    os._exit(3)
 
 
 def _looks_cut_short(text: str, payload: tuple[bytes, int], settings: VoiceSettings) -> bool:
