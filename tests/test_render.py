@@ -28,8 +28,9 @@ from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
-from voiceguide.render.encode import PEAK_BLOCK, Tags, decoded_true_peaks, write_encoded
+from voiceguide.render.encode import PEAK_BLOCK, decoded_true_peaks, write_encoded
 from voiceguide.render.pipeline import RenderResult, render
+from voiceguide.render.tags import Tags
 from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import hashlib
 import os
@@ -23,8 +22,9 @@ from voiceguide.audio.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighb
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
+from voiceguide.render.tags import Tags, raise_if_disk_full, tag
 from voiceguide.scratch import SCRATCH
-from voiceguide.timeline.events import Chapter, Timeline
+from voiceguide.timeline.events import Chapter
 
 PEAK_BLOCK = 4096
 """Samples per stretch (about 0.1 s) over which a decoded track's true peak is measured, and
@@ -43,39 +43,9 @@ MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
 
-@dataclass(frozen=True)
-class Tags:
-    title: str
-    artist: str = "voiceguide"
-    album: str = "voiceguide routines"
-    genre: str = "Speech"
-    year: str = ""
-    comment: str = ""
-
-
 def require_ffmpeg() -> None:
     if shutil.which("ffmpeg") is None:
         raise MissingPart("ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)")
-
-
-def ffmetadata(chapters: tuple[Chapter, ...]) -> str:
-    """An FFMETADATA1 document with one [CHAPTER] per chapter, in milliseconds."""
-    lines = [";FFMETADATA1"]
-    for c in chapters:
-        lines += [
-            "[CHAPTER]",
-            "TIMEBASE=1/1000",
-            f"START={round(c.start_s * 1000)}",
-            f"END={round(c.end_s * 1000)}",
-            f"title={_escape(c.title)}",
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    for ch in "\\=;#\n":
-        value = value.replace(ch, "\\" + ch)
-    return value
 
 
 def write_encoded(
@@ -128,50 +98,7 @@ def write_encoded(
                 raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
             if remembered:
                 remembered.keep(lowerings)
-        _tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover)
-
-
-def _tag(
-    audio: Path,
-    target: Path,
-    folder: Path,
-    *,
-    fmt: str,
-    xing: bool,
-    chapters: tuple[Chapter, ...],
-    tags: Tags,
-    cover: bytes | None,
-) -> None:
-    """Copy the encoded stream into `target` (not a sample changes) with the tags (ID3v2.3 for
-    MP3: CTOC and the CHAP frames in time order), the chapters and the cover."""
-    meta = folder / "chapters.txt"
-    meta.write_text(ffmetadata(chapters), encoding="utf-8")
-    command = ["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(audio), "-i", str(meta)]
-    if cover is not None:
-        picture = folder / "cover.jpg"
-        picture.write_bytes(cover)
-        command += ["-i", str(picture)]
-    command += ["-map", "0:a", "-map_chapters", "1", "-map_metadata", "1"]
-    if cover is not None:
-        command += ["-map", "2:v", "-disposition:v", "attached_pic", "-metadata:s:v", "comment=Cover (front)"]
-    values = {"title": tags.title, "artist": tags.artist, "album": tags.album, "genre": tags.genre}
-    if tags.year:
-        values["date"] = tags.year
-    if tags.comment:
-        values["comment"] = tags.comment
-    for key, value in values.items():
-        command += ["-metadata", f"{key}={value}"]
-    command += ["-c", "copy"]
-    if fmt == "mp3":
-        # A stream made of two halves has no Xing header, and must not get one (_halves).
-        command += ["-id3v2_version", "3", "-write_xing", "1" if xing else "0", "-f", "mp3"]
-    else:
-        command += ["-movflags", "+faststart", "-f", "ipod"]
-    result = subprocess.run([*command, str(target)], capture_output=True, text=True, errors="replace")
-    if result.returncode != 0:
-        _raise_if_disk_full(result.stderr, target)
-        last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
-        raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
+        tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover)
 
 
 @contextlib.contextmanager
@@ -193,12 +120,6 @@ def _release_frames(error: BaseException) -> None:
     if error.__traceback__ is not None:
         traceback.clear_frames(error.__traceback__)
     error.__traceback__ = None
-
-
-def _raise_if_disk_full(ffmpeg_said: str, target: Path) -> None:
-    """ffmpeg's own words for a full disk, as the OSError it is, naming the file it wrote."""
-    if "No space left on device" in ffmpeg_said:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
 
 class _Remembered:
@@ -438,7 +359,7 @@ def _export(data: bytearray | memoryview, target: Path, encoding: _Encoding, opt
         )
         handle.close()
     except CouldntEncodeError as e:
-        _raise_if_disk_full(str(e), target)
+        raise_if_disk_full(str(e), target)
         last = [line for line in str(e).splitlines() if line.strip()][-1:]
         raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
     except OSError as e:
@@ -469,38 +390,3 @@ def _scratch_folder() -> Iterator[Path]:
         yield Path(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{ms:03d}"
-
-
-def _lrc_time(seconds: float) -> str:
-    cs = round(seconds * 100)
-    minutes, cs = divmod(cs, 6000)
-    return f"{minutes:02d}:{cs // 100:02d}.{cs % 100:02d}"
-
-
-def webvtt(timeline: Timeline) -> str:
-    """A WebVTT transcript: one cue per spoken phrase, timed to the track."""
-    lines = ["WEBVTT", f"NOTE {timeline.title}", ""]
-    for i, e in enumerate(timeline.speech(), 1):
-        lines += [
-            str(i),
-            f"{_vtt_time(e.start_s)} --> {_vtt_time(e.end_s)}",
-            e.text.replace("-->", "->"),
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def lrc(timeline: Timeline) -> str:
-    """An LRC transcript (players on phones show it as lyrics)."""
-    minutes, secs = divmod(round(timeline.total_s), 60)
-    lines = [f"[ti:{timeline.title}]", "[by:voiceguide]", f"[length:{minutes:02d}:{secs:02d}]"]
-    lines += [f"[{_lrc_time(e.start_s)}]{' '.join(e.text.split())}" for e in timeline.speech()]
-    return "\n".join(lines) + "\n"

@@ -9,21 +9,16 @@ from pathlib import Path
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.render.cover import cover_jpeg
-from voiceguide.render.encode import (
-    Tags,
-    lrc,
-    require_ffmpeg,
-    webvtt,
-    write_encoded,
-    write_wav,
-)
+from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, transcript_paths
+from voiceguide.render.tags import Tags
 from voiceguide.routine.model import Routine
 from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
 from voiceguide.timeline.compiler import CompileOptions
 from voiceguide.timeline.events import Timeline
+from voiceguide.timeline.transcripts import lrc, webvtt
 
 SAFETY_NOTE = (
     "Acupressure and similar routines ease symptoms; they do not diagnose or cure. "
