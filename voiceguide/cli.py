@@ -497,89 +497,35 @@ def play(
     ] = "auto",
     _help: HelpOpt = False,
 ) -> None:
-    import queue
-
-    from voiceguide.live.feed import LeadIn, begin
-    from voiceguide.live.output import BACKENDS, open_output
-    from voiceguide.live.quickstart import cached_lead_in, start_key
-    from voiceguide.paths import voices_file
+    from voiceguide.live.output import BACKENDS
 
     if backend not in BACKENDS:
         raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     _checked(profile, count_interval, rate, only)
     _pre_roll(pre_roll)
-    # A warm start speaks its lead-in at once from a small cached file, while the heavier
-    # modules load. Its key holds the routine's bytes, so the routine loaded before; a
-    # section chosen with --from or --only is checked first, so it never follows half a
-    # lead-in. A cold start boots its speech worker now, so it is ready once all has loaded.
-    quick = lead_in and from_section is None and only is None
-    quick_key = start_key(routine, voice=voice, rate=rate, engine=engine_name) if quick else None
-    cached = cached_lead_in(quick_key)
-    with contextlib.ExitStack() as stack:
-        output = None
-        if cached is not None:
-            output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
-            begin(output, at=0, pre_roll_s=pre_roll, lead_in=LeadIn(cached))
+    from voiceguide.live.start import play_command
 
-        from voiceguide.speech import make_engine
-
-        engine = None
-        if cached is not None:
-            pass  # warm: the clips are cached, an engine starts only if one is missing
-        elif engine_name != AUTO:
-            engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
-            if not voices_file(engine.name).exists():
-                engine.start()
-        else:
-            # Cold: boot the Piper voice the routine will most likely get (its model takes a
-            # moment to load) while the routine loads; the loaded routine has the last word.
-            from voiceguide.live.quickstart import peek_language
-            from voiceguide.speech.registry import piper_voice_for
-
-            likely = piper_voice_for(voice, peek_language(routine))
-            if likely is not None:
-                engine = stack.enter_context(contextlib.closing(make_engine("piper")))
-                engine.start(preload=likely)
-
-        options = _options(
-            profile,
-            count_interval,
-            rate,
-            from_section=from_section,
-            only=only,
-            count_ticks=ticks,
+    with _about(routine):
+        outcome = play_command(
+            routine,
+            voice=voice,
+            engine_name=engine_name,
+            rate=rate,
+            lead_in=lead_in,
+            sections_chosen=from_section is not None or only is not None,
             pre_roll_s=pre_roll,
+            backend=cast("Any", backend),
+            quiet=quiet,
+            options=lambda: _options(
+                profile,
+                count_interval,
+                rate,
+                from_section=from_section,
+                only=only,
+                count_ticks=ticks,
+                pre_roll_s=pre_roll,
+            ),
         )
-
-        from rich.console import Console
-
-        from voiceguide.live.keys import keys
-        from voiceguide.live.session import play_routine
-        from voiceguide.live.view import CueLines, LivePanel
-        from voiceguide.routine.loader import load_routine
-        from voiceguide.speech.cache import ClipCache
-        from voiceguide.speech.plan import VoiceChoice
-
-        loaded = load_routine(routine)
-        if output is None:  # opened before any synthesis: no device is said at once
-            output = stack.enter_context(contextlib.closing(open_output(cast("Any", backend))))
-        commands: queue.Queue = queue.Queue()
-        console = Console()
-        plain = quiet or not console.is_terminal
-        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
-        with _about(routine), keys(commands), view_context as view:
-            outcome = play_routine(
-                loaded,
-                options=options,
-                choice=VoiceChoice(voice=voice, engine=engine_name),
-                cache=ClipCache(),
-                output=output,
-                on_tick=view,
-                commands=commands,
-                lead_in=lead_in,
-                engine=engine,
-                quick_key=quick_key,
-            )
     if outcome.stopped_at is not None:
         typer.echo(f"stopped at {outcome.stopped_at}", err=True)
 

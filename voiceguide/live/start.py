@@ -1,0 +1,105 @@
+"""How `voiceguide play` starts: the first sound as early as can be, then the session.
+
+A warm start speaks its lead-in at once from a small cached file (quickstart.py) while the
+heavier modules load; its key holds the routine's bytes. A section chosen with --from or
+--only is checked before anything is heard, so it never follows half a lead-in. A cold start
+boots its speech worker first (Piper's model takes a moment to load), so it is ready once
+everything else has loaded; the loaded routine has the last word on the voice.
+
+The heavy modules are imported inside, in the order that keeps the first sound early.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from voiceguide.limits import AUTO_ENGINE
+from voiceguide.live.feed import LeadIn, begin
+from voiceguide.live.keys import Command
+from voiceguide.live.output import Backend, open_output
+from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
+from voiceguide.paths import voices_file
+
+if TYPE_CHECKING:
+    from voiceguide.live.player import Outcome
+    from voiceguide.timeline.compiler import CompileOptions
+
+
+def play_command(
+    routine: str,
+    *,
+    voice: str | None,
+    engine_name: str,
+    rate: int | None,
+    lead_in: bool,
+    sections_chosen: bool,
+    pre_roll_s: float,
+    backend: Backend,
+    quiet: bool,
+    options: Callable[[], CompileOptions],
+) -> Outcome:
+    """Play `routine` (a built-in's name or a file) live, with the keys and a view on the
+    terminal (one plain line per cue if `quiet` or not a terminal). `options` makes the
+    compile options once the quick start is under way (it imports the compiler)."""
+    quick_key = (
+        start_key(routine, voice=voice, rate=rate, engine=engine_name) if lead_in and not sections_chosen else None
+    )
+    cached = cached_lead_in(quick_key)
+    with contextlib.ExitStack() as stack:
+        output = None
+        if cached is not None:
+            output = stack.enter_context(contextlib.closing(open_output(backend)))
+            begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
+
+        from voiceguide.speech import make_engine
+
+        engine = None
+        if cached is not None:
+            pass  # warm: the clips are cached, an engine starts only if one is missing
+        elif engine_name != AUTO_ENGINE:
+            engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
+            if not voices_file(engine.name).exists():
+                engine.start()
+        else:
+            from voiceguide.speech.registry import piper_voice_for
+
+            likely = piper_voice_for(voice, peek_language(routine))
+            if likely is not None:
+                engine = stack.enter_context(contextlib.closing(make_engine("piper")))
+                engine.start(preload=likely)
+
+        compile_options = options()
+
+        from rich.console import Console
+
+        from voiceguide.live.keys import keys
+        from voiceguide.live.session import play_routine
+        from voiceguide.live.view import CueLines, LivePanel
+        from voiceguide.routine.loader import load_routine
+        from voiceguide.speech.cache import ClipCache
+        from voiceguide.speech.plan import VoiceChoice
+
+        loaded = load_routine(routine)
+        if output is None:  # opened before any synthesis: no device is said at once
+            output = stack.enter_context(contextlib.closing(open_output(backend)))
+        commands: queue.Queue[Command] = queue.Queue()
+        console = Console()
+        plain = quiet or not console.is_terminal
+        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
+        with keys(commands), view_context as view:
+            return play_routine(
+                loaded,
+                options=compile_options,
+                choice=VoiceChoice(voice=voice, engine=engine_name),
+                cache=ClipCache(),
+                output=output,
+                on_tick=view,
+                commands=commands,
+                lead_in=lead_in,
+                engine=engine,
+                quick_key=quick_key,
+            )
+    raise AssertionError("unreachable")  # pragma: no cover
