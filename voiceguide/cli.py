@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import json
 from collections.abc import Callable, Iterator
@@ -622,10 +621,7 @@ def share(
     subscribe to the feed once and get every routine shared later. Every address holds a
     secret token; Ctrl-C stops sharing.
     """
-    import asyncio
     import sys
-
-    from voiceguide.share.network import listen_address, saved_token
 
     if not 0 < minutes <= MAX_SHARE_MINUTES:
         raise UsageError(f"--minutes must be more than 0 and at most {MAX_SHARE_MINUTES:g}, not {minutes:g}")
@@ -636,16 +632,13 @@ def share(
     names = [_rendered_for_sharing(routine, folder) for routine in routines] if routines else None
 
     from voiceguide.share.library import Library
-    from voiceguide.share.server import serve
+    from voiceguide.share.server import share_until_stopped
 
     library = Library(folder, names)
     if not library.tracks():
         raise UsageError(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
         )
-    address, shown = listen_address(host)
-    if shown == "127.0.0.1" and host is None:
-        typer.echo("voiceguide: no local network found: only this computer can open the page", err=True)
 
     def ready(base: str) -> None:
         import segno
@@ -663,24 +656,10 @@ def share(
         )
         sys.stdout.flush()
 
-    try:
-        asyncio.run(
-            serve(
-                library,
-                token=saved_token(),
-                host=address,
-                port=port,
-                minutes=minutes,
-                on_ready=ready,
-                shown_host=shown,
-            )
-        )
-    except OSError as e:
-        if e.errno in (errno.EADDRINUSE, errno.EACCES):
-            raise UsageError(f"port {port} on {address} is taken or not allowed; choose another with --port") from None
-        if e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
-            raise UsageError(f"{address} is not an address this computer can listen on; leave out --host") from None
-        raise
+    def alone() -> None:
+        typer.echo("voiceguide: no local network found: only this computer can open the page", err=True)
+
+    share_until_stopped(library, host=host, port=port, minutes=minutes, on_ready=ready, on_no_network=alone)
     typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import errno
 import functools
 import logging
 import os
@@ -33,7 +34,7 @@ from importlib import resources
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from voiceguide.errors import Interrupted
+from voiceguide.errors import Interrupted, UsageError
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
 from voiceguide.share.library import (
     CHAPTERS_SUFFIX,
@@ -425,3 +426,40 @@ async def serve(
         library.close()
     if interrupted.is_set():
         raise Interrupted
+
+
+def share_until_stopped(
+    library: Library,
+    *,
+    host: str | None,
+    port: int,
+    minutes: float,
+    on_ready: Callable[[str], None],
+    on_no_network: Callable[[], None] = lambda: None,
+) -> None:
+    """`voiceguide share`: serve `library` on `host` (default: this computer's address on
+    its network; `on_no_network` is told if there is none) until `minutes` pass or Ctrl-C.
+    An address or port that cannot be used is a one-line UsageError."""
+    from voiceguide.share.network import listen_address, saved_token
+
+    address, shown = listen_address(host)
+    if host is None and shown == "127.0.0.1":
+        on_no_network()
+    try:
+        asyncio.run(
+            serve(
+                library,
+                token=saved_token(),
+                host=address,
+                port=port,
+                minutes=minutes,
+                on_ready=on_ready,
+                shown_host=shown,
+            )
+        )
+    except OSError as e:
+        if e.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise UsageError(f"port {port} on {address} is taken or not allowed; choose another with --port") from None
+        if e.errno in (errno.EADDRNOTAVAIL, errno.EINVAL):
+            raise UsageError(f"{address} is not an address this computer can listen on; leave out --host") from None
+        raise
