@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from voiceguide.errors import UsageError, VoiceguideError
 from voiceguide.files import write_text_atomic
 
 TOKEN_FILE = "share-token"
+TOKEN_BYTES = 24
+"""192 bits of randomness in every address."""
 
 
 def lan_address() -> str:
@@ -44,6 +47,10 @@ def listen_address(host: str | None) -> tuple[str, str]:
     return host, host
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
 def token_path() -> Path:
     from platformdirs import user_data_dir
 
@@ -54,8 +61,6 @@ def saved_token() -> str:
     """The secret in every address, made once and kept (readable by you alone), so a podcast
     app's subscription keeps working from one `share` to the next. Delete the file to make
     the old addresses useless."""
-    from voiceguide.share.server import new_token
-
     path = token_path()
     try:
         token = path.read_text(encoding="ascii").strip()

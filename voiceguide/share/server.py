@@ -48,8 +48,6 @@ from voiceguide.share.library import (
     track_address,
 )
 
-TOKEN_BYTES = 24
-"""192 bits of randomness in every address."""
 PAGE_FILES = {
     "": ("index.html", "text/html; charset=utf-8"),
     "page.js": ("page.js", "text/javascript; charset=utf-8"),
@@ -71,10 +69,6 @@ RESERVED_FILES = 64
 """File handles kept free of connections: the tracks being served, logs, the runtime's own."""
 CHUNK = 1 << 16
 """Bytes read and sent at a time from a track."""
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def connection_limit() -> int:
