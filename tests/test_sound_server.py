@@ -202,11 +202,14 @@ def playing_until_first_cue(server: SoundServer, routine: str = "back-pain") -> 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "terminated"])
 def test_when_the_sound_server_dies_play_says_so_and_where_to_resume(tmp_path: Path, how: signal.Signals) -> None:
     own = SoundServer(tmp_path / "pulse")  # its own server: this one is killed
+    process = None
     try:
         process = playing_until_first_cue(own)
         own.process.send_signal(how)
         _, err = process.communicate(timeout=30)  # it ends by itself, rather than playing on to nobody
     finally:
+        if process is not None and process.poll() is None:
+            process.kill()  # it did not: leave nothing playing behind the test
         own.close()
     assert process.returncode == 1, err
     *_, line = err.strip().splitlines()  # (PortAudio's own debug lines may come first)
@@ -216,6 +219,7 @@ def test_when_the_sound_server_dies_play_says_so_and_where_to_resume(tmp_path: P
 
 def test_ctrl_c_stops_at_once_even_with_the_sound_server_frozen(tmp_path: Path) -> None:
     own = SoundServer(tmp_path / "pulse")
+    process = None
     try:
         process = playing_until_first_cue(own)
         own.process.send_signal(signal.SIGSTOP)  # frozen: PortAudio's calls to it do not return
@@ -225,5 +229,7 @@ def test_ctrl_c_stops_at_once_even_with_the_sound_server_frozen(tmp_path: Path) 
         finally:
             own.process.send_signal(signal.SIGCONT)
     finally:
+        if process is not None and process.poll() is None:
+            process.kill()
         own.close()
     assert process.returncode == 130 and "Traceback" not in err, err
