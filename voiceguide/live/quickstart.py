@@ -16,7 +16,6 @@ import os
 import re
 from pathlib import Path
 
-from voiceguide import __version__
 from voiceguide.errors import VoiceguideError
 from voiceguide.paths import default_cache_dir, voices_dir, voices_file
 from voiceguide.routine.builtin import builtin_bytes
@@ -43,14 +42,16 @@ def _routine_bytes(source: str) -> bytes | None:
 
 def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) -> str | None:
     """What the lead-in depends on: the routine's bytes (its language and rate), the voice
-    and engine asked for, the rate, voiceguide's version, and the voices this machine has
-    (espeak-ng's remembered list, the voices folder's files). A voice package installed
-    since is not seen here: that start plays the old lead-in once, then it is rewritten."""
+    and engine asked for, the rate, the installed voiceguide (by the file its words come
+    from: an upgrade installs it anew; reading the version from the package metadata costs
+    20 ms here), and the voices this machine has (espeak-ng's remembered list, the voices
+    folder's files). A voice package installed since is not seen here: that start plays the
+    old lead-in once, then it is rewritten."""
     text = _routine_bytes(source)
     if text is None:
         return None
     digest = hashlib.sha256()
-    for part in (str(FORMAT), __version__, repr(voice), repr(rate), engine):
+    for part in (str(FORMAT), _installed(), repr(voice), repr(rate), engine):
         digest.update(part.encode() + b"\0")
     digest.update(text + b"\0" + _read_or_empty(voices_file("pyttsx3")))
     try:
@@ -59,6 +60,16 @@ def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) 
     except OSError:
         pass
     return digest.hexdigest()
+
+
+def _installed() -> str:
+    """Which voiceguide is installed, cheaply: the size and time of the file that holds the
+    sentences it adds (the lead-in among them)."""
+    try:
+        info = (Path(__file__).parent.parent / "routine" / "language.py").stat()
+    except OSError:
+        return ""
+    return f"{info.st_size}:{info.st_mtime_ns}"
 
 
 def _read_or_empty(path: Path) -> bytes:
