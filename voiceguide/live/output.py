@@ -24,11 +24,15 @@ Backend = Literal["auto", "sounddevice", "simpleaudio"]
 BACKENDS: tuple[Backend, ...] = ("auto", "sounddevice", "simpleaudio")
 
 STALL_S = 1.5
-"""A playing stream whose callback has not run for this long (or four times its latency, if
-more) has lost its device: a sound server that died, a headset gone out of range."""
+"""A playing stream whose callback has not run for this long since it started (or four times
+its latency, if more) has lost its device: a sound server that died, a headset gone out of
+range."""
 DEVICE_WAIT_S = 0.5
 """How long stopping or closing the stream may wait on the device. A frozen sound server can
 hold PortAudio's calls for a minute; past this, the stream is left to its fate."""
+START_WAIT_S = 10.0
+"""How long starting may take: on a loaded machine, a sound server at a Bluetooth-sized
+latency took over a second to start a stream (which is slow, not lost)."""
 
 STREAM_LATENCY_S = 0.1
 """The stream's own buffer. The callback runs in Python beside the mixer, so it needs room
@@ -78,6 +82,8 @@ class StreamOutput:
         self._started = 0.0
         self._lost = False
         """The device stopped answering: PortAudio is not called again."""
+        self._device_busy = threading.Lock()
+        """Held while a call to PortAudio is in progress."""
         try:
             self._stream = sounddevice.RawOutputStream(
                 samplerate=rate,
@@ -104,16 +110,21 @@ class StreamOutput:
             raise self._sd.CallbackAbort from e
 
     def start(self) -> None:
-        if not self.playing and not self._lost:
-            self._heard.clear()
-            self._started = time.monotonic()
-            self._device(self._stream.start, "start")
-            self.playing = True
+        if self.playing or self._lost:
+            return
+        self._heard.clear()
+        if not self._device(self._stream.start, "start", START_WAIT_S):
+            self._lost = True
+            raise AudioError(f"the sound device did not start within {START_WAIT_S:g} s")
+        self._started = time.monotonic()  # the stall clock starts once the stream has
+        self.playing = True
 
     def stop(self) -> None:
         if self.playing:
             self.playing = False
-            self._device(self._stream.abort, "stop")  # drops what the device holds: silent at once
+            # Drops what the device holds: silent at once. A stop that does not return in time
+            # (a frozen server) goes on by itself; the next call waits its turn.
+            self._device(self._stream.abort, "stop", DEVICE_WAIT_S)
 
     def flush(self, track_at: int) -> None:
         self.feed.clear(track_at)
@@ -133,27 +144,32 @@ class StreamOutput:
 
     def close(self) -> None:
         self.stop()
-        self._device(self._stream.close, "close")
+        if self._device_busy.locked():  # a stop still stuck in the device: do not queue behind it
+            self._lost = True
+        if not self._device(self._stream.close, "close", DEVICE_WAIT_S):
+            self._lost = True
 
-    def _device(self, call: Callable[[], object], what: str) -> None:
-        """Call PortAudio, waiting at most DEVICE_WAIT_S (a frozen sound server can hold the call
-        for a minute); once the device is lost, not at all."""
+    def _device(self, call: Callable[[], object], what: str, wait_s: float) -> bool:
+        """Call PortAudio from a helper thread, one call at a time, waiting at most `wait_s`
+        (a frozen sound server can hold a call for a minute). True if it returned in time;
+        once the device is lost, nothing is called."""
         if self._lost:
-            return
+            return False
         done = threading.Event()
         failure: list[BaseException] = []
 
         def run() -> None:
-            try:
-                call()
-            except BaseException as e:  # handed to the caller below
-                failure.append(e)
-            finally:
-                done.set()
+            with self._device_busy:
+                try:
+                    call()
+                except BaseException as e:  # handed to the caller below
+                    failure.append(e)
+                finally:
+                    done.set()
 
         threading.Thread(target=run, name=f"voiceguide-stream-{what}", daemon=True).start()
-        if not done.wait(DEVICE_WAIT_S):
-            self._lost = True  # left to finish, or not, on its own: never waited on again
-            return
+        if not done.wait(wait_s):
+            return False  # left to finish, or not, on its own
         if failure:
             raise AudioError(f"the sound device failed to {what}: {failure[0]}") from None
+        return True
