@@ -31,8 +31,9 @@ DEVICE_WAIT_S = 0.5
 """How long stopping or closing the stream may wait on the device. A frozen sound server can
 hold PortAudio's calls for a minute; past this, the stream is left to its fate."""
 START_WAIT_S = 10.0
-"""How long starting may take: on a loaded machine, a sound server at a Bluetooth-sized
-latency took over a second to start a stream (which is slow, not lost)."""
+"""How long starting may take, and how long a started stream may take to ask for its first
+samples: a test sound server at a Bluetooth-sized latency, just after another client, took
+over 1.5 s to (which is slow, not lost)."""
 
 STREAM_LATENCY_S = 0.1
 """The stream's own buffer. The callback runs in Python beside the mixer, so it needs room
@@ -79,6 +80,7 @@ class StreamOutput:
         """(first frame, frames, monotonic time its first frame reaches the ear), per callback."""
         self._error: Exception | None = None
         self._last_callback = 0.0
+        self._callbacks = 0
         self._started = 0.0
         self._lost = False
         """The device stopped answering: PortAudio is not called again."""
@@ -97,6 +99,7 @@ class StreamOutput:
 
     def _callback(self, out: Any, frames: int, stream_time: Any, status: object) -> None:
         self._last_callback = time.monotonic()
+        self._callbacks += 1
         try:
             samples, first = self.feed.take(frames)
             out[:] = samples
@@ -113,6 +116,7 @@ class StreamOutput:
         if self.playing or self._lost:
             return
         self._heard.clear()
+        self._callbacks = 0
         if not self._device(self._stream.start, "start", START_WAIT_S):
             self._lost = True
             raise AudioError(f"the sound device did not start within {START_WAIT_S:g} s")
@@ -133,7 +137,7 @@ class StreamOutput:
         if self._error is not None:
             raise AudioError(f"the sound stream failed: {self._error}")
         now = time.monotonic()
-        if self.playing and now - max(self._last_callback, self._started) > self._stall_s():
+        if self.playing and self._stalled(now):
             self._lost = True
             self.playing = False
             raise AudioError(f"the sound device went away (no sound taken for {self._stall_s():g} s)")
@@ -141,6 +145,12 @@ class StreamOutput:
 
     def _stall_s(self) -> float:
         return max(STALL_S, 4 * float(self._stream.latency))
+
+    def _stalled(self, now: float) -> bool:
+        """The device took samples and then stopped taking them, or never took any at all."""
+        if self._callbacks == 0:
+            return now - self._started > START_WAIT_S
+        return now - self._last_callback > self._stall_s()
 
     def close(self) -> None:
         self.stop()
