@@ -30,6 +30,8 @@ range."""
 DEVICE_WAIT_S = 0.5
 """How long stopping or closing the stream may wait on the device. A frozen sound server can
 hold PortAudio's calls for a minute; past this, the stream is left to its fate."""
+STEADY_S = 1.0
+"""A stream has been playing steadily once it has taken this much since it started."""
 START_WAIT_S = 10.0
 """How long starting may take, and how long a started stream may take to ask for its first
 samples: a test sound server at a Bluetooth-sized latency, just after another client, took
@@ -80,7 +82,8 @@ class StreamOutput:
         """(first frame, frames, monotonic time its first frame reaches the ear), per callback."""
         self._error: Exception | None = None
         self._last_callback = 0.0
-        self._callbacks = 0
+        self._taken = 0
+        """Frames the device has taken since the stream last started."""
         self._started = 0.0
         self._lost = False
         """The device stopped answering: PortAudio is not called again."""
@@ -99,7 +102,7 @@ class StreamOutput:
 
     def _callback(self, out: Any, frames: int, stream_time: Any, status: object) -> None:
         self._last_callback = time.monotonic()
-        self._callbacks += 1
+        self._taken += frames
         try:
             samples, first = self.feed.take(frames)
             out[:] = samples
@@ -116,7 +119,7 @@ class StreamOutput:
         if self.playing or self._lost:
             return
         self._heard.clear()
-        self._callbacks = 0
+        self._taken = 0
         if not self._device(self._stream.start, "start", START_WAIT_S):
             self._lost = True
             raise AudioError(f"the sound device did not start within {START_WAIT_S:g} s")
@@ -147,8 +150,10 @@ class StreamOutput:
         return max(STALL_S, 4 * float(self._stream.latency))
 
     def _stalled(self, now: float) -> bool:
-        """The device took samples and then stopped taking them, or never took any at all."""
-        if self._callbacks == 0:
+        """The device took samples steadily and then stopped taking them, or never got going.
+        The first second after a start does not count as steady: through a sound server, a
+        (re)started stream takes its first buffers and may then wait over 1.5 s for more."""
+        if self._taken < STEADY_S * self.rate:
             return now - self._started > START_WAIT_S
         return now - self._last_callback > self._stall_s()
 
