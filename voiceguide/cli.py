@@ -423,16 +423,7 @@ def render(
     """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
     if bitrate not in MP3_BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, MP3_BITRATES))} kbit/s, not {bitrate}")
-    _checked(profile, count_interval, rate, only)  # the options first: an error costs no imports
-
-    from voiceguide.progress import StageProgress
-    from voiceguide.render.names import output_target
-    from voiceguide.render.pipeline import render as render_routine
-    from voiceguide.routine.loader import load_routine, routine_name
-    from voiceguide.speech.plan import VoiceChoice
-    from voiceguide.times import minutes_seconds
-
-    options = _options(
+    options = _options(  # checked before anything heavy is imported
         profile,
         count_interval,
         rate,
@@ -441,6 +432,14 @@ def render(
         count_ticks=ticks,
         pre_roll_s=_pre_roll(pre_roll),
     )
+
+    from voiceguide.progress import StageProgress
+    from voiceguide.render.names import output_target
+    from voiceguide.render.pipeline import render as render_routine
+    from voiceguide.routine.loader import load_routine, routine_name
+    from voiceguide.speech.plan import VoiceChoice
+    from voiceguide.times import minutes_seconds
+
     target, target_fmt = output_target(output, fmt, routine_name(routine))
     loaded = load_routine(routine)
     with _about(routine), StageProgress() as progress:

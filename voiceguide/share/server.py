@@ -185,18 +185,12 @@ class _AccessLog(AbstractAccessLogger):
         )
 
 
-def make_app(library: Library, *, token: str, base: str, gate: ConnectionGate | None = None) -> web.Application:
-    """The application; `base` is the address every link in the feed starts with."""
-    return _app(_Handler(library, token, base), gate)
-
-
-def _app(handler: _Handler, gate: ConnectionGate | None) -> web.Application:
+def _app(handler: _Handler, gate: ConnectionGate) -> web.Application:
     @web.middleware
     async def one_request_each(
         request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        if gate is not None:
-            gate.asked(request.transport)
+        gate.asked(request.transport)
         try:
             response = await handler(request)
         except web.HTTPException as e:
