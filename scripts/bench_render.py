@@ -43,7 +43,7 @@ def peak_memory_of_warm_render(cache: Path, out: Path) -> int:
     """
     code = (
         "from pathlib import Path\n"
-        "from voiceguide.timeline.compiler import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
+        "from voiceguide.timeline.options import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
         "from voiceguide.routine.loader import load_routine; from voiceguide.render.pipeline import render\n"
         "options = CompileOptions(pre_roll_s=PRE_ROLL_S)  # as the command line renders\n"
         f"render(load_routine('back-pain'), output=Path({str(out)!r}), overwrite=True, options=options)\n"
@@ -73,7 +73,7 @@ def main() -> None:
     from voiceguide.routine.loader import load_routine
     from voiceguide.speech.cache import ClipCache
     from voiceguide.speech.plan import measured_timeline, prepare_speech
-    from voiceguide.timeline.compiler import CompileOptions
+    from voiceguide.timeline.options import CompileOptions
 
     routine = load_routine("back-pain")
     out = work / "back-pain.mp3"

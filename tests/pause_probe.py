@@ -17,7 +17,8 @@ from voiceguide.live.output import open_output
 from voiceguide.live.player import MonotonicClock, Player, Position
 from voiceguide.live.track import TrackState
 from voiceguide.routine.loader import parse_routine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.compiler import compile_routine
+from voiceguide.timeline.options import CompileOptions
 
 PERIOD = 20000
 """Sample k holds 1000 + k % PERIOD: never quiet, and its place can be read back."""

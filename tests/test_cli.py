@@ -51,17 +51,17 @@ def test_faster_rate_shortens_speech() -> None:
     [
         (
             ["show", "back-pain", "--profile", "long"],
-            "--profile must be one of short, standard, full",
+            "--profile': must be one of short, standard, full",
         ),
-        (["show", "back-pain", "--count-interval", "0"], "--count-interval must be between"),
-        (["show", "back-pain", "--rate", "5000"], "--rate must be between"),
-        (["render", "back-pain", "--format", "ogg"], "--format must be one of"),
+        (["show", "back-pain", "--count-interval", "0"], "--count-interval': must be between"),
+        (["show", "back-pain", "--rate", "5000"], "--rate': must be between"),
+        (["render", "back-pain", "--format", "ogg"], "'--format' / '-f': must be one of mp3, m4b, wav, not 'ogg'"),
         (["render", "back-pain", "-o", "x.ogg"], "x.ogg: voiceguide writes .mp3, .m4b, .wav files, not .ogg"),
         (["render", "back-pain", "-o", "x.m4b", "-f", "mp3"], "x.m4b: the name says m4b but --format says mp3"),
         (["show", "back-pain", "--only", ","], "--only needs at least one section id"),
         (["show", "back-pain", "--from", "elbows"], "--from: no section 'elbows'"),
         (["render", "back-pain", "--only", "elbows"], "--only: no section 'elbows'"),
-        (["render", "back-pain", "--bitrate", "65"], "--bitrate must be one of"),
+        (["render", "back-pain", "--bitrate", "65"], "--bitrate': must be one of"),
     ],
 )
 def test_bad_options_are_one_line_exit_2(

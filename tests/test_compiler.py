@@ -7,9 +7,10 @@ import pytest
 from voiceguide.errors import CompileError
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.model import Routine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases
+from voiceguide.timeline.compiler import compile_routine, phrases
 from voiceguide.timeline.estimate import estimate_speech_length, number_words, syllables
 from voiceguide.timeline.events import Event, Timeline, TimelineInvalid, check_timeline
+from voiceguide.timeline.options import CompileOptions
 
 
 def fixed_length(seconds: float = 0.5):  # type: ignore[no-untyped-def]

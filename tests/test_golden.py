@@ -10,9 +10,10 @@ import json
 import pytest
 
 from voiceguide.routine.loader import load_routine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.cuesheet import format_cue_sheet
 from voiceguide.timeline.estimate import estimate_speech_length
+from voiceguide.timeline.options import CompileOptions
 
 from conftest import DATA
 

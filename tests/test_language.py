@@ -12,8 +12,9 @@ from voiceguide.render.pipeline import render
 from voiceguide.routine.language import TABLES, phrases_for
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.estimate import estimate_speech_length
+from voiceguide.timeline.options import CompileOptions
 
 from conftest import DATA, needs_audio_tools
 

@@ -27,8 +27,9 @@ from voiceguide.live.player import Player, Position, describe_position
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.routine.loader import parse_routine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.events import Timeline
+from voiceguide.timeline.options import CompileOptions
 
 from conftest import DATA, needs_audio_tools, needs_sound_server
 

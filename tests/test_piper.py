@@ -16,15 +16,19 @@ from voiceguide.cli import app
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.speech import VoiceSettings
 from voiceguide.speech.cache import ClipCache, trim_silence
-from voiceguide.speech.piper_voices import installed_voices, piper_installed
-from voiceguide.speech.plan import VoiceChoice, open_voice
-from voiceguide.timeline.compiler import CompileOptions, phrases
+from voiceguide.speech.piper_voices import installed_voices
+from voiceguide.speech.plan import open_voice
+from voiceguide.speech.registry import ENGINES, VoiceChoice
+from voiceguide.timeline.compiler import phrases
+from voiceguide.timeline.options import CompileOptions
 
 from conftest import needs_audio_tools
 
 pytestmark = [
     needs_audio_tools,
-    pytest.mark.skipif(not piper_installed() and not os.environ.get("CI"), reason="needs piper-tts (make test)"),
+    pytest.mark.skipif(
+        not ENGINES["piper"].installed() and not os.environ.get("CI"), reason="needs piper-tts (make test)"
+    ),
 ]
 JOE = "en_US-joe-medium"
 SENTENCES = [

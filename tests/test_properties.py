@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from voiceguide.errors import CompileError
 from voiceguide.routine.model import Routine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine
+from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.events import COUNTED_CUES
+from voiceguide.timeline.options import CompileOptions
 
 words = st.sampled_from(["Press.", "Breathe out slowly.", "Relax your shoulders.", "Good."])
 small = st.integers(min_value=1, max_value=12)

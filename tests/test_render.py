@@ -35,7 +35,7 @@ from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import prepare_speech
-from voiceguide.timeline.compiler import CompileOptions
+from voiceguide.timeline.options import CompileOptions
 
 from audio_tools import decode, ebur128_loudness, onset_lag_s, probe
 from conftest import needs_audio_tools

@@ -123,7 +123,7 @@ def test_unknown_engine_is_a_usage_error() -> None:
     from voiceguide.errors import UsageError
     from voiceguide.speech import make_engine
 
-    with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: auto, pyttsx3, espeak, piper\)"):
+    with pytest.raises(UsageError, match=r"no speech engine 'festival' \(engines: auto, piper, pyttsx3, espeak\)"):
         make_engine("festival")
 
 

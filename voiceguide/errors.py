@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from enum import IntEnum
 
 
@@ -35,6 +37,16 @@ class CompileError(VoiceguideError):
     """A valid routine cannot be laid out in time (a cue does not fit its slot)."""
 
     exit_status = ExitStatus.BAD_INPUT
+
+
+@contextlib.contextmanager
+def about(source: str) -> Iterator[None]:
+    """Name the routine `source` in the compile errors raised inside (the loader already names
+    it in its own)."""
+    try:
+        yield
+    except CompileError as e:
+        raise CompileError(f"{source}: {e}") from None
 
 
 class UsageError(VoiceguideError):

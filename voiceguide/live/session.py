@@ -14,8 +14,8 @@ from voiceguide.live.track import LiveTrack
 from voiceguide.routine.model import Routine
 from voiceguide.speech import SpeechEngine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import VoiceChoice
-from voiceguide.timeline.compiler import CompileOptions
+from voiceguide.speech.registry import VoiceChoice
+from voiceguide.timeline.options import CompileOptions
 
 LEAD_IN_WAIT_S = 30.0
 """How long the lead-in may take to synthesise on a cold start."""

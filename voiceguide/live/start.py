@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import queue
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from voiceguide.errors import about
 from voiceguide.limits import AUTO_ENGINE
 from voiceguide.live.feed import LeadIn, begin
 from voiceguide.live.keys import Command
@@ -25,43 +25,44 @@ from voiceguide.paths import voices_file
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Outcome
-    from voiceguide.timeline.compiler import CompileOptions
+    from voiceguide.speech.registry import VoiceChoice
+    from voiceguide.timeline.options import CompileOptions
 
 
 def play_command(
     routine: str,
     *,
-    voice: str | None,
-    engine_name: str,
-    rate: int | None,
+    options: CompileOptions,
+    choice: VoiceChoice,
     lead_in: bool,
-    sections_chosen: bool,
-    pre_roll_s: float,
     backend: Backend,
     quiet: bool,
-    options: Callable[[], CompileOptions],
 ) -> Outcome:
     """Play `routine` (a built-in's name or a file) live, with the keys and a view on the
-    terminal (one plain line per cue if `quiet` or not a terminal). `options` makes the
-    compile options once the quick start is under way (it imports the compiler)."""
+    terminal (one plain line per cue if `quiet` or not a terminal)."""
+    sections_chosen = options.from_section is not None or options.section_ids is not None
+    voice, engine_name = choice.voice, choice.engine
     quick_key = (
-        start_key(routine, voice=voice, rate=rate, engine=engine_name) if lead_in and not sections_chosen else None
+        start_key(routine, voice=voice, rate=options.rate_wpm, engine=engine_name)
+        if lead_in and not sections_chosen
+        else None
     )
     cached = cached_lead_in(quick_key)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(about(routine))  # compile errors name the routine
         output = None
         if cached is not None:
             output = stack.enter_context(contextlib.closing(open_output(backend)))
-            begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
+            begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
 
-        from voiceguide.speech import make_engine
+        from voiceguide.speech.registry import ENGINES, make_engine
 
         engine = None
         if cached is not None:
             pass  # warm: the clips are cached, an engine starts only if one is missing
         elif engine_name != AUTO_ENGINE:
             engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
-            if not voices_file(engine.name).exists():
+            if not voices_file(ENGINES[engine.name].voice_list).exists():
                 engine.start()
         else:
             from voiceguide.speech.registry import piper_voice_for
@@ -71,8 +72,6 @@ def play_command(
                 engine = stack.enter_context(contextlib.closing(make_engine("piper")))
                 engine.start(preload=likely)
 
-        compile_options = options()
-
         from rich.console import Console
 
         from voiceguide.live.keys import keys
@@ -80,7 +79,6 @@ def play_command(
         from voiceguide.live.view import CueLines, LivePanel
         from voiceguide.routine.loader import load_routine
         from voiceguide.speech.cache import ClipCache
-        from voiceguide.speech.plan import VoiceChoice
 
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
@@ -92,8 +90,8 @@ def play_command(
         with keys(commands), view_context as view:
             return play_routine(
                 loaded,
-                options=compile_options,
-                choice=VoiceChoice(voice=voice, engine=engine_name),
+                options=options,
+                choice=choice,
                 cache=ClipCache(),
                 output=output,
                 on_tick=view,

@@ -20,10 +20,12 @@ from voiceguide.live.feed import LeadIn
 from voiceguide.routine.model import Routine
 from voiceguide.speech import Clip, SpeechEngine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import VoiceChoice, measured_options, open_voice
-from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.speech.plan import measured_options, open_voice
+from voiceguide.speech.registry import VoiceChoice
+from voiceguide.timeline.compiler import compile_routine, phrases, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
+from voiceguide.timeline.options import CompileOptions
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
+from voiceguide.errors import about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
+from voiceguide.limits import PRE_ROLL_S
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
-from voiceguide.render.names import FORMATS, transcript_paths
+from voiceguide.render.names import FORMATS, output_target, track_path, transcript_paths
 from voiceguide.render.tags import Tags
+from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
 from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import Progress, VoiceChoice, measured_timeline, prepare_speech
-from voiceguide.timeline.compiler import CompileOptions
+from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
+from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.events import Timeline
+from voiceguide.timeline.options import CompileOptions
 from voiceguide.timeline.transcripts import lrc, webvtt
 
 SAFETY_NOTE = (
@@ -122,3 +127,31 @@ def render(
         clips_made=speech.made,
         voice=f"{speech.voice.name} ({speech.voice.id})",
     )
+
+
+def render_source(
+    source: str,
+    *,
+    output: Path | None = None,
+    fmt: str | None = None,
+    progress: Progress = lambda stage, done, total: None,
+    **settings: Any,
+) -> RenderResult:
+    """`render` for a built-in's name or a routine file, to `output` (default:
+    audio_out/NAME.FORMAT) in `fmt` (default: the output's ending, else mp3); compile errors
+    name the routine. `settings` are `render`'s."""
+    target, target_fmt = output_target(output, fmt, routine_name(source))
+    routine = load_routine(source)
+    with about(source):
+        return render(routine, output=target, fmt=target_fmt, source=source, progress=progress, **settings)
+
+
+def render_missing(
+    source: str, folder: Path, progress: Progress = lambda stage, done, total: None
+) -> RenderResult | None:
+    """Render the routine's MP3 into `folder` with the standard settings, unless it is there;
+    the result, or None if nothing needed doing."""
+    target = track_path(folder, routine_name(source))
+    if target.exists():
+        return None
+    return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)

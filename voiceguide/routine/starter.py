@@ -1,5 +1,11 @@
 """The commented starter routine that `voiceguide new` writes."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from voiceguide.files import write_text_atomic
+
 STARTER = """\
 # A voiceguide routine. Check it with:  voiceguide validate {filename}
 # Read it as a cue sheet:                voiceguide show {filename}
@@ -46,3 +52,8 @@ sections:                          # one per point set or exercise; each is a ch
 outro:
   - say: Well done. That is the end of the routine.
 """
+
+
+def write_starter(path: Path, *, overwrite: bool = False) -> None:
+    """Write the starter routine to `path` (not over an existing file unless `overwrite`)."""
+    write_text_atomic(path, STARTER.format(filename=path.name), overwrite=overwrite)

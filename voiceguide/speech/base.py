@@ -50,8 +50,6 @@ class SpeechEngine(Protocol):
     """Turns phrases into clips with one voice setting. Close it when done."""
 
     name: str
-    voices_need_a_start: bool
-    """Whether `voices()` starts the engine (worth remembering the answer) or reads files."""
 
     def start(self, preload: str | None = None) -> None:
         """Begin starting up (a process, a library) without waiting; later calls use it.

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.paths import voices_dir
-from voiceguide.speech.piper_voices import card_path, piper_installed
+from voiceguide.speech.piper_voices import card_path
+from voiceguide.speech.registry import ENGINES
 
 
 def download_voice(name: str, folder: Path | None = None) -> Path:
     """Fetch voice `name` (like de_DE-thorsten-medium) into the voices folder; its model path."""
-    if not piper_installed():
+    if not ENGINES["piper"].installed():
         raise MissingPart("downloading a voice needs piper-tts (pip install piper-tts)")
     from piper.download_voices import URL_FORMAT, VOICE_PATTERN
     from piper.download_voices import download_voice as fetch

@@ -1,7 +1,7 @@
 """A small ctypes binding to libespeak-ng, for synthesis in synchronous mode.
 
-Only what `--engine espeak` needs: initialise for synchronous output, pick a voice, set the
-rate and volume, and synthesise one phrase into memory. The names and values are those of
+Only what `--engine espeak` needs: list the voices, initialise for synchronous output, pick a
+voice, set the rate and volume, and synthesise one phrase into memory. The names and values are those of
 espeak-ng's public header (`speak_lib.h`), which has been stable since espeak 1.48.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 RATE = 1
@@ -31,12 +32,61 @@ def _library() -> ctypes.CDLL:
         return ctypes.CDLL(name)
 
 
+class _Voice(ctypes.Structure):
+    """espeak_VOICE. `languages` is a priority byte, then the language, per language."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_char_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+def list_voices() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(identifier, name, languages) of every installed voice, as pyttsx3's espeak driver
+    reports them: the identifier in lower case, the first language."""
+    lib, _ = _initialised()
+    lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+    lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    voices = lib.espeak_ListVoices(None)
+    for i in itertools.count():
+        if not voices[i]:
+            break
+        voice = voices[i].contents
+        languages = (voice.languages or b"")[1:].decode("utf-8", "ignore")
+        found.append(
+            (
+                (voice.identifier or b"").decode("utf-8", "replace").lower(),
+                (voice.name or b"").decode("utf-8", "replace"),
+                (languages,) if languages else (),
+            )
+        )
+    return found
+
+
+def _initialised() -> tuple[ctypes.CDLL, int]:
+    """The library, set up for synchronous output; its sample rate."""
+    lib = _library()
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    sample_rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500, None, 0)
+    if sample_rate <= 0:
+        raise RuntimeError("could not initialise espeak-ng")
+    return lib, sample_rate
+
+
 class Synthesizer:
     """libespeak-ng set to one voice, rate and volume; `say` returns a phrase's samples."""
 
     def __init__(self, voice: str, rate_wpm: int, volume: float) -> None:
-        lib = self._lib = _library()
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib, self.sample_rate = _initialised()
+        self._lib = lib
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_SynthCallback]
@@ -50,9 +100,6 @@ class Synthesizer:
             ctypes.c_void_p,  # unique identifier
             ctypes.c_void_p,  # user data
         ]
-        self.sample_rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 500, None, 0)
-        if self.sample_rate <= 0:
-            raise RuntimeError("could not initialise espeak-ng")
         self._chunks: list[bytes] = []
         self._callback = _SynthCallback(self._collect)  # kept: the library holds a pointer to it
         lib.espeak_SetSynthCallback(self._callback)

@@ -40,9 +40,7 @@ def length_scale(rate_wpm: int) -> float:
 
 class PiperEngine(WorkerEngine):
     name = "piper"
-    backend = "piper"
     max_workers = 1
-    voices_need_a_start = False
 
     def voices(self) -> list[VoiceInfo]:
         """Found on disk here: no worker needs to start to list them."""

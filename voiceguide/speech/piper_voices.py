@@ -8,7 +8,6 @@ onnxruntime import, so choosing a voice stays quick.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import re
 from dataclasses import dataclass
@@ -50,11 +49,6 @@ class PiperVoiceFile:
             licence=self.licence,
             source=self.source,
         )
-
-
-def piper_installed() -> bool:
-    """Whether piper-tts can be imported (without importing it)."""
-    return importlib.util.find_spec("piper") is not None
 
 
 def installed_voices() -> list[PiperVoiceFile]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from voiceguide.errors import CompileError, UsageError, VoiceguideError
+from voiceguide.errors import CompileError, MissingPart, UsageError, VoiceguideError, about
 from voiceguide.files import write_text_atomic
 from voiceguide.paths import voices_file
 from voiceguide.routine.language import Phrases
@@ -24,10 +24,19 @@ from voiceguide.speech import (
 )
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.clips import LevelledStore, PhraseClips
-from voiceguide.speech.registry import AUTO, auto_engine
-from voiceguide.timeline.compiler import CompileOptions, compile_routine, phrases, resolved_rate
+from voiceguide.speech.registry import (
+    ANY_VOICE,
+    AUTO,
+    ENGINE_CHOICES,
+    ENGINES,
+    VoiceChoice,
+    auto_engine,
+    listed_engines,
+)
+from voiceguide.timeline.compiler import compile_routine, phrases, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
+from voiceguide.timeline.options import CompileOptions
 from voiceguide.times import minutes_seconds
 
 Progress = Callable[[str, int, int], None]
@@ -35,15 +44,6 @@ Progress = Callable[[str, int, int], None]
 
 VOICE_LIST_MAX_AGE_S = 24 * 3600.0
 VOICE_FIELDS = {field.name for field in fields(VoiceInfo)}
-
-
-@dataclass(frozen=True)
-class VoiceChoice:
-    """What the listener asked for; None means a voice for the routine's language."""
-
-    voice: str | None = None
-    engine: str = AUTO
-    volume: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,10 @@ def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     """The engine's voices, remembered for a day where asking costs a worker start (espeak-ng's);
     an engine that finds them at once (Piper's are files) is asked each time, so a voice just
     installed is there."""
-    if not engine.voices_need_a_start:
+    kind = ENGINES[engine.name]
+    if kind.voices_from_files:
         return engine.voices()
-    remembered = voices_file(engine.name, cache.root)
+    remembered = voices_file(kind.voice_list, cache.root)
     try:
         if time.time() - remembered.stat().st_mtime < VOICE_LIST_MAX_AGE_S:
             listed = json.loads(remembered.read_text())
@@ -76,6 +77,28 @@ def list_voices(engine: SpeechEngine, cache: ClipCache) -> list[VoiceInfo]:
     with contextlib.suppress(VoiceguideError):  # a read-only cache only costs time
         write_text_atomic(remembered, json.dumps([asdict(v) for v in voices]), overwrite=True)
     return voices
+
+
+def installed_voices(language: str | None = None, engine: str = AUTO) -> list[VoiceInfo]:
+    """The voices `voiceguide voices` lists: the engine's, or with `auto` every installed
+    engine's (Piper's first), only those for `language` (a prefix such as en or de-AT) if given."""
+    cache = ClipCache()
+    found: list[VoiceInfo] = []
+    for kind in listed_engines(engine):
+        speaker = make_engine(kind.name)
+        try:
+            found += [replace(v, engine=kind.name) for v in list_voices(speaker, cache)]
+        finally:
+            speaker.close()
+    if language:
+        wanted = language.casefold()
+        found = [v for v in found if any(lang.casefold().startswith(wanted) for lang in v.languages)]
+    if not found:
+        where = f" for {language!r}" if language else ""
+        raise MissingPart(
+            f"no voices{where} (engines: {', '.join(ENGINE_CHOICES)}); `voiceguide voices` lists them all"
+        )
+    return found
 
 
 @dataclass
@@ -138,7 +161,7 @@ def prepare_speech(
     routine: Routine,
     *,
     options: CompileOptions,
-    choice: VoiceChoice = VoiceChoice(),
+    choice: VoiceChoice = ANY_VOICE,
     cache: ClipCache | None = None,
     progress: Progress = lambda stage, done, total: None,
 ) -> Speech:
@@ -195,11 +218,31 @@ def plan_timeline(
     return compile_routine(routine, options=options, speech_length=estimate)
 
 
+def builtin_summaries() -> list[tuple[str, str, int, float]]:
+    """(name, title, sections, seconds at the standard profile) of each built-in routine."""
+    from voiceguide.routine.loader import builtin_names, load_routine
+
+    summaries = []
+    for name in builtin_names():
+        routine = load_routine(name)
+        seconds = plan_timeline(routine, options=CompileOptions()).total_s
+        summaries.append((name, routine.title, len(routine.sections), seconds))
+    return summaries
+
+
+def plan_routine(source: str, *, options: CompileOptions, choice: VoiceChoice | None = None) -> Timeline:
+    """`plan_timeline` for a built-in's name or a routine file; compile errors name it."""
+    from voiceguide.routine.loader import load_routine
+
+    with about(source):
+        return plan_timeline(load_routine(source), options=options, choice=choice)
+
+
 def validate_routine(
     source: str,
     *,
     options: Sequence[CompileOptions],
-    choice: VoiceChoice = VoiceChoice(),
+    choice: VoiceChoice = ANY_VOICE,
     cache: ClipCache | None = None,
 ) -> str:
     """Check that the routine loads and lays out in time under each of `options`, with the

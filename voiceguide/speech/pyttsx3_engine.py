@@ -16,46 +16,51 @@ from collections.abc import Callable
 from typing import Any
 
 from voiceguide.speech.base import VoiceInfo, VoiceSettings
+from voiceguide.speech.registry import ESPEAK_LICENCE
 from voiceguide.speech.workers import PHRASE_TIMEOUT_S, WorkerEngine
-
-LICENCE = "GPL-3.0 (espeak-ng)"
 
 
 class Pyttsx3Engine(WorkerEngine):
     """pyttsx3 with its espeak-ng driver, one worker process per core."""
 
     name = "pyttsx3"
-    backend = "pyttsx3"
 
 
 class EspeakEngine(WorkerEngine):
     """libespeak-ng called directly (synchronous mode) in the same kind of workers."""
 
     name = "espeak"
-    backend = "espeak"
 
 
 class Backend:
-    """Inside a worker: pyttsx3's espeak driver for the voice list, and the speaker."""
+    """Inside a worker: the voice list and the speaker, through pyttsx3's espeak driver
+    (`pyttsx3`) or voiceguide's own binding (`espeak`, which never loads pyttsx3)."""
 
     def __init__(self, name: str) -> None:
-        import pyttsx3
-
         self.name = name
-        self.engine = pyttsx3.init("espeak")
+        if name == "pyttsx3":
+            import pyttsx3
+
+            self.engine = pyttsx3.init("espeak")
 
     def voices(self) -> list[VoiceInfo]:
+        if self.name == "pyttsx3":
+            listed = [(v.id, v.name, tuple(v.languages or ())) for v in self.engine.getProperty("voices")]
+        else:
+            from voiceguide.speech.espeak_ng import list_voices
+
+            listed = list_voices()
         return [
             VoiceInfo(
-                v.id,
-                v.name,
-                tuple(v.languages or ()),
+                voice_id,
+                name,
+                languages,
                 engine=self.name,
                 quality="formant synthesis",
-                licence=LICENCE,
+                licence=ESPEAK_LICENCE,
                 source="espeak-ng, installed with the system",
             )
-            for v in self.engine.getProperty("voices")
+            for voice_id, name, languages in listed
         ]
 
     def preload(self, voice_id: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import importlib
+import importlib.util
+from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import MissingPart, UsageError
@@ -11,42 +13,106 @@ from voiceguide.limits import AUTO_ENGINE
 from voiceguide.speech.base import SpeechEngine, VoiceInfo
 
 
-def _pyttsx3() -> SpeechEngine:
-    from voiceguide.speech.pyttsx3_engine import Pyttsx3Engine
+@dataclass(frozen=True)
+class EngineKind:
+    """One speech engine: what it is called, where its code lives, where its voices come from."""
 
-    return Pyttsx3Engine()
+    name: str
+    about: str
+    """A few words for `--engine`'s help."""
+    engine_class: str
+    """`module:Class` of its SpeechEngine; the module's `Backend` speaks inside a worker."""
+    licence: str
+    voice_list: str
+    """The engine whose remembered list of voices this one shares (the same voices)."""
+    voices_from_files: bool = False
+    """Its voices are files found at once (Piper's); else a worker reports them when it starts,
+    and the list is remembered for a day."""
+    needs: str | None = None
+    """The Python package it needs beyond voiceguide's own, if any."""
+    install: str = ""
+
+    def installed(self) -> bool:
+        """Whether it can run here (without importing anything)."""
+        return self.needs is None or importlib.util.find_spec(self.needs) is not None
+
+    @property
+    def module(self) -> str:
+        return self.engine_class.partition(":")[0]
 
 
-def _espeak() -> SpeechEngine:
-    from voiceguide.speech.pyttsx3_engine import EspeakEngine
-
-    return EspeakEngine()
-
-
-def _piper() -> SpeechEngine:
-    from voiceguide.speech.piper_voices import piper_installed
-
-    if not piper_installed():
-        raise MissingPart("the piper engine needs piper-tts (pip install piper-tts)")
-    from voiceguide.speech.piper_engine import PiperEngine
-
-    return PiperEngine()
-
-
-ENGINES: dict[str, Callable[[], SpeechEngine]] = {"pyttsx3": _pyttsx3, "espeak": _espeak, "piper": _piper}
-"""piper: neural voices; pyttsx3: espeak-ng through pyttsx3, every language; espeak: the same
-voices called directly, faster."""
+ESPEAK_LICENCE = "GPL-3.0 (espeak-ng)"
+ENGINES: dict[str, EngineKind] = {
+    kind.name: kind
+    for kind in (
+        EngineKind(
+            "piper",
+            "neural voices",
+            "voiceguide.speech.piper_engine:PiperEngine",
+            licence="GPL-3.0 (piper-tts); each voice has its own",
+            voice_list="piper",
+            voices_from_files=True,
+            needs="piper",
+            install="pip install piper-tts",
+        ),
+        EngineKind(
+            "pyttsx3",
+            "espeak-ng, every language",
+            "voiceguide.speech.pyttsx3_engine:Pyttsx3Engine",
+            licence=ESPEAK_LICENCE,
+            voice_list="pyttsx3",
+        ),
+        EngineKind(
+            "espeak",
+            "the same voices as pyttsx3, faster",
+            "voiceguide.speech.pyttsx3_engine:EspeakEngine",
+            licence=ESPEAK_LICENCE,
+            voice_list="pyttsx3",
+        ),
+    )
+}
+"""Every speech engine, best voice first: the one table the command line, the worker
+processes and the voice list read."""
 AUTO = AUTO_ENGINE
 """The best installed voice for the routine's language: Piper's if it has one, else pyttsx3's."""
 FALLBACK_ENGINE = "pyttsx3"
+ENGINE_CHOICES = (AUTO, *ENGINES)
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    """What the listener asked for; None means a voice for the routine's language."""
+
+    voice: str | None = None
+    engine: str = AUTO
+    volume: float = 1.0
+
+
+ANY_VOICE = VoiceChoice()
+"""No voice asked for: the best installed for the routine's language."""
 
 
 def make_engine(name: str) -> SpeechEngine:
+    """A new engine of this kind (not started: nothing runs until it is asked for something)."""
     try:
-        factory = ENGINES[name]
+        kind = ENGINES[name]
     except KeyError:
-        raise UsageError(f"no speech engine {name!r} (engines: {AUTO}, {', '.join(ENGINES)})") from None
-    return factory()
+        raise UsageError(f"no speech engine {name!r} (engines: {', '.join(ENGINE_CHOICES)})") from None
+    if not kind.installed():
+        raise MissingPart(f"the {name} engine needs {kind.needs} ({kind.install})")
+    module, _, cls = kind.engine_class.partition(":")
+    engine: SpeechEngine = getattr(importlib.import_module(module), cls)()
+    return engine
+
+
+def listed_engines(name: str = AUTO) -> list[EngineKind]:
+    """The engines whose voices `voiceguide voices --engine NAME` lists: one per voice list,
+    the installed ones, for auto."""
+    if name != AUTO:
+        if name not in ENGINES:
+            raise UsageError(f"no speech engine {name!r} (engines: {', '.join(ENGINE_CHOICES)})")
+        return [ENGINES[name]]
+    return [kind for kind in ENGINES.values() if kind.voice_list == kind.name and kind.installed()]
 
 
 def auto_engine(wanted: str | None, language: str) -> str:
@@ -60,9 +126,9 @@ def auto_engine(wanted: str | None, language: str) -> str:
 def piper_voice_for(wanted: str | None, language: str) -> str | None:
     """The id of the Piper voice `auto` picks for this request, or None (no such voice, or
     piper-tts missing). Looks at files only: nothing is imported or loaded."""
-    from voiceguide.speech.piper_voices import installed_voices, piper_installed
+    from voiceguide.speech.piper_voices import installed_voices
 
-    if not piper_installed():
+    if not ENGINES["piper"].installed():
         return None
     if wanted and wanted.endswith(".onnx"):
         return str(Path(wanted).absolute())

@@ -40,14 +40,6 @@ MAX_WORKERS = 2
 """Synthesis is CPU-bound; more workers than cores barely helps."""
 
 
-BACKENDS = {
-    "pyttsx3": "voiceguide.speech.pyttsx3_engine",
-    "espeak": "voiceguide.speech.pyttsx3_engine",
-    "piper": "voiceguide.speech.piper_engine",
-}
-"""Engine name -> the module whose `Backend(name)` speaks for it inside a worker."""
-
-
 class Backend(Protocol):
     """What a worker needs of an engine: its voices, and a way to speak with one setting."""
 
@@ -66,7 +58,9 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
     """The worker process: one engine; requests are phrases, replies are samples."""
     import importlib
 
-    backend: Backend = importlib.import_module(BACKENDS[backend_name]).Backend(backend_name)
+    from voiceguide.speech.registry import ENGINES
+
+    backend: Backend = importlib.import_module(ENGINES[backend_name].module).Backend(backend_name)
     replies.send(("voices", backend.voices()))
     while True:
         try:
@@ -194,12 +188,11 @@ class _Worker:
 
 
 class WorkerEngine:
-    """An engine whose phrases are spoken in worker processes (`name` picks the backend)."""
+    """An engine whose phrases are spoken in worker processes, each running the `Backend` of
+    the engine's module (speech/registry.py)."""
 
     name = ""
-    backend = ""
     max_workers = MAX_WORKERS
-    voices_need_a_start = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or min(self.max_workers, os.cpu_count() or 1)
@@ -209,7 +202,7 @@ class WorkerEngine:
         """Start a worker now, without waiting: it boots while the caller does other work,
         and loads the voice `preload` if given (its settings may come later)."""
         if not self._pool:
-            self._pool.append(_Worker(self.backend))
+            self._pool.append(_Worker(self.name))
             if preload is not None:
                 self._pool[0].requests.send(("preload", preload))
 
@@ -275,7 +268,7 @@ class WorkerEngine:
         for worker in keep[count:]:
             worker.close()
         while len(self._pool) < count:
-            self._pool.append(_Worker(self.backend))  # they start side by side
+            self._pool.append(_Worker(self.name))  # they start side by side
         for worker in self._pool:
             if worker.settings is None:
                 worker.configure(settings)
@@ -283,7 +276,7 @@ class WorkerEngine:
     def _replace(self, worker: _Worker, settings: VoiceSettings) -> None:
         worker.process.kill()
         worker.close()
-        fresh = _Worker(self.backend)
+        fresh = _Worker(self.name)
         fresh.configure(settings)
         self._pool[self._pool.index(worker)] = fresh
 

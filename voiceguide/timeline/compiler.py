@@ -13,7 +13,6 @@ from voiceguide.routine.model import (
     CycleStep,
     HoldStep,
     PauseStep,
-    Profile,
     RepeatStep,
     Routine,
     SayStep,
@@ -23,6 +22,7 @@ from voiceguide.routine.model import (
     step_kind,
 )
 from voiceguide.timeline.events import Chapter, Event, EventKind, Timeline, check_timeline
+from voiceguide.timeline.options import CompileOptions
 from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
 
@@ -34,29 +34,6 @@ MAX_TOTAL_S = 6 * 3600.0
 FIT_TOLERANCE_S = 1e-6
 TAIL_S = 1.5
 """Quiet at the end of every track; it also absorbs the MP3 encoder's delay (render/encode.py)."""
-
-
-@dataclass(frozen=True)
-class CompileOptions:
-    """How to lay a routine out in time; None means "the routine's own setting"."""
-
-    profile: Profile = "standard"
-    """Resolves ranges: short takes the low end, standard the middle, full the high end."""
-    count_interval_s: float | None = None
-    rate_wpm: int | None = None
-    get_ready_s: float | None = None
-    speech_gap_s: float = 0.5
-    """Quiet after each spoken sentence before the next thing starts."""
-    section_ids: tuple[str, ...] | None = None
-    """Only these sections (in routine order), or all of them; the intro and closing stay."""
-    from_section: str | None = None
-    """Start at this section (no intro) and go on to the end."""
-    count_ticks: bool = False
-    """A quiet tick under each spoken count."""
-    pre_roll_s: float = 0.0
-    """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
-    speech_source: str = "estimated from the speech rate"
-    """Recorded in the timeline's settings so a reader knows which lengths were used."""
 
 
 def resolved_rate(routine: Routine, options: CompileOptions) -> int:

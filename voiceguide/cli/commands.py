@@ -1,0 +1,397 @@
+"""The commands: each parses, makes one library call, prints.
+
+The heavy parts (pydantic models, numpy) are imported inside the commands that need them:
+`--help` and a bad option answer at once, and `play` starts its sound before they load.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
+import typer
+
+from voiceguide.cli.options import (
+    FLAG,
+    Between,
+    HelpOpt,
+    OneOf,
+    Output,
+    ProfileOpt,
+    ProseGroup,
+    RoutineArg,
+    Selection,
+    Timing,
+    command,
+)
+from voiceguide.errors import ExitStatus, UsageError, VoiceguideError
+from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
+from voiceguide.live.keys import KEYS_IN_WORDS
+from voiceguide.live.output import BACKENDS
+from voiceguide.render.names import OUTPUT_FOLDER
+from voiceguide.speech.registry import AUTO, ENGINE_CHOICES, VoiceChoice
+
+if TYPE_CHECKING:
+    from voiceguide.live.output import Backend
+
+app = typer.Typer(
+    name="voiceguide",
+    cls=ProseGroup,
+    help="Voice-guided routines (acupressure, stretching, physiotherapy), spoken live or rendered to MP3.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    # Each command declares its own -h/--help (HelpOpt): the built-in one labels itself <bool>.
+    context_settings={"help_option_names": []},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from voiceguide import __version__
+
+        typer.echo(f"voiceguide {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", metavar=FLAG, callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    _help: HelpOpt = False,
+) -> None:
+    """Voice-guided routines, spoken live or rendered to a phone-ready MP3."""
+
+
+@command(app)
+def show(
+    routine: RoutineArg,
+    selection: Selection,
+    timing: Timing,
+    voice: VoiceChoice,
+    profile: ProfileOpt = "standard",
+    as_json: Annotated[
+        bool, typer.Option("--json", metavar=FLAG, help="Print the timeline as one JSON object.")
+    ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate", metavar=FLAG, help="Estimate speech lengths from the rate even if clips are cached."
+        ),
+    ] = False,
+    _help: HelpOpt = False,
+) -> None:
+    """Print the cue sheet: every cue with its time, section and side, and the total length.
+
+    Once the routine has been rendered, the cached clips give the real speech lengths and
+    the sheet matches the track; before that, lengths are estimated from the speech rate.
+    """
+    from voiceguide.speech.plan import plan_routine
+    from voiceguide.timeline.cuesheet import format_cue_sheet
+
+    timeline = plan_routine(routine, options=timing.options(profile, selection), choice=None if estimate else voice)
+    if as_json:
+        typer.echo(json.dumps(timeline.to_json(), indent=1, ensure_ascii=False))
+    else:
+        typer.echo(format_cue_sheet(timeline), nl=False)
+
+
+@command(app)
+def validate(
+    files: Annotated[
+        list[str], typer.Argument(metavar="ROUTINE...", help="Routine files (or built-in names) to check.")
+    ],
+    timing: Timing,
+    voice: VoiceChoice,
+    profile: Annotated[
+        Profile | None,
+        typer.Option(
+            "--profile",
+            parser=OneOf(PROFILES),
+            metavar="short|standard|full",
+            help="Check only this profile (default: all three).",
+        ),
+    ] = None,
+    _help: HelpOpt = False,
+) -> None:
+    """Check routine files: the format, and that each profile lays out in time with the real voice.
+
+    The check speaks every phrase with the voice that `render` would use (the clips are
+    cached for the render), so a routine that validates renders, and one that fails here
+    fails there. Every file is reported; the exit status is non-zero if any failed.
+    """
+    from voiceguide.speech.plan import validate_routine
+
+    options = [timing.options(p) for p in (PROFILES if profile is None else (profile,))]
+    worst = ExitStatus.OK
+    for source in files:
+        try:
+            summary = validate_routine(source, options=options, choice=voice)
+        except VoiceguideError as e:
+            typer.echo(f"voiceguide: error: {e}", err=True)
+            worst = max(worst, e.exit_status)
+            continue
+        typer.echo(f"{source}: ok ({summary})")
+    if worst:
+        raise typer.Exit(worst)
+
+
+@command(app, "list")
+def list_routines(_help: HelpOpt = False) -> None:
+    """List the built-in routines."""
+    from voiceguide.speech.plan import builtin_summaries
+
+    for name, title, sections, seconds in builtin_summaries():
+        typer.echo(f"{name:<16} {title} ({sections} sections, about {seconds / 60:.0f} minutes)")
+
+
+@command(app)
+def schema(_help: HelpOpt = False) -> None:
+    """Print the JSON Schema of routine files, for editors."""
+    from voiceguide.routine.model import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@command(app)
+def new(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the starter routine (.yaml).")],
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Overwrite the file if it exists.")] = False,
+    _help: HelpOpt = False,
+) -> None:
+    """Write a commented starter routine that validates, to edit into your own."""
+    from voiceguide.routine.starter import write_starter
+
+    write_starter(file, overwrite=force)
+    typer.echo(f"wrote {file}")
+
+
+@command(app)
+def render(
+    routine: RoutineArg,
+    output: Output,
+    selection: Selection,
+    timing: Timing,
+    voice: VoiceChoice,
+    profile: ProfileOpt = "standard",
+    _help: HelpOpt = False,
+) -> None:
+    """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
+    from voiceguide.progress import StageProgress
+    from voiceguide.render.pipeline import render_source
+    from voiceguide.times import minutes_seconds
+
+    with StageProgress() as progress:
+        result = render_source(
+            routine,
+            output=output.path,
+            fmt=output.fmt,
+            options=timing.options(profile, selection),
+            choice=voice,
+            bitrate_kbps=output.bitrate_kbps,
+            channels=output.channels,
+            overwrite=output.overwrite,
+            transcripts=output.transcripts,
+            progress=progress,
+        )
+    typer.echo(f"{result.path}  {minutes_seconds(result.duration_s)}  {result.size_bytes / 1e6:.1f} MB")
+    for extra in result.transcripts:
+        typer.echo(str(extra))
+
+
+BACKEND = OneOf(BACKENDS)
+
+
+@command(
+    app,
+    help="Speak a routine live through the speakers, hands-free, paced by the sound device.\n\n"
+    f"Keys (in a terminal): {KEYS_IN_WORDS}.",
+)
+def play(
+    routine: RoutineArg,
+    selection: Selection,
+    timing: Timing,
+    voice: VoiceChoice,
+    profile: ProfileOpt = "standard",
+    lead_in: Annotated[
+        bool, typer.Option("--lead-in/--no-lead-in", metavar=FLAG, help='Say "Starting in 3, 2, 1" first.')
+    ] = True,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", metavar=FLAG, help="One plain line per cue instead of the live view.")
+    ] = False,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend",
+            parser=BACKEND,
+            metavar=BACKEND.metavar,
+            help="How sound reaches the device: one continuous sounddevice stream (auto, when PortAudio "
+            "is installed) or simpleaudio buffers joined in quiet moments.",
+        ),
+    ] = "auto",
+    _help: HelpOpt = False,
+) -> None:
+    from voiceguide.live.start import play_command
+
+    outcome = play_command(
+        routine,
+        options=timing.options(profile, selection),
+        choice=voice,
+        lead_in=lead_in,
+        backend=cast("Backend", backend),  # one of BACKENDS: the option's parser checked it
+        quiet=quiet,
+    )
+    if outcome.stopped_at is not None:
+        typer.echo(f"stopped at {outcome.stopped_at}", err=True)
+
+
+@command(app)
+def voices(
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", metavar="LANGUAGE", help="Only voices for this language (en, de).")
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            parser=OneOf(ENGINE_CHOICES),
+            metavar="ENGINE",
+            help=f"Only this engine's voices: {', '.join(ENGINE_CHOICES)} (auto: every installed engine's).",
+        ),
+    ] = AUTO,
+    download: Annotated[
+        str | None,
+        typer.Option(
+            "--download",
+            metavar="NAME",
+            help="Fetch a Piper voice by name (e.g. de_DE-thorsten-medium) into your voices folder "
+            "(needs the internet).",
+        ),
+    ] = None,
+    _help: HelpOpt = False,
+) -> None:
+    """List the speech voices on this computer: engine, language, quality, licence, where from.
+
+    With --engine auto (the default) every engine's voices are listed, Piper's first. A routine
+    is spoken by a Piper voice for its language when one is installed, else by espeak-ng.
+    """
+    if download is not None:
+        from voiceguide.speech.download import download_voice
+
+        typer.echo(f"{download}: saved to {download_voice(download)}")
+        return
+    from voiceguide.speech.plan import installed_voices
+
+    header = ("ENGINE", "VOICE", "LANGUAGE", "QUALITY", "LICENCE", "FROM")
+    rows = [
+        (v.engine, v.id, ", ".join(v.languages), v.quality, v.licence, v.source)
+        for v in installed_voices(language, engine)
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+    for row in (header, *rows):
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1])
+
+
+MINUTES = Between(0, MAX_SHARE_MINUTES, "minutes", float, above=True)
+PORT = Between(0, 65535, "(0 picks a free port)", int)
+
+
+@command(app)
+def share(
+    routines: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[ROUTINE...]",
+            help="Routines to share (rendered first if their MP3 is missing); none: every MP3 in the folder.",
+        ),
+    ] = None,
+    minutes: Annotated[
+        float,
+        typer.Option("--minutes", parser=MINUTES, metavar="MINUTES", help="Stop sharing after this long."),
+    ] = 30.0,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            metavar="ADDRESS",
+            help="The address to listen on (default: this computer's address on the local network).",
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", parser=PORT, metavar="PORT", help="The port to listen on; 0 picks a free one.")
+    ] = SHARE_PORT,
+    folder: Annotated[
+        Path, typer.Option("--folder", metavar="DIR", help="Where the rendered tracks are.")
+    ] = OUTPUT_FOLDER,
+    _help: HelpOpt = False,
+) -> None:
+    """Serve your rendered routines to your phone over the local network, with a QR code.
+
+    Prints the page's address and a podcast feed's address, and a QR code of the page: scan
+    it with the phone's camera (the phone must be on the same network). The page plays each
+    routine with its chapters and shows the instruction being spoken; a podcast app can
+    subscribe to the feed once and get every routine shared later. Every address holds a
+    secret token; Ctrl-C stops sharing.
+    """
+    import sys
+
+    if routines is None and not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder; render a routine first (voiceguide render back-pain)")
+    from voiceguide.share.library import Library
+    from voiceguide.share.server import share_until_stopped
+
+    library = Library(folder, [_rendered(routine, folder) for routine in routines] if routines else None)
+    if not library.tracks():
+        raise UsageError(
+            f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
+        )
+
+    def ready(base: str) -> None:
+        import segno
+
+        shared = len(library.tracks())
+        typer.echo("On your phone (same network), open:")
+        typer.echo(base)
+        typer.echo("Or subscribe in a podcast app:")
+        typer.echo(f"{base}feed.xml")
+        segno.make(base, error="m").terminal(out=sys.stdout, compact=True, border=2)
+        typer.echo(
+            f"Sharing {shared} routine{'s' if shared != 1 else ''} from {folder} for {minutes:g} minutes; "
+            "Ctrl-C stops.",
+            err=True,
+        )
+        sys.stdout.flush()
+
+    def alone() -> None:
+        typer.echo("voiceguide: no local network found: only this computer can open the page", err=True)
+
+    share_until_stopped(library, host=host, port=port, minutes=minutes, on_ready=ready, on_no_network=alone)
+    typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
+
+
+def _rendered(routine: str, folder: Path) -> str:
+    """The track name for `routine` in `folder`, rendering its MP3 first if it is missing."""
+    from voiceguide.progress import StageProgress
+    from voiceguide.render.pipeline import render_missing
+    from voiceguide.routine.loader import routine_name
+
+    with StageProgress() as progress:
+        result = render_missing(routine, folder, progress)
+    if result is not None:
+        typer.echo(f"{result.path}  rendered", err=True)
+    return routine_name(routine)
+
+
+def run(argv: list[str]) -> int:
+    """Run one command line; its exit status. (The entry point in __main__ handles Ctrl-C.)"""
+    try:
+        app(args=argv, prog_name="voiceguide")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return ExitStatus.OK
+        return code if isinstance(code, int) else ExitStatus.ERROR
+    return ExitStatus.OK

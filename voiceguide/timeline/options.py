@@ -1,0 +1,33 @@
+"""How to lay a routine out in time: the options every command and both back ends share.
+
+Kept free of heavy imports, so the command line builds them while it parses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from voiceguide.limits import Profile
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to lay a routine out in time; None means "the routine's own setting"."""
+
+    profile: Profile = "standard"
+    """Resolves ranges: short takes the low end, standard the middle, full the high end."""
+    count_interval_s: float | None = None
+    rate_wpm: int | None = None
+    get_ready_s: float | None = None
+    speech_gap_s: float = 0.5
+    """Quiet after each spoken sentence before the next thing starts."""
+    section_ids: tuple[str, ...] | None = None
+    """Only these sections (in routine order), or all of them; the intro and closing stay."""
+    from_section: str | None = None
+    """Start at this section (no intro) and go on to the end."""
+    count_ticks: bool = False
+    """A quiet tick under each spoken count."""
+    pre_roll_s: float = 0.0
+    """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
+    speech_source: str = "estimated from the speech rate"
+    """Recorded in the timeline's settings so a reader knows which lengths were used."""
