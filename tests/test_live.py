@@ -20,7 +20,7 @@ import pytest
 from sound_server import SoundServer
 
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
-from voiceguide.live.buffers import _last_join
+from voiceguide.live.buffers import last_join
 from voiceguide.live.feed import Feed, LeadIn
 from voiceguide.live.keys import RESTART_TWICE_S, Command, keys_from
 from voiceguide.live.player import Player, Position, describe_position
@@ -351,7 +351,7 @@ def test_simpleaudio_buffers_join_only_inside_long_quiet(quiet: list[tuple[int, 
     samples = np.ones(700, dtype=np.int16)  # at 100 samples a second: 35 of quiet before a join, 25 after
     for lo, hi in quiet:
         samples[lo:hi] = 0
-    assert _last_join(samples, minimum=0, rate=100) == join
+    assert last_join(samples, minimum=0, rate=100) == join
 
 
 # -- real playback, captured by an ALSA file device -------------------------------------------

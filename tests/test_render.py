@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from in_process import voiceguide
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from typer.testing import CliRunner
@@ -147,7 +148,7 @@ def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_ca
 def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:
     from sound_server import find, sound_offsets, sound_starts
 
-    from voiceguide.render.encode import _halves
+    from voiceguide.render.encode import two_halves
 
     routine = parse_routine(SHORT, origin="short.yaml")
     options = CompileOptions(pre_roll_s=0.75)  # the pre-roll the command line gives: the encoder's delay
@@ -155,7 +156,7 @@ def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_pat
     mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
     with wave.open(str(wav), "rb") as w:
         pcm = bytearray(w.readframes(w.getnframes()))
-    halves = _halves(pcm)
+    halves = two_halves(pcm)
     assert halves is not None  # this track is encoded as two streams, joined
     assert b"Xing" not in mp3.read_bytes()[:8192] and b"Info" not in mp3.read_bytes()[:8192]
     reference = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
@@ -294,27 +295,16 @@ def test_built_in_routine_renders_with_ten_chapters(tmp_path: Path, shared_cache
 # -- bad conditions -------------------------------------------------------------------------
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "voiceguide", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        timeout=300,
-    )
-
-
 def test_existing_output_is_kept_without_force(tmp_path: Path, short_routine_file: Path) -> None:
     target = tmp_path / "short.mp3"
     target.write_text("precious")
-    result = cli("render", str(short_routine_file), "-o", str(target))
+    result = voiceguide("render", str(short_routine_file), "-o", str(target))
     assert result.returncode == 2 and "already exists" in result.stderr
     assert target.read_text() == "precious"
 
 
 def test_default_output_folder_is_made_wherever_it_runs(tmp_path: Path, short_routine_file: Path) -> None:
-    result = cli("render", str(short_routine_file), "-f", "wav", cwd=tmp_path)
+    result = voiceguide("render", str(short_routine_file), "-f", "wav", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     made = sorted(p.name for p in (tmp_path / "audio_out").iterdir())
     assert made == ["short.wav", "short.wav.lrc", "short.wav.vtt"]
@@ -332,13 +322,13 @@ def test_default_output_folder_is_made_wherever_it_runs(tmp_path: Path, short_ro
 def test_the_output_name_picks_the_format_and_missing_folders_are_made(
     tmp_path: Path, short_routine_file: Path, name: str, args: list[str], format_name: str
 ) -> None:
-    result = cli("render", str(short_routine_file), "-o", str(tmp_path / name), "--no-transcripts", *args)
+    result = voiceguide("render", str(short_routine_file), "-o", str(tmp_path / name), "--no-transcripts", *args)
     assert result.returncode == 0, result.stderr
     assert probe(tmp_path / name)["format"]["format_name"] == format_name
 
 
 def test_an_ending_that_contradicts_format_writes_nothing(tmp_path: Path, short_routine_file: Path) -> None:
-    result = cli("render", str(short_routine_file), "-o", str(tmp_path / "x.m4b"), "--format", "mp3")
+    result = voiceguide("render", str(short_routine_file), "-o", str(tmp_path / "x.m4b"), "--format", "mp3")
     assert result.returncode == 2
     assert (
         result.stderr.strip()
@@ -349,8 +339,8 @@ def test_an_ending_that_contradicts_format_writes_nothing(tmp_path: Path, short_
 
 def test_each_track_keeps_its_own_transcripts_and_none_go_stale(tmp_path: Path, short_routine_file: Path) -> None:
     mp3, m4b = tmp_path / "x.mp3", tmp_path / "x.m4b"
-    assert cli("render", str(short_routine_file), "-o", str(mp3)).returncode == 0
-    assert cli("render", str(short_routine_file), "-o", str(m4b), "--count-interval", "1.1").returncode == 0
+    assert voiceguide("render", str(short_routine_file), "-o", str(mp3)).returncode == 0
+    assert voiceguide("render", str(short_routine_file), "-o", str(m4b), "--count-interval", "1.1").returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "x.m4b",
         "x.m4b.lrc",
@@ -360,9 +350,9 @@ def test_each_track_keeps_its_own_transcripts_and_none_go_stale(tmp_path: Path, 
         "x.mp3.vtt",
     ]
     assert (tmp_path / "x.mp3.vtt").read_text() != (tmp_path / "x.m4b.vtt").read_text()  # each its own render
-    again = cli("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts")
+    again = voiceguide("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts")
     assert again.returncode == 2 and "x.mp3: already exists" in again.stderr  # nothing replaced unasked
-    again = cli("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts", "--force")
+    again = voiceguide("render", str(short_routine_file), "-o", str(mp3), "--no-transcripts", "--force")
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.m4b", "x.m4b.lrc", "x.m4b.vtt", "x.mp3"]
 
@@ -384,7 +374,7 @@ def test_force_replaces_only_regular_files(tmp_path: Path, short_routine_file: P
         (str(routine_copy), [str(routine_copy)], "routine.wav: is the routine being rendered"),
     ]
     for output, routine, message in cases:
-        result = cli("render", *(routine or [str(short_routine_file)]), "-o", output, "--force")
+        result = voiceguide("render", *(routine or [str(short_routine_file)]), "-o", output, "--force")
         assert result.returncode == 2, (output, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], lines
@@ -407,7 +397,7 @@ def test_force_replaces_only_regular_files(tmp_path: Path, short_routine_file: P
 def test_an_unwritable_place_is_one_line_not_a_traceback(
     tmp_path: Path, short_routine_file: Path, args: list[str], env: dict[str, str], message: str, status: int
 ) -> None:
-    result = cli("render", str(short_routine_file), *args, env=env, cwd=tmp_path)
+    result = voiceguide("render", str(short_routine_file), *args, env=env, cwd=tmp_path)
     assert result.returncode == status
     lines = result.stderr.strip().splitlines()
     assert message in lines[-1] and "Traceback" not in result.stderr
@@ -481,7 +471,7 @@ def true_peak_dbfs(path: Path) -> float:
 def test_ffmpeg_missing(tmp_path: Path, short_routine_file: Path) -> None:
     bare = tmp_path / "bin"
     bare.mkdir()
-    result = cli("render", str(short_routine_file), "-o", str(tmp_path / "x.mp3"), env={"PATH": str(bare)})
+    result = voiceguide("render", str(short_routine_file), "-o", str(tmp_path / "x.mp3"), env={"PATH": str(bare)})
     assert result.returncode == 3  # a missing part of the system
     assert result.stderr.strip() == (
         "voiceguide: error: ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)"
@@ -490,7 +480,7 @@ def test_ffmpeg_missing(tmp_path: Path, short_routine_file: Path) -> None:
 
 
 def test_unknown_voice_lists_close_matches(tmp_path: Path, short_routine_file: Path) -> None:
-    result = cli(
+    result = voiceguide(
         "render",
         str(short_routine_file),
         "--voice",
@@ -602,7 +592,9 @@ def test_bitrate_and_stereo_options(tmp_path: Path, shared_cache: Path) -> None:
 
 
 def test_render_with_the_direct_espeak_engine(tmp_path: Path, short_routine_file: Path) -> None:
-    result = cli("render", str(short_routine_file), "--engine", "espeak", "-f", "wav", "-o", str(tmp_path / "x.wav"))
+    result = voiceguide(
+        "render", str(short_routine_file), "--engine", "espeak", "-f", "wav", "-o", str(tmp_path / "x.wav")
+    )
     assert result.returncode == 0, result.stderr
     assert probe(tmp_path / "x.wav")["streams"][0]["sample_rate"] == "44100"
 
@@ -665,7 +657,7 @@ def test_a_render_killed_outright_is_cleaned_up_by_the_next(tmp_path: Path, shor
 def test_two_renders_to_one_name_cannot_both_win(tmp_path: Path, short_routine_file: Path) -> None:
     out = tmp_path / "x.mp3"
     first, _ = held_render(tmp_path, short_routine_file, out)  # has found the name free, now encoding
-    second = cli("render", str(short_routine_file), "-o", str(out))  # takes the name meanwhile
+    second = voiceguide("render", str(short_routine_file), "-o", str(out))  # takes the name meanwhile
     assert second.returncode == 0, second.stderr
     made = {p.name: p.read_bytes() for p in tmp_path.glob("x.mp3*")}
     (tmp_path / "held").unlink()  # let the first go on
@@ -704,7 +696,7 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
 def test_a_full_output_disk_is_one_line_and_leaves_nothing(small_disk, short_routine_file: Path) -> None:  # type: ignore[no-untyped-def]
     out = small_disk("out", "64k")
     for name in ("x.mp3", "x.wav"):
-        result = cli("render", str(short_routine_file), "-o", str(out / name))
+        result = voiceguide("render", str(short_routine_file), "-o", str(out / name))
         assert result.returncode == 1, result.stderr
         assert (
             result.stderr.strip().splitlines()[-1]
@@ -735,7 +727,7 @@ def test_ctrl_c_while_the_files_are_put_in_place_waits_for_all_of_them(
     tmp_path: Path, short_routine_file: Path
 ) -> None:
     out = tmp_path / "out" / "x.mp3"
-    first = cli("render", str(short_routine_file), "-o", str(out))
+    first = voiceguide("render", str(short_routine_file), "-o", str(out))
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.parent.iterdir()}
     process, temporary = held_render(tmp_path, short_routine_file, out, "--force", "--pre-roll", "2", at="placing")

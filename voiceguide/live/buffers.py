@@ -80,12 +80,12 @@ class BufferOutput:
         try:
             while self.playing:
                 pending = np.concatenate([pending, self._take_queued(MAX_BUFFER_S * self.rate - pending.size)])
-                cut = _last_join(pending, minimum=round(BUFFER_S * self.rate), rate=self.rate)
+                cut = last_join(pending, minimum=round(BUFFER_S * self.rate), rate=self.rate)
                 if cut is None and pending.size < MAX_BUFFER_S * self.rate and due - time.monotonic() > TIGHT_S:
                     self._wake.wait(0.02)  # more may come before this buffer is due
                     continue
                 if cut is None:  # due now: the best join there is, or all of it
-                    cut = _last_join(pending, minimum=1, rate=self.rate) or pending.size
+                    cut = last_join(pending, minimum=1, rate=self.rate) or pending.size
                     if not cut:  # nothing at all: keep time with a moment of quiet
                         pending = np.frombuffer(self.feed.take(round(TIGHT_S * self.rate))[0], dtype="<i2")
                         cut = pending.size
@@ -141,7 +141,7 @@ class BufferOutput:
         self.stop()
 
 
-def _last_join(samples: np.ndarray, *, minimum: int, rate: int) -> int | None:
+def last_join(samples: np.ndarray, *, minimum: int, rate: int) -> int | None:
     """The last place, at or after `minimum`, that has `JOIN_QUIET_S` of quiet before it and
     `START_QUIET_S` after it; None if there is none."""
     before, after = round(JOIN_QUIET_S * rate), round(START_QUIET_S * rate)

@@ -243,13 +243,13 @@ def _encode(pcm: bytearray, target: Path, encoding: _Encoding) -> bool:
     """Encode mono 16-bit PCM to an MP3 or AAC stream at `target`, untagged. Whether an MP3
     stream starts with a Xing header (with the encoder's delay, for gapless players).
 
-    An MP3 is encoded in two halves at once where the track allows (`_halves`): the encoder
+    An MP3 is encoded in two halves at once where the track allows (`two_halves`): the encoder
     uses one core, and an encode is most of a render's time."""
     hold("encoding")
     if encoding.fmt != "mp3":
         _export(pcm, target, encoding)
         return False
-    halves = _halves(pcm)
+    halves = two_halves(pcm)
     if halves is not None:
         _encode_halves(pcm, halves, target, encoding)
         return False
@@ -261,7 +261,7 @@ def _encode(pcm: bytearray, target: Path, encoding: _Encoding) -> bool:
 
 
 @dataclass(frozen=True)
-class _Halves:
+class Halves:
     """Where a track is cut to be encoded as two MP3 streams that play as one (in samples)."""
 
     start: int
@@ -282,7 +282,7 @@ JOIN_EXTRA = MP3_FRAME - MP3_ENCODER_DELAY
 """The joined streams decode to this many samples past the last one encoded."""
 
 
-def _halves(pcm: bytearray) -> _Halves | None:
+def two_halves(pcm: bytearray) -> Halves | None:
     """A cut near the middle of the track, in quiet, for encoding it as two MP3 streams.
 
     LAME turns `n` samples (`n` whole frames) into `n / 1152 + 1` frames, its delay of 1105
@@ -319,10 +319,10 @@ def _halves(pcm: bytearray) -> _Halves | None:
     end = resume + (samples.size - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
     if end <= resume or np.any(samples[end:]):
         return None  # the track ends in sound: no room for the encoder's frames
-    return _Halves(start, cut, resume, end)
+    return Halves(start, cut, resume, end)
 
 
-def _encode_halves(pcm: bytearray, halves: _Halves, target: Path, encoding: _Encoding) -> None:
+def _encode_halves(pcm: bytearray, halves: Halves, target: Path, encoding: _Encoding) -> None:
     """Both halves at once (each in its own ffmpeg), then the second's frames after the first's."""
     from concurrent.futures import ThreadPoolExecutor
 
