@@ -54,10 +54,11 @@ if $for_tests; then
   # tmux drives the key tests in a real terminal; the sound tests start their own PulseAudio
   # server, which ALSA programs reach through the pulse plugin; the share page is tested in
   # Debian's Chromium, driven by Playwright (whose own browser download cannot be used); the
-  # README's `share` examples run in a private network namespace (unshare, ip).
-  need_cmds+=(tmux aplay pulseaudio parec pactl chromium unshare ip)
+  # README's `share` examples run in a private network namespace (unshare, ip); the media
+  # keys are pressed with playerctl on a private session bus (dbus-daemon).
+  need_cmds+=(tmux aplay pulseaudio parec pactl chromium unshare ip playerctl dbus-daemon)
   need_libs+=(alsa-lib/libasound_module_pcm_pulse.so)
-  apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins chromium util-linux iproute2)
+  apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins chromium util-linux iproute2 playerctl dbus-daemon)
 fi
 
 has_lib() {

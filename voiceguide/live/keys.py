@@ -1,5 +1,6 @@
-"""The keys `play` takes, in one table: what each does, the help that lists them, and the
-reader that turns a terminal's key presses into commands for the player.
+"""The commands the player takes, and the keys for them in one table: what each does, the
+help that lists them, and the reader that turns a terminal's key presses into commands.
+Media keys (mpris.py) send the same commands.
 
 Light (no numpy): the command line's help lists the keys from here.
 """
@@ -23,6 +24,10 @@ from enum import Enum
 class Command(Enum):
     PAUSE = "pause"
     """Pause, or resume if paused."""
+    HALT = "halt"
+    """Pause; nothing if paused already (a media player's Pause)."""
+    RESUME = "resume"
+    """Resume; nothing if playing (a media player's Play)."""
     NEXT = "next"
     RESTART = "restart"
     """Back to the start of the section being heard."""
@@ -48,20 +53,31 @@ KEYS_IN_WORDS = "; ".join(f"{name} {what}" for _, name, what in KEYS.values())
 """A sentence for the help page."""
 
 
+class Restarts:
+    """The rule for going back: a restart goes to the start of the section; each further one
+    within RESTART_TWICE_S of the one before goes one more section back. Applied where each
+    press's time is known (the key reader, the media keys), not when the player gets to it."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self.now = now
+        self.last = -math.inf
+
+    def __call__(self, command: Command) -> Command:
+        if command is not Command.RESTART:
+            return command
+        pressed = self.now()
+        quick, self.last = pressed - self.last < RESTART_TWICE_S, pressed
+        return Command.PREVIOUS if quick else Command.RESTART
+
+
 def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
-    """Turn key presses into commands until a quit. `p` restarts the section; each further
-    `p` within RESTART_TWICE_S of the one before goes one more section back. The rule is
-    applied here, where each key's time is known, not when the player gets to it."""
+    """Turn key presses into commands until a quit (`p` goes back by the `Restarts` rule)."""
     mapping = {key: command for key, (command, _, _) in KEYS.items()}
-    last_restart = -math.inf
+    going_back = Restarts(now)
     for key in stream:
         command = mapping.get(key.lower())
-        if command is Command.RESTART:
-            pressed = now()
-            if pressed - last_restart < RESTART_TWICE_S:
-                command = Command.PREVIOUS
-            last_restart = pressed
         if command is not None:
+            command = going_back(command)
             commands.put(command)
             if command is Command.QUIT:
                 return

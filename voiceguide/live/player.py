@@ -119,10 +119,10 @@ class Player:
                 if self.output.feed.done(self.output.heard_frame()):
                     return True
                 command = self._command()
-                if command is Command.PAUSE:
+                if command in (Command.PAUSE, Command.HALT):
                     self.output.stop()
                     command = self._paused(heard, state.timeline)
-                    if command is Command.PAUSE:  # resumed: from the same sample, after quiet
+                    if command is not Command.QUIT:  # resumed: from the same sample, after quiet
                         self._start_at(heard)
                 if command is Command.QUIT:
                     self.stopped_at = heard
@@ -187,10 +187,11 @@ class Player:
         return default if sample is None else sample
 
     def _paused(self, heard: int, timeline: Timeline) -> Command:
+        """Wait for a resume (PAUSE, RESUME) or a quit; other commands wait with the sound."""
         while True:
             self.on_tick(Position(heard, timeline, True))
             command = self._command()
-            if command in (Command.PAUSE, Command.QUIT):
+            if command in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 return command
             self.clock.sleep(TICK_S)
 

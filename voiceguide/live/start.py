@@ -12,7 +12,9 @@ The heavy modules are imported inside, in the order that keeps the first sound e
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import about
@@ -24,7 +26,7 @@ from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
 from voiceguide.paths import voices_file
 
 if TYPE_CHECKING:
-    from voiceguide.live.player import Outcome
+    from voiceguide.live.player import Outcome, Position
     from voiceguide.speech.registry import VoiceChoice
     from voiceguide.timeline.options import CompileOptions
 
@@ -87,17 +89,40 @@ def play_command(
         console = Console()
         plain = quiet or not console.is_terminal
         view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
-        with keys(commands), view_context as view:
+        with keys(commands), _media_keys(commands) as media, view_context as view:
             return play_routine(
                 loaded,
                 options=options,
                 choice=choice,
                 cache=ClipCache(),
                 output=output,
-                on_tick=view,
+                on_tick=view if media is None else _both(view, media),
                 commands=commands,
                 lead_in=lead_in,
                 engine=engine,
                 quick_key=quick_key,
             )
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _both(first: Callable[[Position], None], second: Callable[[Position], None]) -> Callable[[Position], None]:
+    def tick(position: Position) -> None:
+        first(position)
+        second(position)
+
+    return tick
+
+
+@contextlib.contextmanager
+def _media_keys(commands: queue.Queue[Command]) -> Iterator[Callable[[Position], None] | None]:
+    """The MPRIS player (Linux, with a session bus), else None."""
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):  # no bus: dbus-fast is not even loaded
+        yield None
+        return
+    try:
+        from voiceguide.live.mpris import media_keys
+    except ImportError:  # dbus-fast is installed on Linux only
+        yield None
+        return
+    with media_keys(commands) as media:
+        yield media

@@ -1,0 +1,188 @@
+"""Media keys: a running `play` is an MPRIS player on a real session bus (a private
+dbus-daemon), driven by `playerctl` as a desktop's media keys or a headset's buttons are,
+while its sound goes through the private PulseAudio server and is recorded."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sound_server import SoundServer
+
+from conftest import needs_sound_server
+
+ROUTINE = """
+voiceguide: 1
+title: Media keys test
+settings: {get_ready: 0}
+sections:
+  - {id: alpha, title: Alpha point, steps: [{hold: {count: 30}}]}
+  - {id: beta, title: Beta point, steps: [{hold: {count: 30}}]}
+  - {id: gamma, title: Gamma point, steps: [{hold: {count: 30}}]}
+"""
+
+WAIT_S = 60.0
+"""The most any step may take on a slow machine; a step that works takes a fraction of it."""
+
+needs_playerctl = pytest.mark.skipif(
+    not (shutil.which("playerctl") and shutil.which("dbus-daemon")) and not os.environ.get("CI"),
+    reason="needs playerctl and dbus-daemon (make test installs them)",
+)
+
+
+@pytest.fixture
+def session_bus(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A private session bus; the environment that reaches it."""
+    address = f"unix:path={tmp_path / 'bus'}"
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", f"--address={address}", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert daemon.stdout is not None
+        printed = read_line(daemon.stdout, WAIT_S)  # printed once it listens
+        assert printed.startswith("unix:"), printed
+        yield {"DBUS_SESSION_BUS_ADDRESS": printed.strip()}
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
+
+
+def read_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no line within {timeout} s") from None
+
+
+class Playing:
+    """`voiceguide play --quiet` with its cue lines collected as they are heard."""
+
+    def __init__(self, routine: Path, env: dict[str, str]) -> None:
+        self.env = env
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "play", str(routine), "--no-lead-in", "--quiet"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._lock:
+                self.lines.append(line)
+
+    def heard(self) -> list[str]:
+        with self._lock:
+            return list(self.lines)
+
+    def playerctl(self, *args: str) -> str:
+        result = subprocess.run(
+            ["playerctl", "-p", "voiceguide", *args], env=self.env, capture_output=True, text=True, timeout=WAIT_S
+        )
+        return result.stdout.strip()
+
+    def until(self, what: str, check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while not check():
+            if self.process.poll() is not None:
+                raise AssertionError(f"play ended ({self.process.returncode}) waiting for {what}: {self.stderr()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {WAIT_S} s; heard {self.heard()[-3:]}")
+            time.sleep(0.05)
+
+    def stderr(self) -> str:
+        assert self.process.stderr is not None
+        return self.process.stderr.read() if self.process.poll() is not None else ""
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+
+
+@needs_sound_server
+@needs_playerctl
+def test_media_keys_pause_resume_skip_and_stop_a_running_play(
+    tmp_path: Path, sound_server: SoundServer, session_bus: dict[str, str]
+) -> None:
+    routine = tmp_path / "keys.yaml"
+    routine.write_text(ROUTINE)
+    env = {**os.environ, **sound_server.env(), **session_bus}
+    play = Playing(routine, env)
+    try:
+        play.until("the player on the bus", lambda: play.playerctl("status") == "Playing")
+        assert play.playerctl("metadata", "xesam:album") == "Media keys test"
+        assert play.playerctl("metadata", "xesam:title") == "1. Alpha point"
+        play.until("a count heard", lambda: any("alpha" in line for line in play.heard()))
+
+        with sound_server.recording() as recording:
+            play.playerctl("pause")
+            play.until("the pause", lambda: play.playerctl("status") == "Paused")
+            play.playerctl("pause")  # a second Pause leaves it paused (unlike play-pause)
+            heard_then = len(play.heard())
+            recording.wait_for_more(0.5)  # the tail the server still held plays out
+            start = recording.seconds()
+            recording.wait_for_more(2.0)  # counts come every 1.2 s: playing, 2 s would hold one
+            paused = recording.samples()[round(start * 44100) :]
+        assert play.playerctl("status") == "Paused"
+        assert np.max(np.abs(paused)) < 1e-3, "sound while paused"
+        assert len(play.heard()) == heard_then, "cues went on while paused"
+
+        play.playerctl("play")
+        play.until("the resume", lambda: play.playerctl("status") == "Playing")
+        play.until("counts again", lambda: len(play.heard()) > heard_then)
+
+        play.playerctl("next")
+        play.until("the next section", lambda: play.playerctl("metadata", "xesam:title") == "2. Beta point")
+        play.until("Beta heard", lambda: any("beta" in line for line in play.heard()))
+        play.playerctl("next")
+        play.until("the third section", lambda: play.playerctl("metadata", "xesam:title") == "3. Gamma point")
+        play.playerctl("previous")
+        play.playerctl("previous")  # twice at once: one section further back, as `p p` does
+        play.until("one section back", lambda: play.playerctl("metadata", "xesam:title") == "2. Beta point")
+        assert int(play.playerctl("position").split(".")[0]) >= 0
+
+        play.playerctl("stop")
+        assert play.process.wait(WAIT_S) == 0
+        assert "stopped at 2. Beta point, at " in play.stderr()
+    finally:
+        play.close()
+
+
+def test_without_a_session_bus_play_goes_on_silently() -> None:
+    from voiceguide.live.keys import Command
+    from voiceguide.live.mpris import media_keys
+
+    commands: queue.Queue[Command] = queue.Queue()
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        with media_keys(commands) as media:
+            assert media is None
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=/nonexistent/bus"
+        with media_keys(commands) as media:
+            assert media is None  # a bus that is not there: no error, no player
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
