@@ -140,11 +140,21 @@ class StreamOutput:
         if self._error is not None:
             raise AudioError(f"the sound stream failed: {self._error}")
         now = time.monotonic()
+        if self.playing and self._ended():
+            self._lost = True
+            self.playing = False
+            raise AudioError("the sound device went away (its stream ended)")
         if self.playing and self._stalled(now):
             self._lost = True
             self.playing = False
             raise AudioError(f"the sound device went away (no sound taken for {self._stall_s():g} s)")
         return heard_at(list(self._heard), now, self.rate)
+
+    def _ended(self) -> bool:
+        """PortAudio ended the stream by itself: its device failed (a sound server killed, a
+        card unplugged), which it notices within a tenth of a second. (Not asked while a call
+        to PortAudio is in progress: it answers after that call.)"""
+        return not self._device_busy.locked() and not self._stream.active
 
     def _stall_s(self) -> float:
         return max(STALL_S, 4 * float(self._stream.latency))
