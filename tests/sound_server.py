@@ -24,7 +24,12 @@ CONFIG = """\
 load-module module-native-protocol-unix
 load-module module-null-sink sink_name=vsink rate=44100 channels=1 format=s16le
 set-default-sink vsink
+load-module module-null-sink sink_name=room rate=16000 channels=1 format=s16le
+set-default-source room.monitor
 """
+"""`vsink` is the speaker, recorded from its monitor. `room` stands in for the air in front of
+the microphone: what is played into it (a person's command, the speaker's echo) is what the
+default source, its monitor, hears."""
 ASOUNDRC = "pcm.!default { type pulse }\nctl.!default { type pulse }\n"
 
 
@@ -78,9 +83,9 @@ class SoundServer:
         return env
 
     @contextlib.contextmanager
-    def recording(self) -> Iterator[Recording]:
-        """Record the sink's monitor until the block ends (the sink runs on, quiet or not)."""
-        recording = Recording(self.env())
+    def recording(self, source: str = "vsink.monitor") -> Iterator[Recording]:
+        """Record `source` (the speaker) until the block ends (the sink runs on, quiet or not)."""
+        recording = Recording(self.env(), source)
         try:
             yield recording
         finally:
@@ -96,9 +101,9 @@ class SoundServer:
 
 
 class Recording:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], source: str = "vsink.monitor") -> None:
         self._process = subprocess.Popen(
-            ["parec", "-d", "vsink.monitor", f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=20"],
+            ["parec", "-d", source, f"--rate={RATE}", "--channels=1", "--format=s16le", "--latency-msec=20"],
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -203,3 +208,23 @@ def sound_offsets(
 
 WHOLE = 0.95
 """A sound counts as present, whole, where it matches the render this well (1.0: the same samples)."""
+
+
+@contextlib.contextmanager
+def room_echo(server: SoundServer, latency_ms: int = 30) -> Iterator[None]:
+    """The speaker heard by the microphone, as in a room: a loopback from the speaker's
+    monitor into the room, `latency_ms` late, until the block ends."""
+    loaded = subprocess.run(
+        ["pactl", "load-module", "module-loopback", "source=vsink.monitor", "sink=room", f"latency_msec={latency_ms}"],
+        env={**os.environ, **server.env()},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    try:
+        yield
+    finally:
+        subprocess.run(
+            ["pactl", "unload-module", loaded.stdout.strip()], env={**os.environ, **server.env()}, timeout=30
+        )

@@ -203,12 +203,15 @@ def render(
 
 
 BACKEND = OneOf(BACKENDS)
+LISTEN_ENV = "VOICEGUIDE_LISTEN"
+SPOKEN_COMMANDS = '"pause", "continue", "again" (the section), "next", "go back", "stop"'
 
 
 @command(
     app,
     help="Speak a routine live through the speakers, hands-free, paced by the sound device.\n\n"
-    f"Keys (in a terminal): {KEYS_IN_WORDS}.",
+    f"Keys (in a terminal): {KEYS_IN_WORDS}. Media keys and headset buttons (Linux: MPRIS) "
+    "play, pause, skip and stop it; with --listen, so do spoken commands.",
 )
 def play(
     routine: RoutineArg,
@@ -221,6 +224,17 @@ def play(
     ] = True,
     quiet: Annotated[
         bool, typer.Option("--quiet", metavar=FLAG, help="One plain line per cue instead of the live view.")
+    ] = False,
+    listen: Annotated[
+        bool,
+        typer.Option(
+            "--listen/--no-listen",
+            metavar=FLAG,
+            envvar=LISTEN_ENV,
+            show_envvar=False,
+            help=f"Listen for spoken commands: {SPOKEN_COMMANDS} (English; set {LISTEN_ENV}=1 to listen "
+            "by default). voiceguide's own voice is cancelled out, so a command can be said over it.",
+        ),
     ] = False,
     backend: Annotated[
         str,
@@ -243,6 +257,7 @@ def play(
         lead_in=lead_in,
         backend=cast("Backend", backend),  # one of BACKENDS: the option's parser checked it
         quiet=quiet,
+        listen=listen,
     )
     if outcome.stopped_at is not None:
         typer.echo(f"stopped at {outcome.stopped_at}", err=True)

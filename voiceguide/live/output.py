@@ -89,6 +89,9 @@ class StreamOutput:
         """The device stopped answering: PortAudio is not called again."""
         self._device_busy = threading.Lock()
         """Held while a call to PortAudio is in progress."""
+        self.monitor: Callable[[bytes | bytearray, float], None] | None = None
+        """Given each block the device takes and the time its first sample reaches the ear
+        (the echo canceller's reference, when `play --listen` listens)."""
         try:
             self._stream = sounddevice.RawOutputStream(
                 samplerate=rate,
@@ -109,7 +112,10 @@ class StreamOutput:
             ahead = stream_time.outputBufferDacTime - stream_time.currentTime
             if not stream_time.currentTime or not 0 <= ahead < 2:  # some paths report no times
                 ahead = self._stream.latency
-            self._heard.append((first, frames, time.monotonic() + ahead))
+            at_ear = time.monotonic() + ahead
+            self._heard.append((first, frames, at_ear))
+            if self.monitor is not None:
+                self.monitor(samples, at_ear)
         except Exception as e:  # PortAudio would stop the stream without a word: tell the player
             self._error = e
             out[:] = bytes(len(out))

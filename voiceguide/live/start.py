@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -39,9 +40,11 @@ def play_command(
     lead_in: bool,
     backend: Backend,
     quiet: bool,
+    listen: bool = False,
 ) -> Outcome:
     """Play `routine` (a built-in's name or a file) live, with the keys and a view on the
-    terminal (one plain line per cue if `quiet` or not a terminal)."""
+    terminal (one plain line per cue if `quiet` or not a terminal), the media keys, and with
+    `listen` the spoken commands."""
     sections_chosen = options.from_section is not None or options.section_ids is not None
     voice, engine_name = choice.voice, choice.engine
     quick_key = (
@@ -88,15 +91,18 @@ def play_command(
         commands: queue.Queue[Command] = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
-        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console)
+        heard = stack.enter_context(_listening(listen, commands, loaded.language, output, plain=plain))
+        notes = (lambda: None) if heard is None else heard[1]
+        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console, note=notes)
         with keys(commands), _media_keys(commands) as media, view_context as view:
+            ticks = [tick for tick in (view, media, None if heard is None else heard[0]) if tick is not None]
             return play_routine(
                 loaded,
                 options=options,
                 choice=choice,
                 cache=ClipCache(),
                 output=output,
-                on_tick=view if media is None else _both(view, media),
+                on_tick=ticks[0] if len(ticks) == 1 else _all(ticks),
                 commands=commands,
                 lead_in=lead_in,
                 engine=engine,
@@ -105,12 +111,32 @@ def play_command(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _both(first: Callable[[Position], None], second: Callable[[Position], None]) -> Callable[[Position], None]:
+def _all(ticks: list[Callable[[Position], None]]) -> Callable[[Position], None]:
     def tick(position: Position) -> None:
-        first(position)
-        second(position)
+        for each in ticks:
+            each(position)
 
     return tick
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _listening(
+    listen: bool, commands: queue.Queue[Command], language: str, output: object, *, plain: bool
+) -> Iterator[tuple[Callable[[Position], None], Callable[[], str]] | None]:
+    """Spoken commands while playing, if asked for: the on_tick that tells the listener what
+    the voice says, and the view's line about it; else None."""
+    if not listen:
+        yield None
+        return
+    from voiceguide.audio.mix import MIX_RATE
+    from voiceguide.live.listen import listening
+
+    with listening(commands, language=language, output=output, rate=MIX_RATE, say=_say, print_heard=plain) as heard:
+        yield heard
 
 
 @contextlib.contextmanager

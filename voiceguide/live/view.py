@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from rich.console import Console, Group
@@ -58,8 +59,10 @@ class CueLines:
 class LivePanel:
     """A rich panel: section and side, the instruction, a bar for the hold, time left."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, note: Callable[[], str | None] = lambda: None) -> None:
         self.console = console
+        self.note = note
+        """A line under the status, if any: what the listener heard."""
         self.live = Live(console=console, auto_refresh=False, transient=True)
         self._starts: list[float] = []
         self._timeline: Timeline | None = None
@@ -91,6 +94,9 @@ class LivePanel:
         status = "paused" if position.paused else "waiting for the voice" if position.waiting else "playing"
         left = max(0.0, timeline.total_s - t)
         lines.append(Text(f"{clock(t)} elapsed · {clock(left)} left · {status}", style="dim"))
+        note = self.note()
+        if note:
+            lines.append(Text(note, style="dim"))
         lines.append(Text(KEY_HELP, style="dim"))
         self.live.update(Panel(Group(*lines), title=timeline.title), refresh=True)  # type: ignore[arg-type]
 

@@ -1,0 +1,310 @@
+"""Spoken commands through a real sound server: `play --listen` hears the default source,
+the monitor of a second null sink (`room`, see sound_server.py) into which the test speaks
+synthetic commands, and into which a loopback plays the speaker back as a room's echo."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soxr
+from sound_server import Recording, SoundServer, room_echo
+
+from conftest import needs_audio_tools, needs_sound_server
+
+pytest.importorskip("pocketsphinx", reason="needs pocketsphinx (make test installs it)")
+pytest.importorskip("pywebrtc_audio", reason="needs pywebrtc-audio (make test installs it)")
+
+from voiceguide.live.listen import FRAME, RATE, Spotter, keyword_list
+
+WAIT_S = 60.0
+"""The most a step may take on a slow machine: a bound against hanging, not a speed test."""
+TRIES = 3
+REPLY_S = 5.0
+"""How long the test waits for a command to be heard before saying it again (it is heard
+within a second of the word: scripts/bench_listen.py)."""
+ACTS_WITHIN_S = 3.0
+"""A command's effect reaches the speaker within this long of the word's end, on the sound
+server's own clock (it takes about half a second: scripts/bench_listen.py)."""
+
+ROUTINE = """
+voiceguide: 1
+title: Listening test
+settings: {get_ready: 0}
+sections:
+  - {id: alpha, title: Alpha point, steps: [{hold: {count: 40}}]}
+  - {id: beta, title: Beta point, steps: [{hold: {count: 40}}]}
+  - {id: gamma, title: Gamma point, steps: [{hold: {count: 40}}]}
+"""
+
+OWN_WORDS = """
+voiceguide: 1
+title: Its own words
+settings: {get_ready: 0}
+sections:
+  - id: one
+    title: Words it must not obey
+    steps:
+      - say: Pause for a breath, then continue. Press again, and again.
+      - {hold: {count: 6}}
+      - say: Next, go back to the first point. Stop if it hurts, and continue when ready.
+      - {tap: {times: 6}}
+      - say: Again, the next point. Pause. Stop. Go back. Continue.
+"""
+
+
+def synthesise(text: str, engine: str, voice: str, level_db: float, folder: Path) -> Path:
+    """`text` said by a voice of `engine`, at a peak of `level_db`, as a 16 kHz WAV."""
+    from voiceguide.speech.base import VoiceSettings
+    from voiceguide.speech.registry import make_engine
+
+    speaker = make_engine(engine)
+    try:
+        clip = speaker.synthesize(text, VoiceSettings(voice, 160, 1.0))
+    finally:
+        speaker.close()
+    samples = soxr.resample(clip.samples.astype(np.float32) / 32768, clip.sample_rate, RATE)
+    samples = samples / np.max(np.abs(samples)) * 10 ** (level_db / 20)
+    quiet = np.zeros(RATE // 4, dtype=np.float32)
+    pcm = (np.concatenate([quiet, samples, quiet]) * 32767).astype("<i2")
+    path = folder / f"{text.replace(' ', '-')}-{engine}-{-level_db:g}.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def heard_offline(path: Path, folder: Path) -> list[str]:
+    """The phrases the spotter itself hears in the file, in quiet (the test's precondition)."""
+    keywords = folder / "commands.kws"
+    keywords.write_text(keyword_list())
+    spotter = Spotter(keywords)
+    with wave.open(str(path)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    pcm = np.concatenate([pcm, np.zeros(RATE, dtype="<i2")])
+    found = [spotter.frame(pcm[i : i + FRAME], np.zeros(FRAME, "<i2")) for i in range(0, pcm.size - FRAME, FRAME)]
+    return [p.words for p in found if p is not None]
+
+
+class Listening:
+    """`voiceguide play --listen --quiet`, its cue lines and its notes read as they come."""
+
+    def __init__(self, routine: Path, server: SoundServer) -> None:
+        self.env = {**os.environ, **server.env()}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "voiceguide", "play", str(routine), "--no-lead-in", "--quiet", "--listen"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out: queue.Queue[str] = queue.Queue()
+        self.err: queue.Queue[str] = queue.Queue()
+        self.seen_out: list[str] = []
+        self.seen_err: list[str] = []
+        self.speaker: Recording | None = None
+        self.tries: dict[str, int] = {}
+        self._readers = [
+            threading.Thread(target=lambda s=stream, q=lines: [q.put(line) for line in s], daemon=True)
+            for stream, lines in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def finish(self, timeout: float) -> tuple[int, list[str]]:
+        """Wait for the end: the exit status and every line on stderr not yet waited for."""
+        status = self.process.wait(timeout)
+        for reader in self._readers:
+            reader.join(WAIT_S)
+        rest = []
+        while not self.err.empty():
+            rest.append(self.err.get())
+        return status, rest
+
+    def drain_out(self) -> list[str]:
+        """The cue lines printed since the last look."""
+        lines = []
+        while not self.out.empty():
+            lines.append(self.out.get())
+        self.seen_out += lines
+        return lines
+
+    def wait_out(self, text: str) -> None:
+        self._wait(self.out, self.seen_out, text)
+
+    def wait_err(self, text: str) -> None:
+        self._wait(self.err, self.seen_err, text)
+
+    def _wait(self, lines: queue.Queue[str], seen: list[str], text: str) -> None:
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} within {WAIT_S} s; saw {seen[-5:]}") from None
+            seen.append(line)
+            if text in line:
+                return
+
+    def say(self, path: Path) -> None:
+        """Play a command into the room, and wait until it has been played."""
+        subprocess.run(["paplay", "--device=room", str(path)], env=self.env, check=True, timeout=WAIT_S)
+
+    def command(self, words: str, path: Path) -> float:
+        """Say a command until it is heard (a person says it again when nothing happens; at
+        most TRIES times, each answered within REPLY_S): the recording time it was last said."""
+        for _ in range(TRIES):
+            self.say(path)
+            said_at = self.speaker.seconds() if self.speaker is not None else 0.0
+            if self.heard(words):
+                self.tries[words] = self.tries.get(words, 0) + 1
+                return said_at
+            self.tries[words] = self.tries.get(words, 0) + 1
+        raise AssertionError(f"{words!r} not heard in {TRIES} tries; notes {self.seen_err[-5:]}")
+
+    def heard(self, words: str) -> bool:
+        deadline = time.monotonic() + REPLY_S
+        while True:
+            try:
+                line = self.err.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return False
+            self.seen_err.append(line)
+            if line.strip() == f'voiceguide: heard "{words}"':
+                return True
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(10)
+
+
+def loud_from(recording: np.ndarray, start_s: float, rate: int = 44100) -> float | None:
+    """The first moment after `start_s` with sound in a speaker recording."""
+    tail = np.abs(recording[round(start_s * rate) :]) > 1e-3
+    return None if not tail.any() else start_s + int(np.argmax(tail)) / rate
+
+
+def quiet_from(recording: np.ndarray, start_s: float, rate: int = 44100) -> float:
+    """The moment after `start_s` from which the recording stays silent (its end if never)."""
+    tail = np.abs(recording[round(start_s * rate) :]) > 1e-3
+    if not tail.any():
+        return start_s
+    return start_s + (len(tail) - int(np.argmax(tail[::-1]))) / rate
+
+
+@pytest.fixture(scope="module")
+def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each command said by one of three voices (Piper's, two of espeak-ng's) near the
+    microphone or across the room, checked to be heard by the spotter itself in quiet."""
+    folder = tmp_path_factory.mktemp("commands")
+    said = {}
+    for words, engine, voice, level in (
+        ("pause", "piper", "en_US-joe-medium", -6.0),
+        ("continue", "espeak", "gmw/en-us", -20.0),
+        ("again", "espeak", "gmw/en-us+f3", -6.0),
+        ("next", "piper", "en_US-joe-medium", -6.0),
+        ("go back", "piper", "en_US-joe-medium", -6.0),
+        ("stop", "espeak", "gmw/en-us", -6.0),
+    ):
+        path = synthesise(words, engine, voice, level, folder)
+        assert heard_offline(path, folder) == [words], f"{path.name}: the spotter does not hear it in quiet"
+        said[words] = path
+    return said
+
+
+@needs_audio_tools
+@needs_sound_server
+def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
+    tmp_path: Path, sound_server: SoundServer, commands: dict[str, Path]
+) -> None:
+    routine = tmp_path / "listen.yaml"
+    routine.write_text(ROUTINE)
+    with room_echo(sound_server), sound_server.recording() as speaker:
+        play = Listening(routine, sound_server)
+        play.speaker = speaker
+        try:
+            play.wait_out("Alpha point")  # playing, and its echo is in the room
+            said_at = play.command("pause", commands["pause"])
+            speaker.wait_for_more(0.5)  # what the device still held plays out
+            play.drain_out()
+            speaker.wait_for_more(2.5)  # counts come every 1.2 s: playing, 2.5 s would hold two
+            stopped = quiet_from(speaker.samples(), said_at - 1.0)
+            assert stopped < speaker.seconds() - 2.0, "still sounding after the pause"
+            assert stopped - said_at < ACTS_WITHIN_S, f"paused {stopped - said_at:.2f} s after the word"
+            assert play.drain_out() == [], "cues went on while paused"
+
+            said_at = play.command("continue", commands["continue"])
+            speaker.wait_for_more(ACTS_WITHIN_S)
+            resumed = loud_from(speaker.samples(), said_at)
+            assert resumed is not None and resumed - said_at < ACTS_WITHIN_S
+
+            play.command("again", commands["again"])
+            play.wait_out("Alpha point")  # the section's first words, said again
+
+            play.command("next", commands["next"])
+            play.wait_out("Beta point")
+            play.command("go back", commands["go back"])
+            play.wait_out("Alpha point")
+
+            play.command("stop", commands["stop"])
+            status, notes = play.finish(WAIT_S)
+            assert status == 0
+            assert any("stopped at 1. Alpha point" in line for line in notes), notes
+        finally:
+            play.close()
+    print(f"tries per command: {play.tries}")  # shown with -s: how often it had to be said again
+
+
+@needs_audio_tools
+@needs_sound_server
+def test_its_own_voice_echoed_back_never_commands_it(tmp_path: Path, sound_server: SoundServer) -> None:
+    """A routine full of the command words, played to its end with its echo in the room."""
+    routine = tmp_path / "own.yaml"
+    routine.write_text(OWN_WORDS)
+    with room_echo(sound_server):
+        play = Listening(routine, sound_server)
+        try:
+            status, notes = play.finish(WAIT_S * 5)
+        finally:
+            play.close()
+    assert status == 0, notes
+    obeyed = [line for line in notes if line.startswith('voiceguide: heard "')]
+    assert not obeyed, obeyed
+    assert not any("stopped at" in line for line in notes)
+
+
+def test_no_microphone_is_one_line_and_play_goes_on(tmp_path: Path) -> None:
+    """Without a microphone `--listen` says so once and the routine plays (to a silent ALSA
+    file device; the capture side is a card that is not there)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    capture = tmp_path / "capture.raw"
+    (home / ".asoundrc").write_text(
+        "pcm.!default { type asym; capture.pcm { type hw; card 99 }; "
+        f'playback.pcm {{ type file; slave.pcm {{ type null }}; file "{capture}"; format "raw" }} }}\n'
+    )
+    routine = tmp_path / "r.yaml"
+    routine.write_text(ROUTINE.replace("count: 40", "count: 2"))
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "play", str(routine), "--no-lead-in", "--quiet", "--listen"],
+        env={**os.environ, "HOME": str(home), "PULSE_SERVER": "unix:/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S * 2,
+    )
+    assert result.returncode == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "microphone" in line]
+    assert len(notes) == 1 and notes[0].endswith("playing without listening"), result.stderr
+    played = np.frombuffer(capture.read_bytes(), dtype="<i2")
+    assert np.count_nonzero(played) > 44100  # the whole routine went to the speaker
