@@ -223,6 +223,7 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return said
 
 
+@pytest.mark.slow
 @needs_audio_tools
 @needs_sound_server
 def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
@@ -266,6 +267,7 @@ def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
     print(f"tries per command: {play.tries}")  # shown with -s: how often it had to be said again
 
 
+@pytest.mark.slow
 @needs_audio_tools
 @needs_sound_server
 def test_its_own_voice_echoed_back_never_commands_it(tmp_path: Path, sound_server: SoundServer) -> None:

@@ -119,6 +119,7 @@ class Playing:
         self.process.wait(10)
 
 
+@pytest.mark.slow
 @needs_sound_server
 @needs_playerctl
 def test_media_keys_pause_resume_skip_and_stop_a_running_play(
