@@ -310,3 +310,38 @@ def test_no_microphone_is_one_line_and_play_goes_on(tmp_path: Path) -> None:
     assert len(notes) == 1 and notes[0].endswith("playing without listening"), result.stderr
     played = np.frombuffer(capture.read_bytes(), dtype="<i2")
     assert np.count_nonzero(played) > 44100  # the whole routine went to the speaker
+
+
+def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
+    """The echo canceller's reference is as continuous as the sound was, though the device
+    reports each block's time a few milliseconds off; a real jump starts it afresh."""
+    from voiceguide.live.listen import EarTape
+
+    rate = 44100
+    tape = EarTape(rate)
+    tone = (np.sin(2 * np.pi * 440 * np.arange(rate) / rate) * 16000).astype("<i2")
+    jitter = np.random.default_rng(3).uniform(-0.004, 0.004, 10)
+    for k in range(10):  # ten blocks of 0.1 s, each reported up to 4 ms early or late
+        tape.played(tone[k * 4410 : (k + 1) * 4410].tobytes(), 100.0 + k * 0.1 + jitter[k])
+    heard = tape.window(100.0 + jitter[0], RATE).astype(np.float32) / 32768
+    expected = soxr.resample(tone.astype(np.float32) / 32768, rate, RATE)
+    settled = slice(RATE // 10, RATE - RATE // 10)  # past the resampler's start and end
+    assert np.max(np.abs(heard[settled] - expected[settled])) < 0.01  # no gap, no overlap
+    tape.played(tone[:4410].tobytes(), 102.0)  # a resume, two seconds on
+    assert np.abs(tape.window(101.5, RATE // 4)).max() == 0  # nothing played in between
+    assert np.abs(tape.window(102.02, RATE // 20)).max() > 10000
+
+
+def test_own_voice_knows_the_words_at_the_ear() -> None:
+    from voiceguide.live.listen import OwnVoice
+    from voiceguide.live.player import Position
+    from voiceguide.timeline.events import Event, Timeline
+
+    said = Event(start_s=2.0, end_s=3.0, kind="speech", text="Stop when it hurts.", section="a", side=None, cue="say")
+    timeline = Timeline(title="t", events=(said,), chapters=(), total_s=10.0)
+    voice = OwnVoice(44100)
+    voice(Position(sample=44100 * 2, timeline=timeline, paused=False))
+    seen = time.monotonic()
+    assert "Stop" in voice.saying(seen + 0.5)  # still saying it
+    assert "Stop" in voice.saying(seen + 2.0)  # said within the last 1.5 s
+    assert voice.saying(seen + 3.0) == ""  # long enough ago

@@ -191,6 +191,24 @@ def test_pause_is_silent_within_a_tenth_of_a_second_and_resumes_from_the_same_sa
     assert np.array_equal(np.sort(samples), np.sort(code(np.arange(TOTAL))))  # nothing lost, nothing twice
 
 
+def test_halt_and_resume_do_not_toggle() -> None:
+    """A media player's Pause and Play, and the spoken "pause" and "continue": said twice,
+    or said when already so, they change nothing (unlike space, which toggles)."""
+    _, output, _ = run(
+        [
+            (2.0, Command.RESUME),  # playing already: nothing
+            (3.0, Command.HALT),
+            (5.0, Command.HALT),  # paused already: stays paused
+            (13.0, Command.RESUME),
+            (14.0, Command.RESUME),  # playing again: nothing
+        ]
+    )
+    _, times = heard_track(output)
+    gaps = np.flatnonzero(np.diff(times) > 0.5)
+    assert len(gaps) == 1  # one pause, from 3 s to 13 s
+    assert 3.0 <= times[gaps[0]] <= 3.1 and 13.0 <= times[gaps[0] + 1] <= 13.0 + LATENCY + PRE_ROLL + 0.05
+
+
 def jumps(output: FakeOutput) -> list[int]:
     """The codes heard where the track did not go on with the next sample."""
     samples, _ = heard_track(output)
