@@ -27,7 +27,7 @@ from voiceguide.live.listen import FRAME, RATE, Spotter, keyword_list
 
 WAIT_S = 60.0
 """The most a step may take on a slow machine: a bound against hanging, not a speed test."""
-TRIES = 3
+TRIES = 5
 REPLY_S = 5.0
 """How long the test waits for a command to be heard before saying it again (it is heard
 within a second of the word: scripts/bench_listen.py)."""
