@@ -6,11 +6,11 @@ What the microphone hears goes through two steps, 10 ms at a time, at 16 kHz:
    what the player sent to the speaker, sample for sample, lined up by the time each sample
    reaches the ear (`EarTape`), so a command said over the voice is heard (barge-in).
 2. PocketSphinx's keyword spotter (its US English model is inside the wheel) listens for
-   the command phrases, each with its own threshold, measured (scripts/bench_listen.py) as
-   the loosest at which a whole routine of its own voice, echoed and cancelled, fired nothing.
+   the command phrases, each with its own threshold (chosen by scripts/bench_listen.py).
 
-A command heard while voiceguide itself is saying that same word is not obeyed: the echo
-canceller may leave a trace of it, and the player knows what it is saying.
+What voiceguide says comes back through the room, so a phrase heard is not obeyed when it
+was mostly that echo (the canceller took most of it out), when the canceller is still
+learning the room, or when the voice itself is saying that very word (the player knows).
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ PHRASES = (
 """The spoken commands (English: the one model that comes with the recogniser). The
 thresholds were chosen together (scripts/bench_listen.py --tune): each in turn, the others
 held, for the most commands heard right with a wrong one costing three, over five synthetic
-voices at two speeds and two levels; then "pause", which the tuning would all but switch
-off, set where it is heard three times in four, since a second report after another
-command is swallowed (REFRACTORY_S) and no routine's own voice fired it."""
+voices at two speeds and two levels. "pause", which that would all but switch off (it fires
+on other words and on the voice's residue most readily), is set by hand: at 1e-25 a
+person's "stop" came through the test's sound server as "pause"; at 1e-20 it did not."""
 REFRACTORY_S = 1.0
 """After a command, nothing more is reported for this long: the tail of "stop" or "go back"
 can sound like "pause" to the spotter."""
@@ -90,11 +90,12 @@ LEARN_S = 1.5
 command heard while the voice plays (or within ECHO_TAIL_S of it) is taken for its echo. In
 the quiet between phrases a command is obeyed from the first moment."""
 ECHO_TAIL_S = 0.5
+"""How long after the voice its echo may still be in the room."""
 VOICE_LEVEL = 300
 """A reference frame with a sample above this (-40 dBFS) holds the voice."""
 SELF_WORDS_S = 1.5
-IGNORED = "taken for voiceguide's own voice"
 """A command is not obeyed if voiceguide said the same word within this long of hearing it."""
+IGNORED = "taken for voiceguide's own voice"
 
 
 def keyword_list(phrases: tuple[Phrase, ...] = PHRASES) -> str:
@@ -252,7 +253,6 @@ class Listener:
         self._voice_heard = 0
         """Frames in which voiceguide's voice was playing: the echo canceller learns from them."""
         self._voice_last = -1e9
-        self.cpu_s = 0.0
 
     def open(self) -> None:
         """Open the microphone (raises if there is none) and start listening."""
@@ -280,7 +280,6 @@ class Listener:
         while not self._stop.is_set():
             self._wake.wait(0.1)
             self._wake.clear()
-            started = time.thread_time()
             while self._blocks and not self._stop.is_set():
                 data, captured = self._blocks.popleft()
                 if abs(captured - (next_t + pending.size / RATE)) > JUMP_S:
@@ -290,7 +289,6 @@ class Listener:
                     near, pending = pending[:FRAME], pending[FRAME:]
                     self._hear(near, next_t)
                     next_t += FRAME / RATE
-            self.cpu_s += time.thread_time() - started
 
     def _hear(self, near: np.ndarray, captured: float) -> None:
         far = self.tape.window(captured + FAR_LEAD_S, FRAME)
