@@ -22,14 +22,15 @@ from sound_server import SoundServer
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import last_join
 from voiceguide.live.feed import Feed, LeadIn
-from voiceguide.live.keys import RESTART_TWICE_S, Command, keys_from
-from voiceguide.live.player import Player, Position, describe_position
+from voiceguide.live.keys import RESTART_TWICE_S, Command, Spoken, keys_from
+from voiceguide.live.player import ACKNOWLEDGE, ACKNOWLEDGE_LEVEL, Player, Position, describe_position
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.routine.loader import parse_routine
 from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
+from voiceguide.tones import synthesize
 
 from conftest import DATA, needs_audio_tools, needs_sound_server
 
@@ -207,6 +208,26 @@ def test_halt_and_resume_do_not_toggle() -> None:
     gaps = np.flatnonzero(np.diff(times) > 0.5)
     assert len(gaps) == 1  # one pause, from 3 s to 13 s
     assert 3.0 <= times[gaps[0]] <= 3.1 and 13.0 <= times[gaps[0] + 1] <= 13.0 + LATENCY + PRE_ROLL + 0.05
+
+
+def test_a_spoken_skip_or_resume_is_answered_with_a_blip_before_the_track_goes_on() -> None:
+    starts = [round(c.start_s * RATE) for c in TIMELINE.chapters]
+    for request in (Spoken(Command.NEXT), Command.NEXT):
+        _, output, _ = run([(1.0, request)])
+        samples, _ = output.signal()
+        blip = np.flatnonzero(samples < 0)  # track codes are positive: only the blip goes below 0
+        if isinstance(request, Command):
+            assert blip.size == 0  # a key gets no blip: the finger felt it
+            continue
+        after = samples[blip[-1] + 1 :]
+        assert after[after != 0][0] == code(starts[1])  # the blip, then section b from its start
+    _, output, _ = run([(3.0, Spoken(Command.HALT)), (8.0, Spoken(Command.RESUME))])
+    samples, times = output.signal()
+    blip = np.flatnonzero(samples < 0)
+    assert blip.size and 8.0 < times[blip[0]] < times[blip[-1]] < 8.0 + LATENCY + PRE_ROLL + 0.3
+    blip_sound = (synthesize(ACKNOWLEDGE, RATE) * ACKNOWLEDGE_LEVEL * 32767).astype(np.int16)
+    heard = np.sort(samples[samples > 0])
+    assert np.array_equal(heard, np.sort(np.concatenate([code(np.arange(TOTAL)), blip_sound[blip_sound > 0]])))
 
 
 def jumps(output: FakeOutput) -> list[int]:

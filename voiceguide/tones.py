@@ -1,4 +1,5 @@
-"""Tones made in code (no downloaded assets): chimes, the tap knock, the tick, the end of a hold.
+"""Tones made in code (no downloaded assets): chimes, the tap knock, the tick, the end of a hold,
+and the blip that answers a spoken command.
 
 The one table of them: a tone's name, its length (the compiler lays tones out with it), its
 loudness (the mixer levels it to that), whether an author can ask for it as a `chime`, and
@@ -29,6 +30,7 @@ TONES: dict[str, Tone] = {
     "knock": Tone(0.08, -26.0),
     "tick": Tone(0.03, -34.0),
     "end": Tone(0.7, -24.0),
+    "heard": Tone(0.16, -28.0),
 }
 TONE_SECONDS = {name: tone.seconds for name, tone in TONES.items()}
 ChimeName = Literal["soft", "bell"]
@@ -58,6 +60,8 @@ def synthesize(name: str, sample_rate: int) -> np.ndarray:
         wave = partials([180.0, 360.0], [0.8, 0.3], 45.0)
     elif name == "tick":
         wave = partials([2000.0], [0.3], 120.0)
+    elif name == "heard":  # a quick rising pair: "got it", after a spoken command
+        wave = np.where(t < 0.07, partials([880.0], [0.5], 20.0), partials([1320.0], [0.5], 25.0, delay=0.07))
     elif name == "end":  # a falling pair of notes: distinct from the chime
         wave = np.where(t < 0.3, partials([784.0], [0.6], 4.0), partials([523.25], [0.6], 5.0, delay=0.3))
     else:

@@ -18,6 +18,7 @@ import threading
 import time
 import tty
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -35,6 +36,17 @@ class Command(Enum):
     """Back to the start of the section before the one being heard."""
     QUIT = "quit"
 
+
+@dataclass(frozen=True)
+class Spoken:
+    """A command said aloud (`play --listen`): the player answers it with a short sound, since
+    nothing else tells someone lying with their eyes closed that it was heard."""
+
+    command: Command
+
+
+Request = Command | Spoken
+"""What the player's queue carries: a command from a key or a media button, or a spoken one."""
 
 RESTART_TWICE_S = 2.0
 """`p` pressed again within this time of the last `p` goes one section further back."""
@@ -70,7 +82,7 @@ class Restarts:
         return Command.PREVIOUS if quick else Command.RESTART
 
 
-def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callable[[], float] = time.monotonic) -> None:
+def keys_from(stream: Iterator[str], commands: queue.Queue[Request], now: Callable[[], float] = time.monotonic) -> None:
     """Turn key presses into commands until a quit (`p` goes back by the `Restarts` rule)."""
     mapping = {key: command for key, (command, _, _) in KEYS.items()}
     going_back = Restarts(now)
@@ -84,7 +96,7 @@ def keys_from(stream: Iterator[str], commands: queue.Queue[Command], now: Callab
 
 
 @contextlib.contextmanager
-def keys(commands: queue.Queue[Command]) -> Iterator[bool]:
+def keys(commands: queue.Queue[Request]) -> Iterator[bool]:
     """Read single keys from a terminal into `commands`; yields False (and reads nothing)
     when stdin is not a terminal. The terminal is restored however this ends."""
     stream = sys.stdin

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from voiceguide.live.keys import Command
+from voiceguide.live.keys import Command, Spoken
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Position
@@ -303,7 +303,7 @@ class Listener:
         obeyed = not learning and not self.spotter.echoed and phrase.words not in said.casefold()
         self.on_heard(Heard(phrase.words, captured, obeyed))
         if obeyed:
-            self.commands.put(phrase.command)
+            self.commands.put(Spoken(phrase.command))
 
     def close(self) -> None:
         """Stop the microphone, then the listening thread."""

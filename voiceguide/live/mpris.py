@@ -28,7 +28,7 @@ from dbus_fast.annotations import DBusBool, DBusDict, DBusDouble, DBusInt64, DBu
 from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_method, dbus_property, dbus_signal
 
 from voiceguide.audio.mix import MIX_RATE
-from voiceguide.live.keys import Command, Restarts
+from voiceguide.live.keys import Command, Request, Restarts
 from voiceguide.live.player import Position, chapter_at
 
 BUS_NAME = "org.mpris.MediaPlayer2.voiceguide"
@@ -93,7 +93,7 @@ class _Root(ServiceInterface):
 class _Player(ServiceInterface):
     """org.mpris.MediaPlayer2.Player: the buttons become player commands."""
 
-    def __init__(self, commands: queue.Queue[Command], now: _Now) -> None:
+    def __init__(self, commands: queue.Queue[Request], now: _Now) -> None:
         super().__init__("org.mpris.MediaPlayer2.Player")
         self.commands = commands
         self.now = now
@@ -210,7 +210,7 @@ class MediaKeys:
     """The MPRIS player for one run of `play`. Call it with each Position (it is an on_tick);
     the bus is told when the section or the status changes."""
 
-    def __init__(self, commands: queue.Queue[Command]) -> None:
+    def __init__(self, commands: queue.Queue[Request]) -> None:
         self.commands = commands
         self._loop = asyncio.new_event_loop()
         self._bus: MessageBus | None = None
@@ -282,7 +282,7 @@ class MediaKeys:
 
 
 @contextlib.contextmanager
-def media_keys(commands: queue.Queue[Command]) -> Iterator[MediaKeys | None]:
+def media_keys(commands: queue.Queue[Request]) -> Iterator[MediaKeys | None]:
     """The MPRIS player while the block runs, or None where there is no session bus."""
     keys = MediaKeys(commands)
     if not keys.connect():

@@ -8,6 +8,7 @@ quiet; next, restart and previous move the feed; quit says where it stopped.
 
 from __future__ import annotations
 
+import functools
 import queue
 import time
 from collections.abc import Callable
@@ -20,13 +21,18 @@ from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.errors import AudioError
 from voiceguide.limits import PRE_ROLL_S
 from voiceguide.live.feed import LeadIn, Output, begin
-from voiceguide.live.keys import Command
+from voiceguide.live.keys import Command, Request, Spoken
 from voiceguide.live.track import TrackState
 from voiceguide.timeline.events import Chapter, Timeline
 from voiceguide.times import minutes_seconds
+from voiceguide.tones import synthesize
 
 TICK_S = 0.02
 """How often the player looks at the output and the keys."""
+ACKNOWLEDGE = "heard"
+"""The tone that answers a spoken command (a skip, a resume) before the track goes on."""
+ACKNOWLEDGE_LEVEL = 0.5
+"""Half the tone's own peak (itself half of full scale): a soft blip under the voice's level."""
 
 
 class Clock(Protocol):
@@ -82,7 +88,7 @@ class Player:
         *,
         output: Output,
         clock: Clock,
-        commands: queue.Queue[Command] | None = None,
+        commands: queue.Queue[Request] | None = None,
         on_tick: Callable[[Position], None] = lambda position: None,
         pre_roll_s: float = PRE_ROLL_S,
         stall_timeout_s: float = 60.0,
@@ -90,7 +96,9 @@ class Player:
         self.source = source
         self.output = output
         self.clock = clock
-        self.commands: queue.Queue[Command] = commands or queue.Queue()
+        self.commands: queue.Queue[Request] = commands or queue.Queue()
+        self._spoken = False
+        """The command being carried out was said aloud: answer it with ACKNOWLEDGE."""
         self.on_tick = on_tick
         self.pre_roll_s = pre_roll_s
         self.stall_timeout_s = stall_timeout_s
@@ -120,16 +128,18 @@ class Player:
                     return True
                 command = self._command()
                 if command in (Command.PAUSE, Command.HALT):
-                    self.output.stop()
+                    self.output.stop()  # at once: the silence is the answer
                     command = self._paused(heard, state.timeline)
                     if command is not Command.QUIT:  # resumed: from the same sample, after quiet
-                        self._start_at(heard)
+                        self._start_at(heard, self._acknowledgement())
                 if command is Command.QUIT:
                     self.stopped_at = heard
                     return False
                 if command in (Command.NEXT, Command.RESTART, Command.PREVIOUS):
                     self._next = heard = self._seek(command, heard, state.timeline)
                     self.output.flush(heard)
+                    if self._spoken:
+                        self.output.feed.put(_acknowledgement_pcm(), heard, moves=False)
                     self._top_up()  # at once: the device would otherwise play quiet for want of track
                     self._waited()  # ...and a moment of it, if any, is the skip's, not a wait
                 self.clock.sleep(TICK_S)
@@ -207,9 +217,21 @@ class Player:
 
     def _command(self) -> Command | None:
         try:
-            return self.commands.get_nowait()
+            request = self.commands.get_nowait()
         except queue.Empty:
             return None
+        self._spoken = isinstance(request, Spoken)
+        return request.command if isinstance(request, Spoken) else request
+
+    def _acknowledgement(self) -> LeadIn | None:
+        """The short sound that answers a spoken command, played before the track goes on."""
+        return LeadIn(_acknowledgement_pcm()) if self._spoken else None
+
+
+@functools.cache
+def _acknowledgement_pcm() -> bytes:
+    samples = synthesize(ACKNOWLEDGE, MIX_RATE) * ACKNOWLEDGE_LEVEL
+    return (samples * 32767).astype("<i2").tobytes()
 
 
 def _final(state: TrackState, index: int) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.feed import Output
-from voiceguide.live.keys import Command
+from voiceguide.live.keys import Request
 from voiceguide.live.player import MonotonicClock, Outcome, Player, Position, describe_position
 from voiceguide.live.quickstart import remember
 from voiceguide.live.track import LiveTrack
@@ -29,7 +29,7 @@ def play_routine(
     cache: ClipCache,
     output: Output,
     on_tick: Callable[[Position], None],
-    commands: queue.Queue[Command],
+    commands: queue.Queue[Request],
     lead_in: bool = True,
     engine: SpeechEngine | None = None,
     quick_key: str | None = None,

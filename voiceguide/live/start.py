@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import about
 from voiceguide.limits import AUTO_ENGINE
 from voiceguide.live.feed import LeadIn, begin
-from voiceguide.live.keys import Command
+from voiceguide.live.keys import Request
 from voiceguide.live.output import Backend, open_output
 from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
 from voiceguide.paths import voices_file
@@ -88,7 +88,7 @@ def play_command(
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
             output = stack.enter_context(contextlib.closing(open_output(backend)))
-        commands: queue.Queue[Command] = queue.Queue()
+        commands: queue.Queue[Request] = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
         heard = stack.enter_context(_listening(listen, commands, loaded.language, output, plain=plain))
@@ -125,7 +125,7 @@ def _say(line: str) -> None:
 
 @contextlib.contextmanager
 def _listening(
-    listen: bool, commands: queue.Queue[Command], language: str, output: object, *, plain: bool
+    listen: bool, commands: queue.Queue[Request], language: str, output: object, *, plain: bool
 ) -> Iterator[tuple[Callable[[Position], None], Callable[[], str]] | None]:
     """Spoken commands while playing, if asked for: the on_tick that tells the listener what
     the voice says, and the view's line about it; else None."""
@@ -140,7 +140,7 @@ def _listening(
 
 
 @contextlib.contextmanager
-def _media_keys(commands: queue.Queue[Command]) -> Iterator[Callable[[Position], None] | None]:
+def _media_keys(commands: queue.Queue[Request]) -> Iterator[Callable[[Position], None] | None]:
     """The MPRIS player (Linux, with a session bus), else None."""
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):  # no bus: dbus-fast is not even loaded
         yield None
