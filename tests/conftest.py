@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +73,13 @@ def sound_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoundServ
         yield server
     finally:
         server.close()
+
+
+def read_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
+    """One line from a child's pipe, or fail after `timeout` seconds (never hang)."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        raise AssertionError(f"no line within {timeout} s") from None

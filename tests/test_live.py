@@ -9,7 +9,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 import time
 import wave
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
 from voiceguide.tones import synthesize
 
-from conftest import DATA, needs_audio_tools, needs_sound_server
+from conftest import DATA, needs_audio_tools, needs_sound_server, read_line
 
 RATE = MIX_RATE
 
@@ -470,16 +469,6 @@ sections:
   - {id: beta, title: Beta point, steps: [{hold: {count: 20}}]}
   - {id: gamma, title: Gamma point, steps: [{hold: {count: 20}}]}
 """
-
-
-def read_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
-    """One line from a child's pipe, or fail after `timeout` seconds (never hang)."""
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"no line within {timeout} s") from None
 
 
 class Tmux:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from sound_server import SoundServer
 
-from conftest import needs_sound_server
+from conftest import needs_sound_server, read_line
 
 ROUTINE = """
 voiceguide: 1
@@ -57,15 +57,6 @@ def session_bus(tmp_path: Path) -> Iterator[dict[str, str]]:
     finally:
         daemon.terminate()
         daemon.wait(10)
-
-
-def read_line(stream, timeout: float) -> str:  # type: ignore[no-untyped-def]
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout)
-    except queue.Empty:
-        raise AssertionError(f"no line within {timeout} s") from None
 
 
 class Playing:
