@@ -142,6 +142,10 @@ def test_media_keys_pause_resume_skip_and_stop_a_running_play(
         play.playerctl("play")
         play.until("the resume", lambda: play.playerctl("status") == "Playing")
         play.until("counts again", lambda: len(play.heard()) > heard_then)
+        play.playerctl("play-pause")  # a headset's one button: toggles
+        play.until("a toggled pause", lambda: play.playerctl("status") == "Paused")
+        play.playerctl("play-pause")
+        play.until("a toggled resume", lambda: play.playerctl("status") == "Playing")
 
         play.playerctl("next")
         play.until("the next section", lambda: play.playerctl("metadata", "xesam:title") == "2. Beta point")
