@@ -40,10 +40,12 @@ voiceguide: 1
 title: Listening test
 settings: {get_ready: 0}
 sections:
-  - {id: alpha, title: Alpha point, steps: [{hold: {count: 40}}]}
-  - {id: beta, title: Beta point, steps: [{hold: {count: 40}}]}
-  - {id: gamma, title: Gamma point, steps: [{hold: {count: 40}}]}
+  - {id: alpha, title: Alpha point, steps: [{hold: {count: 30, interval: 3.0}}]}
+  - {id: beta, title: Beta point, steps: [{hold: {count: 30, interval: 3.0}}]}
+  - {id: gamma, title: Gamma point, steps: [{hold: {count: 30, interval: 3.0}}]}
 """
+"""A slow count: a word every three seconds, so there is sound to stop, and room between for
+a command (one said over the voice is heard less often: scripts/bench_listen.py)."""
 
 OWN_WORDS = """
 voiceguide: 1
@@ -173,6 +175,7 @@ class Listening:
         raise AssertionError(f"{words!r} not heard in {TRIES} tries; notes {self.seen_err[-5:]}")
 
     def heard(self, words: str) -> bool:
+        """Whether `words` are obeyed within REPLY_S; another command obeyed instead fails."""
         deadline = time.monotonic() + REPLY_S
         while True:
             try:
@@ -182,6 +185,7 @@ class Listening:
             self.seen_err.append(line)
             if line.strip() == f'voiceguide: heard "{words}"':
                 return True
+            assert not line.startswith("voiceguide: heard "), f"said {words!r}, and it obeyed {line.strip()}"
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -215,7 +219,7 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ("again", "espeak", "gmw/en-us+f3", -6.0),
         ("next", "piper", "en_US-joe-medium", -6.0),
         ("go back", "piper", "en_US-joe-medium", -6.0),
-        ("stop", "espeak", "gmw/en-us", -6.0),
+        ("stop", "piper", "en_US-joe-medium", -20.0),
     ):
         path = synthesise(words, engine, voice, level, folder)
         assert heard_offline(path, folder) == [words], f"{path.name}: the spotter does not hear it in quiet"
@@ -239,9 +243,9 @@ def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
             said_at = play.command("pause", commands["pause"])
             speaker.wait_for_more(0.5)  # what the device still held plays out
             play.drain_out()
-            speaker.wait_for_more(2.5)  # counts come every 1.2 s: playing, 2.5 s would hold two
+            speaker.wait_for_more(3.5)  # a count comes every 3 s: playing, 3.5 s would hold one
             stopped = quiet_from(speaker.samples(), said_at - 1.0)
-            assert stopped < speaker.seconds() - 2.0, "still sounding after the pause"
+            assert stopped < speaker.seconds() - 3.0, "still sounding after the pause"
             paused_s = stopped - said_at
             assert paused_s < ACTS_WITHIN_S, f"paused {paused_s:.2f} s after the word"
             assert play.drain_out() == [], "cues went on while paused"
@@ -269,6 +273,7 @@ def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
             play.close()
     # Shown with -s: how often each had to be said, and how soon the sound answered.
     print(f"tries per command: {play.tries}; paused {paused_s:.2f} s, resumed {resumed_s:.2f} s after the word")
+    print("".join(play.seen_err))
 
 
 @pytest.mark.slow
