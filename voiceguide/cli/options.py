@@ -51,7 +51,8 @@ class Between(Generic[T]):
         try:
             value = self.kind(text)
         except ValueError:
-            raise typer.BadParameter(f"{text!r} is not a number") from None
+            what = "a whole number" if self.kind is int else "a number"
+            raise typer.BadParameter(f"{text!r} is not {what}") from None
         number = float(value)  # type: ignore[arg-type]
         if not (self.low < number if self.above else self.low <= number) or number > self.high:
             lowest = "more than" if self.above else "between"
@@ -321,6 +322,8 @@ def command(app: typer.Typer, name: str | None = None, *, help: str | None = Non
 
 
 def _with_groups(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` with each parameter typed as a group replaced, on the command line, by the
+    group's own options; called with the value the group makes of them."""
     signature = inspect.signature(function, eval_str=True)
     params: list[inspect.Parameter] = []
     groups: dict[str, tuple[Callable[..., Any], list[str]]] = {}
@@ -364,6 +367,7 @@ def _reports_errors(function: F) -> F:
 
 
 def fail(message: str, status: ExitStatus) -> None:
+    """Say what is wrong in one line on stderr and exit with `status`."""
     typer.echo(f"voiceguide: error: {message}", err=True)
     raise typer.Exit(status)
 
