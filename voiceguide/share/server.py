@@ -30,6 +30,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -391,6 +392,7 @@ async def serve(
     await runner.setup()
     gate.factory = runner.server
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(_quiet_when_out_of_handles)
     interrupted = asyncio.Event()
     previous = signal.getsignal(signal.SIGINT)
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
@@ -414,6 +416,16 @@ async def serve(
         library.close()
     if interrupted.is_set():
         raise Interrupted
+
+
+def _quiet_when_out_of_handles(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Running out of file handles under a flood of connections is handled (asyncio stops
+    accepting for a second, and the gate sheds the idle): not a traceback on the user's
+    terminal. Anything else is reported as asyncio would."""
+    error = context.get("exception")
+    if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+        return
+    loop.default_exception_handler(context)
 
 
 def share_until_stopped(
