@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar, get_type_hints
+from typing import Annotated, Any, Generic, NoReturn, TypeVar, get_type_hints
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -366,7 +366,7 @@ def _reports_errors(function: F) -> F:
     return run  # type: ignore[return-value]
 
 
-def fail(message: str, status: ExitStatus) -> None:
+def fail(message: str, status: ExitStatus) -> NoReturn:
     """Say what is wrong in one line on stderr and exit with `status`."""
     typer.echo(f"voiceguide: error: {message}", err=True)
     raise typer.Exit(status)
@@ -383,7 +383,6 @@ class _OneLineErrors:
             return super().parse_args(ctx, args)  # type: ignore[misc]
         except typer.TyperException as e:
             fail(e.format_message(), ExitStatus.BAD_INPUT)
-            raise  # pragma: no cover (fail raises)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:

@@ -92,12 +92,17 @@ ANY_VOICE = VoiceChoice()
 """No voice asked for: the best installed for the routine's language."""
 
 
-def make_engine(name: str) -> SpeechEngine:
-    """A new engine of this kind (not started: nothing runs until it is asked for something)."""
+def engine_kind(name: str) -> EngineKind:
+    """The table's entry for `name`; an unknown name is a UsageError that lists them."""
     try:
-        kind = ENGINES[name]
+        return ENGINES[name]
     except KeyError:
         raise UsageError(f"no speech engine {name!r} (engines: {', '.join(ENGINE_CHOICES)})") from None
+
+
+def make_engine(name: str) -> SpeechEngine:
+    """A new engine of this kind (not started: nothing runs until it is asked for something)."""
+    kind = engine_kind(name)
     if not kind.installed():
         raise MissingPart(f"the {name} engine needs {kind.needs} ({kind.install})")
     module, _, cls = kind.engine_class.partition(":")
@@ -109,9 +114,7 @@ def listed_engines(name: str = AUTO) -> list[EngineKind]:
     """The engines whose voices `voiceguide voices --engine NAME` lists: one per voice list,
     the installed ones, for auto."""
     if name != AUTO:
-        if name not in ENGINES:
-            raise UsageError(f"no speech engine {name!r} (engines: {', '.join(ENGINE_CHOICES)})")
-        return [ENGINES[name]]
+        return [engine_kind(name)]
     return [kind for kind in ENGINES.values() if kind.voice_list == kind.name and kind.installed()]
 
 
