@@ -224,7 +224,6 @@ class Heard:
     """What the listener last heard, for the view."""
 
     words: str
-    at: float
     obeyed: bool
 
 
@@ -301,7 +300,7 @@ class Listener:
         said = self.saying(captured)
         learning = self._voice_heard * FRAME / RATE < LEARN_S and captured - self._voice_last < ECHO_TAIL_S
         obeyed = not learning and not self.spotter.echoed and phrase.words not in said.casefold()
-        self.on_heard(Heard(phrase.words, captured, obeyed))
+        self.on_heard(Heard(phrase.words, obeyed))
         if obeyed:
             self.commands.put(Spoken(phrase.command))
 
