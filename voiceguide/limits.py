@@ -38,3 +38,10 @@ rendered file, at its start. A Bluetooth link asleep when idle wakes on the firs
 drops them; a sound server also drops the first half second of a new stream at high latency
 (measured through PulseAudio at 200 ms: 0.52 s lost)."""
 PRE_ROLL_RANGE_S = (0.0, 5.0)
+
+MAX_PICTURE_BYTES = 8_000_000
+"""A routine's own picture file may be this big: a phone photo fits, and ten chapters of them
+keep the MP3's tag a size players read."""
+PICTURE_PIXELS = 800
+"""The longer side of a picture as it goes into a chapter and onto the phone page: sharp on a
+phone, and ten of them add well under a megabyte to the MP3."""

@@ -202,6 +202,62 @@ def render(
         typer.echo(str(extra))
 
 
+@command(app)
+def card(
+    routine: RoutineArg,
+    timing: Timing,
+    voice: VoiceChoice,
+    profile: ProfileOpt = "standard",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.pdf",
+            help="Where to write the PDF; the PNG goes beside it (default: audio_out/ROUTINE.card.pdf).",
+        ),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", metavar="URL", help="Print a QR code of this address (the page `share` prints)."),
+    ] = None,
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--share",
+            metavar=FLAG,
+            help="Print a QR code of the page `voiceguide share` serves from this computer "
+            f"(its saved address, port {SHARE_PORT}).",
+        ),
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Replace an existing card.")] = False,
+    _help: HelpOpt = False,
+) -> None:
+    """Make a one-page card to print: each point set with its picture, where and how, the dose
+    and the length; with --url or --share, a QR code to the phone page. Writes a PDF and a PNG."""
+    from voiceguide.pictures.card import write_card
+
+    if url is not None and shared:
+        raise UsageError("--url and --share both give the QR code's address; use one")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url {url}: give the whole address, starting http:// or https://")
+    if shared:
+        from voiceguide.share.network import lan_address, saved_token
+
+        url = f"http://{lan_address()}:{SHARE_PORT}/{saved_token()}/"
+    pdf, png = write_card(
+        routine,
+        output=output,
+        folder=OUTPUT_FOLDER,
+        options=timing.options(profile),
+        choice=voice,
+        url=url,
+        overwrite=force,
+    )
+    typer.echo(str(pdf))
+    typer.echo(str(png))
+
+
 BACKEND = OneOf(BACKENDS)
 LISTEN_ENV = "VOICEGUIDE_LISTEN"
 SPOKEN_COMMANDS = '"pause", "continue", "again" (the section), "next", "go back", "stop"'

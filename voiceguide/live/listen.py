@@ -83,6 +83,9 @@ ECHO_DB = 10.0
 """A word of which the echo canceller took out more than this was mostly voiceguide's own
 voice coming back: not obeyed. A person's word over silence loses nothing, one said over
 the voice a few dB."""
+WORD_DBFS = -38.0
+"""A word reported whose loudest 10 ms, after cancelling, stays under this was the voice's
+residue, not a person: someone saying a command peaks 10 dB or more above it."""
 JUMP_S = 0.05
 """Reported times further than this from where counting has got to mean the sound jumped."""
 LEARN_S = 1.5
@@ -150,6 +153,9 @@ class Spotter:
         heard_sum = sum(e[0] for e in self._energy)
         kept_sum = sum(e[1] for e in self._energy)
         self.cancelled_db = 10 * float(np.log10((heard_sum + 1e-12) / (kept_sum + 1e-12)))
+        loudest_db = 10 * float(np.log10(max(e[1] for e in self._energy) + 1e-12))
+        if loudest_db < WORD_DBFS:  # only residue reached the spotter: count it as the echo
+            self.cancelled_db = max(self.cancelled_db, ECHO_DB + 1)
         if not self.echoed:  # a real command: its tail must not count as another
             self._quiet_frames = round(REFRACTORY_S * RATE / FRAME)
         words = " ".join(found.hypstr.split())

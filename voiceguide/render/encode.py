@@ -22,6 +22,7 @@ from voiceguide.audio.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighb
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
+from voiceguide.pictures.draw import Image
 from voiceguide.render.tags import Tags, raise_if_disk_full, tag
 from voiceguide.scratch import SCRATCH
 from voiceguide.timeline.events import Chapter
@@ -59,11 +60,12 @@ def write_encoded(
     bitrate_kbps: int,
     channels: int = 1,
     cover: bytes | None = None,
+    pictures: dict[str, Image] | None = None,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
 ) -> None:
     """Encode the audio, check it, then write it to `target` with its tags, chapters and
-    `cover` (a JPEG).
+    `cover` (a JPEG); `pictures` by chapter id go into the chapters of an MP3.
 
     The check: decode what was encoded and read its true peak, since lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
@@ -98,7 +100,7 @@ def write_encoded(
                 raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
             if remembered:
                 remembered.keep(lowerings)
-        tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover)
+        tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover, pictures=pictures)
 
 
 @contextlib.contextmanager

@@ -10,13 +10,15 @@ from typing import Any
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
-from voiceguide.limits import PRE_ROLL_S
+from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
+from voiceguide.pictures.draw import Image, chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, output_target, track_path, transcript_paths
 from voiceguide.render.tags import Tags
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
+from voiceguide.routine.printed import printed_for
 from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
@@ -24,11 +26,6 @@ from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
 from voiceguide.timeline.transcripts import lrc, webvtt
-
-SAFETY_NOTE = (
-    "Acupressure and similar routines ease symptoms; they do not diagnose or cure. "
-    "See a doctor about sudden or lasting pain. Never press hard enough to hurt."
-)
 
 
 @dataclass(frozen=True)
@@ -96,7 +93,7 @@ def render(
                 title=routine.title,
                 album=routine.source.title if routine.source and routine.source.title else "voiceguide routines",
                 year=str(datetime.date.today().year),
-                comment=SAFETY_NOTE,
+                comment=printed_for(routine.language).safety,
             )
             write_encoded(
                 pcm,
@@ -108,6 +105,11 @@ def render(
                 bitrate_kbps=bitrate_kbps,
                 channels=channels,
                 cover=cover_jpeg(routine),
+                pictures=chapter_pictures(
+                    routine,
+                    [c.id for c in timeline.chapters],
+                    otherwise=Image(cover_jpeg(routine, size=PICTURE_PIXELS), "image/jpeg"),
+                ),
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         del pcm

@@ -1,17 +1,26 @@
 """Tags, chapters and the cover, added to an encoded stream by a stream copy (ffmpeg `-c
 copy`): ID3v2.3 with a CTOC and the CHAP frames in time order for an MP3, the same
-metadata for an M4B."""
+metadata for an M4B. In an MP3 each chapter can carry its own picture (an APIC frame inside
+its CHAP frame), which phones' podcast players show as the chapter starts; ffmpeg writes no
+such thing, so mutagen adds them."""
 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import AudioError
+from voiceguide.pictures.draw import Image
 from voiceguide.timeline.events import Chapter
+
+if TYPE_CHECKING:
+    from mutagen.id3 import Frame
 
 
 @dataclass(frozen=True)
@@ -54,9 +63,11 @@ def tag(
     chapters: tuple[Chapter, ...],
     tags: Tags,
     cover: bytes | None,
+    pictures: dict[str, Image] | None = None,
 ) -> None:
     """Copy the encoded stream into `target` (not a sample changes) with the tags (ID3v2.3 for
-    MP3: CTOC and the CHAP frames in time order), the chapters and the cover."""
+    MP3: CTOC and the CHAP frames in time order), the chapters and the cover; in an MP3, each
+    chapter whose id `pictures` has gets that picture."""
     meta = folder / "chapters.txt"
     meta.write_text(ffmetadata(chapters), encoding="utf-8")
     command = ["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(audio), "-i", str(meta)]
@@ -85,6 +96,50 @@ def tag(
         raise_if_disk_full(result.stderr, target)
         last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
         raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
+    if fmt == "mp3" and pictures:
+        add_chapter_pictures(target, [pictures.get(c.id) for c in chapters])
+
+
+def add_chapter_pictures(path: Path, pictures: list[Image | None]) -> None:
+    """Put picture i in the MP3's i-th chapter (in time order) as an APIC sub-frame.
+
+    mutagen would save the frames sorted by size, and so the CHAP frames out of time order,
+    which players that read the file's order show wrong; so the tag is put together here, each
+    frame made by mutagen, in this order: the tags, the CTOC, then the chapters by time."""
+    from mutagen.id3 import APIC, ID3, Encoding, PictureType
+
+    tags = ID3(path)
+    tags.update_to_v23()
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    if len(chapters) != len(pictures):
+        raise AudioError(f"{path.name} has {len(chapters)} chapters, not {len(pictures)}")
+    for chapter, picture in zip(chapters, pictures, strict=True):
+        if picture is not None:
+            apic = APIC(encoding=Encoding.UTF8, mime=picture.mime, type=PictureType.ILLUSTRATION, data=picture.data)
+            chapter.sub_frames.add(apic)
+    others = [f for f in tags.values() if f.FrameID not in ("CHAP", "CTOC")]
+    tag = id3v23_tag([*others, *tags.getall("CTOC"), *chapters])
+    with path.open("rb") as f:
+        f.seek(tags.size)
+        audio = f.read()
+    path.write_bytes(tag + audio)
+
+
+def id3v23_tag(frames: Iterable[Frame]) -> bytes:
+    """An ID3v2.3 tag holding `frames` in the order given: each frame as mutagen writes it
+    alone, after a header whose size is in 7-bit bytes ("syncsafe")."""
+    from mutagen.id3 import ID3
+
+    body = b""
+    for frame in frames:
+        single = ID3()
+        single.add(frame)
+        out = io.BytesIO()
+        single.save(out, v2_version=3, padding=lambda info: 0)
+        body += out.getvalue()[10:]  # the frame, without its one-frame tag's header
+    size = len(body)
+    syncsafe = bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    return b"ID3\x03\x00\x00" + syncsafe + body
 
 
 def raise_if_disk_full(ffmpeg_said: str, target: Path) -> None:

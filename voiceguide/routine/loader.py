@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from voiceguide.errors import RoutineError
 from voiceguide.routine.builtin import builtin_bytes, builtin_names, is_builtin
-from voiceguide.routine.model import STEP_KINDS, Routine, field_names
+from voiceguide.routine.model import PICTURE_KINDS, STEP_KINDS, Routine, field_names
 
 MAX_FILE_BYTES = 1_000_000
 """A routine is a page of text; anything far larger is a mistake, not a routine."""
@@ -94,16 +94,17 @@ def load_routine(source: str) -> Routine:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise RoutineError(f"{source}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x})") from None
-    return parse_routine(text, origin=source)
+    return parse_routine(text, origin=source, folder=path.parent)
 
 
-def parse_routine(text: str, *, origin: str) -> Routine:
-    """Parse and validate routine text; `origin` names it in error messages."""
+def parse_routine(text: str, *, origin: str, folder: Path | None = None) -> Routine:
+    """Parse and validate routine text; `origin` names it in error messages, and picture files
+    are looked for in `folder` (without one, a routine cannot name any)."""
     data, positions = _parse_yaml(text, origin)
     if not isinstance(data, dict):
         raise RoutineError(f"{origin}: a routine file is a mapping with `voiceguide: 1`, `title` and `sections`")
     try:
-        return Routine.model_validate(data)
+        return Routine.model_validate(data, context={"folder": folder})
     except ValidationError as e:
         raise RoutineError(_describe(e, origin, positions)) from None
 
@@ -212,10 +213,13 @@ def _at(origin: str, mark: yaml.Mark | None) -> str:
 
 
 def _data_path(loc: tuple[str | int, ...]) -> Path_:
-    """Drop the union tags pydantic puts in a step's location (`..., 'hold', 'hold', ...`)."""
+    """Drop the union tags pydantic puts in a step's location (`..., 'hold', 'hold', ...`) and
+    a picture's (`..., 'picture', 'drawing', ...`)."""
     out: list[str | int] = []
     for i, part in enumerate(loc):
         if part in STEP_KINDS and i + 1 < len(loc) and loc[i + 1] == part and out and isinstance(out[-1], int):
+            continue
+        if part in PICTURE_KINDS and out and out[-1] == "picture":
             continue
         out.append(part)
     return tuple(out)

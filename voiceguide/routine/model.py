@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,9 +25,11 @@ from voiceguide.limits import (
     COUNT_INTERVAL_S,
     DEFAULT_COUNT_INTERVAL_S,
     DEFAULT_RATE_WPM,
+    MAX_PICTURE_BYTES,
     RATE_WPM,
     Profile,
 )
+from voiceguide.pictures.views import VIEWS, Side, ViewName, side_at
 from voiceguide.routine.language import Phrases, has_phrases, known_languages, phrases_for
 from voiceguide.tones import ChimeName
 
@@ -272,6 +275,103 @@ class Settings(_Strict):
 Sides = Literal["none", "both", "left-right"]
 
 
+class Point(_Strict):
+    """A point marked on a drawing, in percent of the picture: `x` across from its left edge,
+    `y` down from its top. `[x, y]` is short for `{x: .., y: ..}`."""
+
+    x: float = Field(ge=0, le=100)
+    y: float = Field(ge=0, le=100)
+    side: Side | None = None
+    """Which of the person's sides it is on; by default, the side of the picture it lies on
+    (the view knows which way the person faces)."""
+    label: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    """A word or two written beside it ("thumb")."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError(f"a point is [x, y] (two numbers, in percent), got {len(value)} numbers")
+            return {"x": value[0], "y": value[1]}
+        return value
+
+
+class Drawing(_Strict):
+    """A picture voiceguide draws: one of its body views with the section's points on it."""
+
+    view: ViewName
+    """The body view: lower-back, back-of-knees, outer-ankle, back-of-hand, front or
+    neck-and-shoulders (the README shows each)."""
+    points: list[Point] = Field(min_length=1, max_length=12)
+    mirror: bool = False
+    """Mark each point on the other side of the body too (reflected across the middle)."""
+
+    @model_validator(mode="after")
+    def _mirror_needs_two_sides(self) -> Drawing:
+        if self.mirror and VIEWS[self.view].left_on is None:
+            both = ", ".join(name for name, view in VIEWS.items() if view.left_on is not None)
+            raise ValueError(f"`mirror` needs a view of both sides ({both}); {self.view!r} shows one")
+        return self
+
+    def marked(self) -> list[Point]:
+        """Every point drawn, the mirrored ones too, each with its side."""
+        view = VIEWS[self.view]
+        points = [p.model_copy(update={"side": p.side or side_at(view, p.x)}) for p in self.points]
+        if self.mirror:
+            flip: dict[Side | None, Side | None] = {"left": "right", "right": "left", None: None}
+            points += [p.model_copy(update={"x": 100 - p.x, "side": flip[p.side]}) for p in points]
+        return points
+
+
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+
+
+def _picture_file(value: str, info: ValidationInfo) -> Path:
+    """An image file beside the routine (or where its relative path leads): it must be there,
+    and be a picture voiceguide can read."""
+    from voiceguide.pictures.files import picture_problem
+
+    if not value.lower().endswith(PICTURE_SUFFIXES):
+        raise ValueError(f"{value!r}: a picture is a PNG, JPEG or SVG file (.png, .jpg, .svg)")
+    folder = (info.context or {}).get("folder")
+    if folder is None:
+        raise ValueError(f"{value!r}: only a routine file can name a picture file (it is looked for beside it)")
+    path = (Path(folder) / value).resolve()
+    problem = picture_problem(path, max_bytes=MAX_PICTURE_BYTES)
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
+    return path
+
+
+PictureFile = Annotated[
+    Path,
+    PlainValidator(_picture_file),
+    WithJsonSchema({"type": "string", "description": "a PNG, JPEG or SVG file, relative to the routine file"}),
+]
+
+
+PICTURE_KINDS = ("drawing", "file")
+
+
+def picture_kind(value: Any) -> str | None:
+    if isinstance(value, str | Path):
+        return "file"
+    if isinstance(value, dict | Drawing):
+        return "drawing"
+    return None
+
+
+Picture = Annotated[
+    Annotated[Drawing, Tag("drawing")] | Annotated[PictureFile, Tag("file")],
+    Discriminator(
+        picture_kind,
+        custom_error_type="picture_kind",  # PICTURE_KINDS
+        custom_error_message="a picture is an image file's name, or a mapping with `view` and `points`",
+    ),
+]
+
+
 class Section(_Strict):
     """One point set (or exercise): a chapter of the track."""
 
@@ -287,6 +387,9 @@ class Section(_Strict):
     side_names: tuple[Phrase, Phrase] | None = None
     """What the two sides are called when switching (default "left side", "right side", in
     the routine's language)."""
+    picture: Picture | None = None
+    """Where to press, shown in the chapter, on the phone and on the card: a drawing
+    (`view` and `points`) or an image file beside the routine."""
     steps: list[Step] = Field(min_length=1, max_length=200)
 
     @model_validator(mode="after")
@@ -351,7 +454,7 @@ class Routine(_Strict):
 def field_names() -> set[str]:
     """Every key the format knows, for "did you mean" suggestions."""
     names: set[str] = set(STEP_KINDS)
-    for model in (Hold, Tap, Cycle, Repeat, Source, Settings, Section, Routine):
+    for model in (Hold, Tap, Cycle, Repeat, Source, Settings, Point, Drawing, Section, Routine):
         names.update(model.model_fields)
     return names
 

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ CHAPTERS_SUFFIX = ".chapters.json"
 COVER_SUFFIX = ".jpg"
 FILE_SUFFIXES = (TRANSCRIPT_SUFFIX, TRACK_SUFFIX, CHAPTERS_SUFFIX, COVER_SUFFIX)
 """What a track's addresses end in, the longest first (x.mp3.vtt before x.mp3)."""
+PICTURE_SUFFIX = re.compile(r"\.chapter-(\d{1,4})\.picture$")
+"""The address of chapter N's picture ends in `.chapter-N.picture` (`picture_suffix`)."""
+
+
+def picture_suffix(index: int) -> str:
+    return f".chapter-{index}.picture"
 
 
 def track_address(name: str, suffix: str = TRACK_SUFFIX) -> str:
@@ -43,6 +50,9 @@ class Chapter:
     start_s: float
     end_s: float
     title: str
+    picture: bytes | None = None
+    """Where to press, as the MP3's chapter carries it (an APIC frame in its CHAP frame)."""
+    picture_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,16 @@ class Track:
         """Stable for the same file: a podcast app sees a re-render as a new episode."""
         return hashlib.sha256(f"{self.name}\0{self.size}\0{self.modified}".encode()).hexdigest()[:32]
 
-    def chapters_json(self) -> str:
-        """Podcasting 2.0 JSON chapters (application/json+chapters)."""
-        return json.dumps(
-            {
-                "version": "1.2.0",
-                "title": self.title,
-                "chapters": [{"startTime": round(c.start_s, 3), "title": c.title} for c in self.chapters],
-            },
-            ensure_ascii=False,
-        )
+    def chapters_json(self, *, base: str) -> str:
+        """Podcasting 2.0 JSON chapters (application/json+chapters); each chapter's picture is
+        its `img`, an absolute address under `base` (the spec asks for one)."""
+        chapters: list[dict[str, object]] = []
+        for i, c in enumerate(self.chapters):
+            chapter: dict[str, object] = {"startTime": round(c.start_s, 3), "title": c.title}
+            if c.picture is not None:
+                chapter["img"] = base + track_address(self.name, picture_suffix(i))
+            chapters.append(chapter)
+        return json.dumps({"version": "1.2.0", "title": self.title, "chapters": chapters}, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -177,7 +187,16 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
     if tags is not None:
         for chap in sorted(tags.getall("CHAP"), key=lambda c: c.start_time):
             heading = chap.sub_frames.get("TIT2")
-            chapters.append(Chapter(chap.start_time / 1000, chap.end_time / 1000, str(heading) if heading else ""))
+            picture = next(iter(chap.sub_frames.getall("APIC")), None)
+            chapters.append(
+                Chapter(
+                    chap.start_time / 1000,
+                    chap.end_time / 1000,
+                    str(heading) if heading else "",
+                    picture.data if picture else None,
+                    (picture.mime or "image/png") if picture else "",
+                )
+            )
         pictures = tags.getall("APIC")
         if pictures:
             cover, cover_type = pictures[0].data, pictures[0].mime or "image/jpeg"

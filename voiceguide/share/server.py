@@ -21,6 +21,7 @@ import contextlib
 import email.utils
 import errno
 import functools
+import hashlib
 import logging
 import os
 import re
@@ -41,11 +42,13 @@ from voiceguide.share.library import (
     CHAPTERS_SUFFIX,
     COVER_SUFFIX,
     FILE_SUFFIXES,
+    PICTURE_SUFFIX,
     TRACK_SUFFIX,
     TRANSCRIPT_SUFFIX,
     Library,
     OpenFile,
     Track,
+    picture_suffix,
     track_address,
 )
 
@@ -239,6 +242,9 @@ class _Handler:
         raise web.HTTPNotFound()
 
     async def _track_file(self, request: web.Request, file: str) -> web.StreamResponse:
+        picture = PICTURE_SUFFIX.search(file)
+        if picture is not None:
+            return await self._chapter_picture(request, file[: picture.start()], int(picture.group(1)))
         suffix = next((s for s in FILE_SUFFIXES if file.endswith(s)), None)
         if suffix is None:
             raise web.HTTPNotFound()
@@ -253,12 +259,24 @@ class _Handler:
         if track is None:
             raise web.HTTPNotFound()
         if suffix == CHAPTERS_SUFFIX:
-            return web.Response(text=track.chapters_json(), content_type="application/json+chapters")
+            return web.Response(text=track.chapters_json(base=self.base), content_type="application/json+chapters")
         assert suffix == COVER_SUFFIX
         if track.cover is not None:
             return web.Response(body=track.cover, content_type=track.cover_type)
         cover = await asyncio.to_thread(_drawn_cover, track.title, tuple(c.title for c in track.chapters))
         return web.Response(body=cover, content_type="image/jpeg")
+
+    async def _chapter_picture(self, request: web.Request, name: str, index: int) -> web.Response:
+        track = await asyncio.to_thread(self.library.track, name)
+        if track is None or index >= len(track.chapters) or track.chapters[index].picture is None:
+            raise web.HTTPNotFound()
+        chapter = track.chapters[index]
+        assert chapter.picture is not None
+        etag = f'"{hashlib.sha256(chapter.picture).hexdigest()[:32]}"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}  # asked again each time, sent again only if changed
+        if etag in request.headers.get("If-None-Match", ""):
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=chapter.picture, content_type=chapter.picture_type, headers=headers)
 
 
 @functools.lru_cache(maxsize=32)
@@ -346,7 +364,14 @@ def _listing(track: Track) -> dict[str, object]:
         "transcript": track_address(track.name, TRANSCRIPT_SUFFIX) if track.has_transcript else None,
         "cover": track_address(track.name, COVER_SUFFIX),
         "size": track.size,
-        "chapters": [{"start": round(c.start_s, 3), "title": c.title} for c in track.chapters],
+        "chapters": [
+            {
+                "start": round(c.start_s, 3),
+                "title": c.title,
+                "picture": track_address(track.name, picture_suffix(i)) if c.picture is not None else None,
+            }
+            for i, c in enumerate(track.chapters)
+        ],
     }
 
 

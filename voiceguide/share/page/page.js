@@ -1,6 +1,7 @@
-// voiceguide's phone page: the shared tracks, a big play button, chapters to tap, and the
-// instruction being spoken in large type (from the track's WebVTT transcript). The lock
-// screen shows the title and cover, and its previous/next buttons move by chapter.
+// voiceguide's phone page: the shared tracks, a big play button, chapters to tap, the
+// picture of where to press in the chapter being heard, and the instruction being spoken in
+// large type (from the track's WebVTT transcript). The lock screen shows the title and the
+// chapter's picture (or the cover), and its previous/next buttons move by chapter.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +61,7 @@ function show(time) {
   }
   if ((said === null || said.start < chapterStart - 0.001) && next !== null) said = next;
   $("instruction").textContent = said ? said.text : "";
+  showPicture(at >= 0 ? current.chapters[at] : null);
   $("position").textContent = clock(time);
   document.querySelectorAll("#chapters button").forEach((button, i) => {
     button.classList.toggle("current", i === at);
@@ -72,6 +74,26 @@ function show(time) {
       /* some browsers refuse a position before the metadata */
     }
   }
+}
+
+let pictureShown = null; // the address of the picture on show, so it is set once per chapter
+
+function showPicture(chapter) {
+  const address = chapter && chapter.picture ? chapter.picture : null;
+  if (address === pictureShown) return;
+  pictureShown = address;
+  $("where").hidden = address === null;
+  if (address !== null) {
+    $("picture").src = address;
+    $("picture").alt = `Where to press: ${chapter.title}`;
+  }
+  setArtwork(address);
+}
+
+function setArtwork(picture) {
+  if (!("mediaSession" in navigator) || !navigator.mediaSession.metadata || !current) return;
+  const src = new URL(picture || current.cover, document.baseURI).href;
+  navigator.mediaSession.metadata.artwork = [{ src }];
 }
 
 function seek(time) {
@@ -119,6 +141,7 @@ function setMediaSession(track) {
 async function select(index) {
   current = tracks[index];
   cues = [];
+  pictureShown = undefined; // a new track: whatever it starts with is shown
   document.querySelectorAll("#tracks button").forEach((button, i) => button.setAttribute("aria-current", String(i === index)));
   $("player").hidden = false;
   $("title").textContent = current.title;

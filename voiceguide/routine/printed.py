@@ -1,0 +1,194 @@
+"""Words voiceguide prints (never speaks), in each language it has phrases in: the safety
+note that goes into every track's tags and onto the card, and the card's own labels.
+
+A routine written in a language without its own table prints English, as its added
+sentences fall back to the table `phrases:` names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Printed:
+    safety: str
+    """What acupressure (and a routine like it) can and cannot do, and when to stop."""
+    safety_heading: str
+    where: str
+    how: str
+    dose: str
+    count_to: str
+    """{n}: a counted hold."""
+    hold: str
+    """{amount}: a timed hold, the amount in the spoken form ("1 and a half minutes")."""
+    times: str
+    """{word} {n}: taps, presses or a repeat ("Tap 13 times")."""
+    tap: str
+    repeat: str
+    each_side: str
+    both_sides: str
+    about_minutes: str
+    """{n}: a section's or the routine's length, whole minutes."""
+    point_sets: str
+    """{n}: how many sections."""
+    whole_routine: str
+    scan: str
+    """Beside the QR code."""
+    profile: dict[str, str]
+    """The profiles' names: short, standard, full."""
+
+
+PRINTED: dict[str, Printed] = {
+    "en": Printed(
+        safety="Acupressure eases symptoms; it does not diagnose or cure. See a doctor about sudden "
+        "or lasting pain. Press firmly, never hard enough to hurt, and stop if anything hurts.",
+        safety_heading="Safety",
+        where="Where",
+        how="How",
+        dose="Dose",
+        count_to="slow count to {n}",
+        hold="hold {amount}",
+        times="{word} {n} times",
+        tap="tap",
+        repeat="repeat",
+        each_side="each side in turn",
+        both_sides="both sides at once",
+        about_minutes="about {n} min",
+        point_sets="{n} point sets",
+        whole_routine="the whole routine",
+        scan="Scan to listen on your phone",
+        profile={"short": "short session", "standard": "standard session", "full": "full session"},
+    ),
+    "de": Printed(
+        safety="Akupressur lindert Beschwerden; sie stellt keine Diagnose und heilt nicht. Lassen Sie "
+        "plötzliche oder anhaltende Schmerzen ärztlich abklären. Drücken Sie fest, aber nie so, dass "
+        "es wehtut, und hören Sie auf, wenn etwas schmerzt.",
+        safety_heading="Sicherheit",
+        where="Wo",
+        how="Wie",
+        dose="Dauer",
+        count_to="langsam bis {n} zählen",
+        hold="{amount} halten",
+        times="{n}-mal {word}",
+        tap="klopfen",
+        repeat="wiederholen",
+        each_side="eine Seite nach der anderen",
+        both_sides="beide Seiten zugleich",
+        about_minutes="etwa {n} Min.",
+        point_sets="{n} Punktgruppen",
+        whole_routine="die ganze Übung",
+        scan="Zum Anhören auf dem Handy scannen",
+        profile={"short": "kurze Einheit", "standard": "normale Einheit", "full": "volle Einheit"},
+    ),
+    "fr": Printed(
+        safety="L'acupression soulage les symptômes ; elle ne pose pas de diagnostic et ne guérit pas. "
+        "Consultez un médecin pour une douleur soudaine ou persistante. Appuyez fermement, sans jamais "
+        "vous faire mal, et arrêtez si quelque chose fait mal.",
+        safety_heading="Sécurité",
+        where="Où",
+        how="Comment",
+        dose="Durée",
+        count_to="compter lentement jusqu'à {n}",
+        hold="maintenir {amount}",
+        times="{word} {n} fois",
+        tap="tapoter",
+        repeat="répéter",
+        each_side="un côté après l'autre",
+        both_sides="les deux côtés à la fois",
+        about_minutes="environ {n} min",
+        point_sets="{n} groupes de points",
+        whole_routine="la séance entière",
+        scan="Scannez pour écouter sur votre téléphone",
+        profile={"short": "séance courte", "standard": "séance normale", "full": "séance complète"},
+    ),
+    "es": Printed(
+        safety="La acupresión alivia los síntomas; no diagnostica ni cura. Consulte a un médico si el "
+        "dolor es repentino o persistente. Presione con firmeza, nunca hasta que duela, y pare si algo "
+        "duele.",
+        safety_heading="Seguridad",
+        where="Dónde",
+        how="Cómo",
+        dose="Duración",
+        count_to="contar despacio hasta {n}",
+        hold="mantener {amount}",
+        times="{word} {n} veces",
+        tap="dar golpecitos",
+        repeat="repetir",
+        each_side="un lado y luego el otro",
+        both_sides="los dos lados a la vez",
+        about_minutes="unos {n} min",
+        point_sets="{n} grupos de puntos",
+        whole_routine="la sesión completa",
+        scan="Escanee para escuchar en el móvil",
+        profile={"short": "sesión corta", "standard": "sesión normal", "full": "sesión completa"},
+    ),
+    "it": Printed(
+        safety="L'acupressione allevia i sintomi; non fa diagnosi e non cura. Per un dolore improvviso o "
+        "persistente consulti un medico. Prema con decisione, mai fino a sentire dolore, e si fermi se "
+        "qualcosa fa male.",
+        safety_heading="Sicurezza",
+        where="Dove",
+        how="Come",
+        dose="Durata",
+        count_to="contare lentamente fino a {n}",
+        hold="tenere {amount}",
+        times="{word} {n} volte",
+        tap="picchiettare",
+        repeat="ripetere",
+        each_side="un lato alla volta",
+        both_sides="entrambi i lati insieme",
+        about_minutes="circa {n} min",
+        point_sets="{n} gruppi di punti",
+        whole_routine="l'intera sessione",
+        scan="Inquadri per ascoltare sul telefono",
+        profile={"short": "sessione breve", "standard": "sessione normale", "full": "sessione completa"},
+    ),
+    "nl": Printed(
+        safety="Acupressuur verlicht klachten; het stelt geen diagnose en geneest niet. Laat plotselinge "
+        "of aanhoudende pijn door een arts onderzoeken. Druk stevig, nooit zo hard dat het pijn doet, "
+        "en stop als iets pijn doet.",
+        safety_heading="Veiligheid",
+        where="Waar",
+        how="Hoe",
+        dose="Duur",
+        count_to="langzaam tot {n} tellen",
+        hold="{amount} vasthouden",
+        times="{n} keer {word}",
+        tap="tikken",
+        repeat="herhalen",
+        each_side="eerst de ene kant, dan de andere",
+        both_sides="beide kanten tegelijk",
+        about_minutes="ongeveer {n} min",
+        point_sets="{n} groepen punten",
+        whole_routine="de hele sessie",
+        scan="Scan om op je telefoon te luisteren",
+        profile={"short": "korte sessie", "standard": "gewone sessie", "full": "volledige sessie"},
+    ),
+    "pt": Printed(
+        safety="A acupressão alivia os sintomas; não faz diagnósticos nem cura. Consulte um médico se a "
+        "dor for súbita ou persistente. Pressione com firmeza, nunca a ponto de doer, e pare se algo "
+        "doer.",
+        safety_heading="Segurança",
+        where="Onde",
+        how="Como",
+        dose="Duração",
+        count_to="contar devagar até {n}",
+        hold="manter {amount}",
+        times="{word} {n} vezes",
+        tap="dar toques",
+        repeat="repetir",
+        each_side="um lado de cada vez",
+        both_sides="os dois lados ao mesmo tempo",
+        about_minutes="cerca de {n} min",
+        point_sets="{n} grupos de pontos",
+        whole_routine="a sessão inteira",
+        scan="Leia o código para ouvir no telemóvel",
+        profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
+    ),
+}
+
+
+def printed_for(language: str) -> Printed:
+    """The printed words for a language code such as "de" or "pt-BR"; English if it has none."""
+    return PRINTED.get(language.split("-")[0].lower(), PRINTED["en"])
