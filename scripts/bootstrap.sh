@@ -45,11 +45,13 @@ step() {
   fi
 }
 
-# Rendering: espeak-ng (speech) and ffmpeg. Playing: PortAudio for the sound stream, and the
-# ALSA headers simpleaudio (the fallback) builds against.
+# Rendering: espeak-ng (speech) and ffmpeg; cairo draws the pictures and the card, in DejaVu
+# Sans (every Latin, Greek and Cyrillic letter). Playing: PortAudio for the sound stream, and
+# the ALSA headers simpleaudio (the fallback) builds against.
 need_cmds=(espeak-ng ffmpeg ffprobe)
-need_libs=(libportaudio.so.2)
-apt_pkgs=(espeak-ng ffmpeg libportaudio2 libasound2-dev)
+need_libs=(libportaudio.so.2 libcairo.so.2)
+need_files=(/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf)
+apt_pkgs=(espeak-ng ffmpeg libportaudio2 libasound2-dev libcairo2 fonts-dejavu-core)
 if $for_tests; then
   # tmux drives the key tests in a real terminal; the sound tests start their own PulseAudio
   # server, which ALSA programs reach through the pulse plugin; the share page is tested in
@@ -59,6 +61,9 @@ if $for_tests; then
   need_cmds+=(tmux aplay pulseaudio parec pactl chromium unshare ip playerctl dbus-daemon)
   need_libs+=(alsa-lib/libasound_module_pcm_pulse.so)
   apt_pkgs+=(tmux alsa-utils pulseaudio pulseaudio-utils libasound2-plugins chromium util-linux iproute2 playerctl dbus-daemon)
+  # The card's PDF is read back by a real PDF reader (poppler: pdfinfo, pdftotext, pdftoppm).
+  need_cmds+=(pdfinfo pdftotext pdftoppm)
+  apt_pkgs+=(poppler-utils)
 fi
 
 has_lib() {
@@ -73,16 +78,19 @@ missing_linux() {
   local c l
   for c in "${need_cmds[@]}"; do command -v "$c" >/dev/null 2>&1 || return 0; done
   for l in "${need_libs[@]}"; do has_lib "$l" || return 0; done
+  for f in "${need_files[@]}"; do [ -f "$f" ] || return 0; done
   [ -f /usr/include/alsa/asoundlib.h ] || return 0
   return 1
 }
 
 if [ "$(uname -s)" = Darwin ]; then
-  # sounddevice's macOS wheels carry PortAudio; simpleaudio uses CoreAudio.
+  # sounddevice's macOS wheels carry PortAudio; simpleaudio uses CoreAudio. Cairo is a library
+  # (no command to look for): Homebrew's own prefix tells whether it is there.
   brew_pkgs=(espeak-ng ffmpeg)
   $for_tests && brew_pkgs+=(tmux)
   missing=()
   for p in "${brew_pkgs[@]}"; do command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ls "$(brew --prefix 2>/dev/null || echo /opt/homebrew)"/lib/libcairo.2.dylib >/dev/null 2>&1 || missing+=(cairo)
   if [ ${#missing[@]} -gt 0 ]; then
     command -v brew >/dev/null 2>&1 || fail "Homebrew is not installed: install it (https://brew.sh), then: brew install ${missing[*]}"
     say "installing ${missing[*]} with Homebrew"

@@ -1,7 +1,8 @@
 """Cover art made by code: a square picture of the routine's title and its point sets.
 
 It goes into the MP3 (an ID3 picture) and the M4B, and `share` shows it on the page, in the
-podcast feed and on the phone's lock screen. Its colours come from the title, so each
+podcast feed and on the phone's lock screen. Its letters are DejaVu Sans (fonts.py), so an
+accented title comes out whole. Its colours come from the title, so each
 routine keeps its own and a new render draws the same picture.
 """
 
@@ -14,6 +15,7 @@ import textwrap
 
 import numpy as np
 
+from voiceguide.fonts import pillow_font
 from voiceguide.routine.model import Routine
 
 SIZE = 1400
@@ -28,7 +30,7 @@ def cover_jpeg(routine: Routine, *, size: int = SIZE) -> bytes:
 
 
 def draw_cover(title: str, sections: list[str], *, size: int = SIZE) -> bytes:
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     hue = int(hashlib.sha256(title.encode("utf-8")).hexdigest()[:4], 16) / 0xFFFF
     top = _rgb(hue, 0.30, 0.42)
@@ -40,9 +42,9 @@ def draw_cover(title: str, sections: list[str], *, size: int = SIZE) -> bytes:
     draw = ImageDraw.Draw(image)
     scale = size / SIZE
     margin = round(MARGIN * scale)
-    title_font = ImageFont.load_default(size=round(118 * scale))
-    list_font = ImageFont.load_default(size=round(58 * scale))
-    small_font = ImageFont.load_default(size=round(44 * scale))
+    title_font = pillow_font(round(108 * scale), bold=True)
+    list_font = pillow_font(round(54 * scale))
+    small_font = pillow_font(round(42 * scale))
     y = margin
     for line in textwrap.wrap(title, width=18)[:4]:
         draw.text((margin, y), line, font=title_font, fill=(255, 255, 255))

@@ -299,10 +299,10 @@ def _plain_message(kind: str, error: Any) -> str:
         "float_parsing": "must be a number",
         "bool_type": "must be true or false",
         "bool_parsing": "must be true or false",
-        "greater_than_equal": f"must be at least {ctx.get('ge')}",
-        "greater_than": f"must be more than {ctx.get('gt')}",
-        "less_than_equal": f"must be at most {ctx.get('le')}",
-        "less_than": f"must be less than {ctx.get('lt')}",
+        "greater_than_equal": f"must be at least {_number(ctx.get('ge'))}",
+        "greater_than": f"must be more than {_number(ctx.get('gt'))}",
+        "less_than_equal": f"must be at most {_number(ctx.get('le'))}",
+        "less_than": f"must be less than {_number(ctx.get('lt'))}",
         "literal_error": f"must be {ctx.get('expected')}",
         "list_type": "must be a list (lines starting with '- ', or [a, b])",
         "tuple_type": "must be a list of two names, e.g. [left knee, right knee]",
@@ -316,6 +316,11 @@ def _plain_message(kind: str, error: Any) -> str:
         return plain[kind]
     message = str(error["msg"]).removeprefix("Value error, ")
     return message[0].lower() + message[1:]
+
+
+def _number(value: Any) -> str:
+    """100.0 as "100", 0.1 as "0.1": a limit as an author would write it."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _step_problem(value: Any) -> str:

@@ -297,13 +297,38 @@ class Point(_Strict):
         return value
 
 
+_PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
+PointItem = Annotated[
+    Point,
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "array", "items": _PERCENT, "minItems": 2, "maxItems": 2},
+                {
+                    "type": "object",
+                    "properties": {
+                        "x": _PERCENT,
+                        "y": _PERCENT,
+                        "side": {"enum": ["left", "right"]},
+                        "label": {"type": "string", "minLength": 1, "maxLength": 40},
+                    },
+                    "required": ["x", "y"],
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "a point: [x, y] in percent across and down the picture, or {x, y, side, label}",
+        }
+    ),
+]
+
+
 class Drawing(_Strict):
     """A picture voiceguide draws: one of its body views with the section's points on it."""
 
     view: ViewName
     """The body view: lower-back, back-of-knees, outer-ankle, back-of-hand, front or
     neck-and-shoulders (the README shows each)."""
-    points: list[Point] = Field(min_length=1, max_length=12)
+    points: list[PointItem] = Field(min_length=1, max_length=12)
     mirror: bool = False
     """Mark each point on the other side of the body too (reflected across the middle)."""
 

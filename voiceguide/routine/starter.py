@@ -28,6 +28,12 @@ sections:                          # one per point set or exercise; each is a ch
     locate: Describe where the point is and how to find it.
     cautions: ["Press gently, and stop if it hurts."]
     sides: none                    # none | both | left-right
+    picture:                       # where to press, drawn by voiceguide: in the chapters,
+      view: lower-back             # on the phone page and on the card (voiceguide card)
+      points: [[41, 56]]           # [x, y] in percent across and down the picture
+      mirror: true                 # and the same point on the other side
+    # views: lower-back, back-of-knees, outer-ankle, back-of-hand, front, neck-and-shoulders
+    # or your own picture beside this file:   picture: my-point.png   (PNG, JPEG or SVG)
     steps:
       - say: Press the point now.
       - hold: {{count: 20}}          # counts 1 to 20 aloud
