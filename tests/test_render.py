@@ -53,12 +53,14 @@ sections:
   - id: hands
     title: Hands
     sides: left-right
+    picture: {view: front, points: [[21, 58]], mirror: true}
     steps:
       - hold: {count: 6}
       - tap: {times: 4, interval: 1.0}
   - id: feet
     title: Feet
     sides: both
+    picture: {view: outer-ankle, points: [[41, 65]]}
     steps:
       - cycle: {times: 2, press: 2, release: 1.5, press_word: Squeeze}
       - hold: {seconds: 6, countdown: 2}
@@ -124,10 +126,47 @@ def test_chapters_in_order_tiling_the_track(rendered: RenderResult) -> None:
     chap_ids = [f.element_id for f in tags.getall("CHAP")]
     (toc,) = tags.getall("CTOC")
     assert list(toc.child_element_ids) == chap_ids
-    raw = rendered.path.read_bytes()[:20000]
+    raw = rendered.path.read_bytes()[: tags.size]  # the whole tag: pictures make it long
     offsets = [raw.index(b"CHAP", raw.index(b"CTOC")) for _ in (0,)]
     offsets = [raw.index(element.encode() + b"\x00", offsets[0]) for element in chap_ids]
     assert offsets == sorted(offsets), "CHAP frames are not in time order in the file"
+
+
+def chapter_pictures_in(path: Path) -> list[tuple[str, str, bytes]]:
+    """(title, MIME type, picture) of each chapter of an MP3, in time order, as a player reads
+    them: the APIC frame inside each CHAP frame."""
+    chapters = sorted(ID3(path).getall("CHAP"), key=lambda c: c.start_time)
+    found = []
+    for chapter in chapters:
+        (picture,) = chapter.sub_frames.getall("APIC")
+        found.append((str(chapter.sub_frames["TIT2"]), picture.mime, picture.data))
+    return found
+
+
+def red_centre_x(picture: bytes) -> float:
+    """Where across the picture (0 to 1) its marked points' red lies, on average."""
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(picture)).convert("RGB")).astype(int)
+    red = (pixels[..., 0] > 180) & (pixels[..., 1] < 90) & (pixels[..., 2] < 90)
+    assert red.sum() > 50, "no marked point in the picture"
+    return float(np.nonzero(red)[1].mean() / pixels.shape[1])
+
+
+def test_each_chapter_carries_its_sections_picture(rendered: RenderResult) -> None:
+    from PIL import Image
+
+    (intro, left, right, feet, closing) = chapter_pictures_in(rendered.path)
+    # The intro and the closing show the cover; each point set its own drawing.
+    assert intro[1] == closing[1] == "image/jpeg" and intro[2] == closing[2]
+    assert [kind for _, kind, _ in (left, right, feet)] == ["image/png"] * 3
+    assert len({left[2], right[2], feet[2], intro[2]}) == 4
+    for _, _, picture in (left, right, feet):
+        assert Image.open(io.BytesIO(picture)).size == (800, 800)
+    # The front view faces the listener: their left hand is on the picture's right. While the
+    # left hand is worked, its point stands out in red; while the right is, the other one.
+    assert left[0] == "1. Hands (left side)" and red_centre_x(left[2]) > 0.6
+    assert right[0] == "1. Hands (right side)" and red_centre_x(right[2]) < 0.4
 
 
 def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_cache: Path) -> None:

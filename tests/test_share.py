@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_render import SHORT
+from test_render import SHORT, chapter_pictures_in
 
 from audio_tools import probe
 from conftest import needs_audio_tools
@@ -158,6 +158,9 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
     (track,) = json.loads(body)
     assert track["title"] == "Short test routine" and track["audio"] == "tracks/short.mp3"
     assert track["chapters"][0]["title"] == "Introduction"
+    pictures = [c["picture"] for c in track["chapters"]]
+    assert pictures == [f"tracks/short.chapter-{i}.picture" for i in range(5)]
+    assert sharing.get(sharing.page + "tracks/short.chapter-5.picture")[0] == 404  # there are five
 
 
 def test_the_feed_has_every_episode_with_enclosure_chapters_and_transcript(sharing: Sharing) -> None:
@@ -195,6 +198,12 @@ def test_the_feed_has_every_episode_with_enclosure_chapters_and_transcript(shari
     assert listed["version"] == "1.2.0"
     in_file = [(round(float(c["start_time"]), 3), c["tags"]["title"]) for c in info["chapters"]]
     assert [(c["startTime"], c["title"]) for c in listed["chapters"]] == in_file
+    # Each chapter's picture, at an absolute address (the token in it), is the one in the MP3.
+    for chapter, (_, kind, picture) in zip(listed["chapters"], chapter_pictures_in(mp3), strict=True):
+        assert chapter["img"].startswith(sharing.page)
+        status, headers, served = sharing.get(chapter["img"])
+        assert status == 200 and headers["content-type"] == kind and served == picture
+        assert sharing.get(chapter["img"], {"If-None-Match": headers["etag"]})[0] == 304
     status, headers, transcript = sharing.get(transcript_at.get("url", ""))
     assert status == 200 and headers["content-type"].startswith("text/vtt")
     assert transcript == (sharing.folder / "short.mp3.vtt").read_bytes()
@@ -383,10 +392,19 @@ def test_the_page_in_a_phone_sized_browser_plays_and_follows_chapters(sharing: S
             at = page.locator("#audio").evaluate("a => a.currentTime")
             assert third["start"] - 0.01 <= at <= third["start"] + 5
             expect(page.locator("#chapters .chapter").nth(2)).to_have_class("chapter current")
-            # The lock screen's title and cover.
+            # The picture of where to press is that chapter's, drawn, large, above the instruction.
+            picture = page.locator("#picture")
+            expect(picture).to_be_visible()
+            expect(picture).to_have_attribute("src", third["picture"])
+            expect(picture).to_have_attribute("alt", f"Where to press: {third['title']}")
+            page.wait_for_function("() => document.getElementById('picture').naturalWidth > 0")
+            shown, said_box = picture.bounding_box(), page.locator("#instruction").bounding_box()
+            assert shown and said_box and shown["y"] + shown["height"] <= said_box["y"] + 1
+            assert shown["width"] >= 300  # most of a phone's width
+            # The lock screen's title, and the chapter's picture as its artwork.
             metadata = "navigator.mediaSession.metadata"
             session = page.evaluate(f"() => ({{title: {metadata}.title, art: {metadata}.artwork[0].src}})")
-            assert session["title"] == "Short test routine" and session["art"].endswith("tracks/short.jpg")
+            assert session["title"] == "Short test routine" and session["art"].endswith(third["picture"])
             page.screenshot(path=str(tmp_path / "share-page.png"), full_page=False)
             assert (tmp_path / "share-page.png").stat().st_size > 10_000
             href = page.locator("#download").get_attribute("href")

@@ -44,7 +44,7 @@ def picture_bytes(path: Path, *, pixels: int) -> tuple[bytes, str]:
     a drawing (SVG) becomes a PNG, a photo stays a JPEG, anything else a PNG."""
     data = path.read_bytes()
     if path.suffix.lower() == SVG_SUFFIX:
-        return svg_png(data, width=pixels), "image/png"
+        data = svg_png(data, width=pixels)  # and a tall one is brought down to size below
     image = _raster(data)
     photo = image.format == "JPEG"
     image.thumbnail((pixels, pixels))

@@ -1,0 +1,220 @@
+"""Pictures of where to press: the routine format's drawings and picture files, their errors,
+an author's own pictures in a real MP3's chapters (read back with mutagen), and the card as
+a real PDF reader (poppler) sees it."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from in_process import voiceguide
+from mutagen.id3 import ID3
+from test_render import chapter_pictures_in, red_centre_x
+
+from conftest import needs_audio_tools
+from voiceguide.routine.loader import parse_routine
+from voiceguide.routine.model import Drawing
+
+HEAD = "voiceguide: 1\ntitle: Pictures\nsections:\n"
+
+
+def section(picture: str) -> str:
+    return f"  - id: a\n    title: A\n    picture: {picture}\n    steps: [{{say: Press.}}]\n"
+
+
+def load_error(tmp_path: Path, picture: str) -> str:
+    routine = tmp_path / "r.yaml"
+    routine.write_text(HEAD + section(picture))
+    ran = voiceguide("validate", str(routine))
+    assert ran.returncode == 2 and ran.stdout == "" and "Traceback" not in ran.stderr
+    return ran.stderr.splitlines()[0]  # the first problem's line (a typo's follow-ups come below it)
+
+
+@pytest.mark.parametrize(
+    ("picture", "expected"),
+    [
+        (
+            "{view: lower-back, points: [[41, 156]]}",
+            r"r\.yaml:6:\d+: sections\[0\]\.picture\.points\[0\]\.y: must be at most 100$",
+        ),
+        ("{view: lower-back, points: [[41]]}", r"r\.yaml:6:\d+: .*points\[0\]: a point is \[x, y\] .*got 1 numbers"),
+        (
+            "{view: knee, points: [[1, 2]]}",
+            r"r\.yaml:6:\d+: .*picture\.view: must be 'lower-back', .*'neck-and-shoulders'",
+        ),
+        (
+            "{view: back-of-hand, points: [[1, 2]], mirror: true}",
+            r"`mirror` needs a view of both sides .*'back-of-hand' shows one",
+        ),
+        ("{view: front, points: []}", r"picture\.points: needs at least 1 item"),
+        ("{view: front, point: [[1, 2]]}", r"unknown key 'point' \(did you mean 'points'\?\)"),
+        ("knee.png", r"r\.yaml:6:14: sections\[0\]\.picture: 'knee\.png': no such file \(looked for .*/knee\.png\)"),
+        ("notes.txt", r"'notes\.txt': a picture is a PNG, JPEG or SVG file"),
+        ("not-a.png", r"'not-a\.png': its contents are not a PNG or JPEG picture"),
+        ("broken.svg", r"'broken\.svg': not an SVG picture that can be drawn"),
+        ("7", r"sections\[0\]\.picture: a picture is an image file's name, or a mapping with `view` and `points`"),
+    ],
+)
+def test_a_bad_picture_is_one_line_naming_the_line_and_what_is_wrong(
+    tmp_path: Path, picture: str, expected: str
+) -> None:
+    (tmp_path / "not-a.png").write_text("hello")
+    (tmp_path / "broken.svg").write_text("<svg><unclosed")
+    assert re.search(expected, load_error(tmp_path, picture)), load_error(tmp_path, picture)
+
+
+def test_a_routine_given_as_text_cannot_name_a_picture_file() -> None:
+    from voiceguide.errors import RoutineError
+
+    with pytest.raises(RoutineError, match="only a routine file can name a picture file"):
+        parse_routine(HEAD + section("knee.png"), origin="text")
+
+
+def test_each_point_knows_its_side_as_the_view_faces() -> None:
+    behind = Drawing(view="lower-back", points=[[41, 56]], mirror=True).marked()
+    assert [(p.x, p.side) for p in behind] == [(41, "left"), (59, "right")]
+    facing = Drawing(view="front", points=[[21, 58]], mirror=True).marked()
+    assert [(p.x, p.side) for p in facing] == [(21, "right"), (79, "left")]
+    given = Drawing(view="lower-back", points=[{"x": 30, "y": 50, "side": "right", "label": "thumb"}]).marked()
+    assert [(p.side, p.label) for p in given] == [("right", "thumb")]
+    one_hand = Drawing(view="back-of-hand", points=[[59, 64], [67, 64]]).marked()
+    assert [p.side for p in one_hand] == [None, None]  # a view of one side: every point, every time
+
+
+OWN = """\
+voiceguide: 1
+title: Nacken und Schultern lösen
+language: de
+intro: [{say: Willkommen.}]
+sections:
+  - id: photo
+    title: Über dem Knie
+    locate: Die Stelle liegt eine Handbreit über der Kniescheibe.
+    picture: pictures/photo.jpg
+    steps: [{say: Drücken.}, {hold: {seconds: 3}}]
+  - id: drawn
+    title: Die Hand
+    picture: hand.svg
+    steps: [{say: Loslassen.}]
+  - id: ours
+    title: Der Nacken
+    sides: both
+    picture: {view: neck-and-shoulders, points: [[32, 56]], mirror: true}
+    steps: [{hold: {minutes: [1, 2]}}]
+outro: [{say: Fertig.}]
+"""
+
+
+@pytest.fixture
+def own_pictures(tmp_path: Path) -> Path:
+    """A German routine with a photo (JPEG), a drawing of its own (SVG) and one of voiceguide's."""
+    from PIL import Image
+
+    (tmp_path / "pictures").mkdir()
+    Image.new("RGB", (1600, 1200), (20, 40, 160)).save(tmp_path / "pictures" / "photo.jpg", quality=90)
+    (tmp_path / "hand.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 20" width="10" height="20">'
+        '<rect width="10" height="20" fill="#10a040"/></svg>'
+    )
+    routine = tmp_path / "own.yaml"
+    routine.write_text(OWN)
+    return routine
+
+
+def average_colour(picture: bytes) -> tuple[int, ...]:
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(picture)).convert("RGB"))
+    return tuple(int(v) for v in pixels.reshape(-1, 3).mean(axis=0).round())
+
+
+@needs_audio_tools
+def test_an_authors_own_pictures_go_into_the_chapters(own_pictures: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "out" / "own.mp3"
+    ran = voiceguide("render", str(own_pictures), "-o", str(out))
+    assert ran.returncode == 0, ran.stderr
+    intro, photo, drawn, ours, closing = chapter_pictures_in(out)
+    assert [title for title, _, _ in (photo, drawn, ours)] == ["1. Über dem Knie", "2. Die Hand", "3. Der Nacken"]
+    # The photo stays a JPEG, scaled to fit 800 pixels, its colour kept.
+    assert photo[1] == "image/jpeg" and Image.open(io.BytesIO(photo[2])).size == (800, 600)
+    assert all(abs(a - b) <= 6 for a, b in zip(average_colour(photo[2]), (20, 40, 160), strict=True))
+    # The SVG is drawn as a PNG in its own shape, its longer side 800 pixels.
+    assert drawn[1] == "image/png" and Image.open(io.BytesIO(drawn[2])).size == (400, 800)  # 800 high
+    assert average_colour(drawn[2]) == (16, 160, 64)
+    # voiceguide's drawing: both points lit (`sides: both`), one either side of the middle.
+    assert ours[1] == "image/png" and 0.4 < red_centre_x(ours[2]) < 0.6
+    assert intro[2] == closing[2] and intro[1] == "image/jpeg"
+    assert str(ID3(out)["TIT2"]) == "Nacken und Schultern lösen"
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_info(pdf: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictures: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    pdf = tmp_path / "cards" / "own.pdf"
+    ran = voiceguide(
+        "card", str(own_pictures), "-o", str(pdf), "--url", "http://192.168.1.20:8642/abcdefghijklmnopqrstuvwx/"
+    )
+    assert ran.returncode == 0, ran.stderr
+    png = pdf.with_suffix(".png")
+    assert ran.stdout.split() == [str(pdf), str(png)]
+    info = pdf_info(pdf)
+    assert info["Pages"] == "1" and info["Page size"].endswith("(A4)")
+    text = " ".join(pdf_text(pdf).split())
+    for words in ("Nacken und Schultern lösen", "1. Über dem Knie", "2. Die Hand", "3. Der Nacken", "Sicherheit"):
+        assert words in text, (words, text)
+    assert "Wo Die Stelle liegt eine Handbreit über der Kniescheibe." in text
+    assert "Dauer eineinhalb Minuten halten · beide Seiten zugleich" in text
+    assert "beide Seiten zugleich" in text and "Zum Anhören auf dem Handy scannen" in text
+    # The photo and the author's SVG are in it as pictures; voiceguide's drawing as lines.
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    sizes = sorted(tuple(map(int, line.split()[3:5])) for line in listed.splitlines()[2:])
+    assert sizes == [(400, 800), (800, 600)], listed
+    # The PNG for screens: the same page, 150 dots an inch, the drawn points in red on it.
+    image = Image.open(png)
+    assert image.size == (1240, 1754)
+    assert red_centre_x(png.read_bytes()) < 0.5  # the points (and labels) down the left
+
+
+def test_the_built_in_card_and_its_guards(tmp_path: Path) -> None:
+    ran = voiceguide("card", "back-pain", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    pdf = tmp_path / "audio_out" / "back-pain.card.pdf"
+    assert (tmp_path / "audio_out" / "back-pain.card.png").is_file()
+    text = " ".join(pdf_text(pdf).split())
+    for title in (
+        "Beside the spine at the waist",
+        "Over the kidneys",
+        "Behind the knees",
+        "Beside the ankles",
+        "The backs of the hands",
+    ):
+        assert title in text
+    assert "slow count to 100" in text and "5 point sets" in text and "Scan" not in text
+    # Not over an existing card without --force; a name that is not a PDF; two addresses.
+    before = pdf.read_bytes()
+    for args, says in (
+        ((), "already exists (use --force to overwrite it)"),
+        (("-o", "card.txt"), "a card is written as a PDF"),
+        (("--url", "192.168.1.2"), "give the whole address, starting http://"),
+        (("--url", "http://a/", "--share"), "use one"),
+    ):
+        ran = voiceguide("card", "back-pain", *args, cwd=tmp_path)
+        assert ran.returncode == 2 and says in ran.stderr and len(ran.stderr.splitlines()) == 1, ran.stderr
+    assert pdf.read_bytes() == before
+    assert voiceguide("card", "back-pain", "--force", "--profile", "full", cwd=tmp_path).returncode == 0
+    assert pdf.read_bytes() != before
