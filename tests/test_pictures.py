@@ -223,3 +223,18 @@ def test_the_built_in_card_and_its_guards(tmp_path: Path) -> None:
     assert pdf.read_bytes() == before
     assert voiceguide("card", "back-pain", "--force", "--profile", "full", cwd=tmp_path).returncode == 0
     assert pdf.read_bytes() != before
+
+
+@needs_audio_tools
+def test_ci_s_track_check_finds_a_chapter_without_its_picture(tmp_path: Path) -> None:
+    import sys
+
+    routine = tmp_path / "plain.yaml"
+    routine.write_text(HEAD + "  - id: a\n    title: A\n    steps: [{say: Press.}]\n")
+    out = tmp_path / "plain.mp3"
+    assert voiceguide("render", str(routine), "-o", str(out)).returncode == 0
+    script = Path(__file__).parent.parent / "scripts" / "check_track.py"
+    check = [sys.executable, str(script), str(out), "--min-seconds", "0", "--min-chapters", "1"]
+    assert subprocess.run(check, capture_output=True).returncode == 0
+    found = subprocess.run([*check, "--chapter-pictures"], capture_output=True, text=True)
+    assert found.returncode == 1 and found.stderr.strip().endswith("1 of its 1 chapters carry no picture")
