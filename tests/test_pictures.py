@@ -238,3 +238,24 @@ def test_ci_s_track_check_finds_a_chapter_without_its_picture(tmp_path: Path) ->
     assert subprocess.run(check, capture_output=True).returncode == 0
     found = subprocess.run([*check, "--chapter-pictures"], capture_output=True, text=True)
     assert found.returncode == 1 and found.stderr.strip().endswith("1 of its 1 chapters carry no picture")
+
+
+def test_an_svg_picture_reads_nothing_outside_itself(tmp_path: Path) -> None:
+    """A routine from elsewhere must not make voiceguide put a file of yours (or a web page)
+    into the MP3 it then shares: an SVG's links to other files are drawn as nothing."""
+    from PIL import Image
+
+    from voiceguide.pictures.draw import section_picture
+    from voiceguide.routine.loader import load_routine
+
+    Image.new("RGB", (10, 10), (255, 0, 0)).save(tmp_path / "private.png")
+    (tmp_path / "peek.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">'
+        '<rect width="10" height="10" fill="#fff"/>'
+        f'<image width="10" height="10" xlink:href="file://{tmp_path}/private.png"/>'
+        '<image width="10" height="10" href="private.png"/></svg>'
+    )
+    routine = tmp_path / "peek.yaml"
+    routine.write_text(HEAD + section("peek.svg"))
+    picture = section_picture(load_routine(str(routine)).sections[0])
+    assert picture is not None and average_colour(picture.data) == (255, 255, 255)

@@ -21,7 +21,7 @@ from voiceguide.files import atomic_paths, check_writable
 from voiceguide.fonts import text_width
 from voiceguide.limits import PICTURE_PIXELS, Profile
 from voiceguide.pictures.draw import PAPER, POINT, drawing_parts, section_picture, svg_text
-from voiceguide.pictures.files import svg_png
+from voiceguide.pictures.files import cairosvg, svg_png
 from voiceguide.routine.builtin import is_builtin
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, Section, Step, TapStep
@@ -257,10 +257,8 @@ class _Page:
 
 def card_files(svg: str) -> CardFiles:
     """The card as a one-page PDF and as a PNG."""
-    import cairosvg
-
     data = svg.encode("utf-8")
-    return CardFiles(pdf=bytes(cairosvg.svg2pdf(bytestring=data)), png=svg_png(data, width=PNG_WIDTH))
+    return CardFiles(pdf=bytes(cairosvg().svg2pdf(bytestring=data)), png=svg_png(data, width=PNG_WIDTH))
 
 
 CARD_SUFFIX = ".card.pdf"

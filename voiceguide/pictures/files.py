@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
+
+from voiceguide.errors import MissingPart
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -58,16 +61,28 @@ def picture_bytes(path: Path, *, pixels: int) -> tuple[bytes, str]:
 
 def svg_png(svg: bytes, *, width: int) -> bytes:
     """An SVG drawn as a PNG `width` pixels wide (its height as its shape gives); ValueError if
-    it is not an SVG cairosvg can draw."""
-    import cairosvg
-
+    it is not an SVG cairosvg can draw. Nothing it names outside itself is read (a file, a web
+    address): cairosvg's safe mode fetches data: addresses only, and expands no XML entity."""
+    drawer = cairosvg()
     try:
-        png = cairosvg.svg2png(bytestring=svg, output_width=width, unsafe=False)
+        png = drawer.svg2png(bytestring=svg, output_width=width, unsafe=False)
     except Exception as e:  # cairosvg raises what its XML and CSS parsers raise
         raise ValueError(f"not an SVG picture that can be drawn ({type(e).__name__}: {e})") from None
     if not png:
         raise ValueError("an SVG picture with nothing to draw")
     return bytes(png)
+
+
+def cairosvg() -> ModuleType:
+    """cairosvg, which needs the cairo library itself (cairocffi finds it when imported)."""
+    try:
+        import cairosvg as module
+    except OSError:
+        raise MissingPart(
+            "cairo is not installed, and voiceguide draws its pictures with it "
+            "(Debian/Ubuntu: apt-get install libcairo2; macOS: brew install cairo; or run make run)"
+        ) from None
+    return module
 
 
 def _raster(data: bytes) -> Image:
