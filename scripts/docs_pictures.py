@@ -14,12 +14,12 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from voiceguide.fonts import pillow_font
+from voiceguide.images import svg_png
 from voiceguide.pictures.card import write_card
 from voiceguide.pictures.draw import drawing_svg, section_picture
-from voiceguide.pictures.files import svg_png
-from voiceguide.pictures.views import VIEWS
 from voiceguide.routine.loader import load_routine
 from voiceguide.routine.model import Drawing
+from voiceguide.routine.views import VIEWS
 from voiceguide.timeline.options import CompileOptions
 
 TILE = 360

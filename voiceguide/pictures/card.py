@@ -19,9 +19,9 @@ from pathlib import Path
 from voiceguide.errors import UsageError, about
 from voiceguide.files import atomic_paths, check_writable
 from voiceguide.fonts import text_width
+from voiceguide.images import cairosvg, svg_png
 from voiceguide.limits import PICTURE_PIXELS, Profile
 from voiceguide.pictures.draw import PAPER, POINT, drawing_parts, section_picture, svg_text
-from voiceguide.pictures.files import cairosvg, svg_png
 from voiceguide.routine.builtin import is_builtin
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, Section, Step, TapStep

@@ -12,10 +12,10 @@ from html import escape
 from pathlib import Path
 
 from voiceguide.fonts import FAMILY
+from voiceguide.images import picture_bytes, svg_png
 from voiceguide.limits import PICTURE_PIXELS
-from voiceguide.pictures.files import picture_bytes, svg_png
-from voiceguide.pictures.views import VIEWS, Side
 from voiceguide.routine.model import Drawing, Routine, Section
+from voiceguide.routine.views import VIEWS, Side
 
 FONT_FAMILY = f"{FAMILY}, Helvetica, Arial, sans-serif"
 PAPER, SKIN, INK, MARK = "#f7f3ec", "#efd5bb", "#5b4636", "#a8876c"

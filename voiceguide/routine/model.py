@@ -29,8 +29,8 @@ from voiceguide.limits import (
     RATE_WPM,
     Profile,
 )
-from voiceguide.pictures.views import VIEWS, Side, ViewName, side_at
 from voiceguide.routine.language import Phrases, has_phrases, known_languages, phrases_for
+from voiceguide.routine.views import VIEWS, Side, ViewName, side_at
 from voiceguide.tones import ChimeName
 
 FORMAT_VERSION = 1
@@ -355,7 +355,7 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 def _picture_file(value: str, info: ValidationInfo) -> Path:
     """An image file beside the routine (or where its relative path leads): it must be there,
     and be a picture voiceguide can read."""
-    from voiceguide.pictures.files import picture_problem
+    from voiceguide.images import picture_problem
 
     if not value.lower().endswith(PICTURE_SUFFIXES):
         raise ValueError(f"{value!r}: a picture is a PNG, JPEG or SVG file (.png, .jpg, .svg)")

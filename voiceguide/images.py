@@ -1,5 +1,6 @@
-"""An author's own picture files: checked when the routine is read, and made into the PNG or
-JPEG that chapters and the phone page take (an SVG is drawn by cairosvg; a photo is scaled)."""
+"""Picture files: checked when a routine naming one is read, and made into the PNG or JPEG
+that chapters and the phone page take (an SVG is drawn by cairosvg; a photo is scaled).
+Pillow and cairosvg are imported when first needed."""
 
 from __future__ import annotations
 

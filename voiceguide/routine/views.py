@@ -1,9 +1,10 @@
-"""The body views voiceguide draws, as data: each an outline and its landmarks in SVG, on a
-square 100 x 100 grid that a routine's point coordinates share (x across from the left edge,
-y down from the top).
+"""The body views a routine's pictures are drawn on, as data: each an outline and its
+landmarks in SVG, on a square 100 x 100 grid that the routine's point coordinates share (x
+across from the left edge, y down from the top). The routine format checks names and sides
+against them; `pictures/draw.py` draws them.
 
 Drawn for the project, by hand, from simple curves: no borrowed outline. Light on purpose
-(no imports): the routine format reads the names to check a routine.
+(no imports).
 """
 
 from __future__ import annotations
