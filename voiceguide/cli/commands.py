@@ -82,6 +82,12 @@ def show(
             "--estimate", metavar=FLAG, help="Estimate speech lengths from the rate even if clips are cached."
         ),
     ] = False,
+    spoken: Annotated[
+        bool,
+        typer.Option(
+            "--spoken", metavar=FLAG, help="Show what the voice is given to say: numbers as words, as they are heard."
+        ),
+    ] = False,
     _help: HelpOpt = False,
 ) -> None:
     """Print the cue sheet: every cue with its time, section and side, and the total length.
@@ -96,7 +102,7 @@ def show(
     if as_json:
         typer.echo(json.dumps(timeline.to_json(), indent=1, ensure_ascii=False))
     else:
-        typer.echo(format_cue_sheet(timeline), nl=False)
+        typer.echo(format_cue_sheet(timeline, spoken=spoken), nl=False)
 
 
 @command(app)
@@ -123,6 +129,8 @@ def validate(
     cached for the render), so a routine that validates renders, and one that fails here
     fails there. Every file is reported; the exit status is non-zero if any failed.
     """
+    from voiceguide.routine.loader import load_routine
+    from voiceguide.routine.wording import wording_notes
     from voiceguide.speech.plan import validate_routine
 
     options = [timing.options(p) for p in (PROFILES if profile is None else (profile,))]
@@ -135,6 +143,8 @@ def validate(
             worst = max(worst, e.exit_status)
             continue
         typer.echo(f"{source}: ok ({summary})")
+        for note in wording_notes(load_routine(source)):
+            typer.echo(f"  note: {note}")
     if worst:
         raise typer.Exit(worst)
 

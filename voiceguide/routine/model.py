@@ -29,7 +29,14 @@ from voiceguide.limits import (
     RATE_WPM,
     Profile,
 )
-from voiceguide.routine.language import Phrases, has_phrases, known_languages, phrases_for
+from voiceguide.routine.language import (
+    Phrases,
+    Register,
+    has_phrases,
+    known_languages,
+    phrases_for,
+    sentence_problem,
+)
 from voiceguide.routine.views import VIEWS, Side, ViewName, side_at
 from voiceguide.tones import ChimeName
 
@@ -411,7 +418,11 @@ class Section(_Strict):
     """`both`: both points pressed at once; `left-right`: the steps run once per side."""
     side_names: tuple[Phrase, Phrase] | None = None
     """What the two sides are called when switching (default "left side", "right side", in
-    the routine's language)."""
+    the routine's language). In English a bare name ("left knee"); in the other languages
+    with its article ("das linke Knie", "le genou gauche")."""
+    side_sentences: tuple[Phrase, Phrase] | None = None
+    """The two sentences that announce the sides, in the author's own words, instead of
+    voiceguide's ("Beginnen Sie mit dem linken Knie.", "Jetzt ist das rechte dran.")."""
     picture: Picture | None = None
     """Where to press, shown in the chapter, on the phone and on the card: a drawing
     (`view` and `points`) or an image file beside the routine."""
@@ -419,8 +430,9 @@ class Section(_Strict):
 
     @model_validator(mode="after")
     def _side_names_need_sides(self) -> Section:
-        if self.side_names is not None and self.sides != "left-right":
-            raise ValueError("`side_names` goes with `sides: left-right`")
+        for key in ("side_names", "side_sentences"):
+            if getattr(self, key) is not None and self.sides != "left-right":
+                raise ValueError(f"`{key}` goes with `sides: left-right`")
         return self
 
 
@@ -436,6 +448,13 @@ class Routine(_Strict):
     routine's own language has none of its own; checked before `language`, which needs it."""
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     """The language the routine is written in: it picks the voice and the added sentences."""
+    speech_register: Register | None = Field(default=None, alias="register")
+    """`register`: how the added sentences speak to the listener: `formal` (Sie, vous, usted, Lei, u) or
+    `informal` (du, tu, tú, tu, je); by default the language's usual one (formal in de, fr
+    and pt, informal in es, it and nl)."""
+    sentences: dict[str, Phrase] = Field(default_factory=dict, max_length=20)
+    """The author's own words for any sentence voiceguide adds, by its key (`halfway`,
+    `hold_for`, ...): `voiceguide new` lists them."""
     source: Source | None = None
     settings: Settings = Field(default_factory=Settings)
     intro: list[Step] = Field(default_factory=list, max_length=200)
@@ -459,10 +478,30 @@ class Routine(_Strict):
             )
         return value
 
+    @field_validator("sentences")
+    @classmethod
+    def _known_sentences(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            problem = sentence_problem(key, text)
+            if problem:
+                raise ValueError(problem)
+        return value
+
     @property
     def phrase_table(self) -> Phrases:
-        """The table the compiler takes its own sentences from."""
-        return phrases_for(self.phrases or self.language)
+        """The sentences the compiler adds, in the routine's register, with the author's own in
+        their place; numbers said in the routine's language even where `phrases` borrows."""
+        return phrases_for(
+            self.phrases or self.language,
+            register=self.speech_register,
+            numbers=self.language,
+            overrides=self.sentences,
+        )
+
+    @property
+    def borrows_sentences(self) -> bool:
+        """Whether the added sentences are in another language than the routine (`phrases`)."""
+        return self.phrases is not None and self.phrases.split("-")[0] != self.language.split("-")[0]
 
     @model_validator(mode="after")
     def _unique_section_ids(self) -> Routine:
@@ -480,7 +519,7 @@ def field_names() -> set[str]:
     """Every key the format knows, for "did you mean" suggestions."""
     names: set[str] = set(STEP_KINDS)
     for model in (Hold, Tap, Cycle, Repeat, Source, Settings, Point, Drawing, Section, Routine):
-        names.update(model.model_fields)
+        names.update(field.alias or name for name, field in model.model_fields.items())
     return names
 
 

@@ -141,6 +141,34 @@ def piper_voice_for(wanted: str | None, language: str) -> str | None:
         return None
 
 
+_LATIN_AMERICA = (
+    "mx",
+    "ar",
+    "co",
+    "cl",
+    "pe",
+    "ve",
+    "ec",
+    "gt",
+    "cu",
+    "bo",
+    "do",
+    "hn",
+    "py",
+    "sv",
+    "ni",
+    "cr",
+    "pa",
+    "uy",
+    "pr",
+    "us",
+)
+_REGION_FAMILIES = {f"es-{country}": "es-419" for country in _LATIN_AMERICA}
+"""Regions spoken by a voice of a wider region: Mexico's Spanish by Latin America's (es-419).
+Without one, a region is spoken by its language's own voice (fr-CA by French French, fr-fr,
+not by the Belgian voice that sorts first), then by any voice of the language."""
+
+
 def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> VoiceInfo:
     """The voice named by `wanted` (id, name or language, any case), or the best for `language`."""
     if not voices:
@@ -166,9 +194,12 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> 
         raise UsageError(f"no voice {wanted!r}{hint}")
     lang = language.casefold()
     base = lang.split("-")[0]
+    family = _REGION_FAMILIES.get(lang, "")
     for match in (
         lambda v: lang in (x.casefold() for x in v.languages),
         lambda v: v.id.casefold().endswith("/" + lang) or v.id.casefold() == lang,
+        lambda v: family in (x.casefold() for x in v.languages),
+        lambda v: any(x.casefold() in (base, f"{base}-{base}") for x in v.languages),
         lambda v: any(x.casefold().split("-")[0] == base for x in v.languages),
     ):
         found = [v for v in voices if match(v)]

@@ -112,7 +112,7 @@ class _Compiler:
         self._settle()
         sides = list(section.side_names or self.words.sides) if section.sides == "left-right" else [None]
         chapter_id = f"{section.id}.left" if section.sides == "left-right" else section.id
-        self._chapter(chapter_id, _chapter_title(number, section, sides[0]))
+        self._chapter(chapter_id, self._chapter_title(number, section, sides[0]))
         self._tone("soft", "chime")
         self._say(f"{section.title}.", where)
         if section.locate:
@@ -126,11 +126,18 @@ class _Compiler:
                 self.side = side
                 if index:
                     self._settle()
-                    self._chapter(f"{section.id}.right", _chapter_title(number, section, side))
-                self._say((self.words.switch_to if index else self.words.start_with).format(side=side), where)
+                    self._chapter(f"{section.id}.right", self._chapter_title(number, section, side))
+                if section.side_sentences:
+                    self._say(section.side_sentences[index], where)
+                else:
+                    self._say(self.words.switch(side) if index else self.words.start(side), where)
             if self.get_ready > 0:
                 self._silence(self.get_ready, "get ready", "get-ready")
             self._steps(section.steps, where)
+
+    def _chapter_title(self, number: int, section: Section, side: str | None) -> str:
+        """ "3. Behind the knees (left knee)": the side as a label, without its article."""
+        return f"{number}. {section.title}" + (f" ({self.words.label(side)})" if side else "")
 
     def _steps(self, steps: Sequence[Step], where: str, number: str = "") -> None:
         """Lay out steps; `number` is the enclosing repeat's step number, for messages."""
@@ -298,7 +305,8 @@ class _Compiler:
                 f"section {self.section!r}: the routine grows past {MAX_EVENTS:,} cues or "
                 f"{MAX_TOTAL_S / 3600:g} hours; lower the counts or repeats"
             )
-        self.events.append(Event(start, end, kind, text, self.section, self.side, cue, n, of))
+        spoken = self.words.spoken(text) if kind == "speech" else None
+        self.events.append(Event(start, end, kind, text, self.section, self.side, cue, n, of, spoken))
 
     def _chapter(self, chapter_id: str, title: str) -> None:
         self.chapters.append((chapter_id, title, self.t))
@@ -319,10 +327,6 @@ class _Compiler:
             "speech_lengths": self.options.speech_source,
         }
         return Timeline(self.routine.title, events, chapters, total, settings)
-
-
-def _chapter_title(number: int, section: Section, side: str | None) -> str:
-    return f"{number}. {section.title}" + (f" ({side})" if side else "")
 
 
 @dataclass(frozen=True)
@@ -364,7 +368,7 @@ class TimedHold:
                     f"it must be less than {seconds:g} seconds"
                 )
             in_minutes = self.unit == "minutes" and left % 60 == 0
-            said = words.time_left(left / 60, "minutes") if in_minutes else words.time_left(left, "seconds")
+            said = words.left(left / 60, "minutes") if in_minutes else words.left(left, "seconds")
             cues.append((seconds - left, said, "remaining", None))
         if self.countdown >= seconds:
             raise CompileError(

@@ -6,8 +6,9 @@ from voiceguide.timeline.events import COUNTED_CUES, Event, Timeline
 from voiceguide.times import clock, minutes_seconds
 
 
-def format_cue_sheet(timeline: Timeline) -> str:
-    """The cue sheet as text. Runs of counts show their first and last cue and the step between."""
+def format_cue_sheet(timeline: Timeline, *, spoken: bool = False) -> str:
+    """The cue sheet as text. Runs of counts show their first and last cue and the step between.
+    With `spoken`, each speech cue shows the words the voice is given (numbers as words)."""
     s = timeline.settings
     lines = [
         timeline.title,
@@ -26,13 +27,13 @@ def format_cue_sheet(timeline: Timeline) -> str:
     while i < len(events):
         run = _counted_run(events, i)
         if len(run) > 2:
-            lines.append(_line(run[0], widths))
+            lines.append(_line(run[0], widths, spoken))
             step = run[1].start_s - run[0].start_s
             lines.append(_row("", "", "", "", f"... {run[1].n} to {run[-2].n}, every {step:g} s", widths))
-            lines.append(_line(run[-1], widths))
+            lines.append(_line(run[-1], widths, spoken))
             i += len(run)
         else:
-            lines.append(_line(events[i], widths))
+            lines.append(_line(events[i], widths, spoken))
             i += 1
     lines += ["", "Chapters"]
     for c in timeline.chapters:
@@ -58,8 +59,8 @@ def _row(time: str, section: str, side: str, cue: str, text: str, widths: tuple[
     return f"{time:>7}  {section:<{widths[0]}}  {side:<{widths[1]}}  {cue:<{widths[2]}}  {text}".rstrip()
 
 
-def _line(e: Event, widths: tuple[int, int, int]) -> str:
-    text = f"[{e.text}]" if e.kind != "speech" else e.text
+def _line(e: Event, widths: tuple[int, int, int], spoken: bool = False) -> str:
+    text = f"[{e.text}]" if e.kind != "speech" else (e.spoken or e.text) if spoken else e.text
     if e.kind == "silence":
         text = f"[{e.text}, {e.duration_s:g} s]"
     return _row(clock(e.start_s), e.section, e.side or "", e.cue, text, widths)

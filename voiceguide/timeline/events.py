@@ -32,6 +32,9 @@ class Event:
     """The number counted, for counted cues."""
     of: int | None = None
     """How many the counted run has."""
+    spoken: str | None = None
+    """For speech: the words the voice is given, numbers said as words in the routine's
+    language ("einundzwanzig Sekunden" where `text`, the transcript's, has "21 Sekunden")."""
 
     @property
     def duration_s(self) -> float:

@@ -1,0 +1,65 @@
+"""What `validate` tells an author about the words a listener will hear: sentences borrowed
+from another language's table, and numbers in their own text whose form voiceguide cannot
+make agree with the word after them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from voiceguide.routine.language import has_phrases
+from voiceguide.routine.model import CycleStep, RepeatStep, Routine, SayStep, Step
+from voiceguide.routine.numbers import guesses, number_words
+
+
+def wording_notes(routine: Routine) -> list[str]:
+    """One line for each thing the author may want to know, in the order they come."""
+    notes = []
+    language = routine.language
+    if not has_phrases(language):
+        table = routine.phrase_table
+        examples = f"{table.hold_for.format(amount=table.amount(30, 'seconds'))!r}, {table.start(table.sides[0])!r}"
+        numbers = (
+            f"counts and numbers are said in {language!r}"
+            if number_words(1, language) is not None
+            else f"numbers stay digits for the voice to read ({language!r} is not a language voiceguide can spell "
+            "numbers in)"
+        )
+        notes.append(
+            f"voiceguide has no sentences of its own in {language!r}: those it adds ({examples}, ...) are in "
+            f"{table.name}, as `phrases: {routine.phrases}` says; {numbers}; write your own with `sentences:` "
+            "(and each section's `side_sentences:`)"
+        )
+    seen: set[str] = set()
+    for text in _authors_texts(routine):
+        for found in guesses(text, language):
+            if found not in seen:
+                seen.add(found)
+                notes.append(
+                    f"{found!r}: voiceguide does not know the word after the number, so its form cannot be made to "
+                    "agree; the voice reads the digits its own way (write the number in words to be sure)"
+                )
+    return notes
+
+
+def _authors_texts(routine: Routine) -> Iterator[str]:
+    yield routine.title
+    yield from _steps(routine.intro)
+    for section in routine.sections:
+        yield section.title
+        if section.locate:
+            yield section.locate
+        yield from section.cautions
+        yield from section.side_sentences or ()
+        yield from _steps(section.steps)
+    yield from _steps(routine.outro)
+    yield from routine.sentences.values()
+
+
+def _steps(steps: Sequence[Step]) -> Iterator[str]:
+    for step in steps:
+        if isinstance(step, SayStep):
+            yield step.say
+        elif isinstance(step, CycleStep):
+            yield from (word for word in (step.cycle.press_word, step.cycle.release_word) if word)
+        elif isinstance(step, RepeatStep):
+            yield from _steps(step.repeat.steps)
