@@ -80,7 +80,7 @@ def test_speech_never_overlaps_within_a_timed_hold() -> None:
         ("{seconds: 30, remaining: [50]}", r"`remaining: 50` cannot happen in a hold of 30 seconds"),
         ("{seconds: 30, remaining: [30]}", r"`remaining: 30` cannot happen"),
         ("{seconds: 5, countdown: 10}", r"`countdown: 10` does not fit in a hold of 5 seconds"),
-        ("{minutes: [0.5, 2], remaining: [60]}", r"`remaining: 60` cannot happen in a hold of 0.5 minutes"),
+        ("{minutes: [0.5, 2], remaining: [60]}", r"`remaining: 60` cannot happen in a hold of half a minute"),
     ],
 )
 def test_a_cue_that_collides_or_cannot_happen_is_an_error_naming_it(hold: str, message: str) -> None:
@@ -99,7 +99,8 @@ def test_a_cue_that_collides_or_cannot_happen_is_an_error_naming_it(hold: str, m
             ["Hold for 1 and a half minutes.", "1 minute left.", "10 seconds left."],
             90,
         ),
-        ("{minutes: 2.25}", ["Hold for 2.25 minutes."], 135),
+        ("{minutes: 2.25}", ["Hold for 135 seconds."], 135),  # a quarter: said in seconds
+        ("{minutes: 0.5}", ["Hold for half a minute."], 30),
     ],
 )
 def test_holds_are_said_in_the_authors_unit_with_right_plurals(hold: str, said: list[str], seconds: float) -> None:
@@ -270,7 +271,7 @@ def test_every_amount_the_readme_calls_a_range_may_be_one() -> None:
     assert [len(cues(t, "tap")) for t in (short, full)] == [2, 3]
     assert [len(cues(t, "press")) for t in (short, full)] == [1, 2]
     assert [len(cues(t, "pause")) for t in (short, full)] == [1, 2]
-    assert [e.text for e in cues(short, "hold")] == ["Hold for 3 seconds.", "Hold for 0.1 minutes."]
-    assert [e.text for e in cues(full, "hold")] == ["Hold for 5 seconds.", "Hold for 0.2 minutes."]
+    assert [e.text for e in cues(short, "hold")] == ["Hold for 3 seconds.", "Hold for 6 seconds."]  # 0.1 minutes
+    assert [e.text for e in cues(full, "hold")] == ["Hold for 5 seconds.", "Hold for 12 seconds."]
     press, release = cues(full, "press")[0], cues(full, "release")[0]
     assert release.start_s - press.start_s == pytest.approx(2) and sum(e.duration_s for e in cues(full, "pause")) == 4

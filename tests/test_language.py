@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.errors import RoutineError
 from voiceguide.render.pipeline import render
 from voiceguide.routine.language import TABLES, phrases_for
 from voiceguide.routine.loader import load_routine, parse_routine
@@ -67,9 +68,15 @@ def test_numbers_are_said_as_words_in_the_language(code: str, text: str, said: s
     assert phrases_for(code).spoken(text) == said
 
 
-def test_regional_codes_use_their_language() -> None:
-    assert phrases_for("pt-BR") is TABLES["pt"]
-    assert phrases_for("de-AT").halfway == "Halbzeit."
+def test_regional_codes_use_their_language_and_their_regions_words() -> None:
+    assert phrases_for("de-AT").halfway == TABLES["de"].halfway
+    # Brazil counts "dezesseis, dezenove" where Portugal says "dezasseis, dezanove", and says
+    # "na metade" where Portugal says "a meio"; Belgium and Switzerland say "septante".
+    assert [phrases_for("pt-BR").spoken(n) for n in ("16", "19")] == ["dezesseis", "dezenove"]
+    assert [phrases_for("pt").spoken(n) for n in ("16", "19")] == ["dezasseis", "dezanove"]
+    assert phrases_for("pt-BR").halfway == "Já estamos na metade." != TABLES["pt"].halfway
+    assert phrases_for("fr-BE").spoken("71") == phrases_for("fr-CH").spoken("71") == "septante et un"
+    assert phrases_for("fr").spoken("71") == "soixante et onze"
 
 
 @pytest.mark.parametrize("name", ["de", "es"])
@@ -87,11 +94,11 @@ def test_a_routine_in_another_language_has_no_english_added(name: str) -> None:
     # The compiler's own sentences, in the table's words, each present.
     assert table.work_both in said
     assert table.halfway in said
-    assert table.start_with.format(side=table.sides[0]) in said
+    assert table.start(table.sides[0]) in said
     assert table.press_count.format(word=table.press, k=2, n=2) in said
     assert table.release in said
     assert table.hold_for.format(amount=table.amount(30, "seconds")) in said
-    assert table.time_left(1, "minutes") in said
+    assert table.left(1, "minutes") in said
     assert (timeline.chapters[0].title, timeline.chapters[-1].title) == (table.intro, table.closing)
 
 
@@ -99,7 +106,9 @@ def test_side_names_and_words_stay_the_authors() -> None:
     routine = load_routine(str(LANG / "de.yaml"))
     timeline = compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
     said = {e.text for e in timeline.events if e.kind == "speech"}
-    assert {"Zuerst: linkes Knie.", "Jetzt: rechtes Knie."} <= said
+    assert {"Zuerst das linke Knie.", "Jetzt das rechte Knie."} <= said
+    titles = [c.title for c in timeline.chapters]
+    assert "3. Rücken (linkes Knie)" in titles and "3. Rücken (rechtes Knie)" in titles
 
 
 def test_a_language_without_phrases_is_an_error_naming_those_there_are() -> None:
@@ -111,7 +120,9 @@ def test_a_language_without_phrases_is_an_error_naming_those_there_are() -> None
     ):
         parse_routine(text, origin="x.yaml")
     chosen = parse_routine(text.replace("language: sv", "phrases: en\nlanguage: sv"), origin="x.yaml")
-    assert chosen.phrase_table is TABLES["en"]
+    # English sentences, Swedish numbers.
+    assert chosen.phrase_table.hold_for == TABLES["en"].hold_for
+    assert chosen.phrase_table.spoken("Hold for 21 seconds.") == "Hold for tjugoett seconds."
     with pytest.raises(Exception, match=r"phrases: voiceguide has no phrases in 'xx'"):
         parse_routine(text.replace("language: sv", "phrases: xx\nlanguage: sv"), origin="x.yaml")
 
@@ -119,7 +130,7 @@ def test_a_language_without_phrases_is_an_error_naming_those_there_are() -> None
 @needs_audio_tools
 @pytest.mark.parametrize(
     ("name", "voice_language", "line"),
-    [("de", "de", "Halte 30 Sekunden lang."), ("es", "es", "Mantén durante 30 segundos.")],
+    [("de", "de", "Halten Sie den Druck 30 Sekunden lang."), ("es", "es", "Mantén la presión durante 30 segundos.")],
 )
 def test_a_routine_renders_in_a_voice_of_its_language(
     name: str, voice_language: str, line: str, tmp_path: Path, shared_cache: Path
@@ -129,3 +140,569 @@ def test_a_routine_renders_in_a_voice_of_its_language(
     vtt = (tmp_path / "x.mp3.vtt").read_text(encoding="utf-8")
     assert line in vtt
     assert not ENGLISH_ADDED.search(vtt.split("\n", 2)[2]), vtt  # past the title line
+
+
+SIDE_NAMES = {
+    "en": ("left knee", "right knee"),
+    "de": ("das linke Knie", "das rechte Knie"),
+    "fr": ("le genou gauche", "le genou droit"),
+    "es": ("el pie izquierdo", "el pie derecho"),
+    "it": ("il ginocchio sinistro", "il ginocchio destro"),
+    "nl": ("de linkerknie", "de rechterknie"),
+    "pt": ("o joelho esquerdo", "o joelho direito"),
+    "pt-BR": ("o joelho esquerdo", "o joelho direito"),
+}
+"""Side names as the README asks for them in each language: with their article, but in English."""
+TIMES = {"en": "times", "de": "Mal", "fr": "fois", "es": "veces", "it": "volte", "nl": "keer", "pt": "vezes"}
+ONCE = {"en": "time", "de": "Mal", "fr": "fois", "es": "vez", "it": "volta", "nl": "keer", "pt": "vez"}
+
+
+def heard(code: str, register: str) -> list[str]:
+    """What a listener hears of each kind of sentence voiceguide adds, as the voice is given it:
+    the sides, holds of 1 s, 1.5, 2 and 21 minutes, 21 s and half a minute, what is left, halfway,
+    a cycle's count, the release, an author's "1 time" and "21 times", and the lead-in."""
+    p = phrases_for(code, register=register)  # type: ignore[arg-type]
+    base = code.split("-")[0]
+    holds = [(1, "seconds"), (1.5, "minutes"), (2, "minutes"), (21, "seconds"), (21, "minutes"), (0.5, "minutes")]
+    return [
+        p.start(SIDE_NAMES[code][0]),
+        p.switch(SIDE_NAMES[code][1]),
+        p.work_both,
+        *(p.spoken(p.hold_for.format(amount=p.amount(value, unit))) for value, unit in holds),
+        *(p.spoken(p.left(value, unit)) for value, unit in ((1, "seconds"), (21, "seconds"), (1.5, "minutes"))),
+        p.halfway,
+        p.spoken(p.press_count.format(word=p.press, k=1, n=21)),
+        p.release,
+        p.spoken(f"1 {ONCE[base]}"),
+        p.spoken(f"21 {TIMES[base]}"),
+        p.spoken(p.lead_in),
+    ]
+
+
+# Reviewed sentence by sentence against what a physiotherapist speaking the language would
+# say (by the team, not yet by a native speaker of each: see the README's note).
+HEARD = [
+    (
+        "en",
+        "formal",
+        [
+            "Start with the left knee.",
+            "Now switch to the right knee.",
+            "Work both points at the same time.",
+            "Hold for one second.",
+            "Hold for one and a half minutes.",
+            "Hold for two minutes.",
+            "Hold for twenty-one seconds.",
+            "Hold for twenty-one minutes.",
+            "Hold for half a minute.",
+            "One second left.",
+            "Twenty-one seconds left.",
+            "One and a half minutes left.",
+            "Halfway.",
+            "Press, one of twenty-one",
+            "Release",
+            "One time",
+            "Twenty-one times",
+            "Starting in three, two, one.",
+        ],
+    ),
+    (
+        "de",
+        "formal",
+        [
+            "Zuerst das linke Knie.",
+            "Jetzt das rechte Knie.",
+            "Drücken Sie beide Punkte gleichzeitig.",
+            "Halten Sie den Druck eine Sekunde lang.",
+            "Halten Sie den Druck eineinhalb Minuten lang.",
+            "Halten Sie den Druck zwei Minuten lang.",
+            "Halten Sie den Druck einundzwanzig Sekunden lang.",
+            "Halten Sie den Druck einundzwanzig Minuten lang.",
+            "Halten Sie den Druck eine halbe Minute lang.",
+            "Noch eine Sekunde.",
+            "Noch einundzwanzig Sekunden.",
+            "Noch eineinhalb Minuten.",
+            "Die Hälfte ist geschafft.",
+            "Drücken, eins von einundzwanzig",
+            "Loslassen",
+            "Ein Mal",
+            "Einundzwanzig Mal",
+            "Gleich geht es los: drei, zwei, eins.",
+        ],
+    ),
+    (
+        "de",
+        "informal",
+        [
+            "Zuerst das linke Knie.",
+            "Jetzt das rechte Knie.",
+            "Drück beide Punkte gleichzeitig.",
+            "Halte den Druck eine Sekunde lang.",
+            "Halte den Druck eineinhalb Minuten lang.",
+            "Halte den Druck zwei Minuten lang.",
+            "Halte den Druck einundzwanzig Sekunden lang.",
+            "Halte den Druck einundzwanzig Minuten lang.",
+            "Halte den Druck eine halbe Minute lang.",
+            "Noch eine Sekunde.",
+            "Noch einundzwanzig Sekunden.",
+            "Noch eineinhalb Minuten.",
+            "Die Hälfte ist geschafft.",
+            "Drücken, eins von einundzwanzig",
+            "Loslassen",
+            "Ein Mal",
+            "Einundzwanzig Mal",
+            "Gleich geht es los: drei, zwei, eins.",
+        ],
+    ),
+    (
+        "fr",
+        "formal",
+        [
+            "Commencez par le genou gauche.",
+            "Passez maintenant au genou droit.",
+            "Appuyez sur les deux points en même temps.",
+            "Maintenez la pression pendant une seconde.",
+            "Maintenez la pression pendant une minute et demie.",
+            "Maintenez la pression pendant deux minutes.",
+            "Maintenez la pression pendant vingt et une secondes.",
+            "Maintenez la pression pendant vingt et une minutes.",
+            "Maintenez la pression pendant une demi-minute.",
+            "Plus qu'une seconde.",
+            "Plus que vingt et une secondes.",
+            "Plus qu'une minute et demie.",
+            "Vous êtes à mi-parcours.",
+            "Appuyez, un sur vingt et un",
+            "Relâchez",
+            "Une fois",
+            "Vingt et une fois",
+            "On commence dans trois, deux, un.",
+        ],
+    ),
+    (
+        "fr",
+        "informal",
+        [
+            "Commence par le genou gauche.",
+            "Passe maintenant au genou droit.",
+            "Appuie sur les deux points en même temps.",
+            "Maintiens la pression pendant une seconde.",
+            "Maintiens la pression pendant une minute et demie.",
+            "Maintiens la pression pendant deux minutes.",
+            "Maintiens la pression pendant vingt et une secondes.",
+            "Maintiens la pression pendant vingt et une minutes.",
+            "Maintiens la pression pendant une demi-minute.",
+            "Plus qu'une seconde.",
+            "Plus que vingt et une secondes.",
+            "Plus qu'une minute et demie.",
+            "Tu es à mi-parcours.",
+            "Appuie, un sur vingt et un",
+            "Relâche",
+            "Une fois",
+            "Vingt et une fois",
+            "On commence dans trois, deux, un.",
+        ],
+    ),
+    (
+        "es",
+        "formal",
+        [
+            "Empiece por el pie izquierdo.",
+            "Ahora pase al pie derecho.",
+            "Presione los dos puntos a la vez.",
+            "Mantenga la presión durante un segundo.",
+            "Mantenga la presión durante un minuto y medio.",
+            "Mantenga la presión durante dos minutos.",
+            "Mantenga la presión durante veintiún segundos.",
+            "Mantenga la presión durante veintiún minutos.",
+            "Mantenga la presión durante medio minuto.",
+            "Queda un segundo.",
+            "Quedan veintiún segundos.",
+            "Queda un minuto y medio.",
+            "Ya va por la mitad.",
+            "Presione, uno de veintiuno",
+            "Suelte",
+            "Una vez",
+            "Veintiuna veces",
+            "Empezamos en tres, dos, uno.",
+        ],
+    ),
+    (
+        "es",
+        "informal",
+        [
+            "Empieza por el pie izquierdo.",
+            "Ahora pasa al pie derecho.",
+            "Presiona los dos puntos a la vez.",
+            "Mantén la presión durante un segundo.",
+            "Mantén la presión durante un minuto y medio.",
+            "Mantén la presión durante dos minutos.",
+            "Mantén la presión durante veintiún segundos.",
+            "Mantén la presión durante veintiún minutos.",
+            "Mantén la presión durante medio minuto.",
+            "Queda un segundo.",
+            "Quedan veintiún segundos.",
+            "Queda un minuto y medio.",
+            "Ya vas por la mitad.",
+            "Presiona, uno de veintiuno",
+            "Suelta",
+            "Una vez",
+            "Veintiuna veces",
+            "Empezamos en tres, dos, uno.",
+        ],
+    ),
+    (
+        "it",
+        "formal",
+        [
+            "Inizi dal ginocchio sinistro.",
+            "Ora passi al ginocchio destro.",
+            "Prema entrambi i punti insieme.",
+            "Mantenga la pressione per un secondo.",
+            "Mantenga la pressione per un minuto e mezzo.",
+            "Mantenga la pressione per due minuti.",
+            "Mantenga la pressione per ventun secondi.",
+            "Mantenga la pressione per ventun minuti.",
+            "Mantenga la pressione per mezzo minuto.",
+            "Manca un secondo.",
+            "Mancano ventun secondi.",
+            "Manca un minuto e mezzo.",
+            "Siamo a metà.",
+            "Prema, uno di ventuno",
+            "Rilasci",
+            "Una volta",
+            "Ventuno volte",
+            "Si parte tra tre, due, uno.",
+        ],
+    ),
+    (
+        "it",
+        "informal",
+        [
+            "Inizia dal ginocchio sinistro.",
+            "Ora passa al ginocchio destro.",
+            "Premi entrambi i punti insieme.",
+            "Mantieni la pressione per un secondo.",
+            "Mantieni la pressione per un minuto e mezzo.",
+            "Mantieni la pressione per due minuti.",
+            "Mantieni la pressione per ventun secondi.",
+            "Mantieni la pressione per ventun minuti.",
+            "Mantieni la pressione per mezzo minuto.",
+            "Manca un secondo.",
+            "Mancano ventun secondi.",
+            "Manca un minuto e mezzo.",
+            "Siamo a metà.",
+            "Premi, uno di ventuno",
+            "Rilascia",
+            "Una volta",
+            "Ventuno volte",
+            "Si parte tra tre, due, uno.",
+        ],
+    ),
+    (
+        "nl",
+        "formal",
+        [
+            "Begint u met de linkerknie.",
+            "Gaat u nu naar de rechterknie.",
+            "Drukt u beide punten tegelijk in.",
+            "Houdt u de druk één seconde vast.",
+            "Houdt u de druk anderhalve minuut vast.",
+            "Houdt u de druk twee minuten vast.",
+            "Houdt u de druk eenentwintig seconden vast.",
+            "Houdt u de druk eenentwintig minuten vast.",
+            "Houdt u de druk een halve minuut vast.",
+            "Nog één seconde.",
+            "Nog eenentwintig seconden.",
+            "Nog anderhalve minuut.",
+            "U bent halverwege.",
+            "Indrukken, één van eenentwintig",
+            "Loslaten",
+            "Één keer",
+            "Eenentwintig keer",
+            "We beginnen over drie, twee, één.",
+        ],
+    ),
+    (
+        "nl",
+        "informal",
+        [
+            "Begin met de linkerknie.",
+            "Ga nu naar de rechterknie.",
+            "Druk beide punten tegelijk in.",
+            "Houd de druk één seconde vast.",
+            "Houd de druk anderhalve minuut vast.",
+            "Houd de druk twee minuten vast.",
+            "Houd de druk eenentwintig seconden vast.",
+            "Houd de druk eenentwintig minuten vast.",
+            "Houd de druk een halve minuut vast.",
+            "Nog één seconde.",
+            "Nog eenentwintig seconden.",
+            "Nog anderhalve minuut.",
+            "Je bent halverwege.",
+            "Druk in, één van eenentwintig",
+            "Laat los",
+            "Één keer",
+            "Eenentwintig keer",
+            "We beginnen over drie, twee, één.",
+        ],
+    ),
+    (
+        "pt",
+        "formal",
+        [
+            "Comece pelo joelho esquerdo.",
+            "Agora passe para o joelho direito.",
+            "Pressione os dois pontos ao mesmo tempo.",
+            "Mantenha a pressão durante um segundo.",
+            "Mantenha a pressão durante um minuto e meio.",
+            "Mantenha a pressão durante dois minutos.",
+            "Mantenha a pressão durante vinte e um segundos.",
+            "Mantenha a pressão durante vinte e um minutos.",
+            "Mantenha a pressão durante meio minuto.",
+            "Falta um segundo.",
+            "Faltam vinte e um segundos.",
+            "Falta um minuto e meio.",
+            "Já vamos a meio.",
+            "Pressione, um de vinte e um",
+            "Solte",
+            "Uma vez",
+            "Vinte e uma vezes",
+            "Começamos em três, dois, um.",
+        ],
+    ),
+    (
+        "pt",
+        "informal",
+        [
+            "Começa pelo joelho esquerdo.",
+            "Agora passa para o joelho direito.",
+            "Pressiona os dois pontos ao mesmo tempo.",
+            "Mantém a pressão durante um segundo.",
+            "Mantém a pressão durante um minuto e meio.",
+            "Mantém a pressão durante dois minutos.",
+            "Mantém a pressão durante vinte e um segundos.",
+            "Mantém a pressão durante vinte e um minutos.",
+            "Mantém a pressão durante meio minuto.",
+            "Falta um segundo.",
+            "Faltam vinte e um segundos.",
+            "Falta um minuto e meio.",
+            "Já vamos a meio.",
+            "Pressiona, um de vinte e um",
+            "Solta",
+            "Uma vez",
+            "Vinte e uma vezes",
+            "Começamos em três, dois, um.",
+        ],
+    ),
+    (
+        "pt-BR",
+        "formal",
+        [
+            "Comece pelo joelho esquerdo.",
+            "Agora passe para o joelho direito.",
+            "Pressione os dois pontos ao mesmo tempo.",
+            "Mantenha a pressão durante um segundo.",
+            "Mantenha a pressão durante um minuto e meio.",
+            "Mantenha a pressão durante dois minutos.",
+            "Mantenha a pressão durante vinte e um segundos.",
+            "Mantenha a pressão durante vinte e um minutos.",
+            "Mantenha a pressão durante meio minuto.",
+            "Falta um segundo.",
+            "Faltam vinte e um segundos.",
+            "Falta um minuto e meio.",
+            "Já estamos na metade.",
+            "Pressione, um de vinte e um",
+            "Solte",
+            "Uma vez",
+            "Vinte e uma vezes",
+            "Começamos em três, dois, um.",
+        ],
+    ),
+    (
+        "pt-BR",
+        "informal",
+        [
+            "Comece pelo joelho esquerdo.",
+            "Agora passe para o joelho direito.",
+            "Pressione os dois pontos ao mesmo tempo.",
+            "Mantenha a pressão durante um segundo.",
+            "Mantenha a pressão durante um minuto e meio.",
+            "Mantenha a pressão durante dois minutos.",
+            "Mantenha a pressão durante vinte e um segundos.",
+            "Mantenha a pressão durante vinte e um minutos.",
+            "Mantenha a pressão durante meio minuto.",
+            "Falta um segundo.",
+            "Faltam vinte e um segundos.",
+            "Falta um minuto e meio.",
+            "Já estamos na metade.",
+            "Pressione, um de vinte e um",
+            "Solte",
+            "Uma vez",
+            "Vinte e uma vezes",
+            "Começamos em três, dois, um.",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "register", "expected"), HEARD, ids=[f"{c}-{r}" for c, r, _ in HEARD])
+def test_every_added_sentence_is_what_a_native_speaker_would_say(code: str, register: str, expected: list[str]) -> None:
+    assert heard(code, register) == expected
+
+
+ROUTINE = """\
+voiceguide: 1
+title: Knie
+language: {language}
+{extra}
+settings: {{count_interval: 1.2, get_ready: 1}}
+sections:
+  - id: knie
+    title: Knie
+    sides: left-right
+    side_names: [{sides}]
+{section_extra}
+    steps:
+      - hold: {{seconds: 21, halfway: true, countdown: 2}}
+      - hold: {{count: 16}}
+"""
+
+
+def said(text: str) -> list[tuple[str, str]]:
+    """(transcript text, what the voice is given) of each speech event, in order."""
+    routine = parse_routine(text, origin="r.yaml")
+    timeline = compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
+    return [(e.text, e.spoken or "") for e in timeline.events if e.kind == "speech"]
+
+
+def test_the_register_is_the_languages_own_unless_the_routine_says() -> None:
+    formal = said(ROUTINE.format(language="de", extra="", sides="das linke Knie, das rechte Knie", section_extra=""))
+    assert ("Halten Sie den Druck 21 Sekunden lang.", "Halten Sie den Druck einundzwanzig Sekunden lang.") in formal
+    informal = said(
+        ROUTINE.format(
+            language="de", extra="register: informal", sides="das linke Knie, das rechte Knie", section_extra=""
+        )
+    )
+    assert ("Halte den Druck 21 Sekunden lang.", "Halte den Druck einundzwanzig Sekunden lang.") in informal
+    spanish = said(
+        ROUTINE.format(language="es", extra="", sides="la rodilla izquierda, la rodilla derecha", section_extra="")
+    )
+    assert ("Mantén la presión durante 21 segundos.", "Mantén la presión durante veintiún segundos.") in spanish
+    assert ("Ahora pasa a la rodilla derecha.", "Ahora pasa a la rodilla derecha.") in spanish
+
+
+def test_an_author_replaces_any_added_sentence_and_the_side_sentences() -> None:
+    text = ROUTINE.format(
+        language="de",
+        extra="sentences:\n  halfway: Gut, die Hälfte ist geschafft.\n  hold_for: Jetzt {amount} lang halten.",
+        sides="das linke Knie, das rechte Knie",
+        section_extra="    side_sentences: [Beginnen Sie mit dem linken Knie., Und nun das rechte.]",
+    )
+    texts = [t for t, _ in said(text)]
+    assert "Gut, die Hälfte ist geschafft." in texts and "Jetzt 21 Sekunden lang halten." in texts
+    assert "Beginnen Sie mit dem linken Knie." in texts and "Und nun das rechte." in texts
+    assert not [t for t in texts if t.startswith(("Zuerst", "Jetzt das"))]
+
+
+@pytest.mark.parametrize(
+    ("extra", "section_extra", "message"),
+    [
+        ("sentences: {halfwya: Halb.}", "", r"sentences: voiceguide adds no sentence called 'halfwya'; the keys are"),
+        (
+            "sentences: {hold_for: 'Halten {seconds}.'}",
+            "",
+            r"hold_for: \{seconds\} is not known here \(it may use \{amount\}\)",
+        ),
+        ("register: polite", "", r"register: must be 'formal' or 'informal'"),
+        ("", "    sides: both\n", r"`side_sentences` goes with `sides: left-right`"),
+    ],
+)
+def test_bad_wording_settings_are_one_line_naming_the_field(extra: str, section_extra: str, message: str) -> None:
+    text = ROUTINE.format(language="de", extra=extra, sides="das linke Knie, das rechte Knie", section_extra="")
+    if section_extra:
+        text = text.replace("    sides: left-right\n    side_names: [das linke Knie, das rechte Knie]\n", section_extra)
+        text = text.replace("    steps:", "    side_sentences: [Eins., Zwei.]\n    steps:")
+    with pytest.raises(RoutineError, match=message):
+        parse_routine(text, origin="r.yaml")
+
+
+def test_brazilian_portuguese_counts_as_brazil_does() -> None:
+    brazil = said(
+        ROUTINE.format(language="pt-BR", extra="", sides="o joelho esquerdo, o joelho direito", section_extra="")
+    )
+    assert ("16", "dezesseis") in brazil and ("Já estamos na metade.", "Já estamos na metade.") in brazil
+    portugal = said(
+        ROUTINE.format(language="pt", extra="", sides="o joelho esquerdo, o joelho direito", section_extra="")
+    )
+    assert ("16", "dezasseis") in portugal and (
+        "Comece pelo joelho esquerdo.",
+        "Comece pelo joelho esquerdo.",
+    ) in portugal
+
+
+def test_a_region_is_spoken_by_its_regions_voice_or_its_languages_own() -> None:
+    from voiceguide.speech.base import VoiceInfo
+    from voiceguide.speech.registry import choose_voice
+
+    voices = [
+        VoiceInfo(f"roa/{code}", code, (code,)) for code in ("es", "es-419", "fr-be", "fr-ch", "fr-fr", "pt", "pt-br")
+    ]
+    chosen = {
+        language: choose_voice(voices, None, language).id
+        for language in ("es-MX", "es-AR", "es", "fr-CA", "fr-BE", "pt-BR", "pt-PT")
+    }
+    assert chosen == {
+        "es-MX": "roa/es-419",
+        "es-AR": "roa/es-419",
+        "es": "roa/es",
+        "fr-CA": "roa/fr-fr",
+        "fr-BE": "roa/fr-be",
+        "pt-BR": "roa/pt-br",
+        "pt-PT": "roa/pt",
+    }
+
+
+def test_validate_says_which_sentences_are_borrowed_and_which_numbers_it_cannot_agree(tmp_path: Path) -> None:
+    from in_process import voiceguide
+
+    swedish = tmp_path / "sv.yaml"
+    swedish.write_text(
+        "voiceguide: 1\ntitle: Knä\nphrases: en\nlanguage: sv\nsections:\n  - id: k\n    title: Knä\n"
+        "    steps: [{say: Andas 1 gång.}, {hold: {seconds: 21}}]\n"
+    )
+    german = tmp_path / "de.yaml"
+    german.write_text(
+        "voiceguide: 1\ntitle: Knie\nlanguage: de\nsections:\n  - id: k\n    title: Knie\n"
+        "    steps: [{say: Zählen Sie 1 Knospe und 1 Minute.}, {hold: {seconds: 21}}]\n"
+    )
+    ran = voiceguide("validate", str(swedish), str(german), "--profile", "standard", "--engine", "espeak")
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert lines[0].startswith(f"{swedish}: ok")
+    assert lines[1].startswith("  note: voiceguide has no sentences of its own in 'sv': those it adds ('Hold for 30")
+    assert "are in English, as `phrases: en` says; counts and numbers are said in 'sv'" in lines[1]
+    assert lines[2].startswith(f"{german}: ok")
+    assert lines[3].startswith("  note: '1 Knospe': voiceguide does not know the word after the number")
+    assert len(lines) == 4  # "1 Minute" agrees: nothing to say about it
+
+
+def test_show_gives_what_is_heard_beside_what_is_read(tmp_path: Path) -> None:
+    import json
+
+    from in_process import voiceguide
+
+    routine = tmp_path / "fr.yaml"
+    routine.write_text(
+        ROUTINE.format(language="fr", extra="", sides="le genou gauche, le genou droit", section_extra="")
+    )
+    sheet = voiceguide("show", str(routine), "--spoken", "--estimate").stdout
+    assert (
+        "Maintenez la pression pendant vingt et une secondes." in sheet and "Passez maintenant au genou droit." in sheet
+    )
+    events = json.loads(voiceguide("show", str(routine), "--json", "--estimate").stdout)["events"]
+    hold = next(e for e in events if e["cue"] == "hold")
+    assert (hold["text"], hold["spoken"]) == (
+        "Maintenez la pression pendant 21 secondes.",
+        "Maintenez la pression pendant vingt et une secondes.",
+    )
+    assert all(e["spoken"] is None for e in events if e["kind"] != "speech")

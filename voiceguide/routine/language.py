@@ -123,7 +123,8 @@ class Phrases:
         """The text as a voice should read it: whole numbers as words in the routine's language
         ("21 seconds left." is said "Twenty-one seconds left.")."""
         said = self.tidy(numbers_spoken(text, self.numbers or self.code))
-        return said[:1].upper() + said[1:] if text[:1].isdigit() and text[:1] != said[:1] else said
+        sentence = text[:1].isdigit() and not text.isdigit() and text[:1] != said[:1]  # not a bare count
+        return said[:1].upper() + said[1:] if sentence else said
 
 
 def _fields(template: str) -> set[str]:
