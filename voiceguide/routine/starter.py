@@ -12,7 +12,13 @@ STARTER = """\
 voiceguide: 1                      # format version
 title: My routine
 description: What this routine is for.
-language: en
+language: en                       # en, de, fr, es, it, nl, pt (pt-BR, fr-BE, es-MX, ...)
+# register: formal                 # formal | informal: how voiceguide's own sentences address
+                                   # the listener (default: the language's usual one)
+# sentences:                       # your own words for any sentence voiceguide adds:
+#   halfway: Halfway there, well done.   # work_both, start_with, switch_to, press, release,
+#   hold_for: Keep pressing for {{amount}}.  # press_count, hold_for, halfway, time_left_one,
+                                   # time_left, lead_in, intro, closing
 
 settings:                          # defaults; command-line options override them
   count_interval: 1.2              # seconds between spoken counts
@@ -43,7 +49,8 @@ sections:                          # one per point set or exercise; each is a ch
     title: The second point
     locate: Describe where it is.
     sides: left-right              # the steps run once per side
-    side_names: [left hand, right hand]
+    side_names: [left hand, right hand]  # other languages: with the article, [la mano izquierda, ...]
+    # side_sentences: [Start with your left hand., Now the right one.]   # your own words for the switch
     steps:
       - hold: {{seconds: [30, 60], halfway: true, countdown: 3}}   # a range: --profile picks
       - tap: {{times: 10, interval: 1.0}}                           # counted taps
