@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 def minutes_seconds(seconds: float) -> str:
-    """`m:ss`, rounded to the second: "13:47"."""
+    """`m:ss`, rounded to the second: "13:47"; from an hour, `h:mm:ss` ("5:42:45")."""
     minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes}:{secs:02d}"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def clock(seconds: float) -> str:

@@ -129,21 +129,19 @@ def validate(
     cached for the render), so a routine that validates renders, and one that fails here
     fails there. Every file is reported; the exit status is non-zero if any failed.
     """
-    from voiceguide.routine.loader import load_routine
-    from voiceguide.routine.wording import wording_notes
     from voiceguide.speech.plan import validate_routine
 
     options = [timing.options(p) for p in (PROFILES if profile is None else (profile,))]
     worst = ExitStatus.OK
     for source in files:
         try:
-            summary = validate_routine(source, options=options, choice=voice)
+            summary, notes = validate_routine(source, options=options, choice=voice)
         except VoiceguideError as e:
             typer.echo(f"voiceguide: error: {e}", err=True)
             worst = max(worst, e.exit_status)
             continue
         typer.echo(f"{source}: ok ({summary})")
-        for note in wording_notes(load_routine(source)):
+        for note in notes:
             typer.echo(f"  note: {note}")
     if worst:
         raise typer.Exit(worst)
@@ -199,6 +197,7 @@ def render(
             routine,
             output=output.path,
             fmt=output.fmt,
+            into_folder=output.into_folder,
             options=timing.options(profile, selection),
             choice=voice,
             bitrate_kbps=output.bitrate_kbps,

@@ -268,18 +268,20 @@ class Output:
     channels: int = 1
     transcripts: bool = True
     overwrite: bool = False
+    into_folder: bool = False
+    """-o was written ending in "/": a folder, to write the file into (made if missing)."""
 
 
 @_group
 def _output(
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
             metavar="FILE",
-            help="Where to write; its ending (.mp3, .m4b, .wav) picks the format "
-            "(default: audio_out/ROUTINE.mp3; missing folders are made).",
+            help="Where to write; its ending (.mp3, .m4b, .wav) picks the format; a folder (or a name "
+            "ending in /) gets ROUTINE.mp3 inside it (default: audio_out/ROUTINE.mp3; missing folders are made).",
         ),
     ] = None,
     fmt: Annotated[
@@ -304,7 +306,9 @@ def _output(
         bool, typer.Option("--force", metavar=FLAG, help="Replace existing output files (regular files only).")
     ] = False,
 ) -> Output:
-    return Output(output, fmt, bitrate, 2 if stereo else 1, transcripts, force)
+    into_folder = output is not None and output.endswith(("/", os.sep))
+    path = None if output is None else Path(output)
+    return Output(path, fmt, bitrate, 2 if stereo else 1, transcripts, force, into_folder)
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -382,7 +386,10 @@ class _OneLineErrors:
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc]
         except typer.TyperException as e:
-            fail(e.format_message(), ExitStatus.BAD_INPUT)
+            message = e.format_message()
+            if "'-f'" in message:  # `cp -f`, `rm -f`: people type it meaning --force
+                message += " (-f is --format: mp3, m4b or wav; to replace existing files, use --force)"
+            fail(message, ExitStatus.BAD_INPUT)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:

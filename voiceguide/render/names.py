@@ -25,14 +25,19 @@ def transcript_paths(track: Path) -> tuple[Path, ...]:
     return tuple(track.with_name(track.name + suffix) for suffix in TRANSCRIPT_SUFFIXES)
 
 
-def output_target(output: Path | None, fmt: str | None, name: str) -> tuple[Path, str]:
+def output_target(output: Path | None, fmt: str | None, name: str, *, folder: bool = False) -> tuple[Path, str]:
     """The file to write and its format: `fmt` if given, else the output name's ending, else mp3.
-    A name whose ending contradicts `fmt`, or that no format has, is an error."""
+    An output that is a folder (it exists, or `folder`: it was written ending in "/") gets the
+    file inside it, named after the routine. A name whose ending contradicts `fmt`, or that no format has, is
+    an error."""
     if fmt is not None and fmt not in FORMATS:
         raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     if output is None:
         chosen = fmt or "mp3"
         return track_path(OUTPUT_FOLDER, name, chosen), chosen
+    if folder or output.is_dir() or output.name in ("", ".", ".."):
+        chosen = fmt or "mp3"  # a folder: the file goes inside it, named after the routine (as cp does)
+        return track_path(output, name, chosen), chosen
     ending = output.suffix.lower().removeprefix(".")
     if not ending:  # written as named: the user chose the name
         return output, fmt or "mp3"

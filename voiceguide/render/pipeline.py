@@ -136,13 +136,14 @@ def render_source(
     *,
     output: Path | None = None,
     fmt: str | None = None,
+    into_folder: bool = False,
     progress: Progress = lambda stage, done, total: None,
     **settings: Any,
 ) -> RenderResult:
     """`render` for a built-in's name or a routine file, to `output` (default:
-    audio_out/NAME.FORMAT) in `fmt` (default: the output's ending, else mp3); compile errors
-    name the routine. `settings` are `render`'s."""
-    target, target_fmt = output_target(output, fmt, routine_name(source))
+    audio_out/NAME.FORMAT; inside it if it is a folder, or `into_folder`) in `fmt` (default:
+    the output's ending, else mp3); compile errors name the routine. `settings` are `render`'s."""
+    target, target_fmt = output_target(output, fmt, routine_name(source), folder=into_folder)
     routine = load_routine(source)
     with about(source):
         return render(routine, output=target, fmt=target_fmt, source=source, progress=progress, **settings)

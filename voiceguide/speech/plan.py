@@ -93,10 +93,11 @@ def installed_voices(language: str | None = None, engine: str = AUTO) -> list[Vo
     if language:
         wanted = language.casefold()
         found = [v for v in found if any(lang.casefold().startswith(wanted) for lang in v.languages)]
+    if not found and language:  # a language nothing speaks: the option was wrong, not the machine
+        raise UsageError(f"--language {language}: no installed voice speaks it; `voiceguide voices` lists them all")
     if not found:
-        where = f" for {language!r}" if language else ""
         raise MissingPart(
-            f"no voices{where} (engines: {', '.join(ENGINE_CHOICES)}); `voiceguide voices` lists them all"
+            f"no voices (engines: {', '.join(ENGINE_CHOICES)}); on Debian or Ubuntu: apt-get install espeak-ng"
         )
     return found
 
@@ -140,12 +141,20 @@ def open_voice(
         voices = list_voices(engine, cache)
         if wanted and wanted.endswith(".onnx") and engine.name == "piper":
             voices = _with_file(voices, Path(wanted))
-        info = choose_voice(voices, wanted, routine.language)
+        info = choose_voice(voices, wanted, routine.language, also=_piper_names() if choice.engine == AUTO else ())
     except BaseException:
         engine.close()
         raise
     settings = VoiceSettings(info.id, resolved_rate(routine, options), choice.volume)
     return Voice(engine, info, settings, routine.phrase_table)
+
+
+def _piper_names() -> list[str]:
+    """The installed Piper voices' names, suggested when `auto` found no voice by the name asked
+    for ("jo": did you mean "joe"?)."""
+    from voiceguide.speech.piper_voices import installed_voices as piper_voices
+
+    return [v.info().name for v in piper_voices()] if ENGINES["piper"].installed() else []
 
 
 def _with_file(voices: list[VoiceInfo], path: Path) -> list[VoiceInfo]:
@@ -244,18 +253,23 @@ def validate_routine(
     options: Sequence[CompileOptions],
     choice: VoiceChoice = ANY_VOICE,
     cache: ClipCache | None = None,
-) -> str:
+) -> tuple[str, list[str]]:
     """Check that the routine loads and lays out in time under each of `options`, with the
     real clips of the voice `render` would use (made now if need be, and cached for it):
-    what passes here renders. Returns a summary; raises RoutineError or CompileError."""
+    what passes here renders. Returns a summary, and notes on the words a listener will hear
+    (a voice of another language, borrowed sentences, numbers that cannot agree); raises
+    RoutineError or CompileError."""
     from voiceguide.routine.loader import load_routine
+    from voiceguide.routine.wording import wording_notes
 
     routine = load_routine(source)
     lengths: dict[str, float] = {}
     failures: dict[str, str] = {}
+    voice: VoiceInfo | None = None
     for each in options:
         try:
             speech = prepare_speech(routine, options=each, choice=choice, cache=cache)
+            voice = speech.voice
             lengths[each.profile] = measured_timeline(routine, options=each, speech=speech).total_s
         except CompileError as e:
             failures[each.profile] = str(e)
@@ -267,7 +281,15 @@ def validate_routine(
         raise CompileError(f"{source} ({profile} profile): {message}")
     sections = len(routine.sections)
     timings = ", ".join(f"{profile} {minutes_seconds(seconds)}" for profile, seconds in lengths.items())
-    return f"{sections} section{'s' if sections != 1 else ''}; {timings}"
+    notes = wording_notes(routine)
+    spoken_in = {lang.casefold().split("-")[0] for lang in voice.languages} if voice else set()
+    if voice is not None and routine.language.casefold().split("-")[0] not in spoken_in:
+        notes.insert(
+            0,
+            f"the voice {voice.name!r} speaks {', '.join(voice.languages)}, but the routine is in "
+            f"{routine.language!r}: it will read the words with its own language's sounds",
+        )
+    return f"{sections} section{'s' if sections != 1 else ''}; {timings}", notes
 
 
 def _has_entries(folder: Path) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.util
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,8 +170,9 @@ Without one, a region is spoken by its language's own voice (fr-CA by French Fre
 not by the Belgian voice that sorts first), then by any voice of the language."""
 
 
-def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> VoiceInfo:
-    """The voice named by `wanted` (id, name or language, any case), or the best for `language`."""
+def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str, *, also: Sequence[str] = ()) -> VoiceInfo:
+    """The voice named by `wanted` (id, name or language, any case), or the best for `language`;
+    `also`: names of other engines' voices, suggested too when none matches."""
     if not voices:
         raise MissingPart("no voices are installed (on Debian or Ubuntu: apt-get install espeak-ng)")
     if wanted and wanted.endswith(".onnx"):
@@ -188,7 +190,7 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str) -> 
             found = [v for v in voices if match(v)]
             if found:
                 return found[0]
-        names = [v.name for v in voices] + [v.id for v in voices]
+        names = [v.name for v in voices] + [v.id for v in voices] + list(also)
         close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
         hint = f"; close matches: {', '.join(close)}" if close else "; `voiceguide voices` lists them"
         raise UsageError(f"no voice {wanted!r}{hint}")
