@@ -167,13 +167,33 @@ def schema(_help: HelpOpt = False) -> None:
 @command(app)
 def new(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the starter routine (.yaml).")],
+    language: Annotated[
+        str,
+        typer.Option(
+            "--language",
+            "-l",
+            metavar="LANGUAGE",
+            help="The starter's language: en, de, fr, es, it, nl, pt (pt-BR...).",
+        ),
+    ] = "en",
+    copy_of: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="ROUTINE", help="Copy this routine (a built-in's name, or a file) to adapt, instead."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", metavar=FLAG, help="Overwrite the file if it exists.")] = False,
     _help: HelpOpt = False,
 ) -> None:
-    """Write a commented starter routine that validates, to edit into your own."""
-    from voiceguide.routine.starter import write_starter
+    """Write a commented starter routine that validates, to edit into your own; or, with
+    --from, a copy of a routine (the built-in back-pain, say) to adapt."""
+    from voiceguide.routine.starter import copy_routine, write_starter
 
-    write_starter(file, overwrite=force)
+    if copy_of is not None:
+        copy_routine(copy_of, file, overwrite=force)
+        typer.echo(f"wrote {file} (a copy of {copy_of})")
+        return
+    write_starter(file, language=language, overwrite=force)
     typer.echo(f"wrote {file}")
 
 
@@ -429,11 +449,21 @@ def share(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
         )
 
+    for m4b in sorted(folder.glob("*.m4b")) if routines is None else []:
+        typer.echo(
+            f"voiceguide: {m4b.name} is not shared: the page and podcast apps play MP3s "
+            "(copy the M4B to an audiobook app yourself, or render the routine as an MP3)",
+            err=True,
+        )
+
     def ready(base: str) -> None:
         import segno
 
         shared = len(library.tracks())
-        typer.echo("On your phone (same network), open:")
+        if base.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            typer.echo(f"On this computer only (--host {host} cannot be reached from a phone), open:")
+        else:
+            typer.echo("On your phone (same network), open:")
         typer.echo(base)
         typer.echo("Or subscribe in a podcast app:")
         typer.echo(f"{base}feed.xml")

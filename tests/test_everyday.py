@@ -1,0 +1,73 @@
+"""What a physiotherapist and a patient trip over in everyday use: where `-o` writes, options
+typed the way other tools take them, long routines' lengths, starters in each language and
+copies of a built-in routine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from in_process import voiceguide
+
+from voiceguide.routine.loader import load_routine
+from voiceguide.routine.starter import WORDS
+from voiceguide.timeline.compiler import compile_routine
+from voiceguide.timeline.estimate import estimate_speech_length
+from voiceguide.timeline.options import CompileOptions
+from voiceguide.times import minutes_seconds
+
+from conftest import needs_audio_tools
+
+
+@needs_audio_tools
+@pytest.mark.parametrize(
+    ("output", "made"), [(".", "back-pain.mp3"), ("out/", "out/back-pain.mp3"), ("here", "here/back-pain.mp3")]
+)
+def test_an_output_folder_gets_the_track_inside_it_as_cp_does(tmp_path: Path, output: str, made: str) -> None:
+    (tmp_path / "here").mkdir()
+    ran = voiceguide("render", "back-pain", "--only", "hands", "-o", output, "--no-transcripts", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split()[0] == made and (tmp_path / made).stat().st_size > 100_000
+    assert not (tmp_path / "out").is_file()  # `-o out/` never writes a file called "out"
+
+
+def test_dash_f_says_it_is_format_not_force(tmp_path: Path) -> None:
+    ran = voiceguide("render", "back-pain", "-f", "x.mp3", cwd=tmp_path)
+    assert ran.returncode == 2
+    assert ran.stderr.strip().endswith("(-f is --format: mp3, m4b or wav; to replace existing files, use --force)")
+
+
+def test_a_language_no_voice_speaks_is_a_bad_option() -> None:
+    ran = voiceguide("voices", "-l", "xx")
+    assert ran.returncode == 2 and ran.stderr.strip() == (
+        "voiceguide: error: --language xx: no installed voice speaks it; `voiceguide voices` lists them all"
+    )
+
+
+def test_hours_are_shown_as_hours() -> None:
+    assert [minutes_seconds(s) for s in (59.4, 827, 3599.6, 20565)] == ["0:59", "13:47", "1:00:00", "5:42:45"]
+
+
+@pytest.mark.parametrize("language", [*WORDS, "pt-BR", "es-MX"])
+def test_a_starter_in_each_language_is_in_that_language_and_lays_out(tmp_path: Path, language: str) -> None:
+    path = tmp_path / "mine.yaml"
+    ran = voiceguide("new", str(path), "--language", language)
+    assert ran.returncode == 0, ran.stderr
+    routine = load_routine(str(path))
+    assert routine.language == language and routine.intro[0].say == WORDS[language.split("-")[0]]["settle"]  # type: ignore[union-attr]
+    compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
+
+
+def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    assert voiceguide("new", str(path), "--from", "back-pain").returncode == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Acupressure for back pain") and "picture:" in text
+    assert load_routine(str(path)) == load_routine("back-pain")
+    again = voiceguide("new", str(path), "--from", "back-pian")
+    assert (again.returncode == 2 and "already exists" in again.stderr) or "did you mean 'back-pain'" in again.stderr
+    other = voiceguide("new", str(tmp_path / "other.yaml"), "--from", "back-pian")
+    assert other.returncode == 2 and "did you mean 'back-pain'?" in other.stderr
+    assert not (tmp_path / "other.yaml").exists()
+    unknown = voiceguide("new", str(tmp_path / "sv.yaml"), "--language", "sv")
+    assert unknown.returncode == 2 and "voiceguide has starters in en, de, fr, es, it, nl, pt" in unknown.stderr
