@@ -408,7 +408,6 @@ def test_force_replaces_only_regular_files(tmp_path: Path, short_routine_file: P
     cases = [
         ("/dev/null", [], "/dev/null: is not a regular file"),
         (str(fifo), [], "pipe.mp3: is not a regular file"),
-        (str(folder), [], "folder.mp3: is a folder"),
         (str(link), [], "link.mp3: is the routine being rendered"),
         (str(routine_copy), [str(routine_copy)], "routine.wav: is the routine being rendered"),
     ]
@@ -418,6 +417,9 @@ def test_force_replaces_only_regular_files(tmp_path: Path, short_routine_file: P
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], lines
     assert Path("/dev/null").is_char_device() and fifo.is_fifo() and folder.is_dir() and link.is_symlink()
+    # A folder is not replaced: the track goes inside it, as `cp` puts a file into a folder.
+    assert voiceguide("render", str(short_routine_file), "-o", str(folder), "--force").returncode == 0
+    assert folder.is_dir() and (folder / "short.mp3").stat().st_size > 10_000
     assert routine_copy.read_text() == short_routine_file.read_text() == SHORT
 
 

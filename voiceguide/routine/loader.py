@@ -106,7 +106,7 @@ def parse_routine(text: str, *, origin: str, folder: Path | None = None) -> Rout
     try:
         return Routine.model_validate(data, context={"folder": folder})
     except ValidationError as e:
-        raise RoutineError(_describe(e, origin, positions)) from None
+        raise RoutineError(_describe(e, origin, positions, data)) from None
 
 
 def _control_character(found: re.Match[str]) -> str:
@@ -198,6 +198,19 @@ def _explain_yaml(error: yaml.MarkedYAMLError) -> tuple[yaml.Mark | None, str]:
         return error.problem_mark, (
             "a `- item` line inside [ ]: write a list either as [a, b] or as lines starting with '- ', not both"
         )
+    if "expected <block end>" in problem and error.problem_mark is not None:
+        line = error.problem_mark.line + 1
+        if "block mapping start" in problem:
+            what = f"line {line} is indented more than the line above it, which opens no block (no key ending in ':')"
+        elif "block sequence start" in problem or "'-'" in problem:
+            what = f"the '- ' item on line {line} does not line up with the others of its list"
+        else:
+            what = f"line {line} is indented differently from the lines of the block it belongs to"
+        opened = f" (the block starts on line {error.context_mark.line + 1})" if error.context_mark else ""
+        return error.problem_mark, (
+            f"{what}{opened}; check its indentation: the keys of one mapping, and the '- ' of one list, start in the "
+            "same column"
+        )
     if "simple key" in context:
         return error.context_mark, "this line is neither `key: value` nor `- item`; is a colon missing?"
     if "flow sequence" in context or "flow mapping" in context:
@@ -232,10 +245,14 @@ def _dotted(path: Path_) -> str:
     return text or "top level"
 
 
-def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position]) -> str:
-    """The first problem on one line; any others each on a line of their own below it."""
-    # An unknown key first: a misspelt key also shows up as a missing one, and the typo is the cause.
-    problems = sorted(_problems(error), key=lambda p: not p[2])
+def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position], data: dict[str, Any]) -> str:
+    """The first problem on one line; any others each on a line of their own below it, in the
+    order of their lines. A key the author misspelt is reported once, as the misspelling: not
+    again as the key it should have been, "missing"."""
+    problems = [_at_its_own_line(problem, data) for problem in _problems(error)]
+    meant = {(path[:-1], suggestion) for path, _, _, suggestion in problems if suggestion}
+    problems = [p for p in problems if not _follows_from_a_typo(p, meant)]
+    problems.sort(key=lambda p: _position_of(p, positions))
     lines = [_problem_line(problem, origin, positions) for problem in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > 1:
         others = len(problems) - 1
@@ -245,18 +262,52 @@ def _describe(error: ValidationError, origin: str, positions: dict[Path_, Positi
     return "\n  ".join(lines)
 
 
-def _problem_line(problem: tuple[Path_, str, bool], origin: str, positions: dict[Path_, Position]) -> str:
-    path, message, key = problem
+Problem = tuple[Path_, str, bool, str | None]
+"""(where, what is wrong, whether it points at a key rather than its value, the key an unknown
+key was probably meant to be)."""
+
+_MISSING = re.compile(r"missing required key '(.+)'")
+_DUPLICATE_ID = re.compile(r"two sections have the id '(.+)'")
+
+
+def _follows_from_a_typo(problem: Problem, meant: set[tuple[Path_, str]]) -> bool:
+    missing = _MISSING.fullmatch(problem[1])
+    return missing is not None and (problem[0], missing.group(1)) in meant
+
+
+def _at_its_own_line(problem: Problem, data: dict[str, Any]) -> Problem:
+    """A duplicate section id points at the second section with it, not at the routine."""
+    duplicate = _DUPLICATE_ID.search(problem[1])
+    sections = data.get("sections")
+    if duplicate and isinstance(sections, list):
+        ids = [s.get("id") if isinstance(s, dict) else None for s in sections]
+        if ids.count(duplicate.group(1)) > 1:
+            second = [i for i, found in enumerate(ids) if found == duplicate.group(1)][1]
+            return ("sections", second, "id"), problem[1], False, None
+    return problem
+
+
+def _position_of(problem: Problem, positions: dict[Path_, Position]) -> tuple[int, int]:
+    pos = _lookup(problem, positions)
+    return (pos.line, pos.column) if pos else (0, 0)
+
+
+def _lookup(problem: Problem, positions: dict[Path_, Position]) -> Position | None:
+    path, _, key, _ = problem
     lookup = (*path, "<key>") if key else path
     while lookup and lookup not in positions:
         lookup = lookup[:-1]
-    pos = positions.get(lookup)
+    return positions.get(lookup)
+
+
+def _problem_line(problem: Problem, origin: str, positions: dict[Path_, Position]) -> str:
+    pos = _lookup(problem, positions)
     where = f"{origin}:{pos.line}:{pos.column}" if pos else origin
-    return f"{where}: {_dotted(path)}: {message}"
+    return f"{where}: {_dotted(problem[0])}: {problem[1]}"
 
 
-def _problems(error: ValidationError) -> Iterator[tuple[Path_, str, bool]]:
-    """(path, message, points-at-key) for each error, phrased for a routine author."""
+def _problems(error: ValidationError) -> Iterator[Problem]:
+    """Each error, phrased for a routine author."""
     known = field_names()
     for e in error.errors():
         path = _data_path(e["loc"])
@@ -265,13 +316,13 @@ def _problems(error: ValidationError) -> Iterator[tuple[Path_, str, bool]]:
             name = str(path[-1])
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            yield path, f"unknown key {name!r}{hint}", True
+            yield path, f"unknown key {name!r}{hint}", True, close[0] if close else None
         elif kind == "step_kind":
-            yield path, _step_problem(e["input"]), False
+            yield path, _step_problem(e["input"]), False, None
         elif kind == "missing":
-            yield path[:-1], f"missing required key {path[-1]!r}", False
+            yield path[:-1], f"missing required key {path[-1]!r}", False, None
         else:
-            yield path, _plain_message(kind, e), False
+            yield path, _plain_message(kind, e), False, None
 
 
 _PATTERNS = {
