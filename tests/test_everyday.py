@@ -71,3 +71,47 @@ def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
     assert not (tmp_path / "other.yaml").exists()
     unknown = voiceguide("new", str(tmp_path / "sv.yaml"), "--language", "sv")
     assert unknown.returncode == 2 and "voiceguide has starters in en, de, fr, es, it, nl, pt" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps:\n    - say: Hi.\n   - say: Ho.\n",
+            "r.yaml:8:4: the '- ' item on line 8 does not line up with the others of its list (the block starts on "
+            "line 4); check its indentation: the keys of one mapping, and the '- ' of one list, start in the same column",
+        ),
+        (
+            "voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Hi.}]\n      locate: x\n",
+            "r.yaml:7:7: line 7 is indented more than the line above it, which opens no block (no key ending in ':')",
+        ),
+    ],
+)
+def test_an_indentation_mistake_is_said_as_a_person_would(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "r.yaml").write_text(text)
+    ran = voiceguide("validate", "r.yaml", cwd=tmp_path)
+    assert ran.returncode == 2 and ran.stderr.startswith(f"voiceguide: error: {expected}"), ran.stderr
+    assert "<block" not in ran.stderr and len(ran.stderr.splitlines()) == 1
+
+
+def test_problems_come_in_line_order_each_once_and_where_they_are(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text(
+        "voiceguide: 1\ntitel: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Hi.}]\n"
+        "  - id: a\n    title: B\n    steps: [{sy: Hi.}]\n    cautons: [x]\n"
+    )
+    lines = voiceguide("validate", "r.yaml", cwd=tmp_path).stderr.splitlines()
+    assert [line.removeprefix("voiceguide: error: ").strip().split(": ")[0] for line in lines] == [
+        "r.yaml:2:1",
+        "r.yaml:9:13",
+        "r.yaml:10:5",
+    ], lines
+    assert "titel: unknown key 'titel' (did you mean 'title'?) (and 2 more problems:)" in lines[0]
+    assert not [line for line in lines if "missing required key" in line]
+    (tmp_path / "twice.yaml").write_text(
+        "voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Hi.}]\n"
+        "  - id: a\n    title: B\n    steps: [{say: Hi.}]\n"
+    )
+    twice = voiceguide("validate", "twice.yaml", cwd=tmp_path).stderr.strip()
+    assert (
+        twice == "voiceguide: error: twice.yaml:7:9: sections[1].id: two sections have the id 'a'; ids must be unique"
+    )
