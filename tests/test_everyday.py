@@ -78,8 +78,9 @@ def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
     [
         (
             "voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps:\n    - say: Hi.\n   - say: Ho.\n",
-            "r.yaml:8:4: the '- ' item on line 8 does not line up with the others of its list (the block starts on "
-            "line 4); check its indentation: the keys of one mapping, and the '- ' of one list, start in the same column",
+            "r.yaml:8:4: the '- ' item on line 8 does not line up with the others of its list (the block starts "
+            "on line 4); check its indentation: the keys of one mapping, and the '- ' of one list, start in the "
+            "same column",
         ),
         (
             "voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Hi.}]\n      locate: x\n",
