@@ -116,3 +116,23 @@ def test_problems_come_in_line_order_each_once_and_where_they_are(tmp_path: Path
     assert (
         twice == "voiceguide: error: twice.yaml:7:9: sections[1].id: two sections have the id 'a'; ids must be unique"
     )
+
+
+@needs_audio_tools
+def test_render_without_force_says_whether_the_track_is_current(tmp_path: Path) -> None:
+    routine = tmp_path / "r.yaml"
+    routine.write_text("voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Press now.}]\n")
+    assert voiceguide("render", "r.yaml", cwd=tmp_path).returncode == 0
+    same = voiceguide("render", "r.yaml", cwd=tmp_path)
+    assert same.returncode == 0
+    assert (
+        same.stdout.strip()
+        == "audio_out/r.mp3: up to date (made from this routine with these settings); --force renders it again"
+    )
+    other = voiceguide("render", "r.yaml", "--profile", "full", cwd=tmp_path)
+    assert other.returncode == 2 and "made from an earlier version of the routine or other settings" in other.stderr
+    routine.write_text(routine.read_text().replace("Press now.", "Press firmly now."))
+    changed = voiceguide("render", "r.yaml", cwd=tmp_path)
+    assert changed.returncode == 2 and "(use --force to replace it)" in changed.stderr
+    assert voiceguide("render", "r.yaml", "--force", cwd=tmp_path).returncode == 0
+    assert "up to date" in voiceguide("render", "r.yaml", cwd=tmp_path).stdout

@@ -583,3 +583,52 @@ def test_listening_everywhere_gives_the_phone_a_real_address(shared_folder) -> N
     assert parts.hostname == lan_address() != "0.0.0.0"
     status, _, _ = sharing.get(f"http://127.0.0.1:{parts.port}{parts.path}")  # every interface, loopback too
     assert status == 200
+
+
+def _share_once(work: Path, *args: str) -> list[str]:
+    """Share until the server is up, stop it with Ctrl-C, and return what it said on stderr."""
+    process, out, err = start_sharing(work, *args, "--host", "127.0.0.1", "--port", "0", data_home=work / "data")
+    try:
+        lines = read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"})
+        assert lines[0].startswith("On this computer only (--host 127.0.0.1")  # not "your phone"
+        said = read_until(err, lambda seen: any(s.startswith("Sharing ") for s in seen))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+    return said
+
+
+def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    from voiceguide.render.provenance import is_current, recorded
+
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SHORT)
+    track = tmp_path / "audio_out" / "short.mp3"
+    made = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "render", str(routine), "--profile", "full", "--no-transcripts"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    assert is_current(track) is True
+    first = ID3(track)["TXXX:voiceguide_fingerprint"]
+    # Shared as it is while it is current.
+    assert not [line for line in _share_once(tmp_path, str(routine)) if "rendered" in line]
+    routine.write_text(SHORT.replace("Done.", "Well done, that is all."))
+    assert is_current(track) is False
+    # Named: rendered again, with the settings it was made with (the full profile, no transcripts).
+    said = _share_once(tmp_path, str(routine))
+    assert any(
+        line.endswith("rendered again: the routine (or voiceguide) changed since it was rendered") for line in said
+    )
+    again = recorded(track)
+    assert again is not None and again.settings.options.profile == "full" and not again.settings.transcripts
+    assert is_current(track) is True and ID3(track)["TXXX:voiceguide_fingerprint"] != first
+    # The whole folder: the same, for every track whose routine is still there.
+    routine.write_text(SHORT.replace("Done.", "That is the end."))
+    said = _share_once(tmp_path)
+    assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said), said
+    assert is_current(track) is True

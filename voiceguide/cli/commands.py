@@ -209,23 +209,27 @@ def render(
 ) -> None:
     """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
     from voiceguide.progress import StageProgress
-    from voiceguide.render.pipeline import render_source
+    from voiceguide.render.pipeline import UpToDate, render_source
     from voiceguide.times import minutes_seconds
 
-    with StageProgress() as progress:
-        result = render_source(
-            routine,
-            output=output.path,
-            fmt=output.fmt,
-            into_folder=output.into_folder,
-            options=timing.options(profile, selection),
-            choice=voice,
-            bitrate_kbps=output.bitrate_kbps,
-            channels=output.channels,
-            overwrite=output.overwrite,
-            transcripts=output.transcripts,
-            progress=progress,
-        )
+    try:
+        with StageProgress() as progress:
+            result = render_source(
+                routine,
+                output=output.path,
+                fmt=output.fmt,
+                into_folder=output.into_folder,
+                options=timing.options(profile, selection),
+                choice=voice,
+                bitrate_kbps=output.bitrate_kbps,
+                channels=output.channels,
+                overwrite=output.overwrite,
+                transcripts=output.transcripts,
+                progress=progress,
+            )
+    except UpToDate as e:
+        typer.echo(str(e))
+        return
     typer.echo(f"{result.path}  {minutes_seconds(result.duration_s)}  {result.size_bytes / 1e6:.1f} MB")
     for extra in result.transcripts:
         typer.echo(str(extra))
@@ -443,6 +447,8 @@ def share(
     from voiceguide.share.library import Library
     from voiceguide.share.server import share_until_stopped
 
+    if routines is None:
+        _render_stale(folder)
     library = Library(folder, [_rendered(routine, folder) for routine in routines] if routines else None)
     if not library.tracks():
         raise UsageError(
@@ -485,14 +491,29 @@ def share(
 def _rendered(routine: str, folder: Path) -> str:
     """The track name for `routine` in `folder`, rendering its MP3 first if it is missing."""
     from voiceguide.progress import StageProgress
+    from voiceguide.render.names import track_path
     from voiceguide.render.pipeline import render_missing
     from voiceguide.routine.loader import routine_name
 
+    existed = track_path(folder, routine_name(routine)).exists()
     with StageProgress() as progress:
         result = render_missing(routine, folder, progress)
     if result is not None:
-        typer.echo(f"{result.path}  rendered", err=True)
+        said = "rendered again: the routine (or voiceguide) changed since it was rendered" if existed else "rendered"
+        typer.echo(f"{result.path}  {said}", err=True)
     return routine_name(routine)
+
+
+def _render_stale(folder: Path) -> None:
+    """Render again every track in `folder` whose routine has changed since, so no phone is
+    handed an old version."""
+    from voiceguide.progress import StageProgress
+    from voiceguide.render.pipeline import out_of_date, render_again
+
+    for track, made in out_of_date(folder):
+        with StageProgress() as progress:
+            render_again(track, made, progress)
+        typer.echo(f"{track}  rendered again: {made.source} changed since it was rendered", err=True)
 
 
 def run(argv: list[str]) -> int:

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
-from voiceguide.errors import about
+from voiceguide.errors import UsageError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.draw import Image, chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, output_target, track_path, transcript_paths
+from voiceguide.render.provenance import Provenance, Settings, is_current, provenance, recorded
 from voiceguide.render.tags import Tags
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
@@ -73,6 +74,8 @@ def render(
         require_ffmpeg()
 
     options = options or CompileOptions()
+    settings = Settings(options, choice or VoiceChoice(), bitrate_kbps, channels, transcripts)
+    made = provenance(source, settings) if source else None
     speech = prepare_speech(routine, options=options, choice=choice or VoiceChoice(), cache=cache, progress=progress)
     timeline = measured_timeline(routine, options=options, speech=speech)
 
@@ -94,6 +97,7 @@ def render(
                 album=routine.source.title if routine.source and routine.source.title else "voiceguide routines",
                 year=str(datetime.date.today().year),
                 comment=printed_for(routine.language).safety,
+                extra=made.tags() if made else {},
             )
             write_encoded(
                 pcm,
@@ -144,17 +148,80 @@ def render_source(
     audio_out/NAME.FORMAT; inside it if it is a folder, or `into_folder`) in `fmt` (default:
     the output's ending, else mp3); compile errors name the routine. `settings` are `render`'s."""
     target, target_fmt = output_target(output, fmt, routine_name(source), folder=into_folder)
+    if target.exists() and not settings.get("overwrite"):
+        _refuse_or_keep(source, target, settings)
     routine = load_routine(source)
     with about(source):
         return render(routine, output=target, fmt=target_fmt, source=source, progress=progress, **settings)
 
 
+class UpToDate(Exception):
+    """The track is already what this render would make: nothing to do."""
+
+    def __init__(self, track: Path) -> None:
+        super().__init__(f"{track}: up to date (made from this routine with these settings); --force renders it again")
+        self.track = track
+
+
+def _refuse_or_keep(source: str, target: Path, settings: dict[str, Any]) -> None:
+    """An existing track without --force: UpToDate if it is what this render would make, else
+    the refusal, saying whether it is out of date."""
+    made = recorded(target) if target.is_file() else None
+    wanted = provenance(
+        source,
+        Settings(
+            settings.get("options") or CompileOptions(),
+            settings.get("choice") or VoiceChoice(),
+            settings.get("bitrate_kbps", 64),
+            settings.get("channels", 1),
+            settings.get("transcripts", True),
+        ),
+    )
+    if made is not None and wanted is not None:
+        if made.fingerprint == wanted.fingerprint and made.source == wanted.source:
+            raise UpToDate(target)
+        raise UsageError(
+            f"{target}: already exists, made from an earlier version of the routine or other settings "
+            "(use --force to replace it)"
+        )
+
+
 def render_missing(
     source: str, folder: Path, progress: Progress = lambda stage, done, total: None
 ) -> RenderResult | None:
-    """Render the routine's MP3 into `folder` with the standard settings, unless it is there;
-    the result, or None if nothing needed doing."""
+    """Render the routine's MP3 into `folder` with the standard settings, unless it is there; if
+    it is there but out of date (the routine changed since, or voiceguide did), render it
+    again with the settings it was made with. The result, or None if nothing needed doing."""
     target = track_path(folder, routine_name(source))
-    if target.exists():
+    if not target.exists():
+        return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
+    made = recorded(target)
+    if made is None or is_current(target) is not False:
         return None
-    return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
+    return render_again(target, made, progress)
+
+
+def render_again(target: Path, made: Provenance, progress: Progress = lambda stage, done, total: None) -> RenderResult:
+    """Render `target` afresh from the routine and with the settings it records."""
+    return render_source(
+        made.source,
+        output=target,
+        options=made.settings.options,
+        choice=made.settings.choice,
+        bitrate_kbps=made.settings.bitrate_kbps,
+        channels=made.settings.channels,
+        transcripts=made.settings.transcripts,
+        overwrite=True,
+        progress=progress,
+    )
+
+
+def out_of_date(folder: Path) -> list[tuple[Path, Provenance]]:
+    """The MP3s in `folder` whose routine (still there) has changed since they were rendered,
+    or that an earlier voiceguide rendered: what `share` renders again before serving."""
+    stale = []
+    for track in sorted(folder.glob("*.mp3")):
+        made = recorded(track)
+        if made is not None and is_current(track) is False:
+            stale.append((track, made))
+    return stale

@@ -11,7 +11,7 @@ import io
 import os
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,8 @@ class Tags:
     genre: str = "Speech"
     year: str = ""
     comment: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    """Tags of voiceguide's own (what made the track): TXXX frames in an MP3."""
 
 
 def ffmetadata(chapters: tuple[Chapter, ...]) -> str:
@@ -83,6 +85,7 @@ def tag(
         values["date"] = tags.year
     if tags.comment:
         values["comment"] = tags.comment
+    values.update(tags.extra)
     for key, value in values.items():
         command += ["-metadata", f"{key}={value}"]
     command += ["-c", "copy"]
