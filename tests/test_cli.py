@@ -89,7 +89,7 @@ def test_validate_checks_every_profile_and_reports_every_file(tmp_path: Path) ->
     assert code == 2  # bad input among them
     assert out.splitlines()[0].startswith("back-pain: ok (5 sections; short ")
     assert out.splitlines()[1].startswith(f"{minimal}: ok (1 section; ")  # checked after the failures
-    assert f"{too_fast} (full profile):" in err and "takes" in err  # short (2 taps) fits, full (25) does not
+    assert f"{too_fast} (full profile):" in err and "needs" in err  # short (2 taps) fits, full (25) does not
     assert f"{broken}:" in err and "missing required key 'sections'" in err
     code, out, err = run("validate", str(too_fast), "--profile", "short")
     assert code == 0 and "short " in out and "full" not in out, err
@@ -108,7 +108,7 @@ def test_validate_and_render_agree_because_both_use_the_real_voice(tmp_path: Pat
     _, _, validate_err = run("validate", str(routine), "--profile", "full")
     _, _, render_err = run("render", str(routine), "--profile", "full", "-o", str(tmp_path / "x.wav"))
     failure = validate_err.strip().splitlines()[-1]
-    assert failure.startswith("voiceguide: error: ") and "takes" in failure
+    assert failure.startswith("voiceguide: error: ") and "needs" in failure and "--fit" in failure
     assert failure == render_err.strip().splitlines()[-1]  # the same failure, word for word
     assert not (tmp_path / "x.wav").exists()
 

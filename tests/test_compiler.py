@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from voiceguide.errors import CompileError
@@ -58,7 +60,7 @@ def test_counts_sit_on_an_exact_grid() -> None:
 def test_a_count_longer_than_its_slot_is_an_error_naming_the_step() -> None:
     with pytest.raises(
         CompileError,
-        match=r"section 's', step 2 \(hold\): '1' takes 1\.50 s but its slot is 1\.20 s",
+        match=r"section 's', step 2 \(hold\): at 170 words a minute a count needs 1\.6 s but gets 1\.2 s",
     ):
         compile_(routine("[{say: Go}, {hold: {count: 3}}]"), length=1.5)
 
@@ -275,3 +277,27 @@ def test_every_amount_the_readme_calls_a_range_may_be_one() -> None:
     assert [e.text for e in cues(full, "hold")] == ["Hold for 5 seconds.", "Hold for 12 seconds."]
     press, release = cues(full, "press")[0], cues(full, "release")[0]
     assert release.start_s - press.start_s == pytest.approx(2) and sum(e.duration_s for e in cues(full, "pause")) == 4
+
+
+def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretches_them() -> None:
+    counted = routine("[{hold: {count: 5}}, {tap: {times: 3}}, {cycle: {times: 2, press: 1, release: 1}}]")
+    # Every phrase takes 1.33 s: counts need 1.5 s (with a breath after), not the routine's 1.2.
+    with pytest.raises(CompileError) as told:
+        compile_(counted, length=1.33)
+    assert str(told.value) == (
+        "section 's', step 1 (hold): at 170 words a minute a count needs 1.5 s but gets 1.2 s; add --fit to stretch "
+        "every counted step to the voice; or use --count-interval 1.5; or use --rate 215"
+    )
+    # The advice works: with the count interval asked for, the counts fit (the taps, whose
+    # interval is their own, say so next: the step's own setting).
+    with pytest.raises(CompileError, match=r"step 2 \(tap\): .* needs 1.5 s but gets 1 s; .*set `interval: 1.5` on"):
+        compile_(counted, length=1.33, count_interval_s=1.5)
+    fitted = compile_(counted, length=1.33, fit=True)
+    for cue, step in (("count", 1.5), ("tap", 1.5)):
+        starts = [e.start_s for e in cues(fitted, cue)]
+        assert all(abs(b - a - step) < 1e-9 for a, b in itertools.pairwise(starts)), (cue, starts)
+    presses = cues(fitted, "press")
+    assert abs(presses[1].start_s - presses[0].start_s - 3.0) < 1e-9  # press and release each 1.5 s
+    assert fitted.settings["fit"] is True
+    # A voice that fits is not stretched: --fit changes nothing then.
+    assert compile_(counted, length=0.5, fit=True).events == compile_(counted, length=0.5).events

@@ -98,7 +98,7 @@ def test_any_valid_routine_compiles_to_a_sound_timeline(data: dict[str, Any], pr
     try:
         timeline = compile_routine(routine, options=CompileOptions(profile=profile), speech_length=speech_length)  # type: ignore[arg-type]
     except CompileError as e:  # a cue that cannot fit, or collides, is refused, never laid out wrong
-        assert any(reason in str(e) for reason in ("takes", "overlap", "both fall", "does not fit")), e
+        assert any(reason in str(e) for reason in ("takes", "needs", "overlap", "both fall", "does not fit")), e
         return
     events = timeline.events
     assert all(a.start_s <= b.start_s for a, b in itertools.pairwise(events))

@@ -136,12 +136,13 @@ def _group(make: F) -> F:
 
 @dataclass(frozen=True)
 class Timing:
-    """--count-interval, --rate, --pre-roll, --ticks: how the routine is paced."""
+    """--count-interval, --rate, --pre-roll, --ticks, --fit: how the routine is paced."""
 
     count_interval_s: float | None = None
     rate_wpm: int | None = None
     pre_roll_s: float = PRE_ROLL_S
     count_ticks: bool = False
+    fit: bool = False
 
     def options(self, profile: Profile, selection: Selection | None = None) -> CompileOptions:
         """The compile options for this profile and these sections (all, if None)."""
@@ -152,6 +153,7 @@ class Timing:
             rate_wpm=self.rate_wpm,
             pre_roll_s=self.pre_roll_s,
             count_ticks=self.count_ticks,
+            fit=self.fit,
             section_ids=chosen.section_ids,
             from_section=chosen.from_section,
         )
@@ -188,8 +190,16 @@ def _timing(
         ),
     ] = PRE_ROLL_S,
     ticks: Annotated[bool, typer.Option("--ticks", metavar=FLAG, help="A quiet tick under each spoken count.")] = False,
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            metavar=FLAG,
+            help="Stretch counts, taps and presses to fit the voice (for a slower --rate) instead of stopping.",
+        ),
+    ] = False,
 ) -> Timing:
-    return Timing(count_interval, rate, pre_roll, ticks)
+    return Timing(count_interval, rate, pre_roll, ticks, fit)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from voiceguide.errors import CompileError
+from voiceguide.limits import RATE_WPM
 from voiceguide.routine.language import TABLES, Phrases
 from voiceguide.routine.model import (
     ChimeStep,
@@ -32,6 +34,8 @@ SpeechLength = Callable[[str], float]
 MAX_EVENTS = 50_000
 MAX_TOTAL_S = 6 * 3600.0
 FIT_TOLERANCE_S = 1e-6
+FIT_GAP_S = 0.1
+"""The quiet a counted cue keeps before the next, when slots are worked out to fit the voice."""
 TAIL_S = 1.5
 """Quiet at the end of every track; it also absorbs the MP3 encoder's delay (render/encode.py)."""
 
@@ -158,7 +162,8 @@ class _Compiler:
                 self._tone(name, "chime")
             case HoldStep(hold=hold) if hold.count is not None:
                 interval = hold.interval or self.count_interval
-                self._counted(int(hold.count.resolve(profile)), interval, "count", where)
+                times = int(hold.count.resolve(profile))
+                self._counted(times, interval, "count", where, own_interval=hold.interval is not None)
             case HoldStep(hold=hold) if hold.duration is not None:
                 dose, unit = hold.duration
                 self._timed_hold(
@@ -184,8 +189,19 @@ class _Compiler:
 
     # -- timed work ---------------------------------------------------------------------
 
-    def _counted(self, times: int, interval: float, cue: str, where: str) -> None:
-        """Counts on an exact grid: count k at start + (k-1) x interval."""
+    def _counted(self, times: int, interval: float, cue: str, where: str, *, own_interval: bool = False) -> None:
+        """Counts on an exact grid: count k at start + (k-1) x interval. `own_interval`: the
+        step gives its interval itself (--count-interval does not change it)."""
+        needed = self._slot_for([str(k) for k in range(1, times + 1)], interval)
+        if needed is not None:
+            if not self.options.fit:
+                where_to_change = (
+                    f"set `interval: {needed:g}` on this step"
+                    if own_interval or cue == "tap"
+                    else f"use --count-interval {needed:g}"
+                )
+                raise self._too_short(where, cue, needed, interval, where_to_change)
+            interval = needed
         start = self._settle()
         for k in range(1, times + 1):
             at = start + (k - 1) * interval
@@ -216,6 +232,19 @@ class _Compiler:
         release_word: str,
         where: str,
     ) -> None:
+        for words, slot, key in (
+            (
+                [self.words.press_count.format(word=press_word, k=k, n=times) for k in range(1, times + 1)],
+                press,
+                "press",
+            ),
+            ([release_word], release, "release"),
+        ):
+            needed = self._slot_for(words, slot)
+            if needed is not None:
+                if not self.options.fit:
+                    raise self._too_short(where, key, needed, slot, f"set `{key}: {needed:g}` on this step")
+                press, release = (needed, release) if key == "press" else (press, needed)
         start = self._settle()
         period = press + release
         for k in range(1, times + 1):
@@ -243,6 +272,25 @@ class _Compiler:
             )
         self.t = start + times * period
         self._tone("end", "end")
+
+    def _slot_for(self, texts: Sequence[str], slot: float) -> float | None:
+        """None if the longest of `texts` fits in `slot`; else the slot it needs, to a tenth of a
+        second up, with a breath of quiet after it."""
+        longest = max(self.speech_length(text) for text in texts)
+        if longest <= slot + FIT_TOLERANCE_S:
+            return None
+        return math.ceil((longest + FIT_GAP_S) * 10 - 1e-9) / 10
+
+    def _too_short(self, where: str, cue: str, needed: float, slot: float, change: str) -> CompileError:
+        """A counted step whose slots are too short for the voice, with the commands that fix it."""
+        rate = resolved_rate(self.routine, self.options)
+        faster = 5 * math.ceil(rate * needed / slot / 5)  # speech takes about 1/rate as long
+        fixes = ["add --fit to stretch every counted step to the voice", change]
+        if faster <= RATE_WPM[1]:
+            fixes.append(f"use --rate {faster}")
+        return CompileError(
+            f"{where}: at {rate} words a minute a {cue} needs {needed:g} s but gets {slot:g} s; " + "; or ".join(fixes)
+        )
 
     # -- emitting -----------------------------------------------------------------------
 
@@ -323,6 +371,7 @@ class _Compiler:
         settings = {
             "profile": self.options.profile,
             "count_interval_s": self.count_interval,
+            "fit": self.options.fit,
             "rate_wpm": resolved_rate(self.routine, self.options),
             "speech_lengths": self.options.speech_source,
         }

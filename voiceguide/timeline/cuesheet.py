@@ -12,7 +12,8 @@ def format_cue_sheet(timeline: Timeline, *, spoken: bool = False) -> str:
     s = timeline.settings
     lines = [
         timeline.title,
-        f"profile {s['profile']}, counts every {s['count_interval_s']:g} s, "
+        f"profile {s['profile']}, counts every {s['count_interval_s']:g} s"
+        f"{' (stretched to fit the voice where it needs more)' if s.get('fit') else ''}, "
         f"{s['rate_wpm']} wpm, speech lengths {s['speech_lengths']}",
         "",
     ]

@@ -27,6 +27,9 @@ class CompileOptions:
     """Start at this section (no intro) and go on to the end."""
     count_ticks: bool = False
     """A quiet tick under each spoken count."""
+    fit: bool = False
+    """Stretch each counted step (counts, taps, a cycle's press and release) so its longest cue
+    fits the voice, for a slower --rate; without it, one that does not fit is an error."""
     pre_roll_s: float = 0.0
     """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
     speech_source: str = "estimated from the speech rate"
