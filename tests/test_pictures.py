@@ -155,7 +155,12 @@ def test_an_authors_own_pictures_go_into_the_chapters(own_pictures: Path, tmp_pa
     # voiceguide's drawing: both points lit (`sides: both`), one either side of the middle.
     assert ours[1] == "image/png" and 0.4 < red_centre_x(ours[2]) < 0.6
     assert intro[2] == closing[2] and intro[1] == "image/jpeg"
-    assert str(ID3(out)["TIT2"]) == "Nacken und Schultern lösen"
+    tags = ID3(out)
+    assert str(tags["TIT2"]) == "Nacken und Schultern lösen"
+    # The album and the safety note in the routine's language too.
+    assert str(tags["TALB"]) == "voiceguide-Übungen"
+    notes = [str(frame) for key, frame in tags.items() if key.startswith(("COMM", "TXXX:comment"))]
+    assert any(note.startswith("Akupressur lindert Beschwerden") for note in notes), notes
 
 
 def pdf_text(pdf: Path) -> str:
@@ -259,3 +264,29 @@ def test_an_svg_picture_reads_nothing_outside_itself(tmp_path: Path) -> None:
     routine.write_text(HEAD + section("peek.svg"))
     picture = section_picture(load_routine(str(routine)).sections[0])
     assert picture is not None and average_colour(picture.data) == (255, 255, 255)
+
+
+TITLES = {
+    "de": "Nacken und Schultern lösen, Rücken, Füße",
+    "fr": "Détente de la nuque, genou, côté, œil, ça",
+    "es": "Relajación del cuello, rodilla, niño, ¿qué?",
+    "it": "Rilassamento del collo, più, perché",
+    "nl": "Ontspanning van de nek, één, geïrriteerd",
+    "pt": "Relaxamento do pescoço, coração, mãos, pés",
+    "en": "Neck and shoulders, café",
+    "el": "Χαλάρωση αυχένα",
+    "ru": "Расслабление шеи",
+}
+
+
+@pytest.mark.parametrize("language", TITLES)
+def test_covers_and_cards_have_every_letter_of_each_language(language: str) -> None:
+    """Each letter of a title in each language is drawn as itself, not as the box a font draws
+    for a letter it lacks."""
+    from voiceguide.fonts import pillow_font
+
+    for bold in (False, True):
+        font = pillow_font(48, bold=bold)
+        missing = bytes(font.getmask("\ue000"))  # a private-use letter: no font has it
+        lacking = {ch for ch in TITLES[language] if not ch.isspace() and bytes(font.getmask(ch)) == missing}
+        assert not lacking, (language, bold, lacking)

@@ -85,6 +85,7 @@ def render(
     progress("mixing", 1, 1)
 
     progress("encoding", 0, 1)
+    printed = printed_for(routine.language)
     SCRATCH.use_for_temporary_files()  # pydub's own temporary files go where they are cleaned up
     written = [output, *(side_files if transcripts else ())]
     # The track and its transcripts replace what was there together, or not at all.
@@ -94,9 +95,9 @@ def render(
         else:
             tags = Tags(
                 title=routine.title,
-                album=routine.source.title if routine.source and routine.source.title else "voiceguide routines",
+                album=routine.source.title if routine.source and routine.source.title else printed.album,
                 year=str(datetime.date.today().year),
-                comment=printed_for(routine.language).safety,
+                comment=printed.safety,
                 extra=made.tags() if made else {},
             )
             write_encoded(

@@ -37,6 +37,8 @@ class Printed:
     """Beside the QR code."""
     profile: dict[str, str]
     """The profiles' names: short, standard, full."""
+    album: str = "voiceguide routines"
+    """The album tag of a track whose routine names no source."""
 
 
 PRINTED: dict[str, Printed] = {
@@ -80,6 +82,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="die ganze Übung",
         scan="Zum Anhören auf dem Handy scannen",
         profile={"short": "kurze Einheit", "standard": "normale Einheit", "full": "volle Einheit"},
+        album="voiceguide-Übungen",
     ),
     "fr": Printed(
         safety="L'acupression soulage les symptômes ; elle ne pose pas de diagnostic et ne guérit pas. "
@@ -101,6 +104,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="la séance entière",
         scan="Scannez pour écouter sur votre téléphone",
         profile={"short": "séance courte", "standard": "séance normale", "full": "séance complète"},
+        album="Séances voiceguide",
     ),
     "es": Printed(
         safety="La acupresión alivia los síntomas; no diagnostica ni cura. Consulte a un médico si el "
@@ -122,6 +126,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="la sesión completa",
         scan="Escanee para escuchar en el móvil",
         profile={"short": "sesión corta", "standard": "sesión normal", "full": "sesión completa"},
+        album="Rutinas de voiceguide",
     ),
     "it": Printed(
         safety="L'acupressione allevia i sintomi; non fa diagnosi e non cura. Per un dolore improvviso o "
@@ -143,6 +148,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="l'intera sessione",
         scan="Inquadri per ascoltare sul telefono",
         profile={"short": "sessione breve", "standard": "sessione normale", "full": "sessione completa"},
+        album="Sequenze voiceguide",
     ),
     "nl": Printed(
         safety="Acupressuur verlicht klachten; het stelt geen diagnose en geneest niet. Laat plotselinge "
@@ -164,6 +170,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="de hele sessie",
         scan="Scan om op je telefoon te luisteren",
         profile={"short": "korte sessie", "standard": "gewone sessie", "full": "volledige sessie"},
+        album="voiceguide-oefeningen",
     ),
     "pt": Printed(
         safety="A acupressão alivia os sintomas; não faz diagnósticos nem cura. Consulte um médico se a "
@@ -185,6 +192,7 @@ PRINTED: dict[str, Printed] = {
         whole_routine="a sessão inteira",
         scan="Leia o código para ouvir no telemóvel",
         profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
+        album="Rotinas do voiceguide",
     ),
 }
 
