@@ -632,3 +632,57 @@ def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp
     said = _share_once(tmp_path)
     assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said), said
     assert is_current(track) is True
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
+@pytest.mark.parametrize(("width", "height"), [(320, 568), (390, 844), (768, 1024)])
+def test_the_page_keeps_the_time_picture_and_instruction_in_view_on_any_screen(
+    sharing: Sharing, width: int, height: int
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--mute-audio"])
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 700, has_touch=True)
+            page.goto(sharing.page)
+            rows = page.locator("#chapters .chapter")
+            expect(rows).to_have_count(5)
+            page.wait_for_function("() => document.getElementById('picture').naturalWidth > 0")
+
+            def box(selector: str) -> dict[str, float]:
+                found = page.locator(selector).bounding_box()
+                assert found is not None, selector
+                return found
+
+            def in_view_above_the_buttons(selector: str) -> None:
+                b, footer = box(selector), box("footer")
+                assert b["y"] >= -0.5 and b["y"] + b["height"] <= footer["y"] + 0.5, (selector, b, footer)
+                assert b["x"] >= -0.5 and b["x"] + b["width"] <= width + 0.5, (selector, b)
+
+            assert (
+                page.evaluate("() => document.scrollingElement.scrollWidth") <= width
+            )  # nothing wider than the screen
+            for selector in ("#clock", "#picture", "#instruction"):
+                in_view_above_the_buttons(selector)
+            previous, play, following = box("#previous"), box("#play"), box("#next")
+            assert previous["x"] + previous["width"] <= play["x"] and play["x"] + play["width"] <= following["x"]
+            assert following["x"] + following["width"] <= width and play["height"] >= 44  # a thumb's target
+            # Tap the last chapter, scrolled to: the time, picture and instruction are still there.
+            rows.last.scroll_into_view_if_needed()
+            rows.last.click()  # fails if anything covers the row where it is tapped
+            expect(rows.last).to_have_class("chapter current")
+            for selector in ("#clock", "#picture", "#instruction"):
+                in_view_above_the_buttons(selector)
+            # The list stays where it is as the instruction changes: a tap lands where it is aimed.
+            top = "e => e.getBoundingClientRect().top + window.scrollY"
+            before, said = rows.first.evaluate(top), page.locator("#instruction").text_content()
+            page.locator("#previous").click()  # within 3 s of a chapter's start: the one before
+            expect(rows.nth(3)).to_have_class("chapter current")
+            assert page.locator("#instruction").text_content() != said
+            assert rows.first.evaluate(top) == before
+            page.locator("#next").click()
+            expect(rows.nth(4)).to_have_class("chapter current")
+        finally:
+            browser.close()

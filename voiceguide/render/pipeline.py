@@ -98,6 +98,7 @@ def render(
                 album=routine.source.title if routine.source and routine.source.title else printed.album,
                 year=str(datetime.date.today().year),
                 comment=printed.safety,
+                language=routine.language,
                 extra=made.tags() if made else {},
             )
             write_encoded(

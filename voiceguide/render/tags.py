@@ -31,6 +31,8 @@ class Tags:
     genre: str = "Speech"
     year: str = ""
     comment: str = ""
+    language: str = ""
+    """The routine's language (a code such as de or pt-BR): ID3 TLAN."""
     extra: dict[str, str] = field(default_factory=dict)
     """Tags of voiceguide's own (what made the track): TXXX frames in an MP3."""
 
@@ -85,6 +87,8 @@ def tag(
         values["date"] = tags.year
     if tags.comment:
         values["comment"] = tags.comment
+    if tags.language:
+        values["language"] = tags.language
     values.update(tags.extra)
     for key, value in values.items():
         command += ["-metadata", f"{key}={value}"]

@@ -22,8 +22,11 @@ FEED_TITLE = "voiceguide routines"
 FEED_DESCRIPTION = "Voice-guided routines rendered on your computer by voiceguide, served on your own network."
 
 
-def podcast_feed(tracks: list[Track], *, base: str, language: str = "en") -> bytes:
-    """The feed for `tracks`, with every address under `base` (ending in "/")."""
+def podcast_feed(tracks: list[Track], *, base: str) -> bytes:
+    """The feed for `tracks`, with every address under `base` (ending in "/"). The channel is
+    in the language most of its tracks are in; each transcript says its own."""
+    languages = [t.language for t in tracks] or ["en"]
+    language = max(set(languages), key=languages.count)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
     _text(channel, "title", FEED_TITLE)
@@ -62,7 +65,11 @@ def podcast_feed(tracks: list[Track], *, base: str, language: str = "en") -> byt
             ET.SubElement(
                 item,
                 f"{{{PODCAST}}}transcript",
-                {"url": base + track_address(track.name, TRANSCRIPT_SUFFIX), "type": "text/vtt", "language": language},
+                {
+                    "url": base + track_address(track.name, TRANSCRIPT_SUFFIX),
+                    "type": "text/vtt",
+                    "language": track.language,
+                },
             )
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, encoding="utf-8")
 

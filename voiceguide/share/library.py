@@ -68,6 +68,8 @@ class Track:
     has_transcript: bool
     cover: bytes | None
     cover_type: str
+    language: str = "en"
+    """The routine's language, as the track's tags say (ID3 TLAN)."""
 
     @property
     def guid(self) -> str:
@@ -182,6 +184,7 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
         return None
     tags = audio.tags
     title = str(tags["TIT2"]) if tags is not None and "TIT2" in tags else name
+    language = str(tags["TLAN"]) if tags is not None and "TLAN" in tags else "en"
     chapters: list[Chapter] = []
     cover, cover_type = None, ""
     if tags is not None:
@@ -210,4 +213,5 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
         has_transcript=has_transcript,
         cover=cover,
         cover_type=cover_type,
+        language=language,
     )

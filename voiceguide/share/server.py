@@ -359,6 +359,7 @@ def _listing(track: Track) -> dict[str, object]:
     """What the page needs of a track; its addresses are relative to the page."""
     return {
         "title": track.title,
+        "language": track.language,
         "duration": round(track.duration_s, 3),
         "audio": track_address(track.name),
         "transcript": track_address(track.name, TRANSCRIPT_SUFFIX) if track.has_transcript else None,

@@ -1,4 +1,5 @@
-// voiceguide's phone page: the shared tracks, a big play button, chapters to tap, the
+// voiceguide's phone page: the shared tracks, a big play button between previous and next
+// chapter, chapters to tap, the
 // picture of where to press in the chapter being heard, and the instruction being spoken in
 // large type (from the track's WebVTT transcript). The lock screen shows the title and the
 // chapter's picture (or the cover), and its previous/next buttons move by chapter.
@@ -6,6 +7,56 @@
 
 const $ = (id) => document.getElementById(id);
 const audio = $("audio");
+
+// The page's own words, in the language of the routine on show (its MP3 says which).
+const WORDS = {
+  en: { play: "Play", pause: "Pause", previous: "Previous chapter", next: "Next chapter", download: "Download MP3", routines: "Routines", chapters: "chapters", where: "Where to press", none: "No routines are shared yet.", unreachable: "The computer sharing these routines cannot be reached." },
+  de: { play: "Abspielen", pause: "Pause", previous: "Voriges Kapitel", next: "Nächstes Kapitel", download: "MP3 herunterladen", routines: "Übungen", chapters: "Kapitel", where: "Hier drücken", none: "Noch keine Übungen freigegeben.", unreachable: "Der Computer, der die Übungen freigibt, ist nicht erreichbar." },
+  fr: { play: "Lecture", pause: "Pause", previous: "Chapitre précédent", next: "Chapitre suivant", download: "Télécharger le MP3", routines: "Séances", chapters: "chapitres", where: "Où appuyer", none: "Aucune séance partagée pour l'instant.", unreachable: "L'ordinateur qui partage les séances est injoignable." },
+  es: { play: "Reproducir", pause: "Pausa", previous: "Capítulo anterior", next: "Capítulo siguiente", download: "Descargar MP3", routines: "Rutinas", chapters: "capítulos", where: "Dónde presionar", none: "Aún no hay rutinas compartidas.", unreachable: "No se puede acceder al ordenador que comparte las rutinas." },
+  it: { play: "Riproduci", pause: "Pausa", previous: "Capitolo precedente", next: "Capitolo successivo", download: "Scarica l'MP3", routines: "Sequenze", chapters: "capitoli", where: "Dove premere", none: "Nessuna sequenza condivisa per ora.", unreachable: "Il computer che condivide le sequenze non è raggiungibile." },
+  nl: { play: "Afspelen", pause: "Pauze", previous: "Vorig hoofdstuk", next: "Volgend hoofdstuk", download: "MP3 downloaden", routines: "Oefeningen", chapters: "hoofdstukken", where: "Waar drukken", none: "Nog geen oefeningen gedeeld.", unreachable: "De computer die de oefeningen deelt is niet bereikbaar." },
+  pt: { play: "Reproduzir", pause: "Pausa", previous: "Capítulo anterior", next: "Capítulo seguinte", download: "Transferir MP3", routines: "Rotinas", chapters: "capítulos", where: "Onde pressionar", none: "Ainda não há rotinas partilhadas.", unreachable: "O computador que partilha as rotinas não está acessível." },
+};
+WORDS["pt-br"] = { ...WORDS.pt, download: "Baixar MP3", next: "Próximo capítulo", none: "Ainda não há rotinas compartilhadas.", unreachable: "O computador que compartilha as rotinas não pode ser acessado." };
+let words = WORDS.en;
+
+function wordsFor(language) {
+  const code = (language || "en").toLowerCase();
+  return WORDS[code] || WORDS[code.split("-")[0]] || WORDS.en;
+}
+
+function speak(language) {
+  words = wordsFor(language);
+  document.documentElement.lang = language || "en";
+  $("download").textContent = words.download;
+  $("routines").textContent = words.routines;
+  $("previous").setAttribute("aria-label", words.previous);
+  $("next").setAttribute("aria-label", words.next);
+  $("chapters").setAttribute("aria-label", words.chapters);
+  showPlaying(!audio.paused);
+}
+
+function showPlaying(playing) {
+  $("play").textContent = playing ? words.pause : words.play;
+  $("play").setAttribute("aria-label", playing ? words.pause : words.play);
+}
+
+function measureNow() {
+  // Chapters scrolled into view stop below the panel that stays at the top, not under it.
+  document.documentElement.style.setProperty("--now", `${$("now").offsetHeight}px`);
+}
+
+function fitInstruction() {
+  // The box keeps its height; a long instruction gets smaller type to fit in it whole.
+  const box = $("instruction");
+  box.style.fontSize = "";
+  let size = parseFloat(getComputedStyle(box).fontSize);
+  while (box.scrollHeight > box.clientHeight + 1 && size > 12) {
+    size -= 1;
+    box.style.fontSize = `${size}px`;
+  }
+}
 let tracks = [];
 let current = null; // the selected track
 let cues = []; // [{start, end, text}] of the selected track's transcript
@@ -60,7 +111,11 @@ function show(time) {
     said = cue;
   }
   if ((said === null || said.start < chapterStart - 0.001) && next !== null) said = next;
-  $("instruction").textContent = said ? said.text : "";
+  const text = said ? said.text : "";
+  if ($("instruction").textContent !== text) {
+    $("instruction").textContent = text;
+    fitInstruction();
+  }
   showPicture(at >= 0 ? current.chapters[at] : null);
   $("position").textContent = clock(time);
   document.querySelectorAll("#chapters button").forEach((button, i) => {
@@ -82,10 +137,12 @@ function showPicture(chapter) {
   const address = chapter && chapter.picture ? chapter.picture : null;
   if (address === pictureShown) return;
   pictureShown = address;
-  $("where").hidden = address === null;
+  // A track with pictures keeps their place while a chapter has none, so nothing below moves.
+  $("where").hidden = !current.chapters.some((c) => c.picture);
+  $("picture").style.visibility = address === null ? "hidden" : "visible";
   if (address !== null) {
     $("picture").src = address;
-    $("picture").alt = `Where to press: ${chapter.title}`;
+    $("picture").alt = `${words.where}: ${chapter.title}`;
   }
   setArtwork(address);
 }
@@ -141,11 +198,11 @@ function setMediaSession(track) {
 async function select(index) {
   current = tracks[index];
   cues = [];
+  speak(current.language);
   pictureShown = undefined; // a new track: whatever it starts with is shown
   document.querySelectorAll("#tracks button").forEach((button, i) => button.setAttribute("aria-current", String(i === index)));
   $("player").hidden = false;
   $("title").textContent = current.title;
-  $("cover").src = current.cover;
   $("length").textContent = clock(current.duration);
   $("download").href = current.audio;
   audio.src = current.audio;
@@ -166,7 +223,8 @@ async function select(index) {
     item.append(button);
     list.append(item);
   });
-  $("play").disabled = false;
+  for (const id of ["play", "previous", "next"]) $(id).disabled = false;
+  measureNow();
   setMediaSession(current);
   if (current.transcript) {
     const response = await fetch(current.transcript);
@@ -180,7 +238,7 @@ async function start() {
     const response = await fetch("tracks.json", { cache: "no-store" });
     tracks = await response.json();
   } catch (e) {
-    $("status").textContent = "The computer sharing these routines cannot be reached.";
+    $("status").textContent = words.unreachable;
     return;
   }
   const list = $("tracks");
@@ -193,25 +251,26 @@ async function start() {
     button.textContent = track.title;
     const meta = document.createElement("span");
     meta.className = "meta";
-    meta.textContent = `${clock(track.duration)} · ${track.chapters.length} chapters`;
+    meta.textContent = `${clock(track.duration)} · ${track.chapters.length} ${wordsFor(track.language).chapters}`;
     button.append(meta);
     button.addEventListener("click", () => select(i));
     item.append(button);
     list.append(item);
   });
-  $("status").textContent = tracks.length ? "" : "No routines are shared yet.";
+  $("status").textContent = tracks.length ? "" : words.none;
   if (tracks.length) await select(0);
 }
 
 $("play").addEventListener("click", () => (audio.paused ? audio.play() : audio.pause()));
-audio.addEventListener("play", () => {
-  $("play").textContent = "Pause";
-  $("play").setAttribute("aria-label", "Pause");
+$("previous").addEventListener("click", () => stepChapter(-1));
+$("next").addEventListener("click", () => stepChapter(1));
+audio.addEventListener("play", () => showPlaying(true));
+audio.addEventListener("pause", () => showPlaying(false));
+window.addEventListener("resize", () => {
+  fitInstruction();
+  measureNow();
 });
-audio.addEventListener("pause", () => {
-  $("play").textContent = "Play";
-  $("play").setAttribute("aria-label", "Play");
-});
+$("picture").addEventListener("load", measureNow);
 audio.addEventListener("timeupdate", () => show(audio.currentTime));
 audio.addEventListener("seeked", () => show(audio.currentTime));
 start();
