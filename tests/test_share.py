@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import os
 import queue
 import resource
@@ -684,5 +685,13 @@ def test_the_page_keeps_the_time_picture_and_instruction_in_view_on_any_screen(
             assert rows.first.evaluate(top) == before
             page.locator("#next").click()
             expect(rows.nth(4)).to_have_class("chapter current")
+            # A hold in progress is counted down beside the time.
+            holds = json.loads(sharing.get(sharing.page + "tracks.json")[2])[0]["holds"]
+            assert len(holds) == 3  # the counted hold on each hand, the timed hold on the feet
+            start, end = holds[2]
+            page.locator("#audio").evaluate("(a, t) => { a.currentTime = t; }", start + 1.5)
+            expect(page.locator("#left")).to_have_text(f"{math.ceil(end - start - 1.5)} s left")
+            page.locator("#audio").evaluate("(a, t) => { a.currentTime = t; }", end + 0.2)
+            expect(page.locator("#left")).to_have_text("")
         finally:
             browser.close()

@@ -10,6 +10,8 @@ from voiceguide.errors import UsageError
 FORMATS = ("mp3", "m4b", "wav")
 OUTPUT_FOLDER = Path("audio_out")
 """Where a render goes when no `-o` is given, and what `share` shares by default."""
+HOLDS_KEY = "voiceguide_holds"
+"""An MP3's TXXX frame with its holds' [start, end] in seconds: share's page counts each down."""
 TRANSCRIPT_SUFFIXES = (".vtt", ".lrc")
 """Added to the track's whole name: x.mp3.vtt, so an MP3 and an M4B each keep their own."""
 

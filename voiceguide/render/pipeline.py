@@ -14,9 +14,9 @@ from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.draw import Image, chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
-from voiceguide.render.names import FORMATS, output_target, track_path, transcript_paths
+from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
 from voiceguide.render.provenance import Provenance, Settings, is_current, provenance, recorded
-from voiceguide.render.tags import Tags
+from voiceguide.render.tags import Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
 from voiceguide.routine.printed import printed_for
@@ -99,7 +99,7 @@ def render(
                 year=str(datetime.date.today().year),
                 comment=printed.safety,
                 language=routine.language,
-                extra=made.tags() if made else {},
+                extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
             )
             write_encoded(
                 pcm,

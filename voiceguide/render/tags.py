@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import subprocess
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.errors import AudioError
 from voiceguide.pictures.draw import Image
-from voiceguide.timeline.events import Chapter
+from voiceguide.timeline.events import Chapter, Timeline
 
 if TYPE_CHECKING:
     from mutagen.id3 import Frame
@@ -35,6 +36,10 @@ class Tags:
     """The routine's language (a code such as de or pt-BR): ID3 TLAN."""
     extra: dict[str, str] = field(default_factory=dict)
     """Tags of voiceguide's own (what made the track): TXXX frames in an MP3."""
+
+
+def holds_json(timeline: Timeline) -> str:
+    return json.dumps([[round(start, 2), round(end, 2)] for start, end in timeline.holds()], separators=(",", ":"))
 
 
 def ffmetadata(chapters: tuple[Chapter, ...]) -> str:

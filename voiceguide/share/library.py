@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from voiceguide.render.names import TRANSCRIPT_SUFFIXES
+from voiceguide.render.names import HOLDS_KEY, TRANSCRIPT_SUFFIXES
 
 TRACK_SUFFIX = ".mp3"
 """Only MP3s are shared: phones play them everywhere (M4B needs an audiobook app)."""
@@ -70,6 +70,8 @@ class Track:
     cover_type: str
     language: str = "en"
     """The routine's language, as the track's tags say (ID3 TLAN)."""
+    holds: tuple[tuple[float, float], ...] = ()
+    """Each hold's start and end, for the page's countdown (render keeps them in a tag)."""
 
     @property
     def guid(self) -> str:
@@ -185,6 +187,8 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
     tags = audio.tags
     title = str(tags["TIT2"]) if tags is not None and "TIT2" in tags else name
     language = str(tags["TLAN"]) if tags is not None and "TLAN" in tags else "en"
+    holds_frame = f"TXXX:{HOLDS_KEY}"
+    holds = _holds(str(tags[holds_frame])) if tags is not None and holds_frame in tags else ()
     chapters: list[Chapter] = []
     cover, cover_type = None, ""
     if tags is not None:
@@ -214,4 +218,12 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
         cover=cover,
         cover_type=cover_type,
         language=language,
+        holds=holds,
     )
+
+
+def _holds(text: str) -> tuple[tuple[float, float], ...]:
+    try:
+        return tuple((float(start), float(end)) for start, end in json.loads(text))
+    except (ValueError, TypeError):
+        return ()  # a tag this voiceguide cannot read: no countdown, nothing else lost

@@ -360,6 +360,7 @@ def _listing(track: Track) -> dict[str, object]:
     return {
         "title": track.title,
         "language": track.language,
+        "holds": [[round(start, 2), round(end, 2)] for start, end in track.holds],
         "duration": round(track.duration_s, 3),
         "audio": track_address(track.name),
         "transcript": track_address(track.name, TRANSCRIPT_SUFFIX) if track.has_transcript else None,

@@ -64,6 +64,21 @@ class Timeline:
     def phrases(self) -> set[str]:
         return {e.text for e in self.events if e.kind == "speech"}
 
+    def holds(self) -> list[tuple[float, float]]:
+        """(start, end) of each hold, counted or timed: from its first count, or the sentence that
+        starts it, to the sound that ends it. What a listener wants a countdown of."""
+        spans = []
+        start: float | None = None
+        for e in self.events:
+            if start is None and (e.cue == "hold" or (e.cue == "count" and e.n == 1)):
+                start = e.start_s
+            elif start is not None and e.cue == "end":
+                spans.append((start, e.start_s))
+                start = None
+            elif e.cue in ("tap", "press"):  # a tap run or a cycle ends with the same sound
+                start = None
+        return spans
+
     def to_json(self) -> dict[str, Any]:
         def rounded(d: dict[str, Any]) -> dict[str, Any]:
             return {k: round(v, 3) if isinstance(v, float) else v for k, v in d.items()}
