@@ -136,3 +136,49 @@ def test_own_espeak_binding_speaks_and_refuses_an_unknown_voice() -> None:
     assert synthesizer.sample_rate == 22050 and 0.5 < samples.size / 22050 < 3 and np.abs(samples).max() > 1000
     with pytest.raises(RuntimeError, match="refused the voice 'no-such-voice'"):
         Synthesizer("no-such-voice", 170, 1.0)
+
+
+def test_a_glitched_clip_is_made_again_and_never_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine
+) -> None:
+    """Three seconds of loud noise for "forty-five" (as Piper once made): made again in a
+    fresh worker, and the clip kept is speech of about the right length."""
+    monkeypatch.setenv(FAULT_ENV, f"noise:{tmp_path / 'marker'}:forty-five")
+    clips = dict(engine.synthesize_many(["forty-five", "one"], BRITISH))
+    assert (tmp_path / "marker").exists()  # the noise really came
+    said = clips["forty-five"]
+    assert 0.3 < len(said.samples) / said.sample_rate < 1.5
+    assert (
+        engine_module.clip_problem("forty-five", (said.samples.tobytes(), said.sample_rate), BRITISH, first=True)
+        is None
+    )
+
+
+def test_a_phrase_that_keeps_glitching_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Pyttsx3Engine
+) -> None:
+    monkeypatch.setenv(FAULT_ENV, f"noise-always:{tmp_path / 'marker'}:forty-five")
+    with pytest.raises(SpeechError) as told:
+        dict(engine.synthesize_many(["forty-five"], BRITISH))
+    assert str(told.value) == (
+        "pyttsx3 keeps making a bad clip for 'forty-five' (3.0 s, where about 0.8 s of speech was expected), 3 times; "
+        "try another --voice or --rate"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [("silence", None), ("noise", "noise, not speech"), ("loud", "louder than speech")],
+)
+def test_what_counts_as_a_bad_clip(kind: str, problem: str | None) -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(11025) / 22050
+    speechlike = 0.2 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 4 * t))
+    sound = {
+        "silence": speechlike,
+        "noise": rng.normal(0, 0.05, 11025),
+        "loud": np.sign(np.sin(2 * np.pi * 150 * t)) * 0.9,
+    }[kind]
+    frames = (sound * 32767).astype("<i2").tobytes()
+    found = engine_module.clip_problem("Hold.", (frames, 22050), BRITISH, first=True)
+    assert (found is None) if problem is None else (problem in (found or "")), found

@@ -15,6 +15,8 @@ The points are:
 And one that fails rather than holds: `VOICEGUIDE_WORKER_FAULT="hang:MARKER:TEXT"` (or
 `crash:...`) makes a speech worker hang, or die, once, on the phrase TEXT (as it is spoken:
 numbers in words), creating the file MARKER as it does, so the test knows the moment.
+`noise:...` makes it answer once with three seconds of loud noise, as Piper once did for
+"45"; `noise-always:...` every time.
 """
 
 from __future__ import annotations
@@ -39,15 +41,20 @@ def hold(point: str) -> None:
         time.sleep(0.02)
 
 
-def worker_fault(text: str) -> None:
-    """In a speech worker about to speak `text`: hang or die here, once, if the environment says so."""
+def worker_fault(text: str) -> bytes | None:
+    """In a speech worker about to speak `text`: hang or die here, once, if the environment says
+    so; or return the noise to answer with instead of speech (16-bit, 22050 Hz)."""
     fault = os.environ.get(WORKER_FAULT_ENV)
     if not fault:
-        return
+        return None
     kind, marker, target = fault.split(":", 2)
-    if text != target or os.path.exists(marker):
-        return
+    if text != target or (kind != "noise-always" and os.path.exists(marker)):
+        return None
     open(marker, "w").close()
+    if kind in ("noise", "noise-always"):
+        import numpy as np
+
+        return (np.random.default_rng(45).normal(0, 12000, 3 * 22050).clip(-32768, 32767).astype("<i2")).tobytes()
     if kind == "hang":
         time.sleep(3600)
     os._exit(3)

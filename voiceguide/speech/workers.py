@@ -36,6 +36,13 @@ PHRASE_TIMEOUT_S = 20.0
 START_TIMEOUT_S = 30.0
 """Extra time for a fresh worker's first answer: Python and pyttsx3 start-up."""
 SHORT_CLIP_FRACTION = 0.5
+LONG_CLIP_FACTOR = 2.5
+LONG_CLIP_SLACK_S = 0.6
+LOUDEST_SPEECH_DBFS = -6.0
+NOISE_CROSSINGS = 0.42
+"""Zero crossings per sample, in the sounding parts, above which a clip is noise."""
+CLIP_TRIES = 3
+"""A phrase is made this many times, each in a fresh worker, before a bad clip is an error."""
 MAX_WORKERS = 2
 """Synthesis is CPU-bound; more workers than cores barely helps."""
 
@@ -89,7 +96,10 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
             return
         if text is None:
             return
-        worker_fault(text)
+        noise = worker_fault(text)
+        if noise is not None:
+            replies.send(("clip", (noise, 22050)))
+            continue
         try:
             frames, rate = speak(text)
         except Exception as e:  # reported as one line; the parent retries in a fresh worker
@@ -103,13 +113,37 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
         replies.send(("clip", (frames, rate)))
 
 
-def _looks_cut_short(text: str, payload: tuple[bytes, int], settings: VoiceSettings) -> bool:
-    """Far shorter than the phrase could be spoken: a lost tail or an empty file (seen once
-    each under load). The estimate errs long by at most a third, so half of it is safe."""
+def clip_problem(text: str, payload: tuple[bytes, int], settings: VoiceSettings, *, first: bool) -> str | None:
+    """What is wrong with a new clip, or None if it is speech of about the right length.
+
+    Far shorter than the phrase could be spoken: a lost tail or an empty file (seen once each
+    under load; the estimate errs long by at most a third, so half of it is safe; checked on
+    the first try only, as a short phrase may be quicker than estimated). Far longer, or noise
+    (more zero crossings than any speech measured: 0.32 at most over 1,500 phrases, white noise
+    0.5), or louder than speech ever is (-11 dBFS at most, measured): a voice that glitched, as
+    Piper once made 3.3 s of loud noise for "45"."""
+    import numpy as np
+
     from voiceguide.timeline.estimate import estimate_speech_length
 
     frames, rate = payload
-    return len(frames) / 2 / rate < SHORT_CLIP_FRACTION * estimate_speech_length(settings.rate_wpm)(text)
+    seconds = len(frames) / 2 / rate
+    expected = estimate_speech_length(settings.rate_wpm)(text)
+    if first and seconds < SHORT_CLIP_FRACTION * expected:
+        return f"{seconds:.2f} s, where about {expected:.1f} s of speech was expected"
+    if seconds > LONG_CLIP_FACTOR * expected + LONG_CLIP_SLACK_S:
+        return f"{seconds:.1f} s, where about {expected:.1f} s of speech was expected"
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
+    blocks = samples[: len(samples) // 441 * 441].reshape(-1, 441)
+    if not len(blocks):
+        return None
+    sounding = blocks[np.sqrt((blocks**2).mean(axis=1)) > 0.01]
+    level = 10 * np.log10(float((samples**2).mean()) + 1e-12)
+    if level > LOUDEST_SPEECH_DBFS:
+        return f"noise at {level:.0f} dBFS, louder than speech"
+    if len(sounding) and float((np.abs(np.diff(np.sign(sounding), axis=1)) > 0).mean()) > NOISE_CROSSINGS:
+        return "noise, not speech"
+    return None
 
 
 class _Worker:
@@ -240,12 +274,16 @@ class WorkerEngine:
                     kind, payload = worker.receive(repr(text))
                     if kind != "clip":
                         raise SpeechError(f"{self.name} failed on {text!r}: {payload}")
-                    if not tries[text] and _looks_cut_short(text, payload, settings):
-                        raise SpeechError(f"{self.name} returned too little audio for {text!r}")
+                    problem = clip_problem(text, payload, settings, first=not tries[text])
+                    if problem:
+                        raise SpeechError(
+                            f"{self.name} keeps making a bad clip for {text!r} ({problem}), {CLIP_TRIES} times; "
+                            "try another --voice or --rate"
+                        )
                 except SpeechError:
                     tries[text] += 1
                     self._replace(worker, settings)  # a fresh process: the only real reset
-                    if tries[text] >= 2:
+                    if tries[text] >= CLIP_TRIES:
                         raise
                     queue.appendleft(text)
                     continue
