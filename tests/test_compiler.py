@@ -301,3 +301,18 @@ def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretche
     assert fitted.settings["fit"] is True
     # A voice that fits is not stretched: --fit changes nothing then.
     assert compile_(counted, length=0.5, fit=True).events == compile_(counted, length=0.5).events
+
+
+def test_a_selection_keeps_the_routines_numbers_and_is_named_as_one() -> None:
+    from voiceguide.routine.loader import load_routine
+
+    whole = load_routine("back-pain")
+    chosen = compile_(whole, section_ids=("knees", "hands"))
+    assert [c.title for c in chosen.chapters][1:3] == [
+        "3. Behind the knees (left knee)",
+        "3. Behind the knees (right knee)",
+    ]
+    assert chosen.chapters[3].title.startswith("5. The backs of the hands")
+    assert chosen.title == "Acupressure for back pain (Behind the knees, The backs of the hands)"
+    assert compile_(whole, from_section="ankles").title == "Acupressure for back pain (from 4. Beside the ankles)"
+    assert compile_(whole).title == "Acupressure for back pain"

@@ -94,7 +94,7 @@ def render(
             write_wav(pcm, tmp, sample_rate=MIX_RATE)
         else:
             tags = Tags(
-                title=routine.title,
+                title=timeline.title,
                 album=routine.source.title if routine.source and routine.source.title else printed.album,
                 year=str(datetime.date.today().year),
                 comment=printed.safety,

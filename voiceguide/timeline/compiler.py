@@ -81,8 +81,9 @@ class _Compiler:
         if self.routine.intro and self.options.from_section is None:
             self._chapter("intro", self.words.intro)
             self._steps(self.routine.intro, "the intro")
-        for number, section in enumerate(sections, 1):
-            self._section(section, number)
+        numbers = {s.id: number for number, s in enumerate(self.routine.sections, 1)}
+        for section in sections:  # numbered as in the whole routine, chosen or not
+            self._section(section, numbers[section.id])
         if self.routine.outro:
             self.section, self.side = "outro", None
             self._settle()
@@ -375,7 +376,19 @@ class _Compiler:
             "rate_wpm": resolved_rate(self.routine, self.options),
             "speech_lengths": self.options.speech_source,
         }
-        return Timeline(self.routine.title, events, chapters, total, settings)
+        return Timeline(self._title(), events, chapters, total, settings)
+
+    def _title(self) -> str:
+        """The routine's title; for a selection, with what it holds, so a phone lists it apart
+        from the whole routine: "Acupressure for back pain (Behind the knees, Beside the ankles)"."""
+        chosen = self._selected_sections()
+        if len(chosen) == len(self.routine.sections):
+            return self.routine.title
+        if self.options.section_ids is None and self.options.from_section is not None:
+            first = chosen[0]
+            number = [s.id for s in self.routine.sections].index(first.id) + 1
+            return f"{self.routine.title} (from {number}. {first.title})"
+        return f"{self.routine.title} ({', '.join(s.title for s in chosen)})"
 
 
 @dataclass(frozen=True)
