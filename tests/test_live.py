@@ -590,6 +590,25 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     assert printed[-2].endswith("b  1") and printed[-1].endswith("b  2")
     view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))  # back: heard again, shown again
     assert lines.getvalue().splitlines()[len(spoken) :] == [printed[-2]]
+    # --quiet says when it pauses and plays on.
+    view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=True))
+    view(Position(round(counts[0].start_s * RATE), TIMELINE, paused=False))
+    assert [line.split()[-1] for line in lines.getvalue().splitlines()[-2:]] == ["paused", "again"]
+
+
+def test_in_a_narrow_terminal_the_state_shows_before_anything_else() -> None:
+    from rich.console import Console
+
+    from voiceguide.live.view import LivePanel
+
+    console = Console(record=True, width=50, force_terminal=True)
+    at = round(30.0 * RATE)
+    with LivePanel(console) as panel:
+        panel(Position(at, TIMELINE, paused=True))
+        screen = console.export_text(clear=False)
+    status = next(line for line in screen.splitlines() if "left" in line or "paused" in line)
+    assert "paused" in status, screen
+    assert all(len(line) <= 50 for line in screen.splitlines())
 
 
 @pytest.mark.slow
@@ -603,6 +622,7 @@ def test_ctrl_c_in_a_real_terminal_restores_it(sound_server: SoundServer) -> Non
         term.keys("C-c")
         screen = term.wait_for("EXIT=130")
         assert "Traceback" not in screen
+        assert "stopped at " in screen  # where to pick up again, as `q` says it
         term.assert_terminal_restored()
     finally:
         term.close()

@@ -25,7 +25,7 @@ from voiceguide.cli.options import (
     Timing,
     command,
 )
-from voiceguide.errors import ExitStatus, UsageError, VoiceguideError
+from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError
 from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
 from voiceguide.live.keys import KEYS_IN_WORDS
 from voiceguide.live.output import BACKENDS
@@ -339,15 +339,20 @@ def play(
 ) -> None:
     from voiceguide.live.start import play_command
 
-    outcome = play_command(
-        routine,
-        options=timing.options(profile, selection),
-        choice=voice,
-        lead_in=lead_in,
-        backend=cast("Backend", backend),  # one of BACKENDS: the option's parser checked it
-        quiet=quiet,
-        listen=listen,
-    )
+    try:
+        outcome = play_command(
+            routine,
+            options=timing.options(profile, selection),
+            choice=voice,
+            lead_in=lead_in,
+            backend=cast("Backend", backend),  # one of BACKENDS: the option's parser checked it
+            quiet=quiet,
+            listen=listen,
+        )
+    except Interrupted as e:  # Ctrl-C says where it stopped, as `q` does, then exits 130
+        for where in getattr(e, "__notes__", [])[:1]:
+            typer.echo(f"stopped at {where}", err=True)
+        raise
     if outcome.stopped_at is not None:
         typer.echo(f"stopped at {outcome.stopped_at}", err=True)
 

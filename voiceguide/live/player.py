@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
-from voiceguide.errors import AudioError
+from voiceguide.errors import AudioError, Interrupted
 from voiceguide.limits import PRE_ROLL_S
 from voiceguide.live.feed import LeadIn, Output, begin
 from voiceguide.live.keys import Command, Request, Spoken
@@ -145,6 +145,10 @@ class Player:
                 self.clock.sleep(TICK_S)
         except AudioError as e:  # the device went away: say where to pick up again
             raise AudioError(f"{e} while playing {describe_position(state.timeline, heard)}") from None
+        except Interrupted as e:  # Ctrl-C: where it stopped goes with it, to be said as `q` says it
+            self.stopped_at = heard
+            e.add_note(describe_position(state.timeline, heard))
+            raise
         finally:
             self.output.stop()
 

@@ -29,8 +29,8 @@ by that wait, and only by it."""
 
 
 class CueLines:
-    """One plain line per cue as it is reached (for --quiet, pipes and logs) on `out`, and a
-    note on `err` each time playing waits for speech."""
+    """One plain line per cue as it is reached (for --quiet, pipes and logs) on `out`, a line
+    when it pauses and when it plays on, and a note on `err` each time playing waits for speech."""
 
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out = out
@@ -38,8 +38,14 @@ class CueLines:
         self._printed_until = -1.0
         self._last = 0.0
         self._waiting = False
+        self._paused = False
 
     def __call__(self, position: Position) -> None:
+        if position.paused != self._paused:
+            self._paused = position.paused
+            said = "paused" if position.paused else "playing again"
+            self.out.write(f"{clock(position.sample / MIX_RATE):>7}  {said}\n")
+            self.out.flush()
         if position.waiting and not self._waiting:
             self.err.write(WAITING_NOTE + "\n")
             self.err.flush()
@@ -84,7 +90,7 @@ class LivePanel:
         said = next((e for e in reversed(past) if e.kind == "speech" and e.cue in ("say", "hold")), None)
         counted = next((e for e in reversed(past) if e.n is not None and e.of), None)
         chapter = chapter_at(timeline, t)
-        lines: list[object] = [Text(chapter.title, style="bold")]
+        lines: list[object] = [Text(chapter.title, style="bold", no_wrap=True, overflow="ellipsis")]
         if said is not None:
             lines.append(Text(said.text))
         progress = _hold_progress(past, timeline.events[here:], t, counted)
@@ -93,7 +99,11 @@ class LivePanel:
             lines += [Text(label), ProgressBar(total=total, completed=done, width=40)]
         status = "paused" if position.paused else "waiting for the voice" if position.waiting else "playing"
         left = max(0.0, timeline.total_s - t)
-        lines.append(Text(f"{clock(t)} elapsed · {clock(left)} left · {status}", style="dim"))
+        # The state first: in a narrow terminal the times may be cut, never "paused".
+        state = Text(status, style="bold reverse" if position.paused else "bold")
+        state.append(f" · {clock(t)} · {clock(left)} left", style="dim")
+        state.no_wrap, state.overflow = True, "ellipsis"
+        lines.append(state)
         note = self.note()
         if note:
             lines.append(Text(note, style="dim"))
