@@ -626,3 +626,18 @@ def test_ctrl_c_in_a_real_terminal_restores_it(sound_server: SoundServer) -> Non
         term.assert_terminal_restored()
     finally:
         term.close()
+
+
+def test_the_panel_shows_the_lead_in_before_the_first_words() -> None:
+    from rich.console import Console
+
+    from voiceguide.live.view import LivePanel
+
+    console = Console(record=True, width=80, force_terminal=True)
+    first = next(e for e in TIMELINE.events if e.kind == "speech")
+    with LivePanel(console, before="Starting in 3, 2, 1.") as panel:
+        panel(Position(0, TIMELINE, paused=False))
+        assert "Starting in 3, 2, 1." in console.export_text(clear=True)
+        panel(Position(round((first.start_s + 0.05) * RATE), TIMELINE, paused=False))
+        screen = console.export_text(clear=True)
+    assert "Starting in" not in screen and first.text in screen

@@ -93,7 +93,8 @@ def play_command(
         plain = quiet or not console.is_terminal
         heard = stack.enter_context(_listening(listen, commands, loaded.language, output, plain=plain))
         notes = (lambda: None) if heard is None else heard[1]
-        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console, note=notes)
+        before = loaded.phrase_table.lead_in if lead_in and not sections_chosen else None
+        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console, note=notes, before=before)
         with keys(commands), _media_keys(commands) as media, view_context as view:
             ticks = [tick for tick in (view, media, None if heard is None else heard[0]) if tick is not None]
             return play_routine(

@@ -65,10 +65,14 @@ class CueLines:
 class LivePanel:
     """A rich panel: section and side, the instruction, a bar for the hold, time left."""
 
-    def __init__(self, console: Console, note: Callable[[], str | None] = lambda: None) -> None:
+    def __init__(
+        self, console: Console, note: Callable[[], str | None] = lambda: None, before: str | None = None
+    ) -> None:
         self.console = console
         self.note = note
         """A line under the status, if any: what the listener heard."""
+        self.before = before
+        """What is said before the routine's first words (the lead-in, "Starting in 3, 2, 1.")."""
         self.live = Live(console=console, auto_refresh=False, transient=True)
         self._starts: list[float] = []
         self._timeline: Timeline | None = None
@@ -93,6 +97,8 @@ class LivePanel:
         lines: list[object] = [Text(chapter.title, style="bold", no_wrap=True, overflow="ellipsis")]
         if said is not None:
             lines.append(Text(said.text))
+        elif self.before and not any(e.kind == "speech" for e in past):
+            lines.append(Text(self.before))
         progress = _hold_progress(past, timeline.events[here:], t, counted)
         if progress is not None:
             done, total, label = progress
