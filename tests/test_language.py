@@ -518,31 +518,12 @@ HEARD = [
             "Começamos em três, dois, um.",
         ],
     ),
-    (
-        "pt-BR",
-        "informal",
-        [
-            "Comece pelo joelho esquerdo.",
-            "Agora passe para o joelho direito.",
-            "Pressione os dois pontos ao mesmo tempo.",
-            "Mantenha a pressão durante um segundo.",
-            "Mantenha a pressão durante um minuto e meio.",
-            "Mantenha a pressão durante dois minutos.",
-            "Mantenha a pressão durante vinte e um segundos.",
-            "Mantenha a pressão durante vinte e um minutos.",
-            "Mantenha a pressão durante meio minuto.",
-            "Falta um segundo.",
-            "Faltam vinte e um segundos.",
-            "Falta um minuto e meio.",
-            "Já estamos na metade.",
-            "Pressione, um de vinte e um",
-            "Solte",
-            "Uma vez",
-            "Vinte e uma vezes",
-            "Começamos em três, dois, um.",
-        ],
-    ),
 ]
+
+
+def test_brazil_and_english_speak_the_same_in_both_registers() -> None:
+    assert heard("pt-BR", "informal") == heard("pt-BR", "formal")  # "você" either way
+    assert heard("en", "informal") == heard("en", "formal")
 
 
 @pytest.mark.parametrize(("code", "register", "expected"), HEARD, ids=[f"{c}-{r}" for c, r, _ in HEARD])
