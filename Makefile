@@ -29,6 +29,8 @@ lint: setup-test
 bench: setup-test
 	$(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive)
 	$(BIN)/python scripts/bench_play.py --repeats $(REPEATS)
+	$(BIN)/python scripts/bench_pictures.py --repeats $(REPEATS)
+	$(BIN)/python scripts/bench_words.py --repeats $(REPEATS)
 
 clean:
 	rm -rf $(VENV) audio_out/*.mp3 audio_out/*.m4b audio_out/*.wav audio_out/*.vtt audio_out/*.lrc
