@@ -22,16 +22,18 @@ pytestmark = pytest.mark.slow
 
 
 @needs_audio_tools
-def test_make_bench_runs_both_benchmarks() -> None:
+def test_make_bench_runs_every_benchmark() -> None:
     result = subprocess.run(
         ["make", "-s", "bench", "REPEATS=1"], cwd=ROOT, capture_output=True, text=True, timeout=1200
     )
     assert result.returncode == 0, result.stderr[-3000:]
     reports = [json.loads(block) for block in re.findall(r"(?ms)^\{\n.*?^\}$", result.stdout)]
-    assert len(reports) == 2, result.stdout
-    render, play = reports
+    assert len(reports) == 4, result.stdout
+    render, play, pictures, words = reports
     assert render["warm / bare encode"] > 0 and render["peak_rss_mb"] > 0
     assert play["first_sound_cold_s"] > 0 and play["first_sound_warm_s"] > 0
+    assert pictures["render with / without pictures"] > 0 and pictures["peak memory making the card, MB"] > 0
+    assert words["with / without"] > 0
 
 
 def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:
@@ -56,6 +58,20 @@ def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not shutil.which("chromium") and not os.environ.get("CI"), reason="needs chromium")
+def test_the_readme_pictures_are_drawn(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "docs_pictures.py"), "--folder", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    sizes = {name: Image.open(tmp_path / name).size for name in ("card.png", "chapter-picture.png", "views.png")}
+    assert sizes["chapter-picture.png"] == (400, 400) and sizes["views.png"] == (1080, 800)
+    assert sizes["card.png"][1] > sizes["card.png"][0]  # a page, upright
+
+
 def test_the_share_screenshot_is_taken(tmp_path: Path) -> None:
     shot = tmp_path / "share-page.png"
     result = subprocess.run(

@@ -24,7 +24,8 @@ RUN_ELSEWHERE = {
     "make test": ".ci/run",
     "make check": ".ci/run",
     "make lint": ".ci/run",
-    "make bench": "tests/test_dev_commands.py::test_make_bench_runs_both_benchmarks",
+    "make bench": "tests/test_dev_commands.py::test_make_bench_runs_every_benchmark",
+    ".venv/bin/python scripts/docs_pictures.py": "tests/test_dev_commands.py::test_the_readme_pictures_are_drawn",
     ".venv/bin/pytest --regen-golden": "tests/test_dev_commands.py::test_regen_golden_rewrites_nothing_on_a_clean_tree",
     ".venv/bin/python scripts/screenshot_share.py": "tests/test_dev_commands.py::test_the_share_screenshot_is_taken",
 }
