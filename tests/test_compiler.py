@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -316,3 +317,11 @@ def test_a_selection_keeps_the_routines_numbers_and_is_named_as_one() -> None:
     assert chosen.title == "Acupressure for back pain (Behind the knees, The backs of the hands)"
     assert compile_(whole, from_section="ankles").title == "Acupressure for back pain (from 4. Beside the ankles)"
     assert compile_(whole).title == "Acupressure for back pain"
+
+
+def test_the_built_in_intro_does_not_count_the_sets_a_selection_may_leave_out() -> None:
+    from voiceguide.routine.loader import load_routine
+
+    chosen = compile_(load_routine("back-pain"), section_ids=("ankles", "hands"))
+    intro = " ".join(e.text for e in chosen.events if e.section == "intro" and e.kind == "speech")
+    assert not re.search(r"\b(five|5|four|three|two)\b", intro), intro

@@ -695,3 +695,38 @@ def test_the_page_keeps_the_time_picture_and_instruction_in_view_on_any_screen(
             expect(page.locator("#left")).to_have_text("")
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
+def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
+    """The newcomer's German routine: its page speaks German, its cover has every letter."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from conftest import DATA
+
+    routine = tmp_path / "knie.yaml"
+    routine.write_text((DATA / "lang" / "de.yaml").read_text(encoding="utf-8").replace("Kurze Runde", "Knie lösen"))
+    process, out, _ = start_sharing(
+        tmp_path, str(routine), "--host", "127.0.0.1", "--port", "0", data_home=tmp_path / "data"
+    )
+    try:
+        lines = read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"})
+        page_address = next(line for line in lines if line.startswith("http://"))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--mute-audio"])
+            try:
+                page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+                page.goto(page_address)
+                expect(page.locator("#title")).to_have_text("Knie lösen")
+                expect(page.locator("#play")).to_have_text("Abspielen")
+                expect(page.locator("#download")).to_have_text("MP3 herunterladen")
+                assert page.evaluate("() => document.documentElement.lang") == "de"
+                expect(page.locator("#chapters .chapter").first).to_contain_text("Einleitung")
+            finally:
+                browser.close()
+        cover = urllib.request.urlopen(page_address + "tracks/knie.jpg", timeout=30).read()
+        assert cover[:3] == b"\xff\xd8\xff"  # the routine's own cover, drawn in DejaVu Sans (test_pictures)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
