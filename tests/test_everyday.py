@@ -136,3 +136,14 @@ def test_render_without_force_says_whether_the_track_is_current(tmp_path: Path) 
     assert changed.returncode == 2 and "(use --force to replace it)" in changed.stderr
     assert voiceguide("render", "r.yaml", "--force", cwd=tmp_path).returncode == 0
     assert "up to date" in voiceguide("render", "r.yaml", cwd=tmp_path).stdout
+
+
+@pytest.mark.slow
+@needs_audio_tools
+def test_the_built_in_routine_fits_a_slow_voice_with_one_option() -> None:
+    """At --rate 130 the default voice does not fit the count of 100; the error says --fit, and
+    with --fit the routine lays out, with the real voice's lengths."""
+    slow = voiceguide("validate", "back-pain", "--rate", "130", "--profile", "standard")
+    assert slow.returncode == 2 and "add --fit to stretch every counted step to the voice" in slow.stderr
+    fitted = voiceguide("validate", "back-pain", "--rate", "130", "--profile", "standard", "--fit")
+    assert fitted.returncode == 0, fitted.stderr
