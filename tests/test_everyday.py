@@ -147,3 +147,16 @@ def test_the_built_in_routine_fits_a_slow_voice_with_one_option() -> None:
     assert slow.returncode == 2 and "add --fit to stretch every counted step to the voice" in slow.stderr
     fitted = voiceguide("validate", "back-pain", "--rate", "130", "--profile", "standard", "--fit")
     assert fitted.returncode == 0, fitted.stderr
+
+
+@needs_audio_tools
+def test_a_voice_of_another_language_is_noted_and_a_near_name_suggested(tmp_path: Path) -> None:
+    routine = tmp_path / "r.yaml"
+    routine.write_text("voiceguide: 1\ntitle: T\nsections:\n  - id: a\n    title: A\n    steps: [{say: Press now.}]\n")
+    ran = voiceguide("validate", str(routine), "--voice", "German", "--engine", "espeak", "--profile", "short")
+    assert ran.returncode == 0, ran.stderr
+    assert "note: the voice 'German' speaks de, but the routine is in 'en'" in ran.stdout
+    if "en_US-joe-medium" not in voiceguide("voices", "--engine", "piper").stdout:
+        pytest.skip("the Piper voice joe is not installed")
+    near = voiceguide("validate", str(routine), "--voice", "jo", "--profile", "short")
+    assert near.returncode == 2 and "close matches: joe" in near.stderr

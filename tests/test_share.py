@@ -727,6 +727,22 @@ def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
                 browser.close()
         cover = urllib.request.urlopen(page_address + "tracks/knie.jpg", timeout=30).read()
         assert cover[:3] == b"\xff\xd8\xff"  # the routine's own cover, drawn in DejaVu Sans (test_pictures)
+        feed = ET.fromstring(urllib.request.urlopen(page_address + "feed.xml", timeout=30).read())
+        assert feed.findtext("channel/language") == "de"
+        transcript = feed.find(f"channel/item/{PODCAST}transcript")
+        assert transcript is not None and transcript.get("language") == "de"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(60)
+
+
+def test_an_m4b_in_the_folder_is_said_not_to_be_shared(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    folder, share = shared_folder
+    (folder / "book.m4b").write_bytes(b"not played here")
+    sharing = share("--host", "127.0.0.1")
+    said = read_until(sharing.stderr, lambda seen: any(s.startswith("Sharing ") for s in seen), 60)
+    assert any(
+        line.startswith("voiceguide: book.m4b is not shared: the page and podcast apps play MP3s") for line in said
+    )
+    listed = json.loads(sharing.get(sharing.page + "tracks.json")[2])
+    assert [t["audio"] for t in listed] == ["tracks/tiny.mp3"]
