@@ -46,96 +46,107 @@ class CardFiles:
 
 def card_svg(routine: Routine, timeline: Timeline, *, profile: Profile, url: str | None = None) -> str:
     """The card as one SVG document, A4 in millimetres."""
-    words = printed_for(routine.language)
-    phrases = routine.phrase_table
-    page = _Page()
-    y = MARGIN + 9
-    for line in _wrap(routine.title, WIDTH - 2 * MARGIN, 8.5, bold=True)[:2]:
-        page.add(svg_text(MARGIN, y, line, size=8.5, weight="bold"))
-        y += 9.5
-    minutes = _minutes(timeline.total_s)
-    summary = [
-        words.point_sets.format(n=len(routine.sections)),
-        f"{words.whole_routine}: {words.about_minutes.format(n=minutes)}",
-        words.profile[profile],
-    ]
-    page.add(svg_text(MARGIN, y - 2, " · ".join(summary), size=4, fill=MUTED))
-    y += 3
-
-    note = _wrap(words.safety, WIDTH - 2 * MARGIN - 8, 3.4)
-    box = 6 + 4.6 * len(note) + 2
-    page.add(f'<rect x="{MARGIN}" y="{y:.2f}" width="{WIDTH - 2 * MARGIN}" height="{box:.2f}" rx="2.5" fill="{NOTE}"/>')
-    page.add(svg_text(MARGIN + 4, y + 5.6, words.safety_heading, size=3.4, weight="bold"))
-    for i, line in enumerate(note):
-        page.add(svg_text(MARGIN + 4, y + 10.2 + 4.6 * i, line, size=3.4))
-    y += box + 5
-
+    card = _Card(routine, timeline, profile)
+    y = card.heading(MARGIN + 9)
+    y = card.safety_note(y)
     bottom = HEIGHT - MARGIN - (QR_SIZE + 4 if url else 6)
     row = min(58.0, (bottom - y) / len(routine.sections))
     for number, section in enumerate(routine.sections, 1):
-        _section_row(page, section, number, y, row, routine, timeline, profile, phrases, words)
+        card.section_row(section, number, y, row)
         y += row
-
-    footer = HEIGHT - MARGIN
-    page.add(svg_text(MARGIN, footer, "voiceguide", size=3.2, fill=MUTED))
-    if url:
-        _qr_code(page, url, WIDTH - MARGIN - QR_SIZE, footer - QR_SIZE)
-        right = WIDTH - MARGIN - QR_SIZE - 4
-        page.add(svg_text(right, footer - QR_SIZE / 2, words.scan, size=3.6, anchor="end", weight="bold"))
-        shown = url if text_width(url, 3) < 110 else url[:60] + "…"
-        page.add(svg_text(right, footer - QR_SIZE / 2 + 5, shown, size=3, anchor="end", fill=MUTED))
-    return page.document()
+    card.footer(url)
+    return card.page.document()
 
 
-def _section_row(
-    page: _Page,
-    section: Section,
-    number: int,
-    top: float,
-    height: float,
-    routine: Routine,
-    timeline: Timeline,
-    profile: Profile,
-    phrases: Phrases,
-    words: Printed,
-) -> None:
-    page.add(
-        f'<line x1="{MARGIN}" y1="{top:.2f}" x2="{WIDTH - MARGIN}" y2="{top:.2f}" stroke="{RULE}" stroke-width="0.3"/>'
-    )
-    side = min(height - 5, 48.0)
-    picture_x, picture_y = MARGIN, top + 2.5
-    if section.picture is not None:
-        _picture(page, section, routine.language, picture_x, picture_y, side)
-    text_x = MARGIN + side + 6
-    width = WIDTH - MARGIN - text_x - 1.5  # cairo sets a line a little wider than it measures
-    seconds = sum(c.end_s - c.start_s for c in timeline.chapters if c.id.split(".")[0] == section.id)
-    sides = {"both": words.both_sides, "left-right": words.each_side}.get(section.sides)
-    dose = "; ".join(_doses(section.steps, profile, phrases, words))
-    dose_line = " · ".join(part for part in (dose, sides, words.about_minutes.format(n=_minutes(seconds))) if part)
-    rows = [(f"{number}. {section.title}", "", True)]
-    if section.locate:
-        rows.append((section.locate, words.where, False))
-    if section.cautions:
-        rows.append((" ".join(section.cautions), words.how, False))
-    rows.append((dose_line, words.dose, False))
-    size = 3.5
-    while True:  # the largest type at which this section's words fit its row
-        labels = max(text_width(label, size, bold=True) for label in (words.where, words.how, words.dose)) + 2.5
-        lines = _rows(rows, width, size, labels)
-        if len(lines) * size * 1.35 + 3 <= height or size < 2.5:
-            break
-        size -= 0.2
-    y = top + 3 + size * 1.2
-    for text, label, heading in lines:
-        if y > top + height:  # what still does not fit at the smallest type is left off
-            break
-        if heading:
-            page.add(svg_text(text_x, y, text, size=size * HEADING, weight="bold"))
-        else:
-            if label:
-                page.add(svg_text(text_x, y, label, size=size, weight="bold", fill=POINT))
-            page.add(svg_text(text_x + labels, y, text, size=size))
-        y += size * 1.35
+@dataclass
+class _Card:
+    """The card being laid out: the routine, how long each part takes, the words to print."""
+
+    routine: Routine
+    timeline: Timeline
+    profile: Profile
+
+    def __post_init__(self) -> None:
+        self.page = _Page()
+        self.words: Printed = printed_for(self.routine.language)
+        self.phrases: Phrases = self.routine.phrase_table
+
+    def heading(self, y: float) -> float:
+        """The title (two lines at most) and what the routine holds; the y below them."""
+        for line in _wrap(self.routine.title, WIDTH - 2 * MARGIN, 8.5, bold=True)[:2]:
+            self.page.add(svg_text(MARGIN, y, line, size=8.5, weight="bold"))
+            y += 9.5
+        words = self.words
+        summary = [
+            words.point_sets.format(n=len(self.routine.sections)),
+            f"{words.whole_routine}: {words.about_minutes.format(n=_minutes(self.timeline.total_s))}",
+            words.profile[self.profile],
+        ]
+        self.page.add(svg_text(MARGIN, y - 2, " · ".join(summary), size=4, fill=MUTED))
+        return y + 3
+
+    def safety_note(self, y: float) -> float:
+        """The safety note in a box; the y below it."""
+        note = _wrap(self.words.safety, WIDTH - 2 * MARGIN - 8, 3.4)
+        box = 6 + 4.6 * len(note) + 2
+        self.page.add(
+            f'<rect x="{MARGIN}" y="{y:.2f}" width="{WIDTH - 2 * MARGIN}" height="{box:.2f}" rx="2.5" fill="{NOTE}"/>'
+        )
+        self.page.add(svg_text(MARGIN + 4, y + 5.6, self.words.safety_heading, size=3.4, weight="bold"))
+        for i, line in enumerate(note):
+            self.page.add(svg_text(MARGIN + 4, y + 10.2 + 4.6 * i, line, size=3.4))
+        return y + box + 5
+
+    def footer(self, url: str | None) -> None:
+        """voiceguide's name, and the QR code of `url` with what it is for."""
+        footer = HEIGHT - MARGIN
+        self.page.add(svg_text(MARGIN, footer, "voiceguide", size=3.2, fill=MUTED))
+        if url:
+            _qr_code(self.page, url, WIDTH - MARGIN - QR_SIZE, footer - QR_SIZE)
+            right = WIDTH - MARGIN - QR_SIZE - 4
+            self.page.add(svg_text(right, footer - QR_SIZE / 2, self.words.scan, size=3.6, anchor="end", weight="bold"))
+            shown = url if text_width(url, 3) < 110 else url[:60] + "…"
+            self.page.add(svg_text(right, footer - QR_SIZE / 2 + 5, shown, size=3, anchor="end", fill=MUTED))
+
+    def section_row(self, section: Section, number: int, top: float, height: float) -> None:
+        """One point set: its picture, then its title, where, how and dose, in the largest type
+        at which they fit the row."""
+        page, words = self.page, self.words
+        page.add(f'<path d="M{MARGIN} {top:.2f}H{WIDTH - MARGIN}" stroke="{RULE}" stroke-width="0.3"/>')
+        side = min(height - 5, 48.0)
+        if section.picture is not None:
+            _picture(page, section, self.routine.language, MARGIN, top + 2.5, side)
+        text_x = MARGIN + side + 6
+        width = WIDTH - MARGIN - text_x - 1.5  # cairo sets a line a little wider than it measures
+        chapters = self.timeline.chapters
+        seconds = sum(c.end_s - c.start_s for c in chapters if c.id.split(".")[0] == section.id)
+        sides = {"both": words.both_sides, "left-right": words.each_side}.get(section.sides)
+        dose = "; ".join(_doses(section.steps, self.profile, self.phrases, words))
+        dose_line = " · ".join(part for part in (dose, sides, words.about_minutes.format(n=_minutes(seconds))) if part)
+        rows = [(f"{number}. {section.title}", "", True)]
+        if section.locate:
+            rows.append((section.locate, words.where, False))
+        if section.cautions:
+            rows.append((" ".join(section.cautions), words.how, False))
+        rows.append((dose_line, words.dose, False))
+        size = 3.5
+        while True:  # the largest type at which this section's words fit its row
+            labels = max(text_width(label, size, bold=True) for label in (words.where, words.how, words.dose)) + 2.5
+            lines = _rows(rows, width, size, labels)
+            if len(lines) * size * 1.35 + 3 <= height or size < 2.5:
+                break
+            size -= 0.2
+        y = top + 3 + size * 1.2
+        for text, label, heading in lines:
+            if y > top + height:  # what still does not fit at the smallest type is left off
+                break
+            if heading:
+                page.add(svg_text(text_x, y, text, size=size * HEADING, weight="bold"))
+            else:
+                if label:
+                    page.add(svg_text(text_x, y, label, size=size, weight="bold", fill=POINT))
+                page.add(svg_text(text_x + labels, y, text, size=size))
+            y += size * 1.35
 
 
 HEADING = 1.15
