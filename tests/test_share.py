@@ -746,3 +746,16 @@ def test_an_m4b_in_the_folder_is_said_not_to_be_shared(shared_folder) -> None:  
     )
     listed = json.loads(sharing.get(sharing.page + "tracks.json")[2])
     assert [t["audio"] for t in listed] == ["tracks/tiny.mp3"]
+
+
+def test_a_track_that_does_not_say_what_made_it_is_shared_with_a_word(tmp_path: Path) -> None:
+    routine = tmp_path / "short.yaml"
+    routine.write_text(SHORT)
+    (tmp_path / "audio_out").mkdir()
+    tiny_mp3(tmp_path / "audio_out" / "short.mp3")  # as an earlier voiceguide left it
+    said = _share_once(tmp_path, str(routine))
+    assert any(
+        line.startswith("voiceguide: audio_out/short.mp3 does not say what made it (an earlier voiceguide rendered it)")
+        and line.endswith(f"`voiceguide render {routine} --force` makes sure it is current")
+        for line in said
+    ), said

@@ -498,14 +498,22 @@ def _rendered(routine: str, folder: Path) -> str:
     from voiceguide.progress import StageProgress
     from voiceguide.render.names import track_path
     from voiceguide.render.pipeline import render_missing
+    from voiceguide.render.provenance import recorded
     from voiceguide.routine.loader import routine_name
 
-    existed = track_path(folder, routine_name(routine)).exists()
+    track = track_path(folder, routine_name(routine))
+    existed = track.exists()
     with StageProgress() as progress:
         result = render_missing(routine, folder, progress)
     if result is not None:
         said = "rendered again: the routine (or voiceguide) changed since it was rendered" if existed else "rendered"
         typer.echo(f"{result.path}  {said}", err=True)
+    elif recorded(track) is None:
+        typer.echo(
+            f"voiceguide: {track} does not say what made it (an earlier voiceguide rendered it), so it is shared "
+            f"as it is; `voiceguide render {routine} --force` makes sure it is current",
+            err=True,
+        )
     return routine_name(routine)
 
 
