@@ -533,7 +533,10 @@ def test_a_track_swapped_for_a_link_is_never_served_from_outside(shared_folder, 
     finally:
         stop.set()
         swapper.join(10)
-    assert answers.get(200, 0) > 0  # the track itself was served, between the swaps
+    assert not swapper.is_alive()
+    # How often a request fell between the swaps depends on the machine's speed, so that is
+    # not asserted; with the track back in place, it is served whole.
+    assert sharing.get(sharing.page + "tracks/tiny.mp3")[::2] == (200, real)
     print("answers while swapping:", answers)
 
 
