@@ -63,20 +63,24 @@ def render(
 
     Transcripts go beside it (x.mp3.vtt, x.mp3.lrc). Without `transcripts`, ones left there by
     an earlier render of the same file are removed (with `overwrite`), so none is stale.
-    `source` is the routine's file, which is never overwritten."""
+    `source` is the routine's file, which is never overwritten. Without `overwrite`, an existing
+    track that is already what this render makes raises UpToDate; one made otherwise, the
+    refusal saying so."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     keep = Path(source) if source else None
     side_files = transcript_paths(output)
+    choice = choice or VoiceChoice()
+    options = options or CompileOptions()
+    made = provenance(source, Settings(options, choice, bitrate_kbps, channels, transcripts)) if source else None
+    if made is not None and output.exists() and not overwrite:
+        _refuse_or_keep(output, made)
     for path in (output, *side_files):
         check_writable(path, overwrite=overwrite, keep=keep)  # before any work, not after it
     if fmt != "wav":
         require_ffmpeg()
 
-    options = options or CompileOptions()
-    settings = Settings(options, choice or VoiceChoice(), bitrate_kbps, channels, transcripts)
-    made = provenance(source, settings) if source else None
-    speech = prepare_speech(routine, options=options, choice=choice or VoiceChoice(), cache=cache, progress=progress)
+    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
     timeline = measured_timeline(routine, options=options, speech=speech)
 
     progress("mixing", 0, 1)
@@ -150,8 +154,6 @@ def render_source(
     audio_out/NAME.FORMAT; inside it if it is a folder, or `into_folder`) in `fmt` (default:
     the output's ending, else mp3); compile errors name the routine. `settings` are `render`'s."""
     target, target_fmt = output_target(output, fmt, routine_name(source), folder=into_folder)
-    if target.exists() and not settings.get("overwrite"):
-        _refuse_or_keep(source, target, settings)
     routine = load_routine(source)
     with about(source):
         return render(routine, output=target, fmt=target_fmt, source=source, progress=progress, **settings)
@@ -165,27 +167,18 @@ class UpToDate(Exception):
         self.track = track
 
 
-def _refuse_or_keep(source: str, target: Path, settings: dict[str, Any]) -> None:
+def _refuse_or_keep(target: Path, wanted: Provenance) -> None:
     """An existing track without --force: UpToDate if it is what this render would make, else
-    the refusal, saying whether it is out of date."""
+    the refusal, saying that it was made otherwise."""
     made = recorded(target) if target.is_file() else None
-    wanted = provenance(
-        source,
-        Settings(
-            settings.get("options") or CompileOptions(),
-            settings.get("choice") or VoiceChoice(),
-            settings.get("bitrate_kbps", 64),
-            settings.get("channels", 1),
-            settings.get("transcripts", True),
-        ),
+    if made is None:
+        return  # not one voiceguide says it made: the usual refusal (check_writable) says it exists
+    if made.fingerprint == wanted.fingerprint and made.source == wanted.source:
+        raise UpToDate(target)
+    raise UsageError(
+        f"{target}: already exists, made from an earlier version of the routine or other settings "
+        "(use --force to replace it)"
     )
-    if made is not None and wanted is not None:
-        if made.fingerprint == wanted.fingerprint and made.source == wanted.source:
-            raise UpToDate(target)
-        raise UsageError(
-            f"{target}: already exists, made from an earlier version of the routine or other settings "
-            "(use --force to replace it)"
-        )
 
 
 def render_missing(

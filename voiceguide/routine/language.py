@@ -416,11 +416,6 @@ def has_phrases(code: str) -> bool:
     return base_language(code) in LANGUAGES
 
 
-def default_register(code: str) -> Register:
-    """The register a language's added sentences take unless the routine says."""
-    return LANGUAGES[base_language(code)]["register"]  # type: ignore[return-value]
-
-
 @cache
 def _phrases(code: str, register: Register | None, numbers: str, overrides: tuple[tuple[str, str], ...]) -> Phrases:
     base = base_language(code)

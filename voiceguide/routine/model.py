@@ -498,11 +498,6 @@ class Routine(_Strict):
             overrides=self.sentences,
         )
 
-    @property
-    def borrows_sentences(self) -> bool:
-        """Whether the added sentences are in another language than the routine (`phrases`)."""
-        return self.phrases is not None and self.phrases.split("-")[0] != self.language.split("-")[0]
-
     @model_validator(mode="after")
     def _unique_section_ids(self) -> Routine:
         seen: set[str] = set()
