@@ -1,0 +1,182 @@
+"""Make the spoken-command corpus in tests/data/listen/: every command (and a few words that
+are none) said by every synthetic voice this machine has, for the listener's tests and for
+scripts/bench_listen.py.
+
+Voices are split into two halves by voice, never by take: `tune` (the thresholds in
+voiceguide/live/hearing.py are chosen on it) and `held-out` (judged on, never tuned on), so
+a figure from the held-out half is for voices the listener has not met. Each voice says each
+command twice, once slow and low, once fast and high; the words that are not commands once.
+The room, the level, the noise and the voice talking over them are added when the corpus is
+read (seeded, so every run hears the same sound).
+
+Files (committed; a few MB of FLAC):
+  takes.flac  every take end to end, 16 kHz mono 16-bit, each trimmed to its sound
+  takes.json  where each take lies: words, voice, half, first sample, length
+  voice.flac  a minute of the built-in routine as its default voice says it (Piper), the
+              sound a command is said over
+  voice.json  what the voice says when in that minute: [start s, end s, words]
+
+    apt-get install flite                     # the voices beside espeak-ng and Piper
+    .venv/bin/python scripts/make_listen_corpus.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+import soxr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from voiceguide.live.hearing import COMMANDS, RATE  # noqa: E402
+
+OUT = ROOT / "tests" / "data" / "listen"
+NOT_COMMANDS = ("okay", "hello", "stay", "shop", "that hurts", "breathe out", "one more", "thank you")
+"""Words a person lying on the floor may say that must not be taken for a command."""
+
+# (engine, voice, half). Each half has espeak-ng's formant voices, flite's diphone and clunit
+# voices, and the held-out half Piper's neural voice, which sounds most like a person.
+VOICES = (
+    ("espeak", "en-us", "tune"),
+    ("espeak", "en-us+f3", "tune"),
+    ("espeak", "en-gb+m3", "tune"),
+    ("espeak", "en-029", "tune"),
+    ("espeak", "en-us+klatt", "tune"),
+    ("flite", "kal16", "tune"),
+    ("flite", "awb", "tune"),
+    ("espeak", "en-gb-scotland+f2", "held-out"),
+    ("espeak", "en-gb-x-rp+m1", "held-out"),
+    ("espeak", "en-us+f5", "held-out"),
+    ("espeak", "en-gb-x-gbcwmd+m7", "held-out"),
+    ("flite", "slt", "held-out"),
+    ("flite", "rms", "held-out"),
+    ("piper", "en_US-joe-medium", "held-out"),
+)
+TAKES = (("slow", 0.85, 0.93), ("fast", 1.15, 1.07))
+"""(name, speed, pitch) of each take of a command: slow and low, fast and high."""
+
+
+def espeak(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.ndarray:
+    out = work / "say.wav"
+    wpm, pitch_level = round(160 * speed), round(50 * pitch)
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch_level), "-w", str(out), text], check=True)
+    return read_wav(out)
+
+
+def flite(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.ndarray:
+    out = work / "say.wav"
+    subprocess.run(
+        ["flite", "-voice", voice, "--setf", f"duration_stretch={1 / speed:.2f}", "-t", text, "-o", str(out)],
+        check=True,
+    )
+    return shift_pitch(read_wav(out), pitch)
+
+
+def piper(texts: list[str], speed: float, pitch: float) -> dict[str, np.ndarray]:
+    from voiceguide.speech.base import VoiceSettings
+    from voiceguide.speech.registry import make_engine
+
+    engine = make_engine("piper")
+    try:
+        settings = VoiceSettings("en_US-joe-medium", round(160 * speed), 1.0)
+        return {
+            t: shift_pitch(soxr.resample(c.samples.astype(np.float32) / 32768, c.sample_rate, RATE), pitch)
+            for t, c in engine.synthesize_many(texts, settings)
+        }
+    finally:
+        engine.close()
+
+
+def shift_pitch(x: np.ndarray, factor: float) -> np.ndarray:
+    """Higher (factor > 1) and a little quicker, as a tape sped up: the voices with no pitch setting."""
+    return soxr.resample(x, RATE * factor, RATE).astype(np.float32)
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+        return soxr.resample(x, w.getframerate(), RATE).astype(np.float32)
+
+
+def trimmed(x: np.ndarray) -> np.ndarray:
+    """The take from 50 ms before its first sound to 50 ms after its last, peak at -1 dBFS."""
+    loud = np.flatnonzero(np.abs(x) > 0.02 * np.max(np.abs(x)))
+    pad = RATE // 20
+    x = x[max(0, loud[0] - pad) : loud[-1] + pad]
+    return x / np.max(np.abs(x)) * 10 ** (-1 / 20)
+
+
+def write_flac(samples: np.ndarray, path: Path) -> None:
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-", "-compression_level", "12", str(path)],
+        input=pcm.tobytes(),
+        check=True,
+    )
+
+
+PIECE_S = (20, 80)
+
+
+def voice_piece(work: Path) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """A minute of the built-in routine as `make run` says it (its instructions and a count),
+    and what it says when."""
+    track = work / "track.wav"
+    subprocess.run(
+        [sys.executable, "-m", "voiceguide", "render", "back-pain", "-f", "wav", "-o", str(track), "--force", "--no-transcripts"],
+        check=True,
+        capture_output=True,
+    )
+    plan = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "show", "back-pain", "--json"], check=True, capture_output=True, text=True
+    )
+    lo, hi = PIECE_S
+    said = [
+        (round(e["start_s"] - lo, 3), round(e["end_s"] - lo, 3), e["spoken"] or e["text"])
+        for e in json.loads(plan.stdout)["events"]
+        if e["kind"] == "speech" and e["end_s"] > lo and e["start_s"] < hi
+    ]
+    return read_wav(track)[RATE * lo : RATE * hi], said
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    words = [*COMMANDS, *NOT_COMMANDS]
+    takes: list[np.ndarray] = []
+    index = []
+    with tempfile.TemporaryDirectory(prefix="voiceguide-corpus-") as folder:
+        work = Path(folder)
+        for engine, voice, half in VOICES:
+            for take, speed, pitch in TAKES:
+                said = [w for w in words if w in COMMANDS or take == "slow"]
+                if engine == "piper":
+                    clips = piper(said, speed, pitch)
+                else:
+                    make = espeak if engine == "espeak" else flite
+                    clips = {w: make(w, voice, speed, pitch, work) for w in said}
+                for w in said:
+                    x = trimmed(clips[w])
+                    start = sum(t.size for t in takes)
+                    takes.append(x)
+                    index.append(
+                        {"words": w, "voice": f"{engine} {voice}", "take": take, "half": half, "start": start, "length": x.size}
+                    )
+            print(f"{engine} {voice}: done", file=sys.stderr)
+        write_flac(np.concatenate(takes), OUT / "takes.flac")
+        piece, said = voice_piece(work)
+        write_flac(piece, OUT / "voice.flac")
+    (OUT / "voice.json").write_text(json.dumps(said, indent=0) + "\n")
+    (OUT / "takes.json").write_text(json.dumps({"rate": RATE, "takes": index}, indent=0) + "\n")
+    size = sum(p.stat().st_size for p in OUT.iterdir())
+    print(f"{len(index)} takes, {size / 1e6:.1f} MB in {OUT.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The spoken-command corpus (tests/data/listen, made by scripts/make_listen_corpus.py) and the
+scenes made from it: a take said in a room at a level, in quiet or over voiceguide's own voice
+coming back from the speaker, with the microphone (`near`) and what was played (`far`) side
+by side, 10 ms frames at 16 kHz, as the listener gets them.
+
+Everything is seeded: the same take in the same scene is the same sound to the sample, so a
+test through the real echo canceller and recogniser gives the same answer on every run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.live.hearing import FRAME, RATE
+
+CORPUS = Path(__file__).parent / "data" / "listen"
+LEVELS_DB = (-6.0, -20.0)
+"""A command's peak at the microphone: said near it, and from across the room."""
+ECHO_GAIN = 0.5
+"""The room returns the speaker's sound at half its level (about -7 dBFS at the voice's
+loudest), 30 ms later, with a reverberant tail."""
+ECHO_DELAY_S = 0.03
+NOISE_DBFS = -66.0
+"""The room's hiss and the microphone's own noise (RMS)."""
+LEAD_S = 10.0
+"""The voice before a command said over it: the echo canceller, which starts afresh in every
+scene, has had this long to learn the room (a person hears a routine's opening first)."""
+QUIET_LEAD_S = 1.0
+TAIL_S = 1.5
+OUTPUT_DELAY_S = 0.15
+"""From the listener deciding to duck the voice to the quieter voice reaching the room: the
+output's buffer (0.1 s) and more."""
+
+
+@dataclass(frozen=True)
+class Take:
+    words: str
+    voice: str
+    take: str
+    half: str
+    """"tune" (thresholds are chosen on it) or "held-out" (judged on, never tuned on)."""
+    samples: np.ndarray
+    """float32, 16 kHz, trimmed to the sound, peak at -1 dBFS."""
+
+
+@functools.cache
+def _decode(path: Path) -> np.ndarray:
+    pcm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(RATE), "-"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
+
+
+def takes(half: str | None = None) -> list[Take]:
+    """Every take in the corpus, or those of one half."""
+    index = json.loads((CORPUS / "takes.json").read_text())
+    audio = _decode(CORPUS / "takes.flac")
+    return [
+        Take(t["words"], t["voice"], t["take"], t["half"], audio[t["start"] : t["start"] + t["length"]])
+        for t in index["takes"]
+        if half is None or t["half"] == half
+    ]
+
+
+def voice() -> np.ndarray:
+    """A minute of the built-in routine as voiceguide says it (float32, 16 kHz)."""
+    return _decode(CORPUS / "voice.flac")
+
+
+@functools.cache
+def voice_words() -> tuple[tuple[float, float, str], ...]:
+    """What the voice says when in that minute: (start s, end s, words)."""
+    return tuple((a, b, w) for a, b, w in json.loads((CORPUS / "voice.json").read_text()))
+
+
+def room(x: np.ndarray, *, gain: float, delay_s: float, decay_s: float, seed: int) -> np.ndarray:
+    """`x` as a room returns it: `delay_s` late at `gain`, with a noisy tail decaying over `decay_s`."""
+    rng = np.random.default_rng(seed)
+    ir = np.zeros(round((delay_s + 5 * decay_s) * RATE), dtype=np.float32)
+    direct = round(delay_s * RATE)
+    ir[direct] = gain
+    tail = np.arange(ir.size - direct - 1)
+    ir[direct + 1 :] = rng.standard_normal(tail.size) * np.exp(-tail / (decay_s * RATE)) * gain * 0.1
+    size = 1 << (x.size + ir.size).bit_length()
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(ir, size), size)[: x.size].astype(np.float32)
+
+
+def at_peak(x: np.ndarray, db: float) -> np.ndarray:
+    return (x / max(1e-9, float(np.max(np.abs(x)))) * 10 ** (db / 20)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A take said into a room, with what the speaker played meanwhile."""
+
+    take: Take
+    level_db: float
+    over_voice: bool
+    person: np.ndarray
+    """The command as it reaches the microphone."""
+    far: np.ndarray
+    """What the speaker played (zeros in quiet): the echo canceller's reference."""
+    echo: np.ndarray
+    """What of it came back to the microphone."""
+    noise: np.ndarray
+    start: int
+    end: int
+    """The samples in which the command sounds."""
+    voice_from: float = 0.0
+    """Where in the voice's minute the scene starts (s)."""
+
+    def said(self, frame: int) -> str:
+        """What the voice was saying at the ear in 10 ms frame `frame` (the player knows this)."""
+        if not self.over_voice:
+            return ""
+        t = self.voice_from + frame * FRAME / RATE
+        return " ".join(w for a, b, w in voice_words() if a <= t <= b)
+
+    def near(self, gain: np.ndarray | None = None) -> np.ndarray:
+        """The microphone: the person, the echo (scaled by `gain` per sample: a duck) and the noise."""
+        echo = self.echo if gain is None else self.echo * gain
+        return self.person + echo + self.noise
+
+
+def scene(take: Take, *, level_db: float, over_voice: bool, seed: int) -> Scene:
+    """`take` said at `level_db` (peak) in a small room, after LEAD_S of quiet or of the voice."""
+    rng = np.random.default_rng(seed)
+    person_room = room(take.samples, gain=1.0, delay_s=0.0, decay_s=float(rng.uniform(0.02, 0.08)), seed=seed)
+    said = at_peak(person_room, level_db)
+    start = round((LEAD_S if over_voice else QUIET_LEAD_S) * RATE)
+    length = start + said.size + round(TAIL_S * RATE)
+    person = np.zeros(length, np.float32)
+    person[start : start + said.size] = said
+    noise = (rng.standard_normal(length) * 10 ** (NOISE_DBFS / 20)).astype(np.float32)
+    if over_voice:
+        piece = voice()
+        at = int(rng.integers(0, piece.size - length))
+        far = piece[at : at + length].copy()
+        echo = room(far, gain=ECHO_GAIN, delay_s=ECHO_DELAY_S, decay_s=float(rng.uniform(0.03, 0.08)), seed=seed + 1)
+        return Scene(take, level_db, over_voice, person, far, echo, noise, start, start + said.size, at / RATE)
+    quiet = np.zeros(length, np.float32)
+    return Scene(take, level_db, over_voice, person, quiet, quiet, noise, start, start + said.size)
+
+
+def frames(x: np.ndarray) -> np.ndarray:
+    """float32 samples as int16 10 ms frames, one a row."""
+    n = x.size // FRAME
+    return (np.clip(x[: n * FRAME], -1, 1) * 32767).astype(np.int16).reshape(n, FRAME)
+
+
+def listen(
+    scene: Scene, hear: Callable[[np.ndarray, np.ndarray, str], object], *, duck_db: float | None = None
+) -> list[tuple[int, object]]:
+    """Feed the scene to `hear(near, far, said)` 10 ms at a time, as a live run does, and
+    collect (frame, answer) for each answer that is not None. With `duck_db`, an answer whose
+    `duck` is true turns the voice down by that much OUTPUT_DELAY_S later (in what is played
+    and so in its echo), and one whose `duck` is false turns it up again: the loop a live run
+    closes through the room."""
+    n = scene.far.size // FRAME
+    gain = np.ones(n * FRAME, np.float32)
+    delay = round(OUTPUT_DELAY_S * RATE)
+    answers = []
+    for i in range(n):
+        lo, hi = i * FRAME, (i + 1) * FRAME
+        g = gain[lo:hi]
+        near = frames(scene.person[lo:hi] + scene.echo[lo:hi] * g + scene.noise[lo:hi])[0]
+        far = frames(scene.far[lo:hi] * g)[0]
+        answer = hear(near, far, scene.said(i))
+        if answer is None:
+            continue
+        answers.append((i, answer))
+        duck = getattr(answer, "duck", None)
+        if duck_db is not None and duck is not None:
+            gain[min(hi + delay, gain.size) :] = 10 ** (-duck_db / 20) if duck else 1.0
+    return answers
+
+
+def read_track(path: Path) -> np.ndarray:
+    """A rendered track (any format ffmpeg reads) as float32 at 16 kHz."""
+    return _decode(path)

@@ -1,0 +1,327 @@
+"""Hearing spoken commands, from sound to decision: the part of `play --listen` that needs no
+device, so it can be run on recordings, faster than real time and the same on every run.
+
+Ten milliseconds at a time, at 16 kHz, the microphone (`near`) and what the speaker played in
+the same moment (`far`) go through:
+1. WebRTC's echo canceller (pywebrtc-audio), which takes voiceguide's own voice out of what
+   the microphone heard;
+2. WebRTC's voice detector on what is left: the moment someone starts to speak, `Ears` says
+   so (the player then turns its voice down: `duck`), and when they stop, the frames between
+   are one utterance;
+3. `judge`, a pure function of that utterance: how much of it was the voice's echo, what the
+   voice was saying in exactly those frames, and what PocketSphinx makes of it, decoded
+   against all six commands at once (`Recogniser`), so "stop" and "pause" compete and the
+   better one wins, or neither does.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from voiceguide.live.keys import Command
+
+RATE = 16000
+"""The recogniser's rate, and the echo canceller's: 10 ms is a whole number of samples."""
+FRAME = RATE // 100
+"""10 ms: the echo canceller's unit."""
+
+COMMANDS: dict[str, Command] = {
+    "pause": Command.HALT,
+    "continue": Command.RESUME,
+    "again": Command.RESTART,
+    "next": Command.NEXT,
+    "go back": Command.PREVIOUS,
+    "stop": Command.QUIT,
+}
+"""The spoken commands (English: the one model that comes with the recogniser)."""
+LANGUAGES = ("en",)
+"""The languages the commands can be said in."""
+PRONUNCIATIONS = {"stop(2)": "S T AO P", "pause(2)": "P AA Z", "go(2)": "G AH UW"}
+"""Ways of saying the commands that the recogniser's (American) dictionary lacks: British
+"stop" and "go", and "pause" with the vowel of "father". Without them a British "stop" was
+heard as "go back" (scripts/bench_listen.py, tuning half)."""
+
+PHONES = (
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH"
+).split()
+"""The speech sounds of the recogniser's US English model."""
+FIT = -3.0
+"""How much better (log score per 10 ms) the command heard must fit than any string of speech
+sounds. Words that are no command fit a string of sounds better; "okay" and "stay" were obeyed
+as "again" 4 times in 10 below it on the tuning half, and fewer than 1 in 15 above it."""
+MARGIN = 0.0
+"""How much better (log score per 10 ms) the command heard must fit the utterance than the
+best of the other five, each decoded without it. A wrong command was heard at a margin below
+zero in all but one case of the tuning half; right ones are above it 95 % of the time."""
+SPEECH_PROBABILITY = 0.5
+"""The voice detector's probability above which a frame is speech."""
+SPEECH_DBFS = -50.0
+"""A frame quieter than this after the echo canceller is not speech, whatever the detector
+says: what is left of the voice after cancelling is far below a person speaking."""
+ONSET_FRAMES = 3
+"""Speech in this many of the last ONSET_WINDOW frames starts an utterance (and the duck)."""
+ONSET_WINDOW = 5
+END_FRAMES = 30
+"""An utterance ends after this many frames (0.3 s) without speech: long enough for the gap
+inside "go back", short enough that the command acts soon after the word."""
+BEFORE_FRAMES = 25
+"""Frames kept from before the onset: the start of the word, before the detector was sure."""
+SHORTEST_S = 0.15
+LONGEST_S = 2.0
+"""An utterance longer than this is someone talking, not a command: not decoded."""
+ONSET_ABOVE_ECHO_DB = 8.0
+"""A frame is speech only where what is left after the echo canceller stands this far above
+what it leaves of the voice's echo (`Ears` learns that from the room): voiceguide's own
+voice, cancelled, is not a person."""
+ABOVE_ECHO_DB = 12.0
+"""An utterance is obeyed only if it stands this far above the echo's residue, on average:
+one that hardly does was mostly the voice. (Chosen on the tuning half with FIT: below 12 the
+voice's residue was obeyed more often, above it fewer commands said over the voice were.)"""
+OWN_WORDS_DB = 20.0
+"""A command the voice was saying in the same frames must stand further above the echo's
+residue: the person's word, louder than the echo, not what the canceller missed of it."""
+RESIDUE_DB = -10.0
+"""What the canceller is taken to leave of the voice (dB under the voice) before it has
+learnt the room: it learns within seconds, and meanwhile only a loud word gets through."""
+ECHO_TAIL_FRAMES = 30
+"""A room still rings with the voice this long (0.3 s) after it played."""
+LEARN_FRAMES = 300
+"""Until the canceller has heard this much of the voice (3 s), nobody is taken to speak over
+it: before that it has not learnt the room, and the voice's echo comes through nearly whole.
+In the quiet between phrases a command is heard from the first moment."""
+RESIDUE_FRAMES = 300
+"""The residue is learnt over the last 3 s of the voice outside utterances."""
+RESIDUE_PERCENTILE = 95
+"""The residue is taken at this percentile of those frames: the canceller leaves more of some
+sounds than of others, and the few frames of a word before its onset barely move it."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the recogniser made of an utterance."""
+
+    words: str | None
+    """The command that fits best, or None if nothing did."""
+    margin: float
+    """How much better it fits than the next best command (log score per 10 ms)."""
+    fit: float = 0.0
+    """How much better it fits than any string of speech sounds (log score per 10 ms): low
+    for a word that is no command, which the commands can only approximate."""
+
+
+class Recogniser:
+    """PocketSphinx with its US English model (inside its wheel), decoding a whole utterance
+    against the six commands, then against the five others, to see how clear the winner is."""
+
+    def __init__(self) -> None:
+        from pocketsphinx import Decoder
+
+        self._decoder = Decoder(loglevel="FATAL", bestpath=False)
+        words = [*PRONUNCIATIONS.items(), *((f"sound-{p.lower()}", p) for p in PHONES)]
+        for i, (word, phones) in enumerate(words):
+            self._decoder.add_word(word, phones, i == len(words) - 1)
+        self._decoder.add_jsgf_string("all", _grammar(COMMANDS))
+        self._decoder.add_jsgf_string("sounds", _sounds())
+        for words_ in COMMANDS:
+            self._decoder.add_jsgf_string(_without(words_), _grammar(c for c in COMMANDS if c != words_))
+        self._log = self._decoder.get_logmath()
+
+    def __call__(self, pcm: np.ndarray) -> Heard:
+        """What the 16 kHz int16 samples `pcm` say, if they say a command."""
+        words, score, frames = self._decode("all", pcm)
+        if words not in COMMANDS or score is None:
+            return Heard(None, 0.0)
+        _, runner_up, _ = self._decode(_without(words), pcm)
+        margin = np.inf if runner_up is None else (score - runner_up) / max(frames, 1)
+        _, sounds, _ = self._decode("sounds", pcm)
+        fit = np.inf if sounds is None else (score - sounds) / max(frames, 1)
+        return Heard(words, float(margin), float(fit))
+
+    def _decode(self, search: str, pcm: np.ndarray) -> tuple[str, int | None, int]:
+        self._decoder.activate_search(search)
+        self._decoder.start_utt()
+        self._decoder.process_raw(np.ascontiguousarray(pcm, dtype="<i2").tobytes(), False, True)
+        self._decoder.end_utt()
+        found = self._decoder.hyp()
+        if found is None or found.score <= 0:
+            return "", None, self._decoder.n_frames()
+        return found.hypstr, self._log.log(found.score), self._decoder.n_frames()
+
+
+def _grammar(words: object) -> str:
+    return "#JSGF V1.0;\ngrammar commands;\npublic <command> = " + " | ".join(words) + ";\n"  # type: ignore[call-overload]
+
+
+def _sounds() -> str:
+    """Any string of the model's speech sounds: what an utterance that is no command fits."""
+    sounds = " | ".join(f"sound-{p.lower()}" for p in PHONES)
+    return f"#JSGF V1.0;\ngrammar sounds;\npublic <sounds> = <sound>+;\n<sound> = {sounds};\n"
+
+
+def _without(words: str) -> str:
+    return "without-" + words.replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """The frames in which someone spoke, as heard and as played."""
+
+    near: np.ndarray
+    """The microphone (int16, 16 kHz)."""
+    clean: np.ndarray
+    """The microphone after the echo canceller."""
+    far: np.ndarray
+    """What the speaker played in those frames."""
+    said: str
+    """The words voiceguide's voice was saying in those frames."""
+    residue: float
+    """The energy the echo canceller was expected to leave of the voice in those frames
+    (mean square, full scale 1): what a person's word must stand above."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do about an utterance."""
+
+    command: Command | None
+    words: str
+    """What was heard ("" for nothing a command)."""
+    why: str
+    """"obeyed", or why not, for the view and the log."""
+    duck: bool = False
+    """Verdicts end an utterance: the voice goes back up."""
+
+
+OBEYED = "obeyed"
+NOT_A_COMMAND = "not a command"
+OWN_VOICE = "taken for voiceguide's own voice"
+UNSURE = "not sure which command"
+
+
+def energy(x: np.ndarray) -> float:
+    return float(np.mean((x.astype(np.float64) / 32768) ** 2)) + 1e-12
+
+
+def judge(utterance: Utterance, recognise: Callable[[np.ndarray], Heard]) -> Verdict:
+    """Obey this utterance? Pure: the same frames give the same verdict."""
+    seconds = utterance.near.size / RATE
+    if not SHORTEST_S <= seconds <= LONGEST_S:
+        return Verdict(None, "", NOT_A_COMMAND)
+    above_echo_db = 10 * np.log10(energy(utterance.clean) / (utterance.residue + 1e-12))
+    if above_echo_db < ABOVE_ECHO_DB:
+        return Verdict(None, "", OWN_VOICE)
+    heard = recognise(utterance.clean)
+    if heard.words is None:
+        return Verdict(None, "", NOT_A_COMMAND)
+    if heard.fit < FIT:
+        return Verdict(None, heard.words, NOT_A_COMMAND)
+    if heard.margin <= MARGIN:
+        return Verdict(None, heard.words, UNSURE)
+    if heard.words in utterance.said.casefold() and above_echo_db < OWN_WORDS_DB:
+        return Verdict(None, heard.words, OWN_VOICE)
+    return Verdict(COMMANDS[heard.words], heard.words, OBEYED)
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """Someone started to speak: turn the voice down until the verdict."""
+
+    duck: bool = True
+
+
+class Ears:
+    """The echo canceller, the voice detector and the utterances they make, 10 ms at a time:
+    `hear` returns Speaking when an utterance starts and a Verdict when it ends.
+
+    What the canceller leaves of the voice depends on the room and the device; `Ears` learns
+    it as it goes (how far under the voice the cancelled sound stays while nobody speaks), so
+    the voice's residue never counts as someone speaking."""
+
+    def __init__(self, recognise: Callable[[np.ndarray], Heard] | None = None, *, cancel_echo: bool = True) -> None:
+        from pywebrtc_audio import AudioProcessor, VoiceDetector
+
+        self.recognise = recognise or Recogniser()
+        self._echo = (
+            AudioProcessor(sample_rate=RATE, echo_cancellation=True, high_pass_filter=True) if cancel_echo else None
+        )
+        self._detector = VoiceDetector(sample_rate=RATE)
+        self._recent: collections.deque[bool] = collections.deque(maxlen=ONSET_WINDOW)
+        self._before: collections.deque[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = collections.deque(
+            maxlen=BEFORE_FRAMES
+        )
+        self._frames: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []
+        """The utterance so far: (near, clean, far, expected residue) per frame; empty while
+        nobody speaks."""
+        self._silent = 0
+        self._said: list[str] = []
+        self._far: collections.deque[float] = collections.deque([0.0], maxlen=ECHO_TAIL_FRAMES)
+        """The energy of what was played in the last frames: the room still returns it."""
+        self._ratios: collections.deque[float] = collections.deque(maxlen=RESIDUE_FRAMES)
+        self._voice_frames = 0
+        """Frames of the voice the canceller has heard."""
+        self.residue_db = RESIDUE_DB
+        """How far under the voice (dB) the canceller's output stays where nobody speaks."""
+
+    @property
+    def speaking(self) -> bool:
+        return bool(self._frames)
+
+    def hear(self, near: np.ndarray, far: np.ndarray, said: str = "") -> Speaking | Verdict | None:
+        """One 10 ms frame from the microphone and what the speaker played in it (int16), and
+        what the voice was saying then."""
+        clean = near if self._echo is None else np.asarray(self._echo.process(near, far), dtype="<i2")
+        self._far.append(energy(far))
+        voice = max(self._far)
+        sounding = voice > 10 ** (SPEECH_DBFS / 10)
+        self._voice_frames += sounding
+        residue = voice * 10 ** (self.residue_db / 10)
+        level = energy(clean)
+        probability = self._detector.process(clean)  # every frame: it follows the sound over time
+        speech = (
+            probability > SPEECH_PROBABILITY
+            and level > 10 ** (SPEECH_DBFS / 10)
+            and level > residue * 10 ** (ONSET_ABOVE_ECHO_DB / 10)
+            and (not sounding or self._voice_frames >= LEARN_FRAMES)
+        )
+        frame = (near, clean, far, residue)
+        if not self._frames:
+            if not speech:  # a person's word never teaches it what the voice leaves
+                self._learn(level, voice)
+            self._recent.append(speech)
+            self._before.append(frame)
+            if sum(self._recent) < ONSET_FRAMES:
+                return None
+            self._frames = list(self._before)
+            self._said = [said] if said else []
+            self._silent = 0
+            self._recent.clear()
+            return Speaking()
+        self._frames.append(frame)
+        if said and said not in self._said:
+            self._said.append(said)
+        self._silent = 0 if speech else self._silent + 1
+        if self._silent < END_FRAMES and len(self._frames) * FRAME < (LONGEST_S + 1) * RATE:
+            return None
+        frames = self._frames[: len(self._frames) - max(0, self._silent - 10)]  # keep 0.1 s after
+        self._frames, self._before = [], collections.deque(maxlen=BEFORE_FRAMES)
+        near_, clean_, far_, residues = zip(*frames, strict=True)
+        utterance = Utterance(
+            np.concatenate(near_),
+            np.concatenate(clean_),
+            np.concatenate(far_),
+            said=" ".join(self._said),
+            residue=float(np.mean(residues)),
+        )
+        return judge(utterance, self.recognise)
+
+    def _learn(self, level: float, voice: float) -> None:
+        """Follow how far under the voice the cancelled sound stays while nobody speaks."""
+        if voice < 10 ** (SPEECH_DBFS / 10):
+            return
+        self._ratios.append(10 * np.log10(level / voice))
+        if len(self._ratios) >= RESIDUE_FRAMES // 6 and len(self._ratios) % 10 == 0:
+            self.residue_db = float(np.percentile(self._ratios, RESIDUE_PERCENTILE))
