@@ -41,12 +41,22 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import listen_corpus as corpus  # noqa: E402
 
-from voiceguide.live.hearing import COMMANDS, FRAME, RATE, Ears, Speaking, Verdict  # noqa: E402
+from voiceguide.live.hearing import COMMANDS, FRAME, RATE, Ears, Recogniser, Speaking, Verdict  # noqa: E402
 
 DUCK_DB = 18.0
 """How far the voice is turned down while someone speaks (voiceguide.live.output.DUCK_DB)."""
 AFTER_S = 1.5
 """A verdict this long after the word's end still answers it."""
+
+
+_recogniser: Recogniser | None = None
+
+
+def recogniser() -> Recogniser:
+    """One per process: its model takes a moment and 140 MB to load."""
+    global _recogniser
+    _recogniser = _recogniser or Recogniser()
+    return _recogniser
 
 
 def seed_of(*parts: object) -> int:
@@ -57,7 +67,7 @@ def one_take(job: tuple[corpus.Take, float, bool, bool]) -> dict:
     """Say one take in one scene; what the listener made of it."""
     take, level_db, over_voice, duck = job
     scene = corpus.scene(take, level_db=level_db, over_voice=over_voice, seed=seed_of(take.voice, take.take, take.words, level_db))
-    ears = Ears()
+    ears = Ears(recogniser())
     answers = corpus.listen(scene, ears.hear, duck_db=DUCK_DB if duck else None)
     start, end = scene.start // FRAME, scene.end // FRAME
     window = [(i, a) for i, a in answers if start <= i <= end + AFTER_S * RATE / FRAME]
@@ -94,7 +104,7 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
     near = echo + (rng.standard_normal(far.size) * 10 ** (corpus.NOISE_DBFS / 20)).astype(np.float32)
     events = json.loads(plan.read_text())
     starts = np.array([e[0] for e in events])
-    ears = Ears()
+    ears = Ears(recogniser())
     n_frames, f_frames = corpus.frames(near), corpus.frames(far)
     obeyed, ducks, gain = [], 0, 1.0
     started = time.process_time()

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import wave
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,30 @@ import pytest
 import soxr
 from sound_server import Recording, SoundServer, room_echo
 
+import listen_corpus as corpus
 from conftest import needs_audio_tools, needs_sound_server
 
 pytest.importorskip("pocketsphinx", reason="needs pocketsphinx (make test installs it)")
 pytest.importorskip("pywebrtc_audio", reason="needs pywebrtc-audio (make test installs it)")
 
-from voiceguide.live.listen import FRAME, RATE, Spotter, keyword_list
+
+from voiceguide.live.hearing import (
+    COMMANDS,
+    FRAME,
+    NOT_A_COMMAND,
+    OBEYED,
+    OWN_VOICE,
+    RATE,
+    UNSURE,
+    Ears,
+    Heard,
+    Recogniser,
+    Speaking,
+    Utterance,
+    Verdict,
+    judge,
+)
+from voiceguide.live.keys import Command
 
 WAIT_S = 60.0
 """The most a step may take on a slow machine: a bound against hanging, not a speed test."""
@@ -88,16 +107,26 @@ def synthesise(text: str, engine: str, voice: str, level_db: float, folder: Path
     return path
 
 
-def heard_offline(path: Path, folder: Path) -> list[str]:
-    """The phrases the spotter itself hears in the file, in quiet (the test's precondition)."""
-    keywords = folder / "commands.kws"
-    keywords.write_text(keyword_list())
-    spotter = Spotter(keywords)
+def heard_offline(path: Path) -> list[str]:
+    """The commands the listener itself obeys in the file, in quiet (the test's precondition)."""
     with wave.open(str(path)) as w:
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-    pcm = np.concatenate([pcm, np.zeros(RATE, dtype="<i2")])
-    found = [spotter.frame(pcm[i : i + FRAME], np.zeros(FRAME, "<i2")) for i in range(0, pcm.size - FRAME, FRAME)]
-    return [p.words for p in found if p is not None]
+    quiet = np.zeros(RATE, dtype="<i2")  # the listener has been listening a while
+    pcm = np.concatenate([quiet, pcm, quiet])
+    ears = Ears(recogniser())
+    silence = np.zeros(FRAME, "<i2")
+    found = [ears.hear(pcm[i : i + FRAME], silence) for i in range(0, pcm.size - FRAME, FRAME)]
+    return [v.words for v in found if isinstance(v, Verdict) and v.command is not None]
+
+
+_recogniser: list[Recogniser] = []
+
+
+def recogniser() -> Recogniser:
+    """One for the whole run: its model takes a moment to load."""
+    if not _recogniser:
+        _recogniser.append(Recogniser())
+    return _recogniser[0]
 
 
 class Listening:
@@ -230,25 +259,25 @@ def quiet_from(recording: np.ndarray, start_s: float, rate: int = 44100) -> floa
 @pytest.fixture(scope="module")
 def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each command said by one of three voices (Piper's, two of espeak-ng's) near the
-    microphone or across the room, checked to be heard by the spotter itself in quiet."""
+    microphone or across the room, checked to be obeyed by the listener itself in quiet."""
     folder = tmp_path_factory.mktemp("commands")
     said = {}
     for words, engine, voice, level in (
         ("pause", "piper", "en_US-joe-medium", -6.0),
-        ("continue", "espeak", "gmw/en-us", -20.0),
+        ("continue", "piper", "en_US-joe-medium", -20.0),
         ("again", "espeak", "gmw/en-us+f3", -6.0),
         ("next", "piper", "en_US-joe-medium", -6.0),
         ("go back", "piper", "en_US-joe-medium", -6.0),
         ("stop", "piper", "en_US-joe-medium", -20.0),
     ):
         # Piper samples its voice afresh each time (espeak does not): take the first of a few
-        # takes that the spotter itself hears in quiet, as a person would say it clearly.
+        # takes that the listener itself obeys in quiet, as a person would say it clearly.
         for _ in range(TAKES):
             path = synthesise(words, engine, voice, level, folder)
-            if heard_offline(path, folder) == [words]:
+            if heard_offline(path) == [words]:
                 break
         else:
-            raise AssertionError(f"{path.name}: the spotter does not hear it in quiet, in {TAKES} takes")
+            raise AssertionError(f"{path.name}: the listener does not obey it in quiet, in {TAKES} takes")
         said[words] = path
     return said
 
@@ -291,7 +320,13 @@ def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
             play.command("go back", commands["go back"])
             play.wait_out("Alpha point")
 
-            play.command("stop", commands["stop"])
+            play.command("stop", commands["stop"])  # pauses: a misheard "stop" costs nothing
+            speaker.wait_for_more(1.0)
+            play.drain_out()
+            speaker.wait_for_more(3.5)
+            assert play.drain_out() == [], "cues went on after the first stop"
+            assert play.process.poll() is None, "one stop ended it"
+            play.command("stop", commands["stop"])  # said again: ends
             status, notes = play.finish(WAIT_S)
             assert status == 0
             assert any("stopped at 1. Alpha point" in line for line in notes), notes
@@ -335,7 +370,9 @@ def test_no_microphone_is_one_line_and_play_goes_on(tmp_path: Path) -> None:
         f'playback.pcm {{ type file; slave.pcm {{ type null }}; file "{capture}"; format "raw" }} }}\n'
     )
     routine = tmp_path / "r.yaml"
-    routine.write_text(ROUTINE.replace("count: 40", "count: 2"))
+    short = ROUTINE.replace("count: 30", "count: 2")
+    assert short != ROUTINE
+    routine.write_text(short)
     result = subprocess.run(
         [sys.executable, "-m", "voiceguide", "play", str(routine), "--no-lead-in", "--quiet", "--listen"],
         env={**os.environ, "HOME": str(home), "PULSE_SERVER": "unix:/nonexistent"},
@@ -350,36 +387,118 @@ def test_no_microphone_is_one_line_and_play_goes_on(tmp_path: Path) -> None:
     assert np.count_nonzero(played) > 44100  # the whole routine went to the speaker
 
 
-def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
-    """The echo canceller's reference is as continuous as the sound was, though the device
-    reports each block's time a few milliseconds off; a real jump starts it afresh."""
-    from voiceguide.live.listen import EarTape
+# Offline: the recorded corpus (tests/data/listen) through the real echo canceller, voice
+# detector and recogniser, 10 ms at a time, as a live run hears it. Deterministic to the sample.
 
-    rate = 44100
-    tape = EarTape(rate)
-    tone = (np.sin(2 * np.pi * 440 * np.arange(rate) / rate) * 16000).astype("<i2")
-    jitter = np.random.default_rng(3).uniform(-0.004, 0.004, 10)
-    for k in range(10):  # ten blocks of 0.1 s, each reported up to 4 ms early or late
-        tape.played(tone[k * 4410 : (k + 1) * 4410].tobytes(), 100.0 + k * 0.1 + jitter[k])
-    heard = tape.window(100.0 + jitter[0], RATE).astype(np.float32) / 32768
-    expected = soxr.resample(tone.astype(np.float32) / 32768, rate, RATE)
-    settled = slice(RATE // 10, RATE - RATE // 10)  # past the resampler's start and end
-    assert np.max(np.abs(heard[settled] - expected[settled])) < 0.01  # no gap, no overlap
-    tape.played(tone[:4410].tobytes(), 102.0)  # a resume, two seconds on
-    assert np.abs(tape.window(101.5, RATE // 4)).max() == 0  # nothing played in between
-    assert np.abs(tape.window(102.02, RATE // 20)).max() > 10000
+HELD_OUT = [t for t in corpus.takes("held-out") if t.words in COMMANDS]
 
 
-def test_own_voice_knows_the_words_at_the_ear() -> None:
-    from voiceguide.live.listen import SELF_WORDS_S, OwnVoice
-    from voiceguide.live.player import Position
-    from voiceguide.timeline.events import Event, Timeline
+def obeyed_in(scene: corpus.Scene, *, duck: bool = True) -> tuple[list[str], bool]:
+    """The commands obeyed while the scene's take sounds (or just after), and whether the voice
+    was ducked while it did."""
+    ears = Ears(recogniser())
+    answers = corpus.listen(scene, ears.hear, duck_db=18.0 if duck else None)
+    start, end = scene.start // FRAME, scene.end // FRAME + 150
+    window = [a for i, a in answers if start <= i <= end]
+    obeyed = [a.words for a in window if isinstance(a, Verdict) and a.command is not None]
+    return obeyed, any(isinstance(a, Speaking) for a in window)
 
-    said = Event(start_s=2.0, end_s=3.0, kind="speech", text="Stop when it hurts.", section="a", side=None, cue="say")
-    timeline = Timeline(title="t", events=(said,), chapters=(), total_s=10.0)
-    voice = OwnVoice(44100)
-    voice(Position(sample=44100 * 2, timeline=timeline, paused=False))
-    seen = time.monotonic()
-    assert "Stop" in voice.saying(seen + 0.5)  # still saying it
-    assert "Stop" in voice.saying(seen + 1.0 + SELF_WORDS_S - 0.1)  # said within the last SELF_WORDS_S
-    assert voice.saying(seen + 1.0 + SELF_WORDS_S + 0.1) == ""  # long enough ago
+
+def test_held_out_voices_are_obeyed_the_first_time_in_a_pause() -> None:
+    """Voices the thresholds were never chosen on, each command once, near the microphone: at
+    least 85 % obeyed at the first word (87 % today: scripts/bench_listen.py; the goal is 90),
+    and never as another command."""
+    right = wrong = 0
+    for take in HELD_OUT:
+        scene = corpus.scene(take, level_db=-6.0, over_voice=False, seed=zlib.crc32(take.voice.encode()))
+        obeyed, ducked = obeyed_in(scene)
+        right += obeyed[:1] == [take.words]
+        wrong += bool(obeyed) and obeyed[0] != take.words
+        assert ducked or not obeyed, f"{take.words} by {take.voice} obeyed without being heard to start"
+    assert right >= 0.85 * len(HELD_OUT), f"{right} of {len(HELD_OUT)}"
+    assert wrong == 0
+
+
+def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
+    """A minute of the built-in routine, echoed by a room, with its words known to the judge:
+    nothing obeyed, and the voice hardly ever dips for nothing."""
+    voice = corpus.voice()
+    echo = corpus.room(voice, gain=corpus.ECHO_GAIN, delay_s=0.03, decay_s=0.06, seed=11)
+    noise = np.random.default_rng(11).standard_normal(voice.size).astype(np.float32) * 10 ** (corpus.NOISE_DBFS / 20)
+    quiet = np.zeros(voice.size, np.float32)
+    take = corpus.Take("", "", "", "", quiet[:1])
+    scene = corpus.Scene(take, 0.0, True, quiet, voice, echo, noise, 0, 0, voice_from=0.0)
+    ears = Ears(recogniser())
+    answers = corpus.listen(scene, ears.hear, duck_db=18.0)
+    obeyed = [a for _, a in answers if isinstance(a, Verdict) and a.command is not None]
+    ducks = sum(isinstance(a, Speaking) for _, a in answers)
+    assert obeyed == []
+    assert ducks <= 3, f"{ducks} ducks in a minute of its own voice"
+
+
+def test_a_command_said_over_the_voice_ducks_it_and_is_obeyed() -> None:
+    """Said near the microphone over the routine's voice: the voice goes down while the word
+    is still being said, and the command is obeyed."""
+    take = next(t for t in HELD_OUT if t.words == "pause" and t.voice.startswith("piper"))
+    scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=3)
+    ears = Ears(recogniser())
+    answers = corpus.listen(scene, ears.hear, duck_db=18.0)
+    ducked = [i for i, a in answers if isinstance(a, Speaking) and i * FRAME >= scene.start - RATE // 4]
+    obeyed = [(i, a.words) for i, a in answers if isinstance(a, Verdict) and a.command is not None]
+    assert ducked and ducked[0] * FRAME < scene.end, "not ducked while the word was said"
+    assert [w for _, w in obeyed] == ["pause"]
+
+
+def test_the_corpus_is_split_by_voice() -> None:
+    """No voice is in both halves: a held-out figure is for voices the tuning never met."""
+    halves = {t.voice: t.half for t in corpus.takes()}
+    tune = {v for v, h in halves.items() if h == "tune"}
+    held = {v for v, h in halves.items() if h == "held-out"}
+    assert tune and held and not tune & held
+    assert {t.words for t in corpus.takes("held-out")} >= set(COMMANDS)
+
+
+class Table:
+    """A recogniser that answers from a table: for the judge's logic alone."""
+
+    def __init__(self, heard: Heard) -> None:
+        self.heard = heard
+        self.asked = 0
+
+    def __call__(self, pcm: np.ndarray) -> Heard:
+        self.asked += 1
+        return self.heard
+
+
+def utterance(*, seconds: float = 0.6, level: float = 0.1, residue: float = 1e-9, said: str = "") -> Utterance:
+    n = round(seconds * RATE)
+    tone = (np.sin(np.arange(n) * 0.3) * level * 32767).astype(np.int16)
+    return Utterance(near=tone, clean=tone, far=np.zeros(n, np.int16), said=said, residue=residue)
+
+
+def test_the_judge_obeys_a_clear_command() -> None:
+    verdict = judge(utterance(), Table(Heard("next", margin=3.0, fit=2.0)))
+    assert (verdict.command, verdict.words, verdict.why) == (Command.NEXT, "next", OBEYED)
+
+
+def test_the_judge_turns_down_what_is_not_clearly_one_command() -> None:
+    assert judge(utterance(), Table(Heard("stop", margin=-0.5, fit=2.0))).why == UNSURE  # "pause" fits as well
+    assert judge(utterance(), Table(Heard("again", margin=3.0, fit=-8.0))).why == NOT_A_COMMAND  # "okay"
+    assert judge(utterance(), Table(Heard(None, margin=0.0))).command is None
+
+
+def test_the_judge_does_not_decode_what_cannot_be_a_command() -> None:
+    table = Table(Heard("pause", margin=3.0, fit=2.0))
+    assert judge(utterance(seconds=0.05), table).why == NOT_A_COMMAND  # a click
+    assert judge(utterance(seconds=3.0), table).why == NOT_A_COMMAND  # someone talking
+    assert table.asked == 0
+
+
+def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
+    table = Table(Heard("pause", margin=3.0, fit=2.0))
+    level = 0.1**2 / 2  # the utterance's energy
+    assert judge(utterance(residue=level / 2), table).why == OWN_VOICE  # hardly above the residue
+    assert judge(utterance(residue=level / 1000), table).why == OBEYED  # 30 dB above it
+    # the voice was saying "pause" then: only a word far above its residue is the person's
+    assert judge(utterance(residue=level / 50, said="Pause for a breath."), table).why == OWN_VOICE
+    assert judge(utterance(residue=level / 1000, said="Pause for a breath."), table).why == OBEYED

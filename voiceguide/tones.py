@@ -31,6 +31,7 @@ TONES: dict[str, Tone] = {
     "tick": Tone(0.03, -34.0),
     "end": Tone(0.7, -24.0),
     "heard": Tone(0.16, -28.0),
+    "confirm": Tone(0.3, -28.0),
 }
 TONE_SECONDS = {name: tone.seconds for name, tone in TONES.items()}
 ChimeName = Literal["soft", "bell"]
@@ -62,6 +63,8 @@ def synthesize(name: str, sample_rate: int) -> np.ndarray:
         wave = partials([2000.0], [0.3], 120.0)
     elif name == "heard":  # a quick rising pair: "got it", after a spoken command
         wave = np.where(t < 0.07, partials([880.0], [0.5], 20.0), partials([1320.0], [0.5], 25.0, delay=0.07))
+    elif name == "confirm":  # a falling pair, twice "heard"'s length: "stop? say it again"
+        wave = np.where(t < 0.14, partials([1320.0], [0.5], 12.0), partials([660.0], [0.5], 12.0, delay=0.14))
     elif name == "end":  # a falling pair of notes: distinct from the chime
         wave = np.where(t < 0.3, partials([784.0], [0.6], 4.0), partials([523.25], [0.6], 5.0, delay=0.3))
     else:

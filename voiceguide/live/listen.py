@@ -1,12 +1,14 @@
 """Spoken commands while playing (`play --listen`): "pause", "continue", "again", "next",
 "go back" and "stop", heard while both hands are busy.
 
-The output's duplex stream hands over each block the microphone captured with the block the
-speaker played and how far apart the two are on the device's own clock (output.py). The
-`Listener` lines the two up (what reached the ear as each microphone sample was captured),
-brings both to 16 kHz and gives them, 10 ms at a time, to `hearing.Ears`, which decides.
-When someone starts to speak it turns the voice down; when their utterance is judged, up
-again, and a command goes to the player like a key press.
+The output hands over each block it plays with the moment its first sample reaches the ear
+(`EarTape`); the microphone's stream each block it captures with the moment it was captured,
+both on one clock (PortAudio's times, carried to the monotonic clock). The `Listener` lines
+them up (what reached the ear as each microphone sample was captured) and gives them, 10 ms
+at a time at 16 kHz, to `hearing.Ears`, which decides. When someone starts to speak it turns
+the voice down; when their utterance is judged, up again, and a command goes to the player
+like a key press. (One duplex stream would share a clock by construction, but PortAudio's
+ALSA duplex stream fails through PulseAudio here: its capture side times out.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import bisect
 import collections
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,116 +34,164 @@ FAR_LEAD_S = 0.02
 """The echo canceller is given what was heard this much after each microphone sample: it
 finds the room's delay itself, but only if its reference comes first, and a device's reported
 times can be a few milliseconds off."""
-JITTER_S = 0.005
-"""Reported times this close to where the last block ended are taken as continuous: the
-device's times jitter from block to block, the sound does not."""
-HISTORY_S = 3.0
-"""How much of what was played is kept to line the microphone up with."""
+JUMP_S = 0.05
+"""Reported times further than this from where counting has got to mean the sound jumped."""
+
+
+class EarTape:
+    """What the speaker played, at 16 kHz, by the time each sample reached the ear: the echo
+    canceller's reference. The output's callback hands over each block it plays (`played`,
+    cheap: a copy into a queue); the listener resamples them when it reads."""
+
+    SECONDS = 4.0
+
+    def __init__(self, rate: int) -> None:
+        import soxr
+
+        self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=4096)
+        self._marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=4096)
+        """(ear time, feed frame) at the start of each block played: which frame is heard when."""
+        self._resampler = soxr.ResampleStream(rate, RATE, 1, dtype="float32")
+        self._rate = rate
+        self._tape = np.zeros(round(self.SECONDS * RATE), dtype=np.float32)
+        self._start = 0.0
+        """The ear time of the tape's first sample."""
+        self._end_t: float | None = None
+        """The ear time at which the last block taken in ends."""
+        self._write_t = 0.0
+        """The ear time of the next resampled sample."""
+
+    def played(self, samples: bytes | bytearray, first: int, ear_time: float) -> None:
+        """Called from the output's callback with each block, the feed's number for its first
+        frame, and when that frame is heard."""
+        self._blocks.append((bytes(samples), ear_time))
+        self._marks.append((ear_time, first))
+
+    def frame_at(self, ear_time: float) -> int | None:
+        """The feed frame heard at `ear_time`, if something was playing then."""
+        for start, first in reversed(self._marks):
+            if start <= ear_time:
+                frame = first + round((ear_time - start) * self._rate)
+                return frame if ear_time - start < 0.5 else None  # past a block: stopped
+        return None
+
+    def window(self, start: float, frames: int) -> np.ndarray:
+        """`frames` samples (int16) heard from ear time `start` on; quiet where nothing played."""
+        self._drain()
+        out = np.zeros(frames, dtype=np.float32)
+        first = round((start - self._start) * RATE)
+        lo, hi = max(first, 0), min(first + frames, self._tape.size)
+        if hi > lo:
+            out[lo - first : hi - first] = self._tape[lo:hi]
+        return (out * 32767).astype(np.int16)
+
+    def _drain(self) -> None:
+        """Lay the blocks end to end: a device's reported times jitter by milliseconds from
+        block to block, and the echo canceller needs a reference as continuous as the sound
+        was. Only a jump (a start, a resume) sets the time anew."""
+        while self._blocks:
+            data, ear_time = self._blocks.popleft()
+            samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768
+            if self._end_t is None or abs(ear_time - self._end_t) > JUMP_S:
+                self._resampler.clear()  # a new start: no tail of the sound before it
+                self._end_t = self._write_t = ear_time
+            self._end_t += samples.size / self._rate
+            resampled = self._resampler.resample_chunk(samples)
+            self._write(resampled, self._write_t)
+            self._write_t += resampled.size / RATE
+
+    def _write(self, samples: np.ndarray, ear_time: float) -> None:
+        horizon = ear_time + samples.size / RATE
+        if horizon - self._start > self.SECONDS:  # slide the tape on, keeping the newest
+            shift = round((horizon - self.SECONDS - self._start) * RATE)
+            self._tape = np.roll(self._tape, -shift)
+            self._tape[-shift:] = 0
+            self._start += shift / RATE
+        at = round((ear_time - self._start) * RATE)
+        lo, hi = max(at, 0), min(at + samples.size, self._tape.size)
+        if hi > lo:
+            self._tape[lo:hi] = samples[lo - at : hi - at]
 
 
 class Listener:
-    """Lines up the microphone with what was played, and hears them through `Ears`, on its own
+    """The microphone, lined up with what was played (`tape`), heard through `Ears` on its own
     thread (the stream's callback only hands the blocks over)."""
 
     def __init__(
         self,
         ears: Ears,
+        tape: EarTape,
         *,
-        rate: int,
         obey: Callable[[Verdict], None],
         duck: Callable[[bool], None],
         words_at: Callable[[int], str] = lambda frame: "",
     ) -> None:
-        import soxr
-
         self.ears = ears
-        self.rate = rate
+        self.tape = tape
         self.obey = obey
         self.duck = duck
         self.words_at = words_at
-        self._blocks: collections.deque[tuple[bytes, bytes, int, float]] = collections.deque(maxlen=2000)
+        self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=1000)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="voiceguide-listen", daemon=True)
-        self._played = np.zeros(round(HISTORY_S * rate), dtype=np.int16)
-        self._played_end = 0
-        """The output frame after the last one in `_played`."""
-        self._far_next: int | None = None
-        """The output frame the next far block should start at, if continuous."""
-        self._near_rs = soxr.ResampleStream(rate, RATE, 1, dtype="int16")
-        self._far_rs = soxr.ResampleStream(rate, RATE, 1, dtype="int16")
-        self._near = np.zeros(0, np.int16)
-        self._far = np.zeros(0, np.int16)
-        self._heard_frame = 0
-        """The output frame heard at the start of the next 16 kHz frame."""
+        self._stream: Any = None
 
-    def start(self) -> None:
+    def open(self) -> None:
+        """Open the microphone (raises if there is none) and start listening."""
+        import sounddevice
+
+        self._stream = sounddevice.RawInputStream(
+            samplerate=RATE, channels=1, dtype="int16", blocksize=FRAME, callback=self._callback
+        )
+        self._stream.start()
         self._thread.start()
 
-    def microphone(self, captured: bytes, played: bytes, first: int, apart_s: float) -> None:
-        """From the stream's callback: cheap, a copy into a queue."""
-        self._blocks.append((captured, played, first, apart_s))
+    def _callback(self, data: Any, frames: int, stream_time: Any, status: object) -> None:
+        behind = stream_time.currentTime - stream_time.inputBufferAdcTime
+        if not stream_time.currentTime or not 0 <= behind < 2:  # some paths report no times
+            behind = float(self._stream.latency)
+        self._blocks.append((bytes(data), time.monotonic() - behind))
         self._wake.set()
 
     def _run(self) -> None:
+        """Frames of 10 ms, each with the time it was captured: counted on from the first
+        block (the device's times jitter), set anew only after a jump (an overrun)."""
+        pending = np.zeros(0, dtype=np.int16)
+        next_t = -1e9
+        """The capture time of the first sample in `pending` (none yet: long ago)."""
         while not self._stop.is_set():
             self._wake.wait(0.1)
             self._wake.clear()
             while self._blocks and not self._stop.is_set():
-                self.block(*self._blocks.popleft())
+                data, captured = self._blocks.popleft()
+                if abs(captured - (next_t + pending.size / RATE)) > JUMP_S:
+                    pending, next_t = np.zeros(0, dtype=np.int16), captured
+                pending = np.concatenate([pending, np.frombuffer(data, dtype="<i2")])
+                while pending.size >= FRAME:
+                    near, pending = pending[:FRAME], pending[FRAME:]
+                    self.hear(near, next_t)
+                    next_t += FRAME / RATE
 
-    def block(self, captured: bytes, played: bytes, first: int, apart_s: float) -> None:
-        """One block of the duplex stream: remember what was played, line the microphone up
-        with what was heard as it captured, and hear every whole 10 ms."""
-        out = np.frombuffer(played, dtype="<i2")
-        self._remember(out, first)
-        mic = np.frombuffer(captured, dtype="<i2")
-        heard = first - round((apart_s - FAR_LEAD_S) * self.rate)
-        if self._far_next is None or abs(heard - self._far_next) > JITTER_S * self.rate:
-            self._far_rs.clear()  # a start, a resume, a lost block: the reference starts afresh
-            self._far = np.zeros(self._near.size, np.int16)
-            self._heard_frame = heard
-        else:
-            heard = self._far_next
-        self._far_next = heard + mic.size
-        far = self._played_at(heard, mic.size)
-        self._near = np.concatenate([self._near, self._near_rs.resample_chunk(mic)])
-        self._far = np.concatenate([self._far, self._far_rs.resample_chunk(far)])
-        while self._near.size >= FRAME and self._far.size >= FRAME:
-            near, self._near = self._near[:FRAME], self._near[FRAME:]
-            far16, self._far = self._far[:FRAME], self._far[FRAME:]
-            self.hear(near, far16, self.words_at(self._heard_frame))
-            self._heard_frame += round(FRAME * self.rate / RATE)
-
-    def hear(self, near: np.ndarray, far: np.ndarray, said: str) -> None:
-        answer = self.ears.hear(near, far, said)
+    def hear(self, near: np.ndarray, captured: float) -> None:
+        """One 10 ms frame captured at `captured`, with what reached the ear then."""
+        far = self.tape.window(captured + FAR_LEAD_S, FRAME)
+        frame = self.tape.frame_at(captured)
+        answer = self.ears.hear(near, far, "" if frame is None else self.words_at(frame))
         if isinstance(answer, Speaking):
             self.duck(True)
         elif isinstance(answer, Verdict):
             self.duck(False)
             self.obey(answer)
 
-    def _remember(self, out: np.ndarray, first: int) -> None:
-        n = self._played.size
-        if first != self._played_end:  # not continuous (never, but cheap to guard)
-            self._played[:] = 0
-        if out.size >= n:
-            self._played[:] = out[-n:]
-        else:
-            self._played = np.roll(self._played, -out.size)
-            self._played[-out.size :] = out
-        self._played_end = first + out.size
-
-    def _played_at(self, frame: int, frames: int) -> np.ndarray:
-        """What the speaker played from output frame `frame` on (quiet where unknown)."""
-        out = np.zeros(frames, np.int16)
-        start = frame - (self._played_end - self._played.size)
-        lo, hi = max(start, 0), min(start + frames, self._played.size)
-        if hi > lo:
-            out[lo - start : hi - start] = self._played[lo:hi]
-        return out
-
     def close(self) -> None:
+        """Stop the microphone, then the listening thread."""
+        if self._stream is not None:
+            try:
+                self._stream.abort()
+                self._stream.close()
+            except Exception:  # a device already gone: nothing left to stop
+                pass
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
@@ -193,9 +244,8 @@ def listening(
         say(f"voiceguide: cannot listen ({e.name} is not installed; run `make run`): playing without listening")
         yield None
         return
-    if not getattr(output, "duplex", False):
-        why = getattr(output, "microphone_error", None) or "the simpleaudio output cannot record"
-        say(f"voiceguide: no microphone ({why}): playing without listening")
+    if not hasattr(output, "monitor"):
+        say("voiceguide: cannot listen with the simpleaudio output (PortAudio is missing): playing without listening")
         yield None
         return
     if language.split("-")[0].casefold() not in LANGUAGES:
@@ -215,10 +265,17 @@ def listening(
         if verdict.command is not None:
             commands.put(Spoken(verdict.command))
 
+    tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
-    listener = Listener(Ears(), rate=output.rate, obey=obey, duck=output.duck, words_at=voice.at)
-    listener.start()
-    output.microphone = listener.microphone
+    listener = Listener(Ears(), tape, obey=obey, duck=output.duck, words_at=voice.at)
+    try:
+        listener.open()
+    except Exception as e:  # sounddevice.PortAudioError: no microphone, or no permission
+        say(f"voiceguide: no microphone ({str(e).strip() or type(e).__name__}): playing without listening")
+        listener.close()
+        yield None
+        return
+    output.monitor = tape.played
 
     def note() -> str:
         if not last:
@@ -229,6 +286,6 @@ def listening(
     try:
         yield voice, note
     finally:
-        output.microphone = None
+        output.monitor = None
         output.duck(False)
         listener.close()

@@ -4,13 +4,7 @@
 nothing is ever cut or moved. Where PortAudio is missing, `buffers.BufferOutput`
 (simpleaudio) stands in. The feed they play, and what they share, is in `feed.py`.
 
-With `microphone` (`play --listen`), the stream is duplex: the microphone's block and the
-speaker's block reach one callback, on one device clock, with the time between a sample
-being captured and one being heard, so the echo canceller's reference is exact. The voice
-can then be turned down (`duck`) while someone speaks.
-
-No numpy here unless listening: on a warm start the output opens and speaks before numpy has
-loaded.
+No numpy here: on a warm start the output opens and speaks before numpy has loaded.
 """
 
 from __future__ import annotations
@@ -56,21 +50,13 @@ and the keys allow for the latency, and pause drops what the device holds, so it
 nothing a listener notices."""
 
 
-Microphone = Callable[[bytes, bytes, int, float], None]
-"""Given, from the duplex stream's callback, the microphone's block, the speaker's block, the
-number of the speaker's first frame, and the seconds from the microphone's first sample being
-captured to the speaker's first sample being heard."""
-
-
-def open_output(backend: Backend = "auto", *, rate: int = SAMPLE_RATE, duplex: bool = False) -> Output:
+def open_output(backend: Backend = "auto", *, rate: int = SAMPLE_RATE) -> Output:
     """The output for `backend`; "auto" is the stream, or simpleaudio where PortAudio is missing.
-    Opens the device at once, so a missing one is reported before anything else happens.
-    `duplex` opens the microphone with it where it can (`StreamOutput.microphone_error` says
-    why not)."""
+    Opens the device at once, so a missing one is reported before anything else happens."""
     silence_alsa()  # PortAudio and simpleaudio both use alsa-lib, which prints when it fails
     if backend != "simpleaudio":
         try:
-            return StreamOutput(rate=rate, duplex=duplex)
+            return StreamOutput(rate=rate)
         except _NoPortAudio as e:
             if backend == "sounddevice":
                 raise MissingPart(
@@ -89,7 +75,7 @@ class _NoPortAudio(Exception):
 class StreamOutput:
     """One continuous PortAudio stream (python-sounddevice), fed from a callback."""
 
-    def __init__(self, *, rate: int = SAMPLE_RATE, duplex: bool = False) -> None:
+    def __init__(self, *, rate: int = SAMPLE_RATE) -> None:
         try:
             import sounddevice
         except (ImportError, OSError) as e:  # OSError: the library is there, PortAudio is not
@@ -109,62 +95,28 @@ class StreamOutput:
         """The device stopped answering: PortAudio is not called again."""
         self._device_busy = threading.Lock()
         """Held while a call to PortAudio is in progress."""
-        self.microphone: Microphone | None = None
-        """Given each block heard and played, when the stream is duplex (`play --listen`)."""
-        self.microphone_error: str | None = None
-        """Why the stream has no microphone, if one was asked for and none could be opened."""
+        self.monitor: Callable[[bytes | bytearray, int, float], None] | None = None
+        """Given each block the device takes, the feed's number for its first frame and the
+        time that frame reaches the ear (the echo canceller's reference, `play --listen`)."""
         self._gain = 1.0
         self._target = 1.0
         """The voice's level, and where it is going (a duck)."""
-        self._first = 0
-        """The feed's number of the last block's first frame."""
-        self._stream: Any = None
-        if duplex:
-            try:
-                self._stream = sounddevice.RawStream(
-                    samplerate=rate,
-                    channels=(1, 1),
-                    dtype="int16",
-                    callback=self._duplex_callback,
-                    latency=STREAM_LATENCY_S,
-                )
-            except Exception as e:  # no input device, or none that takes this rate: play on without
-                self.microphone_error = str(e).strip() or type(e).__name__
-        if self._stream is None:
-            try:
-                self._stream = sounddevice.RawOutputStream(
-                    samplerate=rate,
-                    channels=1,
-                    dtype="int16",
-                    callback=self._callback,
-                    latency=STREAM_LATENCY_S,
-                )
-            except Exception as e:  # sounddevice.PortAudioError, or ValueError for an unknown device
-                raise no_device(str(e).strip() or type(e).__name__) from None
-
-    @property
-    def duplex(self) -> bool:
-        return self.microphone_error is None and isinstance(self._stream, self._sd.RawStream)
-
-    def duck(self, down: bool) -> None:
-        """Turn the voice down by DUCK_DB (someone is speaking), or back up."""
-        self._target = 10 ** (-DUCK_DB / 20) if down else 1.0
-
-    def _duplex_callback(self, indata: Any, outdata: Any, frames: int, stream_time: Any, status: object) -> None:
-        self._callback(outdata, frames, stream_time, status)
-        if self.microphone is None or self._error is not None:
-            return
-        apart = stream_time.outputBufferDacTime - stream_time.inputBufferAdcTime
-        if not stream_time.currentTime or not 0 <= apart < 2:  # some paths report no times
-            apart = sum(self._stream.latency)
-        self.microphone(bytes(indata), bytes(outdata), self._first, apart)
+        try:
+            self._stream = sounddevice.RawOutputStream(
+                samplerate=rate,
+                channels=1,
+                dtype="int16",
+                callback=self._callback,
+                latency=STREAM_LATENCY_S,
+            )
+        except Exception as e:  # sounddevice.PortAudioError, or ValueError for an unknown device
+            raise no_device(str(e).strip() or type(e).__name__) from None
 
     def _callback(self, out: Any, frames: int, stream_time: Any, status: object) -> None:
         self._last_callback = time.monotonic()
         self._taken += frames
         try:
             samples, first = self.feed.take(frames)
-            self._first = first
             if self._gain != 1.0 or self._target != 1.0:
                 samples = self._ducked(samples, frames)
             out[:] = samples
@@ -173,21 +125,27 @@ class StreamOutput:
                 ahead = self._stream.latency
             at_ear = time.monotonic() + ahead
             self._heard.append((first, frames, at_ear))
+            if self.monitor is not None:
+                self.monitor(samples, first, at_ear)
         except Exception as e:  # PortAudio would stop the stream without a word: tell the player
             self._error = e
             out[:] = bytes(len(out))
             raise self._sd.CallbackAbort from e
+
+    def duck(self, down: bool) -> None:
+        """Turn the voice down by DUCK_DB (someone is speaking), or back up."""
+        self._target = 10 ** (-DUCK_DB / 20) if down else 1.0
 
     def _ducked(self, samples: bytearray, frames: int) -> bytearray:
         """`samples` at the voice's level, moving towards the duck's over DUCK_RAMP_S."""
         import numpy as np  # only ever here when listening, where numpy is loaded already
 
         step = (self._target - self._gain) / max(1, DUCK_RAMP_S * self.rate)
-        ramp = self._gain + step * np.arange(1, frames + 1)
-        ramp = np.clip(ramp, min(self._gain, self._target), max(self._gain, self._target))
+        ramp = np.clip(
+            self._gain + step * np.arange(1, frames + 1), min(self._gain, self._target), max(self._gain, self._target)
+        )
         self._gain = float(ramp[-1]) if frames else self._gain
-        pcm = np.frombuffer(samples, dtype="<i2") * ramp
-        return bytearray(pcm.astype("<i2").tobytes())
+        return bytearray((np.frombuffer(samples, dtype="<i2") * ramp).astype("<i2").tobytes())
 
     def start(self) -> None:
         if self.playing or self._lost:

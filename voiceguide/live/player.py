@@ -31,6 +31,8 @@ TICK_S = 0.02
 """How often the player looks at the output and the keys."""
 ACKNOWLEDGE = "heard"
 """The tone that answers a spoken command (a skip, a resume) before the track goes on."""
+CONFIRM = "confirm"
+"""The tone that answers a spoken "stop": the sound stops and waits; "stop" again ends."""
 ACKNOWLEDGE_LEVEL = 0.5
 """Half the tone's own peak (itself half of full scale): a soft blip under the voice's level."""
 
@@ -104,6 +106,8 @@ class Player:
         self.stall_timeout_s = stall_timeout_s
         self.stopped_at: int | None = None
         """The sample being heard when the listener quit."""
+        self.confirming = False
+        """Paused by a spoken "stop": "stop" again ends, "continue" plays on."""
         self._next = 0
         """The next track sample to queue."""
         self._starved_since: float | None = None
@@ -127,9 +131,15 @@ class Player:
                 if self.output.feed.done(self.output.heard_frame()):
                     return True
                 command = self._command()
+                if command is Command.QUIT and self._spoken:  # misheard, it would end the routine:
+                    command = Command.HALT  # it pauses, and "stop" said again (or q) ends it
+                    self.confirming = True
                 if command in (Command.PAUSE, Command.HALT):
                     self.output.stop()  # at once: the silence is the answer
+                    if self.confirming:
+                        self._say_confirm(heard)
                     command = self._paused(heard, state.timeline)
+                    self.confirming = False
                     if command is not Command.QUIT:  # resumed: from the same sample, after quiet
                         self._start_at(heard, self._acknowledgement())
                 if command is Command.QUIT:
@@ -139,7 +149,7 @@ class Player:
                     self._next = heard = self._seek(command, heard, state.timeline)
                     self.output.flush(heard)
                     if self._spoken:
-                        self.output.feed.put(_acknowledgement_pcm(), heard, moves=False)
+                        self.output.feed.put(_tone_pcm(ACKNOWLEDGE), heard, moves=False)
                     self._top_up()  # at once: the device would otherwise play quiet for want of track
                     self._waited()  # ...and a moment of it, if any, is the skip's, not a wait
                 self.clock.sleep(TICK_S)
@@ -227,14 +237,18 @@ class Player:
         self._spoken = isinstance(request, Spoken)
         return request.command if isinstance(request, Spoken) else request
 
+    def _say_confirm(self, heard: int) -> None:
+        """The falling tone that asks for "stop" again, played into the pause."""
+        begin(self.output, at=heard, pre_roll_s=0.0, lead_in=LeadIn(_tone_pcm(CONFIRM)))
+
     def _acknowledgement(self) -> LeadIn | None:
         """The short sound that answers a spoken command, played before the track goes on."""
-        return LeadIn(_acknowledgement_pcm()) if self._spoken else None
+        return LeadIn(_tone_pcm(ACKNOWLEDGE)) if self._spoken else None
 
 
 @functools.cache
-def _acknowledgement_pcm() -> bytes:
-    samples = synthesize(ACKNOWLEDGE, MIX_RATE) * ACKNOWLEDGE_LEVEL
+def _tone_pcm(name: str) -> bytes:
+    samples = synthesize(name, MIX_RATE) * ACKNOWLEDGE_LEVEL
     return (samples * 32767).astype("<i2").tobytes()
 
 

@@ -57,7 +57,7 @@ def play_command(
         stack.enter_context(about(routine))  # compile errors name the routine
         output = None
         if cached is not None:
-            output = stack.enter_context(contextlib.closing(open_output(backend, duplex=listen)))
+            output = stack.enter_context(contextlib.closing(open_output(backend)))
             begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
 
         from voiceguide.speech.registry import ENGINES, make_engine
@@ -87,7 +87,7 @@ def play_command(
 
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
-            output = stack.enter_context(contextlib.closing(open_output(backend, duplex=listen)))
+            output = stack.enter_context(contextlib.closing(open_output(backend)))
         commands: queue.Queue[Request] = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
