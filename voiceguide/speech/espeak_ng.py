@@ -71,6 +71,14 @@ def list_voices() -> list[tuple[str, str, tuple[str, ...]]]:
     return found
 
 
+def in_effect(parameter: int) -> int:
+    """The value espeak-ng is using for `parameter` (RATE, VOLUME) now, in this process, whoever
+    set it: espeak_GetParameter with current=1 (pyttsx3's driver binds only the first argument)."""
+    lib = _library()
+    lib.espeak_GetParameter.argtypes = [ctypes.c_int, ctypes.c_int]
+    return int(lib.espeak_GetParameter(parameter, 1))
+
+
 def _initialised() -> tuple[ctypes.CDLL, int]:
     """The library, set up for synchronous output; its sample rate."""
     lib = _library()

@@ -73,16 +73,30 @@ class Backend:
 
 
 def _through_pyttsx3(engine: Any, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
-    """pyttsx3's own path: save_to_file + runAndWait, one phrase per call."""
+    """pyttsx3's own path: save_to_file + runAndWait, one phrase per call.
+
+    pyttsx3 runs espeak-ng in its asynchronous mode, where a rate or volume set is queued for
+    espeak's own thread; when runAndWait ends its loop it cancels what espeak is doing, and a
+    setting queued but not yet taken is thrown away with it (espeak goes back to its start-up
+    200 words a minute). So each phrase is checked against the settings espeak really used,
+    and said again with them set afresh if they were lost: a clip at the wrong speed is never
+    handed back (or cached under the right one)."""
     finished = threading.Event()
     engine.setProperty("voice", settings.voice_id)
-    engine.setProperty("rate", settings.rate_wpm)
-    engine.setProperty("volume", settings.volume)
+    _apply(engine, settings)
     engine.connect("finished-utterance", lambda name, completed: finished.set())
     folder = tempfile.mkdtemp(prefix="voiceguide-tts-")
     path = os.path.join(folder, "phrase.wav")
 
     def speak(text: str) -> tuple[bytes, int]:
+        for _ in range(SETTING_TRIES):
+            said = say(text)
+            if _in_effect(settings):
+                return said
+            _apply(engine, settings)
+        raise RuntimeError(f"espeak-ng did not take rate {settings.rate_wpm} and volume {settings.volume}")
+
+    def say(text: str) -> tuple[bytes, int]:
         finished.clear()
         if os.path.exists(path):
             os.unlink(path)
@@ -96,6 +110,24 @@ def _through_pyttsx3(engine: Any, settings: VoiceSettings) -> Callable[[str], tu
             return w.readframes(w.getnframes()), w.getframerate()
 
     return speak
+
+
+SETTING_TRIES = 3
+"""Phrases said again with the settings set afresh before the worker gives up (and is replaced)."""
+
+
+def _apply(engine: Any, settings: VoiceSettings) -> None:
+    engine.setProperty("rate", settings.rate_wpm)
+    engine.setProperty("volume", settings.volume)
+
+
+def _in_effect(settings: VoiceSettings) -> bool:
+    """Did espeak-ng say the last phrase at `settings`' rate and volume?"""
+    from voiceguide.speech import espeak_ng
+
+    return espeak_ng.in_effect(espeak_ng.RATE) == settings.rate_wpm and espeak_ng.in_effect(espeak_ng.VOLUME) == round(
+        settings.volume * 100
+    )
 
 
 def _direct_espeak(settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
