@@ -39,9 +39,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import listen_corpus as corpus  # noqa: E402
-
 from voiceguide.live.hearing import COMMANDS, FRAME, RATE, Ears, Recogniser, Speaking, Verdict  # noqa: E402
+
+import listen_corpus as corpus  # noqa: E402
 
 DUCK_DB = 18.0
 """How far the voice is turned down while someone speaks (voiceguide.live.output.DUCK_DB)."""
@@ -66,7 +66,9 @@ def seed_of(*parts: object) -> int:
 def one_take(job: tuple[corpus.Take, float, bool, bool]) -> dict:
     """Say one take in one scene; what the listener made of it."""
     take, level_db, over_voice, duck = job
-    scene = corpus.scene(take, level_db=level_db, over_voice=over_voice, seed=seed_of(take.voice, take.take, take.words, level_db))
+    scene = corpus.scene(
+        take, level_db=level_db, over_voice=over_voice, seed=seed_of(take.voice, take.take, take.words, level_db)
+    )
     ears = Ears(recogniser())
     answers = corpus.listen(scene, ears.hear, duck_db=DUCK_DB if duck else None)
     start, end = scene.start // FRAME, scene.end // FRAME
@@ -120,14 +122,31 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
             gain = 1.0
             if answer.command is not None:
                 obeyed.append((round(t, 2), answer.words))
-    return {"seconds": len(n_frames) * FRAME / RATE, "cpu_s": time.process_time() - started, "obeyed": obeyed, "ducks": ducks}
+    return {
+        "seconds": len(n_frames) * FRAME / RATE,
+        "cpu_s": time.process_time() - started,
+        "obeyed": obeyed,
+        "ducks": ducks,
+    }
 
 
 def render(work: Path) -> tuple[Path, Path]:
     """The built-in routine as `make run` says it, and what it says when."""
     track = work / "track.wav"
     subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", "back-pain", "-f", "wav", "-o", str(track), "--force", "--no-transcripts"],
+        [
+            sys.executable,
+            "-m",
+            "voiceguide",
+            "render",
+            "back-pain",
+            "-f",
+            "wav",
+            "-o",
+            str(track),
+            "--force",
+            "--no-transcripts",
+        ],
         check=True,
         capture_output=True,
     )
@@ -192,7 +211,9 @@ def report(rows: list[dict], own: list[dict]) -> None:
         print("\nheld-out misses:")
         for r in misses:
             where = "over voice" if r["over_voice"] else "pause"
-            print(f"  {r['words']!r} {r['voice']} {r['level_db']:g} dB {where}: obeyed {r['obeyed']}, heard {r['heard_as']}")
+            print(
+                f"  {r['words']!r} {r['voice']} {r['level_db']:g} dB {where}: obeyed {r['obeyed']}, heard {r['heard_as']}"
+            )
 
 
 def main() -> None:
@@ -217,9 +238,13 @@ def main() -> None:
             track, plan = render(Path(folder))
             length = corpus.read_track(track).size / RATE
             passes, left = int(args.hours * 3600 // length), args.hours * 3600 % length
-            own_jobs = [(track, plan, k, length) for k in range(passes)] + ([(track, plan, passes, left)] if left > 1 else [])
+            own_jobs = [(track, plan, k, length) for k in range(passes)] + (
+                [(track, plan, passes, left)] if left > 1 else []
+            )
             own = list(pool.map(own_voice, own_jobs))
-        print(f"({len(rows)} scenes and {sum(o['seconds'] for o in own) / 3600:.1f} h of its voice in {time.monotonic() - started:.0f} s)\n")
+        print(
+            f"({len(rows)} scenes and {sum(o['seconds'] for o in own) / 3600:.1f} h of its voice in {time.monotonic() - started:.0f} s)\n"
+        )
     report(rows, own)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "own": own}, indent=1))

@@ -116,7 +116,23 @@ def trimmed(x: np.ndarray) -> np.ndarray:
 def write_flac(samples: np.ndarray, path: Path) -> None:
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "-", "-compression_level", "12", str(path)],
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            str(RATE),
+            "-ac",
+            "1",
+            "-i",
+            "-",
+            "-compression_level",
+            "12",
+            str(path),
+        ],
         input=pcm.tobytes(),
         check=True,
     )
@@ -130,7 +146,19 @@ def voice_piece(work: Path) -> tuple[np.ndarray, list[tuple[float, float, str]]]
     and what it says when."""
     track = work / "track.wav"
     subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", "back-pain", "-f", "wav", "-o", str(track), "--force", "--no-transcripts"],
+        [
+            sys.executable,
+            "-m",
+            "voiceguide",
+            "render",
+            "back-pain",
+            "-f",
+            "wav",
+            "-o",
+            str(track),
+            "--force",
+            "--no-transcripts",
+        ],
         check=True,
         capture_output=True,
     )
@@ -166,7 +194,14 @@ def main() -> None:
                     start = sum(t.size for t in takes)
                     takes.append(x)
                     index.append(
-                        {"words": w, "voice": f"{engine} {voice}", "take": take, "half": half, "start": start, "length": x.size}
+                        {
+                            "words": w,
+                            "voice": f"{engine} {voice}",
+                            "take": take,
+                            "half": half,
+                            "start": start,
+                            "length": x.size,
+                        }
                     )
             print(f"{engine} {voice}: done", file=sys.stderr)
         write_flac(np.concatenate(takes), OUT / "takes.flac")

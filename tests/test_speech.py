@@ -218,9 +218,7 @@ def test_a_rate_espeak_lost_is_set_again_before_the_clip_is_kept() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run(
-        [sys.executable, "-c", LOST_RATE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", LOST_RATE], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     seconds, lost = result.stdout.splitlines()[-1].split()
     assert lost == "1"  # the rate really was lost once

@@ -6,8 +6,8 @@ the same moment (`far`) go through:
 1. WebRTC's echo canceller (pywebrtc-audio), which takes voiceguide's own voice out of what
    the microphone heard;
 2. WebRTC's voice activity detector (webrtcvad, its GMM) on what is left: the moment someone
-   starts to speak, `Ears` says so (the player then turns its voice down: `duck`), and when they stop, the frames between
-   are one utterance;
+   starts to speak, `Ears` says so (the player then turns its voice down: `duck`), and when
+   they stop, the frames between are one utterance;
 3. `judge`, a pure function of that utterance: how much of it was the voice's echo, what the
    voice was saying in exactly those frames, and what PocketSphinx makes of it, decoded
    against all six commands at once (`Recogniser`), so "stop" and "pause" compete and the
@@ -17,7 +17,7 @@ the same moment (`far`) go through:
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,8 +192,8 @@ class Recogniser:
         return found.hypstr, self._log.log(found.score), self._decoder.n_frames()
 
 
-def _grammar(words: object) -> str:
-    return "#JSGF V1.0;\ngrammar commands;\npublic <command> = " + " | ".join(words) + ";\n"  # type: ignore[call-overload]
+def _grammar(words: Iterable[str]) -> str:
+    return "#JSGF V1.0;\ngrammar commands;\npublic <command> = " + " | ".join(words) + ";\n"
 
 
 def _sounds() -> str:
