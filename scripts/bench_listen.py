@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -131,38 +130,10 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
 
 
 def render(work: Path) -> tuple[Path, Path]:
-    """The built-in routine as `make run` says it, and what it says when."""
-    track = work / "track.wav"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voiceguide",
-            "render",
-            "back-pain",
-            "-f",
-            "wav",
-            "-o",
-            str(track),
-            "--force",
-            "--no-transcripts",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    shown = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "show", "back-pain", "--json"], check=True, capture_output=True, text=True
-    )
+    """The built-in routine as `make run` says it, and what it says when (a JSON file)."""
+    track, said = corpus.render_builtin(work)
     plan = work / "plan.json"
-    plan.write_text(
-        json.dumps(
-            [
-                (e["start_s"], e["end_s"], e["spoken"] or e["text"])
-                for e in json.loads(shown.stdout)["events"]
-                if e["kind"] == "speech"
-            ]
-        )
-    )
+    plan.write_text(json.dumps(said))
     return track, plan
 
 
@@ -212,7 +183,8 @@ def report(rows: list[dict], own: list[dict]) -> None:
         for r in misses:
             where = "over voice" if r["over_voice"] else "pause"
             print(
-                f"  {r['words']!r} {r['voice']} {r['level_db']:g} dB {where}: obeyed {r['obeyed']}, heard {r['heard_as']}"
+                f"  {r['words']!r} {r['voice']} {r['level_db']:g} dB {where}: "
+                f"obeyed {r['obeyed']}, heard {r['heard_as']}"
             )
 
 
@@ -243,7 +215,8 @@ def main() -> None:
             )
             own = list(pool.map(own_voice, own_jobs))
         print(
-            f"({len(rows)} scenes and {sum(o['seconds'] for o in own) / 3600:.1f} h of its voice in {time.monotonic() - started:.0f} s)\n"
+            f"({len(rows)} scenes and {sum(o['seconds'] for o in own) / 3600:.1f} h of its voice "
+            f"in {time.monotonic() - started:.0f} s)\n"
         )
     report(rows, own)
     if args.json:

@@ -35,7 +35,11 @@ import soxr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "tests"))
+
 from voiceguide.live.hearing import COMMANDS, RATE  # noqa: E402
+
+from listen_corpus import render_builtin  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "listen"
 NOT_COMMANDS = ("okay", "hello", "stay", "shop", "that hurts", "breathe out", "one more", "thank you")
@@ -144,33 +148,9 @@ PIECE_S = (20, 80)
 def voice_piece(work: Path) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """A minute of the built-in routine as `make run` says it (its instructions and a count),
     and what it says when."""
-    track = work / "track.wav"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "voiceguide",
-            "render",
-            "back-pain",
-            "-f",
-            "wav",
-            "-o",
-            str(track),
-            "--force",
-            "--no-transcripts",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    plan = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "show", "back-pain", "--json"], check=True, capture_output=True, text=True
-    )
+    track, said_all = render_builtin(work)
     lo, hi = PIECE_S
-    said = [
-        (round(e["start_s"] - lo, 3), round(e["end_s"] - lo, 3), e["spoken"] or e["text"])
-        for e in json.loads(plan.stdout)["events"]
-        if e["kind"] == "speech" and e["end_s"] > lo and e["start_s"] < hi
-    ]
+    said = [(round(a - lo, 3), round(b - lo, 3), w) for a, b, w in said_all if b > lo and a < hi]
     return read_wav(track)[RATE * lo : RATE * hi], said
 
 

@@ -188,3 +188,18 @@ def listen(
 def read_track(path: Path) -> np.ndarray:
     """A rendered track (any format ffmpeg reads) as float32 at 16 kHz."""
     return _decode(path)
+
+
+def render_builtin(work: Path) -> tuple[Path, list[tuple[float, float, str]]]:
+    """The built-in routine as `make run` says it (a WAV in `work`), and what it says when:
+    (start s, end s, words) per phrase."""
+    import sys
+
+    track = work / "track.wav"
+    render = ["render", "back-pain", "-f", "wav", "-o", str(track), "--force", "--no-transcripts"]
+    subprocess.run([sys.executable, "-m", "voiceguide", *render], check=True, capture_output=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "show", "back-pain", "--json"], check=True, capture_output=True, text=True
+    )
+    events = json.loads(shown.stdout)["events"]
+    return track, [(e["start_s"], e["end_s"], e["spoken"] or e["text"]) for e in events if e["kind"] == "speech"]
