@@ -152,15 +152,20 @@ def test_media_keys_pause_resume_skip_and_stop_a_running_play(
         play.until("Beta heard", lambda: any("beta" in line for line in play.heard()))
         play.playerctl("next")
         play.until("the third section", lambda: play.playerctl("metadata", "xesam:title") == "3. Gamma point")
-        play.playerctl("previous")
-        play.playerctl("previous")  # twice at once: one section further back, as `p p` does
-        play.until("one section back", lambda: play.playerctl("metadata", "xesam:title") == "2. Beta point")
-        # The position is the track's: Beta starts after Alpha's 30 counts (over 36 s in).
-        assert 36.0 < float(play.playerctl("position")) < 36.0 + WAIT_S
+        play.until("Gamma heard", lambda: any("gamma" in line for line in play.heard()))
+        before = float(play.playerctl("position"))
+        # The position is the track's: Gamma starts after Alpha's and Beta's 30 counts each.
+        assert 72.0 < before < 72.0 + WAIT_S
+        play.playerctl("previous")  # once: back to the start of the section being heard
+        play.until("Gamma from its start", lambda: float(play.playerctl("position")) < before)
+        assert play.playerctl("metadata", "xesam:title") == "3. Gamma point"
+        # (Twice within 2 s goes a section further back: test_a_second_previous_within_two_
+        # seconds_goes_one_section_further_back, on a clock of its own. Two playerctl calls are
+        # not sure to land within 2 s of each other on a loaded machine.)
 
         play.playerctl("stop")
         assert play.process.wait(WAIT_S) == 0
-        assert "stopped at 2. Beta point, at " in play.stderr()
+        assert "stopped at 3. Gamma point, at " in play.stderr()
     finally:
         play.close()
 
@@ -183,3 +188,19 @@ def test_without_a_session_bus_play_goes_on_silently() -> None:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_a_second_previous_within_two_seconds_goes_one_section_further_back() -> None:
+    """The rule the media keys and `p` share, on a clock the test moves."""
+    from voiceguide.live.keys import RESTART_TWICE_S, Command, Restarts
+
+    now = [100.0]
+    going_back = Restarts(lambda: now[0])
+    assert going_back(Command.RESTART) is Command.RESTART  # the start of this section
+    now[0] += RESTART_TWICE_S - 0.1
+    assert going_back(Command.RESTART) is Command.PREVIOUS  # again at once: the one before
+    now[0] += RESTART_TWICE_S - 0.1
+    assert going_back(Command.RESTART) is Command.PREVIOUS  # and again: one more back
+    now[0] += RESTART_TWICE_S + 0.1
+    assert going_back(Command.RESTART) is Command.RESTART  # a while later: this section again
+    assert going_back(Command.NEXT) is Command.NEXT
