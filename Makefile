@@ -16,7 +16,7 @@ run: setup
 	$(BIN)/voiceguide render back-pain --force
 
 test: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=10
 
 check: setup-test
 	$(BIN)/python -m pytest -m "not slow" -q -n auto

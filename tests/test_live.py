@@ -22,7 +22,7 @@ from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import last_join
 from voiceguide.live.feed import Feed, LeadIn
 from voiceguide.live.keys import RESTART_TWICE_S, Command, Spoken, keys_from
-from voiceguide.live.player import ACKNOWLEDGE, ACKNOWLEDGE_LEVEL, Player, Position, describe_position
+from voiceguide.live.player import ACKNOWLEDGE, ACKNOWLEDGE_LEVEL, CONFIRM, Player, Position, describe_position
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.routine.loader import parse_routine
@@ -273,6 +273,29 @@ def test_quit_stops_at_once_and_says_what_was_being_heard() -> None:
 
 
 TICK_SAMPLES = round(0.02 * RATE) + FakeOutput.BLOCK
+
+
+def test_a_spoken_stop_pauses_and_asks_and_a_second_stop_ends() -> None:
+    """A misheard "stop" would end the routine: said once it pauses, with the falling tone;
+    "continue" plays on from the same sample; said again while paused, it ends."""
+    finished, output, player = run([(3.0, Spoken(Command.QUIT)), (6.0, Spoken(Command.RESUME))])
+    assert finished  # played to the end: one "stop" did not end it
+    samples, times = output.signal()
+    tone = np.flatnonzero(samples < 0)  # track codes are positive: only the tones go below 0
+    asked = tone[(times[tone] > 3.0) & (times[tone] < 6.0)]
+    assert asked.size, "no tone asked for a second stop"
+    confirm = (synthesize(CONFIRM, RATE) * ACKNOWLEDGE_LEVEL * 32767).astype(np.int16)
+    assert np.array_equal(np.sort(samples[asked]), np.sort(confirm[confirm < 0]))
+    heard, _ = heard_track(output)
+    assert set(code(np.arange(TOTAL))) <= set(heard)  # nothing of the track lost
+
+    finished, _, player = run([(3.0, Spoken(Command.QUIT)), (5.0, Spoken(Command.QUIT))])
+    assert not finished
+    heard_at_stop = round((3.0 - LATENCY - PRE_ROLL) * RATE)
+    assert player.stopped_at is not None and abs(player.stopped_at - heard_at_stop) <= TICK_SAMPLES
+
+    finished, _, _ = run([(3.0, Command.QUIT)])  # q (or a media key's Stop) ends at once
+    assert not finished
 
 
 def test_start_sample_starts_there() -> None:

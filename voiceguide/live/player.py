@@ -214,6 +214,8 @@ class Player:
         """Wait for a resume (PAUSE, RESUME) or a quit; other commands wait with the sound."""
         while True:
             self.on_tick(Position(heard, timeline, True))
+            if self.confirming:
+                self.output.heard_frame()  # the tone is playing: a device lost meanwhile is found here
             command = self._command()
             if command in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 return command
