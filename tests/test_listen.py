@@ -500,5 +500,5 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
     assert judge(utterance(residue=level / 2), table).why == OWN_VOICE  # hardly above the residue
     assert judge(utterance(residue=level / 1000), table).why == OBEYED  # 30 dB above it
     # the voice was saying "pause" then: only a word far above its residue is the person's
-    assert judge(utterance(residue=level / 50, said="Pause for a breath."), table).why == OWN_VOICE
-    assert judge(utterance(residue=level / 1000, said="Pause for a breath."), table).why == OBEYED
+    assert judge(utterance(residue=level / 300, said="Pause for a breath."), table).why == OWN_VOICE  # 25 dB
+    assert judge(utterance(residue=level / 10000, said="Pause for a breath."), table).why == OBEYED

@@ -113,15 +113,18 @@ BEFORE_FRAMES = 25
 SHORTEST_S = 0.15
 LONGEST_S = 2.0
 """An utterance longer than this is someone talking, not a command: not decoded."""
-ONSET_ABOVE_ECHO_DB = 8.0
+ONSET_ABOVE_ECHO_DB = 12.0
 """A frame is speech only where what is left after the echo canceller stands this far above
 what it leaves of the voice's echo (`Ears` learns that from the room): voiceguide's own
 voice, cancelled, is not a person."""
-ABOVE_ECHO_DB = 12.0
-"""An utterance is obeyed only if it stands this far above the echo's residue, on average:
-one that hardly does was mostly the voice. (Chosen on the tuning half with FIT: below 12 the
-voice's residue was obeyed more often, above it fewer commands said over the voice were.)"""
-OWN_WORDS_DB = 20.0
+ABOVE_ECHO_DB = 22.0
+"""An utterance said while the voice sounds is obeyed only if it stands this far above the
+echo's residue, on average: one that does not was mostly the voice. What the canceller leaves
+swings by 10 to 20 dB with what the voice says and with the room: in simulated rooms with a
+strong, long echo the residue of its own voice came 13 to 21 dB above the learnt level and was
+obeyed as "pause", "stop" and "go back" at 12 dB (tuning half). A command said over the voice
+is obeyed less often for it: say it in the quiet between phrases."""
+OWN_WORDS_DB = 30.0
 """A command the voice was saying in the same frames must stand further above the echo's
 residue: the person's word, louder than the echo, not what the canceller missed of it."""
 RESIDUE_DB = -10.0
