@@ -193,8 +193,9 @@ def main() -> None:
     parser.add_argument("--half", choices=("tune", "held-out", "both"), default="both")
     parser.add_argument("--hours", type=float, default=10.0, help="hours of its own voice to listen to (0: none)")
     parser.add_argument("--json", type=Path, help="also write every row here")
+    parser.add_argument("--takes", type=int, help="only every Nth take (a quick look)")
     args = parser.parse_args()
-    takes = corpus.takes(None if args.half == "both" else args.half)
+    takes = corpus.takes(None if args.half == "both" else args.half)[:: args.takes or 1]
     jobs = [
         (t, level, over, duck)
         for t in takes

@@ -36,6 +36,25 @@ def test_make_bench_runs_every_benchmark() -> None:
     assert words["with / without"] > 0
 
 
+def test_the_listening_benchmark_runs_and_reports_both_halves(tmp_path: Path) -> None:
+    """scripts/bench_listen.py on every 20th take of the corpus, without its own voice (that
+    needs a render): it runs, and its table has both halves, with figures."""
+    rows = tmp_path / "rows.json"
+    result = subprocess.run(
+        [sys.executable, "scripts/bench_listen.py", "--hours", "0", "--takes", "20", "--json", str(rows)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| tune | in a pause | -6 dB |" in result.stdout
+    assert "| held-out | over the voice | -20 dB |" in result.stdout
+    scenes = json.loads(rows.read_text())["rows"]
+    assert {r["half"] for r in scenes} == {"tune", "held-out"}
+    assert any(r["obeyed"] == r["words"] for r in scenes)  # it hears something
+
+
 def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
     shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__"))
