@@ -131,6 +131,11 @@ residue: the person's word, louder than the echo, not what the canceller missed 
 RESIDUE_DB = -10.0
 """What the canceller is taken to leave of the voice (dB under the voice) before it has
 learnt the room: it learns within seconds, and meanwhile only a loud word gets through."""
+SAID_BEFORE_FRAMES = 300
+"""What the voice said this long (3 s) before an utterance counts as said in it: the echo comes
+back later than the reported times say by an amount no device reports exactly (a Bluetooth
+headset's link, a sound server's buffers), and through the test's sound server the voice's
+own "next" came back and was obeyed when only the utterance's own frames were looked at."""
 ECHO_TAIL_FRAMES = 30
 """A room still rings with the voice this long (0.3 s) after it played."""
 LEARN_FRAMES = 300
@@ -303,6 +308,7 @@ class Ears:
         nobody speaks."""
         self._silent = 0
         self._said: list[str] = []
+        self._said_before: collections.deque[str] = collections.deque(maxlen=SAID_BEFORE_FRAMES)
         self._far: collections.deque[float] = collections.deque([0.0], maxlen=ECHO_TAIL_FRAMES)
         """The energy of what was played in the last frames: the room still returns it."""
         self._ratios: collections.deque[float] = collections.deque(maxlen=RESIDUE_FRAMES)
@@ -332,6 +338,7 @@ class Ears:
             and (not sounding or self._voice_frames >= LEARN_FRAMES)
         )
         frame = (near, clean, far, residue)
+        self._said_before.append(said)
         if not self._frames:
             if not speech:  # a person's word never teaches it what the voice leaves
                 self._learn(level, voice)
@@ -340,7 +347,7 @@ class Ears:
             if sum(self._recent) < ONSET_FRAMES:
                 return None
             self._frames = list(self._before)
-            self._said = [said] if said else []
+            self._said = list(dict.fromkeys(w for w in self._said_before if w))
             self._silent = 0
             self._recent.clear()
             return Speaking()

@@ -30,10 +30,12 @@ if TYPE_CHECKING:
     from voiceguide.live.player import Position
     from voiceguide.timeline.events import Timeline
 
-FAR_LEAD_S = 0.02
-"""The echo canceller is given what was heard this much after each microphone sample: it
-finds the room's delay itself, but only if its reference comes first, and a device's reported
-times can be a few milliseconds off."""
+FAR_LEAD_S = 0.08
+"""With each microphone frame, the echo canceller is given what reaches the ear this much
+later: it finds the room's delay itself, but only if its reference comes first, and the
+times that line the two up (the devices' reported latencies) can be off by tens of
+milliseconds (through the test's sound server the echo came 25 ms before they said; at 20 ms
+of lead its own voice came through the canceller and was obeyed as "next")."""
 JUMP_S = 0.05
 """Reported times further than this from where counting has got to mean the sound jumped."""
 
