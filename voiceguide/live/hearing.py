@@ -136,6 +136,11 @@ SAID_BEFORE_FRAMES = 300
 back later than the reported times say by an amount no device reports exactly (a Bluetooth
 headset's link, a sound server's buffers), and through the test's sound server the voice's
 own "next" came back and was obeyed when only the utterance's own frames were looked at."""
+AFTER_COMMAND_FRAMES = 150
+"""For 1.5 s after a command is obeyed nothing else is: the player answers with a blip and a
+jump in the sound, the canceller meets a reference it has not heard, and through the test's
+sound server what came back then was obeyed as a "pause" or "stop" that nobody said. Nobody
+says two commands within a second and a half."""
 ECHO_TAIL_FRAMES = 30
 """A room still rings with the voice this long (0.3 s) after it played."""
 LEARN_FRAMES = 300
@@ -249,6 +254,7 @@ OBEYED = "obeyed"
 NOT_A_COMMAND = "not a command"
 OWN_VOICE = "taken for voiceguide's own voice"
 UNSURE = "not sure which command"
+TOO_SOON = "too soon after the last command"
 
 
 def energy(x: np.ndarray) -> float:
@@ -309,6 +315,8 @@ class Ears:
         self._silent = 0
         self._said: list[str] = []
         self._said_before: collections.deque[str] = collections.deque(maxlen=SAID_BEFORE_FRAMES)
+        self._since_command = AFTER_COMMAND_FRAMES
+        """Frames since the last command obeyed."""
         self._far: collections.deque[float] = collections.deque([0.0], maxlen=ECHO_TAIL_FRAMES)
         """The energy of what was played in the last frames: the room still returns it."""
         self._ratios: collections.deque[float] = collections.deque(maxlen=RESIDUE_FRAMES)
@@ -339,6 +347,7 @@ class Ears:
         )
         frame = (near, clean, far, residue)
         self._said_before.append(said)
+        self._since_command += 1
         if not self._frames:
             if not speech:  # a person's word never teaches it what the voice leaves
                 self._learn(level, voice)
@@ -367,7 +376,12 @@ class Ears:
             said=" ".join(self._said),
             residue=float(np.mean(residues)),
         )
-        return judge(utterance, self.recognise)
+        verdict = judge(utterance, self.recognise)
+        if verdict.command is not None:
+            if self._since_command < AFTER_COMMAND_FRAMES:
+                return Verdict(None, verdict.words, TOO_SOON)
+            self._since_command = 0
+        return verdict
 
     def _learn(self, level: float, voice: float) -> None:
         """Follow how far under the voice the cancelled sound stays while nobody speaks."""
