@@ -503,3 +503,27 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
     # the voice was saying "pause" then: only a word far above its residue is the person's
     assert judge(utterance(residue=level / 300, said="Pause for a breath."), table).why == OWN_VOICE  # 25 dB
     assert judge(utterance(residue=level / 10000, said="Pause for a breath."), table).why == OBEYED
+
+
+def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
+    """The echo canceller's reference is as continuous as the sound was, though the device
+    reports each block's time a few milliseconds off; a real jump starts it afresh."""
+    from voiceguide.live.listen import EarTape
+
+    rate = 44100
+    tape = EarTape(rate)
+    tone = (np.sin(2 * np.pi * 440 * np.arange(rate) / rate) * 16000).astype("<i2")
+    jitter = np.random.default_rng(3).uniform(-0.004, 0.004, 10)
+    for k in range(10):  # ten blocks of 0.1 s, each reported up to 4 ms early or late
+        tape.played(tone[k * 4410 : (k + 1) * 4410].tobytes(), k * 4410, 100.0 + k * 0.1 + jitter[k])
+    heard = tape.window(100.0 + jitter[0], RATE).astype(np.float32) / 32768
+    expected = soxr.resample(tone.astype(np.float32) / 32768, rate, RATE)
+    settled = slice(RATE // 10, RATE - RATE // 10)  # past the resampler's start and end
+    assert np.max(np.abs(heard[settled] - expected[settled])) < 0.01  # no gap, no overlap
+    tape.played(tone[:4410].tobytes(), 50000, 102.0)  # a resume, two seconds on
+    assert np.abs(tape.window(101.5, RATE // 4)).max() == 0  # nothing played in between
+    assert np.abs(tape.window(102.02, RATE // 20)).max() > 10000
+    # Which of the feed's frames reached the ear when: the player's words are looked up by it.
+    assert tape.frame_at(100.3 + jitter[3] + 0.05) == 3 * 4410 + round(0.05 * rate)
+    assert tape.frame_at(102.01) == 50000 + round(0.01 * rate)
+    assert tape.frame_at(99.0) is None  # before anything played
