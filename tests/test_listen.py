@@ -133,7 +133,7 @@ class Listening:
     """`voiceguide play --listen --quiet`, its cue lines and its notes read as they come."""
 
     def __init__(self, routine: Path, server: SoundServer) -> None:
-        self.env = {**os.environ, **server.env()}
+        self.env = {**os.environ, **server.env(), "VOICEGUIDE_LISTEN_DETAIL": "1"}  # why, in a failure
         self.process = subprocess.Popen(
             [sys.executable, "-m", "voiceguide", "play", str(routine), "--no-lead-in", "--quiet", "--listen"],
             env=self.env,
@@ -351,6 +351,7 @@ def test_its_own_voice_echoed_back_never_commands_it(tmp_path: Path, sound_serve
             # wait for a "continue" nobody says, and a false "go back" replay its own "go back".
             notes = play.until_obeyed(WAIT_S * 5)
             status = play.process.poll()
+            print("".join(notes))  # with -s: each utterance, what was measured, and why it was ignored
         finally:
             play.close()
     obeyed = [line for line in notes if line.startswith('voiceguide: heard "')]
@@ -437,17 +438,22 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
     assert ducks <= 3, f"{ducks} ducks in a minute of its own voice"
 
 
-def test_a_command_said_over_the_voice_ducks_it_and_is_obeyed() -> None:
-    """Said near the microphone over the routine's voice: the voice goes down while the word
-    is still being said, and the command is obeyed."""
-    take = next(t for t in HELD_OUT if t.words == "pause" and t.voice.startswith("piper"))
-    scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=3)
-    ears = Ears(recogniser())
-    answers = corpus.listen(scene, ears.hear, duck_db=18.0)
-    ducked = [i for i, a in answers if isinstance(a, Speaking) and i * FRAME >= scene.start - RATE // 4]
-    obeyed = [(i, a.words) for i, a in answers if isinstance(a, Verdict) and a.command is not None]
-    assert ducked and ducked[0] * FRAME < scene.end, "not ducked while the word was said"
-    assert [w for _, w in obeyed] == ["pause"]
+def test_a_pause_said_over_the_voice_ducks_it_and_is_never_taken_for_another() -> None:
+    """Every held-out "pause", said near the microphone over the routine's voice: the voice
+    goes down while the word is still being said (11 of 14 here), and no other command is
+    obeyed. Over the voice few are obeyed (2 of 14 here, the Piper voice's): say it again in
+    the quiet that follows, as the README says. The counts guard against getting worse."""
+    right = ducked = 0
+    takes = [t for t in HELD_OUT if t.words == "pause"]
+    for take in takes:
+        scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=zlib.crc32(take.voice.encode()))
+        answers = corpus.listen(scene, Ears(recogniser()).hear, duck_db=18.0)
+        ducked += any(isinstance(a, Speaking) and scene.start - RATE // 4 <= i * FRAME < scene.end for i, a in answers)
+        obeyed = [a.words for i, a in answers if isinstance(a, Verdict) and a.command is not None]
+        assert set(obeyed) <= {"pause"}, f"{take.voice}: {obeyed}"
+        right += obeyed == ["pause"]
+    assert ducked >= 10, f"ducked for {ducked} of {len(takes)}"
+    assert right >= 2, f"obeyed {right} of {len(takes)}"
 
 
 def test_the_corpus_is_split_by_voice() -> None:
@@ -471,10 +477,13 @@ class Table:
         return self.heard
 
 
-def utterance(*, seconds: float = 0.6, level: float = 0.1, residue: float = 1e-9, said: str = "") -> Utterance:
+def utterance(
+    *, seconds: float = 0.6, level: float = 0.1, residue: float = 1e-9, echo: float = 0.0, said: str = ""
+) -> Utterance:
     n = round(seconds * RATE)
     tone = (np.sin(np.arange(n) * 0.3) * level * 32767).astype(np.int16)
-    return Utterance(near=tone, clean=tone, far=np.zeros(n, np.int16), said=said, residue=residue)
+    echoes = np.full(n // FRAME, echo)
+    return Utterance(near=tone, clean=tone, far=np.zeros(n, np.int16), said=said, residue=residue, echo=echoes)
 
 
 def test_the_judge_obeys_a_clear_command() -> None:
@@ -503,6 +512,17 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
     # the voice was saying "pause" then: only a word far above its residue is the person's
     assert judge(utterance(residue=level / 300, said="Pause for a breath."), table).why == OWN_VOICE  # 25 dB
     assert judge(utterance(residue=level / 10000, said="Pause for a breath."), table).why == OBEYED
+
+
+def test_the_judge_takes_what_is_no_louder_than_the_voices_echo_for_the_voice() -> None:
+    """However well the canceller seems to have done, what the microphone heard must be more
+    than the echo the voice alone brings it: when the canceller loses the echo's delay, what
+    it lets through looks like a person far above its usual residue."""
+    table = Table(Heard("next", margin=3.0, fit=2.0))
+    level = 0.1**2 / 2
+    assert judge(utterance(echo=level * 2), table).why == OWN_VOICE  # 3 dB under its echo
+    assert judge(utterance(echo=level / 2), table).why == OBEYED  # 3 dB over it: a person adds to it
+    assert judge(utterance(echo=0.0), table).why == OBEYED  # in a pause there is no echo to be
 
 
 def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:

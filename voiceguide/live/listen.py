@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -253,8 +254,11 @@ def listening(
     if language.split("-")[0].casefold() not in LANGUAGES:
         say(f"voiceguide: spoken commands are English ({', '.join(COMMANDS)}); this routine is in {language}")
     last: list[Verdict] = []
+    detail = os.environ.get("VOICEGUIDE_LISTEN_DETAIL") == "1"
 
     def obey(verdict: Verdict) -> None:
+        if detail:
+            say(f'voiceguide: utterance: "{verdict.words}" {verdict.why} ({verdict.measured})')
         if not verdict.words:
             return  # a cough, a sigh, someone talking: nothing to show
         last[:] = [verdict]
