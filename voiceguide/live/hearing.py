@@ -138,14 +138,6 @@ count's "six" was obeyed as "next"; those utterances stood 3 to 56 dB *under* th
 person's word adds to the echo. Tuning half: wrong commands over the voice 3 -> 0, commands
 obeyed over it 30 -> 24 % (near the microphone) and 24 -> 18 % (across the room)."""
 ECHO_DB = 0.0
-"""An utterance said while the voice sounds is obeyed only if the microphone heard this much
-more than the voice's echo alone brings it (`Ears` learns how loud that is): the check that
-holds when the canceller does not. Through the test's sound server the canceller sometimes
-took only 3 to 10 dB off the voice's echo (after a silence, when the echo's delay moved), and
-what it left stood 23 to 46 dB above what it usually leaves: a count's "six" was obeyed as
-"next". A person's word over the voice adds to what the microphone hears; a residue does
-not."""
-ECHO_DB = 0.0
 """How loud the voice's echo is taken to be at the microphone (dB against what was played)
 before `Ears` has learnt the room."""
 RESIDUE_DB = -10.0
