@@ -25,6 +25,7 @@ def probe(path: Path) -> dict[str, Any]:
         ],
         check=True,
         capture_output=True,
+        timeout=120,
     ).stdout
     return json.loads(out)  # type: ignore[no-any-return]
 
@@ -48,6 +49,7 @@ def decode(path: Path, sample_rate: int = 44100) -> np.ndarray:
         ],
         check=True,
         capture_output=True,
+        timeout=120,
     ).stdout
     return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
@@ -77,6 +79,7 @@ def ebur128_loudness(path: Path) -> float:
         check=True,
         capture_output=True,
         text=True,
+        timeout=120,
     )
     summary = result.stderr[result.stderr.rindex("Summary:") :]
     return float(summary.split("I:", 1)[1].split("LUFS", 1)[0])

@@ -65,7 +65,9 @@ class SoundServer:
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 20
-        while subprocess.run(["pactl", "info"], env={**os.environ, **self.env()}, capture_output=True).returncode:
+        while subprocess.run(
+            ["pactl", "info"], env={**os.environ, **self.env()}, capture_output=True, timeout=30
+        ).returncode:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.close()
                 raise RuntimeError(f"the PulseAudio test server did not start:\n{self.log.read_text()}")

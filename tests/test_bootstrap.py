@@ -59,7 +59,8 @@ def test_sets_up_from_nothing_then_changes_nothing(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "creating .venv" in first.stderr and "installing voiceguide[piper]" in first.stderr
     assert (
-        subprocess.run([root / ".venv" / "bin" / "voiceguide"], capture_output=True, text=True).stdout == "stand-in\n"
+        subprocess.run([root / ".venv" / "bin" / "voiceguide"], capture_output=True, text=True, timeout=120).stdout
+        == "stand-in\n"
     )
     again = bootstrap(root)
     assert again.returncode == 0 and again.stderr == ""  # nothing to do, nothing said

@@ -477,9 +477,14 @@ def test_ctrl_c_stops_at_once_and_exits_130(sound_server: SoundServer) -> None:
         text=True,
     )
     assert process.stdout is not None
-    assert read_line(process.stdout, timeout=120)  # the first cue: it is playing
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=15)  # it stops, rather than playing on for minutes
+    try:
+        assert read_line(process.stdout, timeout=120)  # the first cue: it is playing
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=15)  # it stops, rather than playing on for minutes
+    finally:
+        if process.poll() is None:  # not left playing into the sound server the next tests record
+            process.kill()
+            process.wait(30)
     assert process.returncode == 130 and "Traceback" not in err
 
 

@@ -164,11 +164,13 @@ def test_an_authors_own_pictures_go_into_the_chapters(own_pictures: Path, tmp_pa
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
 
 
 def pdf_info(pdf: Path) -> dict[str, str]:
-    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=120).stdout
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
 
 
@@ -191,7 +193,9 @@ def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictu
     assert "Dauer eineinhalb Minuten halten · beide Seiten zugleich" in text
     assert "beide Seiten zugleich" in text and "Zum Anhören auf dem Handy scannen" in text
     # The photo and the author's SVG are in it as pictures; voiceguide's drawing as lines.
-    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     sizes = sorted(tuple(map(int, line.split()[3:5])) for line in listed.splitlines()[2:])
     assert sizes == [(400, 800), (800, 600)], listed
     # The PNG for screens: the same page, 150 dots an inch, the drawn points in red on it.
@@ -240,8 +244,8 @@ def test_ci_s_track_check_finds_a_chapter_without_its_picture(tmp_path: Path) ->
     assert voiceguide("render", str(routine), "-o", str(out)).returncode == 0
     script = Path(__file__).parent.parent / "scripts" / "check_track.py"
     check = [sys.executable, str(script), str(out), "--min-seconds", "0", "--min-chapters", "1"]
-    assert subprocess.run(check, capture_output=True).returncode == 0
-    found = subprocess.run([*check, "--chapter-pictures"], capture_output=True, text=True)
+    assert subprocess.run(check, capture_output=True, timeout=120).returncode == 0
+    found = subprocess.run([*check, "--chapter-pictures"], capture_output=True, text=True, timeout=120)
     assert found.returncode == 1 and found.stderr.strip().endswith("1 of its 1 chapters carry no picture")
 
 

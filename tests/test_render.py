@@ -505,6 +505,7 @@ def true_peak_dbfs(path: Path) -> float:
         capture_output=True,
         text=True,
         check=True,
+        timeout=120,
     ).stderr
     return float(re.findall(r"Peak:\s+(-?[\d.]+|-inf) dBFS", out)[-1])
 
