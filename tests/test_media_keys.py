@@ -72,6 +72,8 @@ class Playing:
             text=True,
         )
         self.lines: list[str] = []
+        self.failures: list[str] = []
+        """playerctl calls that failed, and how long they took: shown when a wait runs out."""
         self._lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -86,18 +88,30 @@ class Playing:
             return list(self.lines)
 
     def playerctl(self, *args: str) -> str:
+        started = time.monotonic()
         result = subprocess.run(
             ["playerctl", "-p", "voiceguide", *args], env=self.env, capture_output=True, text=True, timeout=WAIT_S
         )
+        if result.returncode:
+            self.failures.append(
+                f"playerctl {' '.join(args)}: {result.stderr.strip()} ({time.monotonic() - started:.1f} s)"
+            )
         return result.stdout.strip()
+
+    def position(self) -> float:
+        """The position in seconds (NaN if the player did not answer: a wait then goes on)."""
+        answer = self.playerctl("position")
+        return float(answer) if answer else float("nan")
 
     def until(self, what: str, check: Callable[[], bool]) -> None:
         deadline = time.monotonic() + WAIT_S
         while not check():
             if self.process.poll() is not None:
-                raise AssertionError(f"play ended ({self.process.returncode}) waiting for {what}: {self.stderr()}")
+                raise AssertionError(
+                    f"play ended ({self.process.returncode}) waiting for {what}: {self.stderr()}; heard {self.heard()[-6:]}"
+                )
             if time.monotonic() > deadline:
-                raise AssertionError(f"no {what} within {WAIT_S} s; heard {self.heard()[-3:]}")
+                raise AssertionError(f"no {what} within {WAIT_S} s; heard {self.heard()[-3:]}; {self.failures[-3:]}")
             time.sleep(0.05)
 
     def stderr(self) -> str:
@@ -153,14 +167,17 @@ def test_media_keys_pause_resume_skip_and_stop_a_running_play(
         play.playerctl("next")
         play.until("the third section", lambda: play.playerctl("metadata", "xesam:title") == "3. Gamma point")
         play.until("Gamma heard", lambda: any("gamma" in line for line in play.heard()))
-        # The position is the track's: Gamma starts after Alpha's and Beta's 30 counts each, at
-        # 72 s. Well into it, one "previous" goes back to its start: 8 s back, so there is time
-        # to see the position there before it grows past where it was.
-        play.until("eight seconds into Gamma", lambda: float(play.playerctl("position")) > 80.0)
-        before = float(play.playerctl("position"))
-        assert before < 72.0 + WAIT_S
+        # The position is the track's: Gamma starts after Alpha's and Beta's 30 counts each.
+        # Well into it, one "previous" goes back to its start: 8 s back, so there is time to see
+        # the position there before it grows past where it was.
+        positions: list[float] = []
+        play.until("a position in Gamma", lambda: positions.append(play.position()) or positions[-1] > 0)
+        gamma = positions[-1]
+        assert 72.0 < gamma < 72.0 + WAIT_S
+        play.until("eight seconds into Gamma", lambda: positions.append(play.position()) or positions[-1] > gamma + 8)
+        before = positions[-1]
         play.playerctl("previous")  # once: back to the start of the section being heard
-        play.until("Gamma from its start", lambda: float(play.playerctl("position")) < before - 5.0)
+        play.until("Gamma from its start", lambda: play.position() < before - 5.0)
         assert play.playerctl("metadata", "xesam:title") == "3. Gamma point"
         # (Twice within 2 s goes a section further back: test_a_second_previous_within_two_
         # seconds_goes_one_section_further_back, on a clock of its own. Two playerctl calls are
