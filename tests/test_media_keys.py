@@ -108,7 +108,8 @@ class Playing:
         while not check():
             if self.process.poll() is not None:
                 raise AssertionError(
-                    f"play ended ({self.process.returncode}) waiting for {what}: {self.stderr()}; heard {self.heard()[-6:]}"
+                    f"play ended ({self.process.returncode}) waiting for {what}: {self.stderr()};"
+                    f" heard {self.heard()[-6:]}"
                 )
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {what} within {WAIT_S} s; heard {self.heard()[-3:]}; {self.failures[-3:]}")
