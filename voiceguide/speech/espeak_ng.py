@@ -79,6 +79,12 @@ def in_effect(parameter: int) -> int:
     return int(lib.espeak_GetParameter(parameter, 1))
 
 
+def settle() -> None:
+    """Wait until espeak-ng's own thread has done everything queued for it, a cancel included
+    (espeak_Synchronize): a setting queued after that is not thrown away by it."""
+    _library().espeak_Synchronize()
+
+
 def _initialised() -> tuple[ctypes.CDLL, int]:
     """The library, set up for synchronous output; its sample rate."""
     lib = _library()

@@ -15,6 +15,7 @@ import wave
 from collections.abc import Callable
 from typing import Any
 
+from voiceguide.speech import espeak_ng
 from voiceguide.speech.base import VoiceInfo, VoiceSettings
 from voiceguide.speech.registry import ESPEAK_LICENCE
 from voiceguide.speech.workers import PHRASE_TIMEOUT_S, WorkerEngine
@@ -93,6 +94,7 @@ def _through_pyttsx3(engine: Any, settings: VoiceSettings) -> Callable[[str], tu
             said = say(text)
             if _in_effect(settings):
                 return said
+            espeak_ng.settle()  # the cancel that lost them done with, before they are set again
             _apply(engine, settings)
         raise RuntimeError(f"espeak-ng did not take rate {settings.rate_wpm} and volume {settings.volume}")
 
@@ -123,8 +125,6 @@ def _apply(engine: Any, settings: VoiceSettings) -> None:
 
 def _in_effect(settings: VoiceSettings) -> bool:
     """Did espeak-ng say the last phrase at `settings`' rate and volume?"""
-    from voiceguide.speech import espeak_ng
-
     return espeak_ng.in_effect(espeak_ng.RATE) == settings.rate_wpm and espeak_ng.in_effect(espeak_ng.VOLUME) == round(
         settings.volume * 100
     )
