@@ -504,12 +504,16 @@ class Tmux:
 
     def __init__(self, name: str, command: str) -> None:
         self.name = name
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", command], check=True)
+        subprocess.run(
+            ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", command], check=True, timeout=30
+        )
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True, timeout=30
+        ).stdout
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, timeout: float = 120) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()
@@ -519,10 +523,10 @@ class Tmux:
         raise AssertionError(f"{text!r} never appeared; the screen:\n{self.screen()}")
 
     def keys(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True, timeout=30)
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=30)
 
     @classmethod
     def playing(cls, server: SoundServer, routine: Path, name: str) -> Tmux:
