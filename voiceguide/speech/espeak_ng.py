@@ -79,10 +79,14 @@ def in_effect(parameter: int) -> int:
     return int(lib.espeak_GetParameter(parameter, 1))
 
 
-def settle() -> None:
-    """Wait until espeak-ng's own thread has done everything queued for it, a cancel included
-    (espeak_Synchronize): a setting queued after that is not thrown away by it."""
-    _library().espeak_Synchronize()
+def set_now(parameter: int, value: int) -> None:
+    """Set `parameter` for espeak-ng in this process and wait until its own thread has taken it
+    (espeak_SetParameter, then espeak_Synchronize): outside pyttsx3's loop nothing cancels it
+    before it is taken, as runAndWait's closing cancel can."""
+    lib = _library()
+    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.espeak_SetParameter(parameter, value, 0)
+    lib.espeak_Synchronize()
 
 
 def _initialised() -> tuple[ctypes.CDLL, int]:

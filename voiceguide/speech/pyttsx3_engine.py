@@ -90,12 +90,17 @@ def _through_pyttsx3(engine: Any, settings: VoiceSettings) -> Callable[[str], tu
     path = os.path.join(folder, "phrase.wav")
 
     def speak(text: str) -> tuple[bytes, int]:
-        for _ in range(SETTING_TRIES):
+        for attempt in range(SETTING_TRIES):
             said = say(text)
             if _in_effect(settings):
-                return said
-            espeak_ng.settle()  # the cancel that lost them done with, before they are set again
-            _apply(engine, settings)
+                if said[0] or attempt == SETTING_TRIES - 1:
+                    return said
+                continue  # with the other core busy, a phrase's file once came back empty
+            # Set again through pyttsx3, they were lost again about one time in eight with the
+            # other core busy (its loop's closing cancel throws them away before espeak takes
+            # them): set them where no cancel follows, and wait until they are taken.
+            espeak_ng.set_now(espeak_ng.RATE, settings.rate_wpm)
+            espeak_ng.set_now(espeak_ng.VOLUME, round(settings.volume * 100))
         raise RuntimeError(f"espeak-ng did not take rate {settings.rate_wpm} and volume {settings.volume}")
 
     def say(text: str) -> tuple[bytes, int]:
