@@ -83,16 +83,75 @@ def voice_words() -> tuple[tuple[float, float, str], ...]:
     return tuple((a, b, w) for a, b, w in json.loads((CORPUS / "voice.json").read_text()))
 
 
-def room(x: np.ndarray, *, gain: float, delay_s: float, decay_s: float, seed: int) -> np.ndarray:
-    """`x` as a room returns it: `delay_s` late at `gain`, with a noisy tail decaying over `decay_s`."""
+def impulse(*, gain: float, delay_s: float, decay_s: float, seed: int) -> np.ndarray:
+    """A room's answer to a click: `delay_s` late at `gain`, with a noisy tail decaying over `decay_s`."""
     rng = np.random.default_rng(seed)
     ir = np.zeros(round((delay_s + 5 * decay_s) * RATE), dtype=np.float32)
     direct = round(delay_s * RATE)
     ir[direct] = gain
     tail = np.arange(ir.size - direct - 1)
     ir[direct + 1 :] = rng.standard_normal(tail.size) * np.exp(-tail / (decay_s * RATE)) * gain * 0.1
+    return ir
+
+
+def convolve(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """`x` through the room `ir`, as long as `x`."""
     size = 1 << (x.size + ir.size).bit_length()
     return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(ir, size), size)[: x.size].astype(np.float32)
+
+
+def room(x: np.ndarray, *, gain: float, delay_s: float, decay_s: float, seed: int) -> np.ndarray:
+    """`x` as a room returns it (`impulse`)."""
+    return convolve(x, impulse(gain=gain, delay_s=delay_s, decay_s=decay_s, seed=seed))
+
+
+class Loop:
+    """The speaker's sound and its echo while the listener turns the voice down and up again.
+
+    The room goes on returning what was played before a change at the level it was played
+    at: the echo is the room's answer to what was played, not the undimmed echo scaled. (A
+    linear echo canceller is fed exactly that; scaling the echo at once would ask it to follow
+    a room that changes with every duck.)"""
+
+    def __init__(self, far: np.ndarray, ir: np.ndarray | None) -> None:
+        self.far = far
+        self.ir = ir
+        self._echo = np.zeros_like(far) if ir is None else convolve(far, ir)
+        self._changes: list[tuple[int, float, np.ndarray]] = []
+        """(from sample, gain, what of the sound before it still comes back from the room)."""
+
+    def gain_at(self, at: int) -> float:
+        gain = 1.0
+        for start, g, _ in self._changes:
+            if start <= at:
+                gain = g
+        return gain
+
+    def turn(self, at: int, gain: float) -> None:
+        """From sample `at` on, the voice plays at `gain` (and any later turn is forgotten)."""
+        earlier = [c for c in self._changes if c[0] < at]
+        before = self.gain_at(at)
+        # The last turn before this one sets the gain up to it; older ones matter while their tail rings.
+        self._changes = [c for c in earlier[:-1] if c[0] + c[2].size > at] + earlier[-1:]
+        if gain == before or self.ir is None:
+            self._changes.append((at, gain, np.zeros(0, np.float32)))
+            return
+        played = self.far[max(0, at - self.ir.size) : at]
+        tail = np.convolve(played, self.ir)[played.size : played.size + self.ir.size]
+        self._changes.append((at, gain, ((before - gain) * tail).astype(np.float32)))
+
+    def frame(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """What the speaker played in samples lo..hi, and what came back of it."""
+        gains = np.ones(hi - lo, np.float32)
+        for start, g, _ in self._changes:  # in order
+            if start < hi:
+                gains[max(0, start - lo) :] = g
+        echo = self._echo[lo:hi] * gains
+        for start, _, tail in self._changes:
+            a, b = max(lo, start), min(hi, start + tail.size)
+            if a < b:
+                echo[a - lo : b - lo] += tail[a - start : b - start]
+        return self.far[lo:hi] * gains, echo
 
 
 def at_peak(x: np.ndarray, db: float) -> np.ndarray:
@@ -118,6 +177,8 @@ class Scene:
     """The samples in which the command sounds."""
     voice_from: float = 0.0
     """Where in the voice's minute the scene starts (s)."""
+    ir: np.ndarray | None = None
+    """The room between the speaker and the microphone (None in quiet)."""
 
     def said(self, frame: int) -> str:
         """What the voice was saying at the ear in 10 ms frame `frame` (the player knows this)."""
@@ -126,10 +187,9 @@ class Scene:
         t = self.voice_from + frame * FRAME / RATE
         return " ".join(w for a, b, w in voice_words() if a <= t <= b)
 
-    def near(self, gain: np.ndarray | None = None) -> np.ndarray:
-        """The microphone: the person, the echo (scaled by `gain` per sample: a duck) and the noise."""
-        echo = self.echo if gain is None else self.echo * gain
-        return self.person + echo + self.noise
+    def near(self) -> np.ndarray:
+        """The microphone, with the voice never turned down: the person, the echo and the noise."""
+        return self.person + self.echo + self.noise
 
 
 def scene(take: Take, *, level_db: float, over_voice: bool, seed: int) -> Scene:
@@ -146,8 +206,9 @@ def scene(take: Take, *, level_db: float, over_voice: bool, seed: int) -> Scene:
         piece = voice()
         at = int(rng.integers(0, piece.size - length))
         far = piece[at : at + length].copy()
-        echo = room(far, gain=ECHO_GAIN, delay_s=ECHO_DELAY_S, decay_s=float(rng.uniform(0.03, 0.08)), seed=seed + 1)
-        return Scene(take, level_db, over_voice, person, far, echo, noise, start, start + said.size, at / RATE)
+        ir = impulse(gain=ECHO_GAIN, delay_s=ECHO_DELAY_S, decay_s=float(rng.uniform(0.03, 0.08)), seed=seed + 1)
+        echo = convolve(far, ir)
+        return Scene(take, level_db, over_voice, person, far, echo, noise, start, start + said.size, at / RATE, ir)
     quiet = np.zeros(length, np.float32)
     return Scene(take, level_db, over_voice, person, quiet, quiet, noise, start, start + said.size)
 
@@ -167,21 +228,19 @@ def listen(
     and so in its echo), and one whose `duck` is false turns it up again: the loop a live run
     closes through the room."""
     n = scene.far.size // FRAME
-    gain = np.ones(n * FRAME, np.float32)
+    loop = Loop(scene.far, scene.ir)
     delay = round(OUTPUT_DELAY_S * RATE)
     answers = []
     for i in range(n):
         lo, hi = i * FRAME, (i + 1) * FRAME
-        g = gain[lo:hi]
-        near = frames(scene.person[lo:hi] + scene.echo[lo:hi] * g + scene.noise[lo:hi])[0]
-        far = frames(scene.far[lo:hi] * g)[0]
-        answer = hear(near, far, scene.said(i))
+        far, echo = loop.frame(lo, hi)
+        answer = hear(frames(scene.person[lo:hi] + echo + scene.noise[lo:hi])[0], frames(far)[0], scene.said(i))
         if answer is None:
             continue
         answers.append((i, answer))
         duck = getattr(answer, "duck", None)
         if duck_db is not None and duck is not None:
-            gain[min(hi + delay, gain.size) :] = 10 ** (-duck_db / 20) if duck else 1.0
+            loop.turn(hi + delay, 10 ** (-duck_db / 20) if duck else 1.0)
     return answers
 
 

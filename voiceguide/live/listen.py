@@ -242,7 +242,7 @@ def listening(
     through `say`) where there is no microphone or no recogniser."""
     try:
         import pocketsphinx  # noqa: F401
-        import pywebrtc_audio  # noqa: F401
+        import webrtcvad  # noqa: F401
     except ImportError as e:
         say(f"voiceguide: cannot listen ({e.name} is not installed; run `make run`): playing without listening")
         yield None
