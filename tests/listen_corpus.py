@@ -119,20 +119,16 @@ class Loop:
         self._echo = np.zeros_like(far) if ir is None else convolve(far, ir)
         self._changes: list[tuple[int, float, np.ndarray]] = []
         """(from sample, gain, what of the sound before it still comes back from the room)."""
-
-    def gain_at(self, at: int) -> float:
-        gain = 1.0
-        for start, g, _ in self._changes:
-            if start <= at:
-                gain = g
-        return gain
+        self._heard = 0
+        """The first sample not yet asked for."""
 
     def turn(self, at: int, gain: float) -> None:
         """From sample `at` on, the voice plays at `gain` (and any later turn is forgotten)."""
         earlier = [c for c in self._changes if c[0] < at]
-        before = self.gain_at(at)
-        # The last turn before this one sets the gain up to it; older ones matter while their tail rings.
-        self._changes = [c for c in earlier[:-1] if c[0] + c[2].size > at] + earlier[-1:]
+        before = earlier[-1][1] if earlier else 1.0
+        # The last turn before this one sets the gain up to it; older ones matter while their
+        # tail still rings in what is yet to be heard.
+        self._changes = [c for c in earlier[:-1] if c[0] + c[2].size > self._heard] + earlier[-1:]
         if gain == before or self.ir is None:
             self._changes.append((at, gain, np.zeros(0, np.float32)))
             return
@@ -142,6 +138,7 @@ class Loop:
 
     def frame(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """What the speaker played in samples lo..hi, and what came back of it."""
+        self._heard = hi
         gains = np.ones(hi - lo, np.float32)
         for start, g, _ in self._changes:  # in order
             if start < hi:

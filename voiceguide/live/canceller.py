@@ -38,8 +38,9 @@ FLOOR = 1e-2
 """Added to the far end's power before dividing by it: a quiet far end (the pause between
 phrases) is no reason for a large step."""
 KEEP_BLOCKS = 40
-"""`hold` goes back to a filter at least this old (0.4 s): from before the person's first
-sound, which comes before the listener is sure someone speaks."""
+"""`hold` goes back to a filter at least this old (0.4 s) of learning: from before the person's
+first sound, which comes before the listener is sure someone speaks (only in its first 0.4 s
+does it go back to a younger one)."""
 
 
 class Canceller:
@@ -91,12 +92,11 @@ class Canceller:
     def hold(self) -> None:
         """Someone speaks: go back to the filter from before they started, and learn nothing
         from them."""
-        if self._learning and len(self._kept) == self._kept.maxlen:
+        if self._learning and self._kept:
             self._weights = self._kept[0].copy()
         self._learning = False
 
     def learn(self) -> None:
-        """Nobody speaks: follow the room again."""
-        if not self._learning:
-            self._kept.clear()
+        """Nobody speaks: follow the room again. The filters kept from before stay good to go
+        back to: nothing was learnt while it held."""
         self._learning = True

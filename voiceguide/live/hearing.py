@@ -253,7 +253,8 @@ class Utterance:
     """The energy the echo canceller was expected to leave of the voice in those frames
     (mean square, full scale 1): what a person's word must stand above."""
     estimate: np.ndarray | None = None
-    """The echo the canceller took out of those frames (int16; None where nothing played)."""
+    """The echo the canceller took out of those frames (int16; zeros where nothing played, None
+    without a canceller)."""
 
 
 @dataclass(frozen=True)

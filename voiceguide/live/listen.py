@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 
 FAR_LEAD_S = 0.08
 """With each microphone frame, the echo canceller is given what reaches the ear this much
-later: it finds the room's delay itself, but only if its reference comes first, and the
-times that line the two up (the devices' reported latencies) can be off by tens of
-milliseconds (through the test's sound server the echo came 25 ms before they said; at 20 ms
-of lead its own voice came through the canceller and was obeyed as "next")."""
+later: its filter models a delay from 0 to 0.64 s (`canceller.ECHO_S`), so its reference must
+come first, and the times that line the two up (the devices' reported latencies) can be off
+by tens of milliseconds (through the test's sound server the echo came 25 ms before they
+said). 80 ms of lead leaves the room 0.56 s."""
 JUMP_S = 0.05
 """Reported times further than this from where counting has got to mean the sound jumped."""
 
