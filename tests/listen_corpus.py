@@ -113,10 +113,11 @@ class Loop:
     linear echo canceller is fed exactly that; scaling the echo at once would ask it to follow
     a room that changes with every duck.)"""
 
-    def __init__(self, far: np.ndarray, ir: np.ndarray | None) -> None:
+    def __init__(self, far: np.ndarray, ir: np.ndarray | None, echo: np.ndarray | None = None) -> None:
+        """`echo`, if given, is `far` through `ir` already."""
         self.far = far
         self.ir = ir
-        self._echo = np.zeros_like(far) if ir is None else convolve(far, ir)
+        self._echo = echo if echo is not None else np.zeros_like(far) if ir is None else convolve(far, ir)
         self._changes: list[tuple[int, float, np.ndarray]] = []
         """(from sample, gain, what of the sound before it still comes back from the room)."""
         self._heard = 0
@@ -225,7 +226,7 @@ def listen(
     and so in its echo), and one whose `duck` is false turns it up again: the loop a live run
     closes through the room."""
     n = scene.far.size // FRAME
-    loop = Loop(scene.far, scene.ir)
+    loop = Loop(scene.far, scene.ir, scene.echo if scene.ir is not None else None)
     delay = round(OUTPUT_DELAY_S * RATE)
     answers = []
     for i in range(n):
