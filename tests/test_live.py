@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import itertools
 import os
 import queue
 import shlex
@@ -22,7 +24,15 @@ from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import last_join
 from voiceguide.live.feed import Feed, LeadIn
 from voiceguide.live.keys import RESTART_TWICE_S, Command, Spoken, keys_from
-from voiceguide.live.player import ACKNOWLEDGE, ACKNOWLEDGE_LEVEL, CONFIRM, Player, Position, describe_position
+from voiceguide.live.player import (
+    ACKNOWLEDGE,
+    ACKNOWLEDGE_LEVEL,
+    CONFIRM,
+    Player,
+    Position,
+    chapter_at,
+    describe_position,
+)
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
 from voiceguide.routine.loader import parse_routine
@@ -273,6 +283,24 @@ def test_quit_stops_at_once_and_says_what_was_being_heard() -> None:
 
 
 TICK_SAMPLES = round(0.02 * RATE) + FakeOutput.BLOCK
+
+
+def test_a_track_standing_where_a_skip_landed_is_in_the_section_skipped_to() -> None:
+    """A skip lands on a chapter's first sample, `start_s` rounded; where that rounds down, the
+    sample is a few microseconds before `start_s`. The title (the media keys', the panel's, the
+    "stopped at" line's) and a further restart must count in samples as the skip did: in
+    seconds, a track standing there (quiet until the sound queued from there plays) showed
+    the section before, and a restart then went back a whole section."""
+    nudged = dataclasses.replace(
+        TIMELINE, chapters=tuple(dataclasses.replace(c, start_s=c.start_s + 0.4 / RATE) for c in TIMELINE.chapters)
+    )
+    assert len(nudged.chapters) >= 3
+    for before, chapter in itertools.pairwise(nudged.chapters):
+        start = round(chapter.start_s * RATE)
+        assert start / RATE < chapter.start_s  # the sample a skip lands on is before start_s
+        assert chapter_at(nudged, start) is chapter
+        assert chapter_at(nudged, start - 1) is before
+        assert describe_position(nudged, start).startswith(f"{chapter.title}, at ")
 
 
 def test_a_spoken_stop_pauses_and_asks_and_a_second_stop_ends() -> None:

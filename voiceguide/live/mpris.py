@@ -247,7 +247,7 @@ class MediaKeys:
         if player is None:
             return
         timeline = position.timeline
-        chapter = chapter_at(timeline, position.sample / MIX_RATE)
+        chapter = chapter_at(timeline, position.sample)
         now = _Now(
             status="Paused" if position.paused else "Playing",
             chapter=timeline.chapters.index(chapter),

@@ -8,6 +8,7 @@ quiet; next, restart and previous move the feed; quit says where it stopped.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import queue
 import time
@@ -222,8 +223,8 @@ class Player:
             self.clock.sleep(TICK_S)
 
     def _seek(self, command: Command, heard: int, timeline: Timeline) -> int:
-        starts = [round(c.start_s * MIX_RATE) for c in timeline.chapters]
-        current = max((i for i, s in enumerate(starts) if s <= heard), default=0)
+        starts = chapter_starts(timeline)
+        current = timeline.chapters.index(chapter_at(timeline, heard))
         if command is Command.NEXT:
             target = current + 1
             if target >= len(starts):
@@ -259,14 +260,23 @@ def _final(state: TrackState, index: int) -> bool:
     return state.complete or state.ready_samples >= (index + 1) * PCM_CHUNK
 
 
-def chapter_at(timeline: Timeline, seconds: float) -> Chapter:
-    return next((c for c in reversed(timeline.chapters) if c.start_s <= seconds), timeline.chapters[0])
+def chapter_starts(timeline: Timeline) -> list[int]:
+    """The sample each chapter starts at: where a skip puts the track."""
+    return [round(c.start_s * MIX_RATE) for c in timeline.chapters]
 
 
-def describe_position(timeline: Timeline, sample: int, rate: int = MIX_RATE) -> str:
+def chapter_at(timeline: Timeline, sample: int) -> Chapter:
+    """The chapter track sample `sample` is in. Counted in samples, as a skip counts: a track
+    standing at the start a skip went to is in that chapter, even where that sample is a few
+    microseconds before the chapter's `start_s`."""
+    starts = chapter_starts(timeline)
+    return timeline.chapters[max(0, bisect.bisect_right(starts, sample) - 1)]
+
+
+def describe_position(timeline: Timeline, sample: int) -> str:
     """Where `sample` is, for a person: "2. Behind the knees, at 3:10 (resume with --from knees)"."""
-    seconds = sample / rate
-    chapter = chapter_at(timeline, seconds)
+    seconds = sample / MIX_RATE
+    chapter = chapter_at(timeline, sample)
     section = chapter.id.split(".")[0]
     resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
     return f"{chapter.title}, at {minutes_seconds(seconds)}{resume}"

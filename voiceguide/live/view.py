@@ -74,7 +74,7 @@ class LivePanel:
         self.before = before
         """What is said before the routine's first words (the lead-in, "Starting in 3, 2, 1.")."""
         self.live = Live(console=console, auto_refresh=False, transient=True)
-        self._starts: list[float] = []
+        self._starts: list[int] = []
         self._timeline: Timeline | None = None
 
     def __enter__(self) -> LivePanel:
@@ -87,13 +87,13 @@ class LivePanel:
     def __call__(self, position: Position) -> None:
         timeline = position.timeline
         if timeline is not self._timeline:
-            self._timeline, self._starts = timeline, [e.start_s for e in timeline.events]
+            self._timeline, self._starts = timeline, [round(e.start_s * MIX_RATE) for e in timeline.events]
         t = position.sample / MIX_RATE
-        here = bisect.bisect_right(self._starts, t)
+        here = bisect.bisect_right(self._starts, position.sample)  # in samples, as a skip lands
         past = timeline.events[:here]
         said = next((e for e in reversed(past) if e.kind == "speech" and e.cue in ("say", "hold")), None)
         counted = next((e for e in reversed(past) if e.n is not None and e.of), None)
-        chapter = chapter_at(timeline, t)
+        chapter = chapter_at(timeline, position.sample)
         lines: list[object] = [Text(chapter.title, style="bold", no_wrap=True, overflow="ellipsis")]
         if said is not None:
             lines.append(Text(said.text))
