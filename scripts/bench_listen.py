@@ -89,6 +89,7 @@ def one_take(job: tuple[corpus.Take, float, bool, bool]) -> dict:
         "latency_s": (first[0] + 1 - end) * FRAME / RATE if first else None,
         "ducked": ducked,
         "heard_as": [f"{a.words or '-'} ({a.why})" for _, a in window if isinstance(a, Verdict)],
+        "measured": [a.measured for _, a in window if isinstance(a, Verdict)],
     }
 
 

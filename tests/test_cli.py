@@ -60,6 +60,7 @@ def test_faster_rate_shortens_speech() -> None:
         (["render", "back-pain", "-o", "x.m4b", "-f", "mp3"], "x.m4b: the name says m4b but --format says mp3"),
         (["show", "back-pain", "--only", ","], "--only needs at least one section id"),
         (["show", "back-pain", "--from", "elbows"], "--from: no section 'elbows'"),
+        (["show", "back-pain", "--from", "ankles:up"], "--from ankles:up: the side after ':' is left or right"),
         (["render", "back-pain", "--only", "elbows"], "--only: no section 'elbows'"),
         (["render", "back-pain", "--bitrate", "65"], "--bitrate': must be one of"),
     ],

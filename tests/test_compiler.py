@@ -173,6 +173,21 @@ def test_from_starts_at_a_section_without_the_intro() -> None:
         compile_(r, from_section="hands", section_ids=("knees",))
 
 
+def test_from_a_side_starts_a_two_sided_section_at_that_side() -> None:
+    """A run stopped on the right ankle picks up there (`--from ankles:right`), not at the left."""
+    r = load_routine("back-pain")
+    timeline = compile_(r, from_section="ankles", from_side="right")
+    assert [c.id for c in timeline.chapters] == ["ankles.right", "hands.left", "hands.right", "outro"]
+    assert timeline.title == "Acupressure for back pain (from 4. Beside the ankles (right ankle))"
+    said = [e.text for e in timeline.events if e.kind == "speech"]
+    assert said[0] == "Beside the ankles."  # where the points are is said again first
+    assert not any("left ankle" in text for text in said)
+    assert "Start with the right ankle." in said
+    assert compile_(r, from_section="ankles", from_side="left") == compile_(r, from_section="ankles")
+    with pytest.raises(CompileError, match=r"--from waist:right: section 'waist' has no left and right sides"):
+        compile_(r, from_section="waist", from_side="right")
+
+
 def test_same_input_same_timeline() -> None:
     r = load_routine("back-pain")
     a = compile_routine(r, options=CompileOptions(), speech_length=estimate_speech_length(170))

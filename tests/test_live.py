@@ -35,7 +35,7 @@ from voiceguide.live.player import (
 )
 from voiceguide.live.track import TrackState
 from voiceguide.live.view import WAITING_NOTE, CueLines
-from voiceguide.routine.loader import parse_routine
+from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
@@ -283,6 +283,19 @@ def test_quit_stops_at_once_and_says_what_was_being_heard() -> None:
 
 
 TICK_SAMPLES = round(0.02 * RATE) + FakeOutput.BLOCK
+
+
+def test_stopped_on_a_side_says_how_to_resume_at_that_side() -> None:
+    timeline = compile_routine(load_routine("back-pain"), options=CompileOptions(), speech_length=lambda text: 0.4)
+    for chapter in timeline.chapters:
+        where = describe_position(timeline, round(chapter.start_s * RATE) + RATE)
+        if chapter.id == "ankles.right":
+            assert where.startswith("4. Beside the ankles (right ankle), at ")
+            assert where.endswith("(resume with --from ankles:right)")
+        elif chapter.id == "waist":
+            assert where.endswith("(resume with --from waist)")
+        elif chapter.id in ("intro", "outro"):
+            assert "resume" not in where
 
 
 def test_a_track_standing_where_a_skip_landed_is_in_the_section_skipped_to() -> None:

@@ -33,7 +33,7 @@ from voiceguide.limits import (
 )
 from voiceguide.render.names import FORMATS
 from voiceguide.speech.registry import AUTO, ENGINE_CHOICES, ENGINES, VoiceChoice
-from voiceguide.timeline.options import CompileOptions
+from voiceguide.timeline.options import SIDES, CompileOptions, Side
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -156,6 +156,7 @@ class Timing:
             fit=self.fit,
             section_ids=chosen.section_ids,
             from_section=chosen.from_section,
+            from_side=chosen.from_side,
         )
 
 
@@ -208,6 +209,7 @@ class Selection:
 
     from_section: str | None = None
     section_ids: tuple[str, ...] | None = None
+    from_side: Side | None = None
 
     @property
     def chosen(self) -> bool:
@@ -221,7 +223,8 @@ def _selection(
         typer.Option(
             "--from",
             metavar="SECTION",
-            help="Start at this section and go on to the end (section ids: `voiceguide show`).",
+            help="Start at this section and go on to the end (section ids: `voiceguide show`);"
+            " ID:right starts a two-sided section at its right side.",
         ),
     ] = None,
     only: Annotated[
@@ -233,12 +236,18 @@ def _selection(
         ),
     ] = None,
 ) -> Selection:
+    side = None
+    if from_section is not None and ":" in from_section:
+        from_section, _, named = from_section.partition(":")
+        side = next((s for s in SIDES if s == named.strip().lower()), None)
+        if side is None:
+            raise UsageError(f"--from {from_section}:{named}: the side after ':' is left or right")
     if only is None:
-        return Selection(from_section)
+        return Selection(from_section, None, side)
     sections = tuple(s.strip() for s in only.split(",") if s.strip())
     if not sections:
         raise UsageError("--only needs at least one section id, e.g. --only knees,ankles")
-    return Selection(from_section, sections)
+    return Selection(from_section, sections, side)
 
 
 def _engines_in_words() -> str:

@@ -274,9 +274,10 @@ def chapter_at(timeline: Timeline, sample: int) -> Chapter:
 
 
 def describe_position(timeline: Timeline, sample: int) -> str:
-    """Where `sample` is, for a person: "2. Behind the knees, at 3:10 (resume with --from knees)"."""
+    """Where `sample` is, for a person: "2. Behind the knees (right knee), at 3:10 (resume with
+    --from knees:right)"."""
     seconds = sample / MIX_RATE
     chapter = chapter_at(timeline, sample)
-    section = chapter.id.split(".")[0]
-    resume = f" (resume with --from {section})" if section not in ("intro", "outro") else ""
+    place = chapter.id.replace(".", ":")  # a side's chapter, "knees.right", is --from knees:right
+    resume = f" (resume with --from {place})" if chapter.id not in ("intro", "outro") else ""
     return f"{chapter.title}, at {minutes_seconds(seconds)}{resume}"

@@ -24,7 +24,7 @@ from voiceguide.routine.model import (
     step_kind,
 )
 from voiceguide.timeline.events import Chapter, Event, EventKind, Timeline, check_timeline
-from voiceguide.timeline.options import CompileOptions
+from voiceguide.timeline.options import SIDES, CompileOptions
 from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
 
@@ -109,15 +109,21 @@ class _Compiler:
             if start not in chosen:
                 raise CompileError(f"--from: section {start!r} is not among --only {', '.join(chosen)}")
             sections = sections[chosen.index(start) :]
+            if self.options.from_side is not None and sections[0].sides != "left-right":
+                raise CompileError(
+                    f"--from {start}:{self.options.from_side}: section {start!r} has no left and right sides"
+                    f" (use --from {start})"
+                )
         return sections
 
     def _section(self, section: Section, number: int) -> None:
         self.section, self.side = section.id, ("both" if section.sides == "both" else None)
         where = f"section {section.id!r}"
         self._settle()
-        sides = list(section.side_names or self.words.sides) if section.sides == "left-right" else [None]
-        chapter_id = f"{section.id}.left" if section.sides == "left-right" else section.id
-        self._chapter(chapter_id, self._chapter_title(number, section, sides[0]))
+        sides = self._sides(section)
+        first = self._first_side(section)
+        chapter_id = f"{section.id}.{SIDES[first]}" if section.sides == "left-right" else section.id
+        self._chapter(chapter_id, self._chapter_title(number, section, sides[first]))
         self._tone("soft", "chime")
         self._say(f"{section.title}.", where)
         if section.locate:
@@ -126,19 +132,28 @@ class _Compiler:
             self._say(caution, where)
         if section.sides == "both":
             self._say(self.words.work_both, where)
-        for index, side in enumerate(sides):
+        for index, side in enumerate(sides[first:], first):
             if side is not None:
                 self.side = side
-                if index:
+                if index > first:
                     self._settle()
-                    self._chapter(f"{section.id}.right", self._chapter_title(number, section, side))
+                    self._chapter(f"{section.id}.{SIDES[index]}", self._chapter_title(number, section, side))
                 if section.side_sentences:
                     self._say(section.side_sentences[index], where)
                 else:
-                    self._say(self.words.switch(side) if index else self.words.start(side), where)
+                    self._say(self.words.switch(side) if index > first else self.words.start(side), where)
             if self.get_ready > 0:
                 self._silence(self.get_ready, "get ready", "get-ready")
             self._steps(section.steps, where)
+
+    def _sides(self, section: Section) -> list[str | None]:
+        """What a section's sides are called, in order; [None] for a section without sides."""
+        return list(section.side_names or self.words.sides) if section.sides == "left-right" else [None]
+
+    def _first_side(self, section: Section) -> int:
+        """The side a left-right section starts at: the right one for `--from ID:right`."""
+        side = self.options.from_side
+        return SIDES.index(side) if side is not None and section.id == self.options.from_section else 0
 
     def _chapter_title(self, number: int, section: Section, side: str | None) -> str:
         """ "3. Behind the knees (left knee)": the side as a label, without its article."""
@@ -382,12 +397,14 @@ class _Compiler:
         """The routine's title; for a selection, with what it holds, so a phone lists it apart
         from the whole routine: "Acupressure for back pain (Behind the knees, Beside the ankles)"."""
         chosen = self._selected_sections()
-        if len(chosen) == len(self.routine.sections):
+        first_side = self._first_side(chosen[0])
+        if len(chosen) == len(self.routine.sections) and not first_side:
             return self.routine.title
         if self.options.section_ids is None and self.options.from_section is not None:
             first = chosen[0]
             number = [s.id for s in self.routine.sections].index(first.id) + 1
-            return f"{self.routine.title} (from {number}. {first.title})"
+            side = self._sides(first)[first_side] if first_side else None
+            return f"{self.routine.title} (from {self._chapter_title(number, first, side)})"
         return f"{self.routine.title} ({', '.join(s.title for s in chosen)})"
 
 

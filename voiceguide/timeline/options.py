@@ -6,8 +6,13 @@ Kept free of heavy imports, so the command line builds them while it parses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from voiceguide.limits import Profile
+
+Side = Literal["left", "right"]
+SIDES: tuple[Side, Side] = ("left", "right")
+"""A left-right section's sides, in the order they are played (and its chapters' id suffixes)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,9 @@ class CompileOptions:
     """Only these sections (in routine order), or all of them; the intro and closing stay."""
     from_section: str | None = None
     """Start at this section (no intro) and go on to the end."""
+    from_side: Side | None = None
+    """Start the first section at this side (of a `sides: left-right` section): a run stopped
+    on the right side picks up there, not at the left one again."""
     count_ticks: bool = False
     """A quiet tick under each spoken count."""
     fit: bool = False
