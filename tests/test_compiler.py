@@ -301,8 +301,8 @@ def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretche
     with pytest.raises(CompileError) as told:
         compile_(counted, length=1.33)
     assert str(told.value) == (
-        "section 's', step 1 (hold): at 170 words a minute a count needs 1.5 s but gets 1.2 s; add --fit to stretch "
-        "every counted step to the voice; or use --count-interval 1.5; or use --rate 215"
+        "section 's', step 1 (hold): at 170 words a minute a count needs 1.5 s but gets 1.2 s; add --fit (or `fit: true` in "
+        "settings) to stretch every counted step to the voice; or use --count-interval 1.5; or use --rate 215"
     )
     # The advice works: with the count interval asked for, the counts fit (the taps, whose
     # interval is their own, say so next: the step's own setting).
@@ -315,6 +315,9 @@ def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretche
     presses = cues(fitted, "press")
     assert abs(presses[1].start_s - presses[0].start_s - 3.0) < 1e-9  # press and release each 1.5 s
     assert fitted.settings["fit"] is True
+    # The routine can ask for it itself (a physiotherapist's slow routine, on every command).
+    asked = counted.model_copy(update={"settings": counted.settings.model_copy(update={"fit": True})})
+    assert compile_(asked, length=1.33).events == fitted.events
     # A voice that fits is not stretched: --fit changes nothing then.
     assert compile_(counted, length=0.5, fit=True).events == compile_(counted, length=0.5).events
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -326,8 +327,8 @@ def _problems(error: ValidationError) -> Iterator[Problem]:
 
 
 _PATTERNS = {
-    "id": "lower case letters, digits and dashes, starting with a letter or digit, at most 40 characters "
-    "(e.g. lower-back)",
+    "id": "ASCII lower case letters (a to z), digits and dashes, starting with a letter or digit, at most 40"
+    " characters (e.g. lower-back)",
     "language": "a language code such as en, de or pt-BR",
 }
 """What a field with a pattern must look like, in words, by the field's name."""
@@ -363,10 +364,25 @@ def _plain_message(kind: str, error: Any) -> str:
         "model_type": "must be a mapping (indented `key: value` lines)",
         "model_attributes_type": "must be a mapping (indented `key: value` lines)",
     }
+    if kind == "string_pattern_mismatch" and field == "id":
+        return plain[kind] + _id_suggestion(error.get("input"))
     if kind in plain:
         return plain[kind]
     message = str(error["msg"]).removeprefix("Value error, ")
     return message[0].lower() + message[1:]
+
+
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "œ": "oe"})
+
+
+def _id_suggestion(value: Any) -> str:
+    """For an id with letters outside ASCII or spaces: what it could be ("schädelrand" could
+    be "schaedelrand"); "" when there is nothing better to say."""
+    if not isinstance(value, str):
+        return ""
+    plain = unicodedata.normalize("NFKD", value.strip().lower().translate(_SPELLED_OUT))
+    plain = re.sub(r"[^a-z0-9]+", "-", plain.encode("ascii", "ignore").decode()).strip("-")[:40].strip("-")
+    return f"; {value!r} could be {plain!r}" if plain and plain != value else ""
 
 
 def _number(value: Any) -> str:

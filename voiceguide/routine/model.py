@@ -277,6 +277,10 @@ class Settings(_Strict):
     """Speech rate in words per minute."""
     get_ready: float = Field(default=4.0, ge=0, le=60)
     """Quiet seconds after a point is located, before the work starts."""
+    fit: bool = False
+    """Stretch each counted step (counts, taps, a cycle's press and release) so its longest cue
+    fits the voice, as `--fit` does: for a routine written for a slow voice, or a language whose
+    numbers are long."""
 
 
 Sides = Literal["none", "both", "left-right"]

@@ -64,6 +64,7 @@ class _Compiler:
         settings = routine.settings
         self.count_interval = options.count_interval_s or settings.count_interval
         self.get_ready = settings.get_ready if options.get_ready_s is None else options.get_ready_s
+        self.fit = options.fit or settings.fit
         self.events: list[Event] = []
         self.chapters: list[tuple[str, str, float]] = []
         self.t = 0.0
@@ -210,7 +211,7 @@ class _Compiler:
         step gives its interval itself (--count-interval does not change it)."""
         needed = self._slot_for([str(k) for k in range(1, times + 1)], interval)
         if needed is not None:
-            if not self.options.fit:
+            if not self.fit:
                 where_to_change = (
                     f"set `interval: {needed:g}` on this step"
                     if own_interval or cue == "tap"
@@ -258,7 +259,7 @@ class _Compiler:
         ):
             needed = self._slot_for(words, slot)
             if needed is not None:
-                if not self.options.fit:
+                if not self.fit:
                     raise self._too_short(where, key, needed, slot, f"set `{key}: {needed:g}` on this step")
                 press, release = (needed, release) if key == "press" else (press, needed)
         start = self._settle()
@@ -301,7 +302,7 @@ class _Compiler:
         """A counted step whose slots are too short for the voice, with the commands that fix it."""
         rate = resolved_rate(self.routine, self.options)
         faster = 5 * math.ceil(rate * needed / slot / 5)  # speech takes about 1/rate as long
-        fixes = ["add --fit to stretch every counted step to the voice", change]
+        fixes = ["add --fit (or `fit: true` in settings) to stretch every counted step to the voice", change]
         if faster <= RATE_WPM[1]:
             fixes.append(f"use --rate {faster}")
         return CompileError(
@@ -387,7 +388,7 @@ class _Compiler:
         settings = {
             "profile": self.options.profile,
             "count_interval_s": self.count_interval,
-            "fit": self.options.fit,
+            "fit": self.fit,
             "rate_wpm": resolved_rate(self.routine, self.options),
             "speech_lengths": self.options.speech_source,
         }
