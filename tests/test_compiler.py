@@ -301,8 +301,9 @@ def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretche
     with pytest.raises(CompileError) as told:
         compile_(counted, length=1.33)
     assert str(told.value) == (
-        "section 's', step 1 (hold): at 170 words a minute a count needs 1.5 s but gets 1.2 s; add --fit (or `fit: true` in "
-        "settings) to stretch every counted step to the voice; or use --count-interval 1.5; or use --rate 215"
+        "section 's', step 1 (hold): at 170 words a minute a count needs 1.5 s but gets 1.2 s; add --fit (or "
+        "`fit: true` in settings) to stretch every counted step to the voice; or use --count-interval 1.5; or use "
+        "--rate 215"
     )
     # The advice works: with the count interval asked for, the counts fit (the taps, whose
     # interval is their own, say so next: the step's own setting).
