@@ -144,7 +144,10 @@ def test_the_built_in_routine_fits_a_slow_voice_with_one_option() -> None:
     """At --rate 130 the default voice does not fit the count of 100; the error says --fit, and
     with --fit the routine lays out, with the real voice's lengths."""
     slow = voiceguide("validate", "back-pain", "--rate", "130", "--profile", "standard")
-    assert slow.returncode == 2 and "add --fit (or `fit: true` in settings) to stretch every counted step to the voice" in slow.stderr
+    assert (
+        slow.returncode == 2
+        and "add --fit (or `fit: true` in settings) to stretch every counted step to the voice" in slow.stderr
+    )
     fitted = voiceguide("validate", "back-pain", "--rate", "130", "--profile", "standard", "--fit")
     assert fitted.returncode == 0, fitted.stderr
 
