@@ -11,7 +11,8 @@ lead-in, as after the routine has been played once with this voice.
 Sounds in place: through a private PulseAudio server (as the tests start one), the test
 routine is played live and, as the control, its rendered WAV with `aplay`; each sound's
 place in the recordings is compared (median and worst difference, in ms), at the server's
-default latency and at 200 ms (Bluetooth-sized). And how long play takes to end when its
+default latency and at 200 ms (Bluetooth-sized), and how soon the sound is back after a resume
+is asked for (target 0.3 s). And how long play takes to end when its
 sound server is killed (it notices the device is gone) or frozen and Ctrl-C is pressed.
 
     .venv/bin/python scripts/bench_play.py [--repeats 5]
@@ -39,6 +40,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from sound_server import SoundServer, available, sound_offsets  # noqa: E402
 
 TARGETS_S = {"cold": 1.0, "warm": 0.3}
+RESUME_TARGET_S = 0.3
+"""From a resume asked for to the sound back (a key, a media key, "continue")."""
+RATE = 44100
+"""The test sound server's rate, and the pause probe's."""
 ROUTINE = ROOT / "tests" / "data" / "live" / "sound-server.yaml"
 
 
@@ -106,6 +111,29 @@ def after_device_trouble_s(work: Path, trouble: signal.Signals, repeats: int) ->
     return {"median_s": statistics.median(times), "worst_s": max(times)}
 
 
+def resume_delay_s(server: SoundServer, latency_ms: int | None, repeats: int) -> dict[str, float]:
+    """How long after a resume is asked for the sound comes back (median and worst): the
+    player pauses 3 s into a track, resumes a second later (tests/pause_probe.py); the gap in
+    the recording, less the time between the two commands, is the resume's delay (the pause's
+    being nil: it drops what the device holds)."""
+    delays = []
+    for _ in range(repeats):
+        with server.recording() as recording:
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "tests" / "pause_probe.py")],
+                env={**os.environ, **server.env(latency_ms)},
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            recording.wait_for_more(1.0)
+        asked = json.loads(result.stdout.strip().splitlines()[-1])["asked_apart_s"]
+        sound = np.flatnonzero(np.rint(recording.samples() * 32768))
+        gap = np.flatnonzero(np.diff(sound) > 0.5 * RATE)[0]
+        delays.append((sound[gap + 1] - sound[gap]) / RATE - asked)
+    return {"median_s": statistics.median(delays), "worst_s": max(delays)}
+
+
 def through_server(server: SoundServer, work: Path, latency_ms: int | None) -> dict[str, float]:
     """Median and worst difference (ms) between live and aplay, sound by sound."""
     env = {**os.environ, **server.env(latency_ms), "VOICEGUIDE_CACHE_DIR": str(work / "cache-0")}
@@ -168,6 +196,7 @@ def main() -> None:
         try:
             for name, latency in (("default_latency", None), ("latency_200ms", 200)):
                 results[f"sounds_vs_aplay_{name}"] = through_server(server, work, latency)
+                results[f"resume_after_asked_{name}"] = resume_delay_s(server, latency, args.repeats)
         finally:
             server.close()
         results["play_ends_after_its_server_is_killed"] = after_device_trouble_s(work, signal.SIGKILL, args.repeats)
@@ -176,6 +205,12 @@ def main() -> None:
     for kind, target in TARGETS_S.items():
         value = float(results[f"first_sound_{kind}_s"])  # type: ignore[arg-type]
         print(f"{'PASS' if value <= target else 'MISS'}  first sound {kind}: {value:.2f} s (target {target} s)")
+    for name in ("default_latency", "latency_200ms"):
+        resume = results.get(f"resume_after_asked_{name}")
+        if isinstance(resume, dict):
+            worst = resume["worst_s"]
+            verdict = "PASS" if worst <= RESUME_TARGET_S else "MISS"
+            print(f"{verdict}  resume, {name.replace('_', ' ')}: worst {worst:.2f} s (target {RESUME_TARGET_S} s)")
 
 
 if __name__ == "__main__":

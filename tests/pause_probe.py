@@ -5,6 +5,7 @@ player's own tick, from what it says is being heard, never from a timer."""
 
 from __future__ import annotations
 
+import json
 import queue
 import sys
 import time
@@ -53,6 +54,7 @@ def main() -> None:
             commands.put(Command.PAUSE)
         elif "resumed" not in steps and position.paused and now - steps["paused"] >= 1.0:
             steps["resumed"] = position.sample
+            steps["resume_pressed"] = now
             commands.put(Command.PAUSE)
         elif "resumed" in steps and "quit" not in steps and position.sample >= steps["resumed"] + 2 * MIX_RATE:
             steps["quit"] = now
@@ -64,7 +66,9 @@ def main() -> None:
         player.play()
     finally:
         output.close()
-    print(player.stopped_at)
+    # When pause and resume were asked for (seconds apart): the recording's gap, less this, is
+    # how much later the sound came back than it went (the resume's delay, the pause's being nil).
+    print(json.dumps({"stopped_at": player.stopped_at, "asked_apart_s": steps["resume_pressed"] - steps["paused"]}))
 
 
 if __name__ == "__main__":

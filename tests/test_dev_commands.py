@@ -32,6 +32,8 @@ def test_make_bench_runs_every_benchmark() -> None:
     render, play, pictures, words = reports
     assert render["warm / bare encode"] > 0 and render["peak_rss_mb"] > 0
     assert play["first_sound_cold_s"] > 0 and play["first_sound_warm_s"] > 0
+    assert play["resume_after_asked_latency_200ms"]["worst_s"] > 0
+    assert "resume, latency 200ms: worst " in result.stdout
     assert pictures["render with / without pictures"] > 0 and pictures["peak memory making the card, MB"] > 0
     assert words["with / without"] > 0
 

@@ -160,7 +160,7 @@ def test_the_simpleaudio_fallback_cuts_no_sound(server: SoundServer, tmp_path: P
 @pytest.mark.parametrize("latency_ms", [None, 200], ids=["default-latency", "200ms-latency"])
 def test_pause_is_silent_at_once_and_resumes_from_the_same_sample(server: SoundServer, latency_ms: int | None) -> None:
     probe = Path(__file__).parent / "pause_probe.py"
-    live, _, _ = recorded(server, sys.executable, str(probe), latency_ms=latency_ms)
+    live, said, _ = recorded(server, sys.executable, str(probe), latency_ms=latency_ms)
     codes = np.rint(live * 32768).astype(np.int64)
     sound = np.flatnonzero(codes)
     gaps = np.flatnonzero(np.diff(sound) > 0.5 * RATE)  # the pause: quiet, then the pre-roll
@@ -177,6 +177,8 @@ def test_pause_is_silent_at_once_and_resumes_from_the_same_sample(server: SoundS
         steps = np.diff(piece) % 20000
         assert np.all(steps == 1), "a sample was lost or repeated"
     print(f"resumed {moved / RATE * 1000:.1f} ms after the last sample heard before the pause")
+    asked = json.loads(said.strip().splitlines()[-1])["asked_apart_s"]  # (scripts/bench_play.py reports it)
+    print(f"the sound was back {((after - before) / RATE - asked) * 1000:.0f} ms after the resume was asked for")
 
 
 def playing_until_first_cue(server: SoundServer, routine: str = "back-pain") -> subprocess.Popen[str]:

@@ -33,10 +33,11 @@ AUTO_ENGINE = "auto"
 """The engine choice that means: the best voice installed for the routine's language."""
 
 PRE_ROLL_S = 0.75
-"""Quiet before the first sound: live, each time the sound starts (and after a resume); in a
-rendered file, at its start. A Bluetooth link asleep when idle wakes on the first samples and
-drops them; a sound server also drops the first half second of a new stream at high latency
-(measured through PulseAudio at 200 ms: 0.52 s lost)."""
+"""Quiet before the first sound: live, when the sound starts (a pause keeps the device playing
+quiet, so a resume needs only what is left of it); in a rendered file, at its start. A
+Bluetooth link asleep when idle wakes on the first samples and drops them; a sound server also
+drops the first half second of a new stream at high latency (measured through PulseAudio at
+200 ms: 0.52 s lost)."""
 PRE_ROLL_RANGE_S = (0.0, 5.0)
 
 MAX_PICTURE_BYTES = 8_000_000

@@ -136,13 +136,14 @@ class Player:
                     command = Command.HALT  # it pauses, and "stop" said again (or q) ends it
                     self.confirming = True
                 if command in (Command.PAUSE, Command.HALT):
-                    self.output.stop()  # at once: the silence is the answer
+                    quiet_since = self._hush(heard)
                     if self.confirming:
                         self._say_confirm(heard)
                     command = self._paused(heard, state.timeline)
                     self.confirming = False
-                    if command is not Command.QUIT:  # resumed: from the same sample, after quiet
-                        self._start_at(heard, self._acknowledgement())
+                    if command is not Command.QUIT:  # resumed: from the same sample
+                        awake = self.clock.now() - quiet_since  # the pre-roll's work, done already
+                        self._start_at(heard, self._acknowledgement(), max(0.0, self.pre_roll_s - awake))
                 if command is Command.QUIT:
                     self.stopped_at = heard
                     return False
@@ -163,13 +164,25 @@ class Player:
         finally:
             self.output.stop()
 
-    def _start_at(self, sample: int, lead_in: LeadIn | None = None) -> None:
-        """Start the sound: the pre-roll, the lead-in, then the track from `sample`, its first
-        chunk queued before the output starts taking."""
+    def _start_at(self, sample: int, lead_in: LeadIn | None = None, pre_roll_s: float | None = None) -> None:
+        """Start the sound (or, playing quiet, go on): the pre-roll, the lead-in, then the track
+        from `sample`, its first chunk queued before the output starts taking."""
         self._next = sample
-        begin(self.output, at=sample, pre_roll_s=self.pre_roll_s, lead_in=lead_in, start=False)
+        pre_roll_s = self.pre_roll_s if pre_roll_s is None else pre_roll_s
+        begin(self.output, at=sample, pre_roll_s=pre_roll_s, lead_in=lead_in, start=False)
         self._top_up()
         self.output.start()
+        self._starved_frames = self.output.feed.starved  # the quiet before was not a wait
+
+    def _hush(self, heard: int) -> float:
+        """Silence at once (what the device holds is dropped), then keep it playing quiet with
+        the track standing at `heard`: a device left idle goes to sleep (a Bluetooth link, a
+        sound server suspending its sink) and drops the first sound after it, which is what the
+        pre-roll is for, so while it keeps playing a resume needs none. When the quiet began."""
+        self.output.stop()
+        self.output.feed.clear(heard)
+        self.output.start()
+        return self.clock.now()
 
     def _top_up(self) -> TrackState:
         """Queue the track's next chunks while less than a chunk is waiting, as far as the
@@ -215,8 +228,7 @@ class Player:
         """Wait for a resume (PAUSE, RESUME) or a quit; other commands wait with the sound."""
         while True:
             self.on_tick(Position(heard, timeline, True))
-            if self.confirming:
-                self.output.heard_frame()  # the tone is playing: a device lost meanwhile is found here
+            self.output.heard_frame()  # playing quiet: a device lost meanwhile is found here
             command = self._command()
             if command in (Command.PAUSE, Command.RESUME, Command.QUIT):
                 return command
