@@ -7,6 +7,7 @@ import io
 import itertools
 import os
 import queue
+import re
 import shlex
 import signal
 import subprocess
@@ -554,10 +555,10 @@ sections:
 class Tmux:
     """A real terminal: tmux runs the command; send-keys types, capture-pane reads the screen."""
 
-    def __init__(self, name: str, command: str) -> None:
+    def __init__(self, name: str, command: str, columns: int = 120) -> None:
         self.name = name
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "30", command], check=True, timeout=30
+            ["tmux", "new-session", "-d", "-s", name, "-x", str(columns), "-y", "30", command], check=True, timeout=30
         )
 
     def screen(self) -> str:
@@ -580,18 +581,24 @@ class Tmux:
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, timeout=30)
 
+    def resize(self, columns: int) -> None:
+        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", str(columns)], check=True, timeout=30)
+
     @classmethod
-    def playing(cls, server: SoundServer, routine: Path, name: str) -> Tmux:
+    def playing(cls, server: SoundServer, routine: Path, name: str, columns: int | None = None) -> Tmux:
         """`voiceguide play ROUTINE` in a real terminal, through the test's sound server (which
         keeps time, as a desktop's does); afterwards the shell prints the exit status and the
-        terminal's settings, and waits (on a line that never comes) until the test closes it."""
-        env = {**server.env(), "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"], "COLUMNS": "120"}
+        terminal's settings, and waits (on a line that never comes) until the test closes it.
+        With `columns`, a terminal that wide, which the test may resize (otherwise 120, fixed)."""
+        env = {**server.env(), "VOICEGUIDE_CACHE_DIR": os.environ["VOICEGUIDE_CACHE_DIR"]}
+        if columns is None:
+            env["COLUMNS"] = "120"
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         command = (
-            f"env -u TTY_COMPATIBLE -u NO_COLOR {assignments} "
+            f"env -u TTY_COMPATIBLE -u NO_COLOR -u COLUMNS {assignments} "  # (the suite sets COLUMNS)
             f"{sys.executable} -m voiceguide play {routine} --no-lead-in; echo EXIT=$?; stty -a; read -r _"
         )
-        return cls(f"voiceguide-test-{name}-{os.getpid()}", command)
+        return cls(f"voiceguide-test-{name}-{os.getpid()}", command, columns or 120)
 
     def assert_terminal_restored(self) -> None:
         settings = self.wait_for("icanon")
@@ -623,6 +630,36 @@ def test_keys_in_a_real_terminal(tmp_path: Path, sound_server: SoundServer) -> N
         screen = term.wait_for("EXIT=0")
         # Where it stopped is where the keys put it: Beta, not Alpha.
         assert "stopped at 2. Beta point, at " in screen and "(resume with --from beta)" in screen
+        term.assert_terminal_restored()
+    finally:
+        term.close()
+
+
+@pytest.mark.slow
+@needs_audio_tools
+@needs_sound_server
+@pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux (scripts/bootstrap.sh installs it)")
+def test_a_german_routine_in_a_real_40_column_terminal_shows_german_and_redraws_cleanly_when_resized(
+    sound_server: SoundServer,
+) -> None:
+    term = Tmux.playing(sound_server, DATA / "lang" / "de.yaml", "resize", columns=40)
+    try:
+        screen = term.wait_for("(linke Seite)")  # the side, whole, in the first section's title
+        screen = term.wait_for("läuft · ")
+        assert not ENGLISH_WORDS.search(screen), screen
+        for columns in (100, 40, 70):
+            term.resize(columns)
+            # Drawn afresh at the new width: one panel, its border as wide as the terminal.
+            top = f"╭{'─' * (columns - 2)}╮"[:12]
+            screen = term.wait_for(top + "─" * 3 if columns > 40 else "╮")
+            deadline = time.monotonic() + 60
+            while screen.count("Kurze Runde") != 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                screen = term.screen()
+            assert screen.count("Kurze Runde") == 1, f"old frames left at {columns} columns:\n{screen}"
+            assert all(len(line) <= columns for line in screen.splitlines()), screen
+        term.keys("q")
+        screen = term.wait_for("EXIT=0")
         term.assert_terminal_restored()
     finally:
         term.close()
@@ -662,7 +699,9 @@ def test_live_panel_shows_section_instruction_hold_and_time() -> None:
     with LivePanel(console) as panel:
         panel(Position(at, TIMELINE, paused=True))
         screen = console.export_text(clear=False)
-    assert "2. B" in screen and "count 5 of 10" in screen and "paused" in screen and "left" in screen
+    assert "2. B" in screen and "5 of 10" in screen and "left" in screen
+    state = next(line for line in screen.splitlines() if "paused" in line)
+    assert state.strip("│ ").startswith("paused · "), screen  # on a line of its own, not after the bar
 
     lines = __import__("io").StringIO()
     view = CueLines(lines)
@@ -693,6 +732,59 @@ def test_in_a_narrow_terminal_the_state_shows_before_anything_else() -> None:
     status = next(line for line in screen.splitlines() if "left" in line or "paused" in line)
     assert "paused" in status, screen
     assert all(len(line) <= 50 for line in screen.splitlines())
+
+
+GERMAN = compile_routine(
+    parse_routine((DATA / "lang" / "de.yaml").read_text(), origin="de.yaml"),
+    options=CompileOptions(),
+    speech_length=lambda text: 0.4,
+)
+ENGLISH_WORDS = re.compile(r"\b(playing|paused|waiting|left|of|count|press|release|space|next|quit|section)\b")
+
+
+def test_the_view_of_a_german_routine_is_german_whole_and_uncut_at_40_columns() -> None:
+    from rich.console import Console
+
+    from voiceguide.live.view import LivePanel
+    from voiceguide.routine.printed import screen_for
+
+    presses = [e for e in GERMAN.events if e.cue == "press"]
+    release = next(e for e in GERMAN.events if e.cue == "release")
+    counts = [e for e in GERMAN.events if e.cue == "count"]
+    holds = [e for e in GERMAN.events if e.cue == "hold"]
+    moments = {
+        "press": (presses[0].start_s + 0.1, False),
+        "release": (release.start_s + 0.1, True),
+        "count": (counts[5].start_s + 0.1, False),
+        "timed hold": (holds[0].start_s + 2.0, True),
+    }
+    for what, (seconds, paused) in moments.items():
+        console = Console(record=True, width=40, force_terminal=True)
+        with LivePanel(console, words=screen_for("de")) as panel:
+            panel(Position(round(seconds * RATE), GERMAN, paused=paused))
+            screen = console.export_text(clear=False)
+        assert not ENGLISH_WORDS.search(screen), (what, screen)
+        assert all(len(line) <= 40 for line in screen.splitlines()), screen
+        flat = " ".join(line.strip("│ ") for line in screen.splitlines())
+        assert ("pausiert · " if paused else "läuft · ") in flat, screen  # the state, whole
+        assert "…" not in screen, screen  # nothing cut
+        if what == "press":  # the side, whole, and what to do now: the cycle's own words
+            assert "(linke Seite)" in flat and presses[0].text in flat and "1 von 2" in flat, screen
+        if what == "release":
+            assert release.text in flat and presses[0].text not in flat, screen
+        if what == "count":
+            assert "6 von 21" in flat, screen
+        if what == "timed hold":
+            assert "noch 28 s" in flat, screen  # 2 s into a hold of 30
+
+
+def test_every_language_with_printed_words_has_the_views_words() -> None:
+    from voiceguide.routine.printed import PRINTED, SCREEN
+
+    assert set(PRINTED) <= set(SCREEN)
+    for code, words in SCREEN.items():
+        assert words.of.format(n=3, of=10) != SCREEN["en"].of.format(n=3, of=10) or code == "en", code
+        assert "{time}" in words.left and "{n}" in words.seconds_left, code
 
 
 @pytest.mark.slow

@@ -59,8 +59,6 @@ KEYS: dict[str, tuple[Command, str, str]] = {
 }
 """Key -> (the command, how the key is named, what it does)."""
 
-KEY_HELP = " · ".join(f"{name} {what.split(' (')[0]}" for _, name, what in KEYS.values())
-"""One line for the live view."""
 KEYS_IN_WORDS = "; ".join(f"{name} {what}" for _, name, what in KEYS.values())
 """A sentence for the help page."""
 

@@ -83,6 +83,7 @@ def play_command(
         from voiceguide.live.session import play_routine
         from voiceguide.live.view import CueLines, LivePanel
         from voiceguide.routine.loader import load_routine
+        from voiceguide.routine.printed import screen_for
         from voiceguide.speech.cache import ClipCache
 
         loaded = load_routine(routine)
@@ -94,7 +95,12 @@ def play_command(
         heard = stack.enter_context(_listening(listen, commands, loaded.language, output, plain=plain))
         notes = (lambda: None) if heard is None else heard[1]
         before = loaded.phrase_table.lead_in if lead_in and not sections_chosen else None
-        view_context = contextlib.nullcontext(CueLines()) if plain else LivePanel(console, note=notes, before=before)
+        words = screen_for(loaded.language)
+        view_context = (
+            contextlib.nullcontext(CueLines(words=words))
+            if plain
+            else LivePanel(console, note=notes, before=before, words=words)
+        )
         with keys(commands), _media_keys(commands) as media, view_context as view:
             ticks = [tick for tick in (view, media, None if heard is None else heard[0]) if tick is not None]
             return play_routine(

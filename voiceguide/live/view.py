@@ -9,13 +9,14 @@ from typing import TextIO
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from voiceguide.audio.mix import MIX_RATE
-from voiceguide.live.keys import KEY_HELP
 from voiceguide.live.player import Position, chapter_at
+from voiceguide.routine.printed import SCREEN, Screen
 from voiceguide.timeline.events import Event, Timeline
 from voiceguide.times import clock
 
@@ -32,8 +33,9 @@ class CueLines:
     """One plain line per cue as it is reached (for --quiet, pipes and logs) on `out`, a line
     when it pauses and when it plays on, and a note on `err` each time playing waits for speech."""
 
-    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, words: Screen = SCREEN["en"]) -> None:
         self.out = out
+        self.words = words
         self.err = err
         self._printed_until = -1.0
         self._last = 0.0
@@ -43,7 +45,7 @@ class CueLines:
     def __call__(self, position: Position) -> None:
         if position.paused != self._paused:
             self._paused = position.paused
-            said = "paused" if position.paused else "playing again"
+            said = self.words.paused if position.paused else self.words.playing_again
             self.out.write(f"{clock(position.sample / MIX_RATE):>7}  {said}\n")
             self.out.flush()
         if position.waiting and not self._waiting:
@@ -66,9 +68,15 @@ class LivePanel:
     """A rich panel: section and side, the instruction, a bar for the hold, time left."""
 
     def __init__(
-        self, console: Console, note: Callable[[], str | None] = lambda: None, before: str | None = None
+        self,
+        console: Console,
+        note: Callable[[], str | None] = lambda: None,
+        before: str | None = None,
+        words: Screen = SCREEN["en"],
     ) -> None:
         self.console = console
+        self.words = words
+        """In the routine's language."""
         self.note = note
         """A line under the status, if any: what the listener heard."""
         self.before = before
@@ -76,6 +84,7 @@ class LivePanel:
         self.live = Live(console=console, auto_refresh=False, transient=True)
         self._starts: list[int] = []
         self._timeline: Timeline | None = None
+        self._size = console.size
 
     def __enter__(self) -> LivePanel:
         self.live.start()
@@ -91,42 +100,52 @@ class LivePanel:
         t = position.sample / MIX_RATE
         here = bisect.bisect_right(self._starts, position.sample)  # in samples, as a skip lands
         past = timeline.events[:here]
-        said = next((e for e in reversed(past) if e.kind == "speech" and e.cue in ("say", "hold")), None)
+        # What to do now: the last instruction said, a cycle's "press" and "release" included.
+        said = next((e for e in reversed(past) if e.kind == "speech" and e.cue in INSTRUCTIONS), None)
         counted = next((e for e in reversed(past) if e.n is not None and e.of), None)
         chapter = chapter_at(timeline, position.sample)
-        lines: list[object] = [Text(chapter.title, style="bold", no_wrap=True, overflow="ellipsis")]
+        # Nothing is cut, however narrow the terminal: a line too long wraps (the side, last in
+        # the title, is what a cut would lose).
+        lines: list[object] = [Text(chapter.title, style="bold")]
         if said is not None:
             lines.append(Text(said.text))
         elif self.before and not any(e.kind == "speech" for e in past):
             lines.append(Text(self.before))
-        progress = _hold_progress(past, timeline.events[here:], t, counted)
+        progress = _hold_progress(past, timeline.events[here:], t, counted, self.words)
         if progress is not None:
             done, total, label = progress
-            lines += [Text(label), ProgressBar(total=total, completed=done, width=40)]
-        status = "paused" if position.paused else "waiting for the voice" if position.waiting else "playing"
+            # (Padded, the bar ends its line: bare, the state was drawn on the bar's line.)
+            lines += [Text(label), Padding(ProgressBar(total=total, completed=done, width=40), 0)]
+        words = self.words
+        status = words.paused if position.paused else words.waiting if position.waiting else words.playing
         left = max(0.0, timeline.total_s - t)
-        # The state first: in a narrow terminal the times may be cut, never "paused".
-        state = Text(status, style="bold reverse" if position.paused else "bold")
-        state.append(f" · {clock(t)} · {clock(left)} left", style="dim")
-        state.no_wrap, state.overflow = True, "ellipsis"
+        state = Text(status, style="bold reverse" if position.paused else "bold")  # the state first
+        state.append(f" · {clock(t)} · {words.left.format(time=clock(left))}", style="dim")
         lines.append(state)
         note = self.note()
         if note:
             lines.append(Text(note, style="dim"))
-        lines.append(Text(KEY_HELP, style="dim"))
+        lines.append(Text(words.keys, style="dim"))
+        if self.console.size != self._size:  # resized: what was drawn for the old size is cleared
+            self._size = self.console.size
+            self.console.clear()
         self.live.update(Panel(Group(*lines), title=timeline.title), refresh=True)  # type: ignore[arg-type]
 
 
+INSTRUCTIONS = ("say", "hold", "press", "release")
+"""The cues whose words tell the listener what to do (counts and taps are only numbers)."""
+
+
 def _hold_progress(
-    past: tuple[Event, ...], future: tuple[Event, ...], t: float, counted: Event | None
+    past: tuple[Event, ...], future: tuple[Event, ...], t: float, counted: Event | None, words: Screen
 ) -> tuple[float, float, str] | None:
     """(done, total, label) for the hold, taps or presses in progress, if any."""
     end = next((e for e in future if e.cue == "end"), None)
     last_end = next((e for e in reversed(past) if e.cue == "end"), None)
     if counted is not None and counted.of and (last_end is None or last_end.start_s < counted.start_s):
-        return counted.n or 0, counted.of, f"{counted.cue} {counted.n} of {counted.of}"
+        return counted.n or 0, counted.of, words.of.format(n=counted.n, of=counted.of)
     started = next((e for e in reversed(past) if e.cue == "hold"), None)
     if started is not None and end is not None and (last_end is None or last_end.start_s < started.start_s):
         length = end.start_s - started.start_s
-        return t - started.start_s, length, f"{max(0.0, end.start_s - t):.0f} s left"
+        return t - started.start_s, length, words.seconds_left.format(n=f"{max(0.0, end.start_s - t):.0f}")
     return None

@@ -200,3 +200,115 @@ PRINTED: dict[str, Printed] = {
 def printed_for(language: str) -> Printed:
     """The printed words for a language code such as "de" or "pt-BR"; English if it has none."""
     return PRINTED.get(language.split("-")[0].lower(), PRINTED["en"])
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The live view's words (`voiceguide play` in a terminal)."""
+
+    playing: str
+    paused: str
+    waiting: str
+    """The track stands still: the next sound is still being made."""
+    playing_again: str
+    """A line of --quiet's when it plays on after a pause."""
+    left: str
+    """{time}: the time left in the routine ("12:30 left")."""
+    seconds_left: str
+    """{n}: seconds left in a timed hold."""
+    of: str
+    """{n} {of}: where a count, taps or presses are ("7 of 30")."""
+    keys: str
+    """The keys, in one line."""
+
+
+SCREEN: dict[str, Screen] = {
+    "en": Screen(
+        playing="playing",
+        paused="paused",
+        waiting="waiting for the voice",
+        playing_again="playing again",
+        left="{time} left",
+        seconds_left="{n} s left",
+        of="{n} of {of}",
+        keys="space pause · n next section · p restart section · q quit",
+    ),
+    "de": Screen(
+        playing="läuft",
+        paused="pausiert",
+        waiting="wartet auf die Stimme",
+        playing_again="läuft weiter",
+        left="noch {time}",
+        seconds_left="noch {n} s",
+        of="{n} von {of}",
+        keys="Leertaste Pause · n nächster Abschnitt · p Abschnitt von vorn · q beenden",
+    ),
+    "fr": Screen(
+        playing="lecture",
+        paused="en pause",
+        waiting="en attente de la voix",
+        playing_again="reprise",
+        left="encore {time}",
+        seconds_left="encore {n} s",
+        of="{n} sur {of}",
+        keys="espace pause · n section suivante · p reprendre la section · q quitter",
+    ),
+    "es": Screen(
+        playing="en curso",
+        paused="en pausa",
+        waiting="esperando la voz",
+        playing_again="reanudado",
+        left="quedan {time}",
+        seconds_left="quedan {n} s",
+        of="{n} de {of}",
+        keys="espacio pausa · n sección siguiente · p repetir la sección · q salir",
+    ),
+    "it": Screen(
+        playing="in corso",
+        paused="in pausa",
+        waiting="in attesa della voce",
+        playing_again="ripreso",
+        left="mancano {time}",
+        seconds_left="mancano {n} s",
+        of="{n} di {of}",
+        keys="spazio pausa · n sezione successiva · p ricomincia la sezione · q esci",
+    ),
+    "nl": Screen(
+        playing="speelt",
+        paused="gepauzeerd",
+        waiting="wacht op de stem",
+        playing_again="speelt verder",
+        left="nog {time}",
+        seconds_left="nog {n} s",
+        of="{n} van {of}",
+        keys="spatie pauze · n volgend deel · p deel opnieuw · q stoppen",
+    ),
+    "pt": Screen(
+        playing="a tocar",
+        paused="em pausa",
+        waiting="à espera da voz",
+        playing_again="retomado",
+        left="faltam {time}",
+        seconds_left="faltam {n} s",
+        of="{n} de {of}",
+        keys="espaço pausa · n secção seguinte · p repetir a secção · q sair",
+    ),
+    "pt-br": Screen(
+        playing="tocando",
+        paused="em pausa",
+        waiting="esperando a voz",
+        playing_again="retomado",
+        left="faltam {time}",
+        seconds_left="faltam {n} s",
+        of="{n} de {of}",
+        keys="espaço pausa · n próxima seção · p repetir a seção · q sair",
+    ),
+}
+"""Every language PRINTED has (and Brazil's Portuguese): the view shows no word in another
+language than the routine's."""
+
+
+def screen_for(language: str) -> Screen:
+    """The live view's words for a language code such as "de" or "pt-BR"; English if it has none."""
+    code = language.lower()
+    return SCREEN.get(code) or SCREEN.get(code.split("-")[0], SCREEN["en"])
