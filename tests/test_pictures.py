@@ -47,10 +47,6 @@ def load_error(tmp_path: Path, picture: str) -> str:
             "{view: knee, points: [[1, 2]]}",
             r"picture\.view: must be 'lower-back', .*'neck-and-shoulders'",
         ),
-        (
-            "{view: back-of-hand, points: [[1, 2]], mirror: true}",
-            r"`mirror` needs a view of both sides .*'back-of-hand' shows one",
-        ),
         ("{view: front, points: []}", r"picture\.points: needs at least 1 item"),
         ("{view: front, point: [[1, 2]]}", r"unknown key 'point' \(did you mean 'points'\?\)"),
         ("knee.png", r"6:14: sections\[0\]\.picture: 'knee\.png': no such file \(looked for .*/knee\.png\)"),
@@ -88,6 +84,90 @@ def test_each_point_knows_its_side_as_the_view_faces() -> None:
     assert [(p.side, p.label) for p in given] == [("right", "thumb")]
     one_hand = Drawing.model_validate({"view": "back-of-hand", "points": [[59, 64], [67, 64]]}).marked()
     assert [p.side for p in one_hand] == [None, None]  # a view of one side: every point, every time
+
+
+def _skin(png: bytes) -> np.ndarray:
+    """Where a picture shows skin (True), pixel by pixel."""
+    from PIL import Image
+
+    from voiceguide.pictures.draw import SKIN
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    colour = np.array([int(SKIN[i : i + 2], 16) for i in (1, 3, 5)])
+    return np.abs(pixels - colour).sum(axis=2) < 30
+
+
+def test_a_right_side_chapter_shows_the_right_hand_and_foot() -> None:
+    """A view of one side is drawn for the left hand (thumb on the picture's right) and the right
+    foot (toes to the right); the other side's chapter shows the mirror image, points and all."""
+    from voiceguide.pictures.draw import section_picture
+
+    routine = parse_routine(
+        HEAD
+        + "  - {id: hand, title: Hand, sides: left-right, steps: [{say: Press.}],"
+        + " picture: {view: back-of-hand, points: [[59, 64]], mirror: true}}\n"
+        + "  - {id: ankle, title: Ankle, sides: left-right, steps: [{say: Press.}],"
+        + " picture: {view: outer-ankle, points: [[47, 68]]}}\n",
+        origin="sides.yaml",
+    )
+    hand, ankle = routine.sections
+    for side, thumb_on_left in (("left", False), ("right", True)):
+        picture = section_picture(hand, side=side)
+        assert picture is not None
+        skin = _skin(picture.data)
+        n = skin.shape[1]
+        rows = slice(round(0.40 * n), round(0.55 * n))  # the thumb's height, below the knuckles
+        left_edge, right_edge = skin[rows, : round(0.22 * n)].mean(), skin[rows, round(0.78 * n) :].mean()
+        assert (left_edge > 0.15 and right_edge < 0.02) == thumb_on_left, (side, left_edge, right_edge)
+        assert (right_edge > 0.15 and left_edge < 0.02) != thumb_on_left, (side, left_edge, right_edge)
+        assert red_centre_x(picture.data) == pytest.approx(0.59 if side == "left" else 0.41, abs=0.02)  # the point too
+    for side, toes_on_right in (("left", False), ("right", True)):
+        picture = section_picture(ankle, side=side)
+        assert picture is not None
+        skin = _skin(picture.data)
+        n = skin.shape[1]
+        toes = skin[round(0.82 * n) : round(0.9 * n)]
+        far_left, far_right = toes[:, : round(0.18 * n)].mean(), toes[:, round(0.82 * n) :].mean()
+        assert (far_right > far_left + 0.2) == toes_on_right, (side, far_left, far_right)
+    assert section_picture(hand, side="left") != section_picture(hand, side="right")
+
+
+def test_labels_never_overlap_or_leave_the_picture_and_stay_whole_where_there_is_room() -> None:
+    """The worst case a physiotherapist wrote: long labels on a mirrored pair of points near the
+    middle (both drawn to the right, over each other, cut at the edge: "MuldeMulde unter dem S"),
+    and points near each edge."""
+    from voiceguide.pictures.draw import EDGE, LETTER_BOXES, drawing_svg, place_labels
+
+    drawing = Drawing.model_validate(
+        {
+            "view": "neck-and-shoulders",
+            "mirror": True,
+            "points": [
+                {"x": 44, "y": 40, "label": "Mulde unter dem Schädel"},
+                {"x": 20, "y": 62, "label": "Schulterhöhe"},
+                {"x": 3, "y": 80, "label": "Ganz am Rand des Bildes"},
+            ],
+        }
+    )
+    points = drawing.marked()
+    labels = place_labels(points, keep_clear=list(LETTER_BOXES))  # as the picture places them
+    assert len(labels) == len(points) == 6  # every labelled point has its label
+    for i, a in enumerate(labels):
+        x0, y0, x1, y1 = a.box
+        assert EDGE <= x0 < x1 <= 100 - EDGE and EDGE <= y0 < y1 <= 100 - EDGE, a  # inside
+        for b in labels[i + 1 :]:
+            assert not (x0 < b.box[2] and b.box[0] < x1 and y0 < b.box[3] and b.box[1] < y1), (a, b)
+        for p in points:
+            assert not (x0 < p.x < x1 and y0 < p.y < y1), (a, p)  # no label over a point
+        for b in LETTER_BOXES:  # nor over the side letters
+            assert not (x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1), (a, b)
+    whole = [label.text for label in labels if not label.text.endswith("…")]
+    assert whole.count("Mulde unter dem Schädel") == 2 and whole.count("Schulterhöhe") == 2
+    mulde = sorted((label for label in labels if label.text.startswith("Mulde")), key=lambda label: label.x)
+    assert mulde[0].box[1] != mulde[1].box[1]  # not on one line, over each other
+    svg = drawing_svg(drawing)
+    assert all(svg.count(f">{label.text}<") >= 1 for label in labels)
+    assert "MuldeMulde" not in svg
 
 
 OWN = """\

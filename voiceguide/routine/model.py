@@ -341,20 +341,15 @@ class Drawing(_Strict):
     neck-and-shoulders (the README shows each)."""
     points: list[PointItem] = Field(min_length=1, max_length=12)
     mirror: bool = False
-    """Mark each point on the other side of the body too (reflected across the middle)."""
-
-    @model_validator(mode="after")
-    def _mirror_needs_two_sides(self) -> Drawing:
-        if self.mirror and VIEWS[self.view].left_on is None:
-            both = ", ".join(name for name, view in VIEWS.items() if view.left_on is not None)
-            raise ValueError(f"`mirror` needs a view of both sides ({both}); {self.view!r} shows one")
-        return self
+    """Mark each point on the other side of the body too (reflected across the middle). On a
+    view of one side (one hand, one foot) each side's picture is drawn for that side, points and
+    all, so the points are on both already."""
 
     def marked(self) -> list[Point]:
         """Every point drawn, the mirrored ones too, each with its side."""
         view = VIEWS[self.view]
         points = [p.model_copy(update={"side": p.side or side_at(view, p.x)}) for p in self.points]
-        if self.mirror:
+        if self.mirror and view.left_on is not None:
             flip: dict[Side | None, Side | None] = {"left": "right", "right": "left", None: None}
             points += [p.model_copy(update={"x": 100 - p.x, "side": flip[p.side]}) for p in points]
         return points

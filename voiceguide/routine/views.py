@@ -26,6 +26,9 @@ class View:
     left_on: Literal["left", "right"] | None = None
     """On which side of the picture the person's left is: "left" for a view from behind,
     "right" for one from the front; None when the view shows one side only (one hand)."""
+    shows: Literal["left", "right"] | None = None
+    """For a view of one side only: the side drawn. The other side's picture is its mirror
+    image (the right hand's thumb on the other side from the left's)."""
 
 
 def _mirror(path: str) -> str:
@@ -71,6 +74,7 @@ VIEWS: dict[str, View] = {
         "C 82 75 70 69 63 60 C 60 52 61 40 62 0 Z",
         marks="M 34 8 Q 33 34 30 60 M 27 88 L 88 90",
         bones=((50, 57, 4.5),),
+        shows="right",  # toes to the right: the right foot, seen from the person's right
     ),
     "back-of-hand": View(
         describes="the back of one hand, fingers up: knuckles, the wrist crease and the line from "
@@ -81,6 +85,7 @@ VIEWS: dict[str, View] = {
         marks="M 28.5 45 Q 32 43 35.5 45 M 38.5 43 Q 42.5 41 46.5 43 M 49.5 43 Q 53.5 41 57.5 43 "
         "M 60.5 43 Q 64.5 41 68.5 43 M 33 85 Q 50 88 67 85 M 64.5 44 L 61 85",
         left_on=None,
+        shows="left",  # the thumb on the right: the back of the left hand, fingers up
     ),
     "front": View(
         describes="the whole body from the front",
