@@ -284,6 +284,48 @@ def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictu
     assert red_centre_x(png.read_bytes()) < 0.5  # the points (and labels) down the left
 
 
+NECK = """\
+voiceguide: 1
+title: Nacken
+language: de
+sections:
+  - id: schaedelrand
+    title: Am Schädelrand
+    locate: In der Mulde unter dem Schädel, eine Daumenbreite neben der Mitte.
+    cautions: [In der Schwangerschaft diesen Punkt nicht drücken.]
+    sides: both
+    steps:
+      - say: Greifen Sie mit der gegenüberliegenden Hand in den Nacken.
+      - hold: {minutes: [1, 2], dose: "1 bis 2 Minuten"}
+      - repeat: {times: 3, steps: [{say: Neigen Sie den Kopf langsam zur Seite.}, {pause: 2}]}
+  - id: schulter
+    title: Schulterhöhe
+    how: Mit drei Fingern kräftig, aber schmerzfrei drücken.
+    steps:
+      - say: Legen Sie die Finger auf die Schulter.
+      - hold: {count: 30}
+"""
+
+
+def test_the_card_says_how_to_press_the_cautions_and_the_dose_each_under_its_own_heading(tmp_path: Path) -> None:
+    """How to press (the author's `how`, or the section's first instruction), its cautions set
+    apart as such, the dose as the author wrote it, and what a repeat repeats."""
+    routine = tmp_path / "neck.yaml"
+    routine.write_text(NECK)
+    pdf = tmp_path / "neck.pdf"
+    ran = voiceguide("card", str(routine), "-o", str(pdf))
+    assert ran.returncode == 0, ran.stderr
+    text = " ".join(pdf_text(pdf).split())
+    assert "Wie Greifen Sie mit der gegenüberliegenden Hand in den Nacken." in text, text
+    assert "Vorsicht In der Schwangerschaft diesen Punkt nicht drücken." in text, text
+    assert "Wie In der Schwangerschaft" not in text
+    assert (
+        "Dauer eineinhalb Minuten halten (1 bis 2 Minuten); 3-mal wiederholen: Neigen Sie den Kopf langsam zur" in text
+    )
+    assert "Wie Mit drei Fingern kräftig, aber schmerzfrei drücken." in text, text  # the author's own
+    assert "Dauer langsam bis 30 zählen" in text, text
+
+
 def test_the_built_in_card_and_its_guards(tmp_path: Path) -> None:
     ran = voiceguide("card", "back-pain", cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr

@@ -24,7 +24,7 @@ from voiceguide.limits import PICTURE_PIXELS, Profile
 from voiceguide.pictures.draw import PAPER, POINT, drawing_parts, section_picture, svg_text
 from voiceguide.routine.builtin import is_builtin
 from voiceguide.routine.language import Phrases
-from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, Section, Step, TapStep
+from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, SayStep, Section, Step, TapStep
 from voiceguide.routine.printed import Printed, printed_for
 from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.events import Timeline
@@ -126,17 +126,22 @@ class _Card:
         rows = [(f"{number}. {section.title}", "", True)]
         if section.locate:
             rows.append((section.locate, words.where, False))
+        how = section.how or _first_said(section.steps)
+        if how:
+            rows.append((how, words.how, False))
         if section.cautions:
-            rows.append((" ".join(section.cautions), words.how, False))
+            rows.append((" ".join(section.cautions), words.caution, False))
         rows.append((dose_line, words.dose, False))
         size = 3.5
+        headings = (words.where, words.how, words.caution, words.dose)
         while True:  # the largest type at which this section's words fit its row
-            labels = max(text_width(label, size, bold=True) for label in (words.where, words.how, words.dose)) + 2.5
+            labels = max(text_width(label, size, bold=True) for label in headings) + 2.5
             lines = _rows(rows, width, size, labels)
             if len(lines) * size * 1.35 + 3 <= height or size < 2.5:
                 break
             size -= 0.2
         y = top + 3 + size * 1.2
+        last_label = ""
         for text, label, heading in lines:
             if y > top + height:  # what still does not fit at the smallest type is left off
                 break
@@ -145,7 +150,9 @@ class _Card:
             else:
                 if label:
                     page.add(svg_text(text_x, y, label, size=size, weight="bold", fill=POINT))
-                page.add(svg_text(text_x + labels, y, text, size=size))
+                caution = label == words.caution or (not label and last_label == words.caution)
+                page.add(svg_text(text_x + labels, y, text, size=size, weight="bold" if caution else "normal"))
+                last_label = label or last_label
             y += size * 1.35
 
 
@@ -182,25 +189,50 @@ def _picture(page: _Page, section: Section, language: str, x: float, y: float, s
     page.add(f'<rect {frame} fill="none" stroke="{RULE}" stroke-width="0.3"/>')
 
 
+def _first_said(steps: Iterable[Step]) -> str | None:
+    """The first sentence the steps say (inside a repeat too): how to press, by default."""
+    for step in steps:
+        if isinstance(step, SayStep):
+            return step.say
+        if isinstance(step, RepeatStep) and (said := _first_said(step.repeat.steps)):
+            return said
+    return None
+
+
 def _doses(steps: Iterable[Step], profile: Profile, phrases: Phrases, words: Printed) -> list[str]:
-    """What the steps ask for, resolved for `profile`: "hold 1 and a half minutes", "tap 13 times"."""
+    """What the steps ask for, resolved for `profile`: "hold 1 and a half minutes", "tap 13 times",
+    each with the author's own wording after it where they gave one ("(1 to 2 minutes)"); a
+    repeat with what it repeats."""
     out = []
     for step in steps:
-        if isinstance(step, HoldStep):
-            hold = step.hold
-            if hold.count is not None:
-                out.append(words.count_to.format(n=round(hold.count.resolve(profile))))
-            elif (duration := hold.duration) is not None:
+        match step:
+            case HoldStep(hold=hold) if hold.count is not None:
+                dose = words.count_to.format(n=round(hold.count.resolve(profile)))
+            case HoldStep(hold=hold) if (duration := hold.duration) is not None:
                 amount, unit = duration
-                out.append(words.hold.format(amount=phrases.amount(amount.resolve(profile), unit)))
-        elif isinstance(step, TapStep):
-            out.append(words.times.format(word=words.tap, n=round(step.tap.times.resolve(profile))))
-        elif isinstance(step, CycleStep):
-            word = (step.cycle.press_word or phrases.press).lower()
-            out.append(words.times.format(word=word, n=round(step.cycle.times.resolve(profile))))
-        elif isinstance(step, RepeatStep):
-            out.append(words.times.format(word=words.repeat, n=round(step.repeat.times.resolve(profile))))
+                dose = words.hold.format(amount=phrases.amount(amount.resolve(profile), unit))
+            case TapStep(tap=tap):
+                dose = words.times.format(word=words.tap, n=round(tap.times.resolve(profile)))
+            case CycleStep(cycle=cycle):
+                word = (cycle.press_word or phrases.press).lower()
+                dose = words.times.format(word=word, n=round(cycle.times.resolve(profile)))
+            case RepeatStep(repeat=repeat):
+                inside = _doses(repeat.steps, profile, phrases, words) or [_first_said(repeat.steps) or ""]
+                times = words.times.format(word=words.repeat, n=round(repeat.times.resolve(profile)))
+                dose = f"{times}: {', '.join(part for part in inside if part)}".rstrip(": ")
+            case _:
+                continue
+        own = _own_dose(step)
+        out.append(f"{dose} ({own})" if own else dose)
     return out
+
+
+def _own_dose(step: Step) -> str | None:
+    """The dose as the author wrote it on a hold, taps, a cycle or a repeat, if they did."""
+    match step:
+        case HoldStep(hold=measured) | TapStep(tap=measured) | CycleStep(cycle=measured) | RepeatStep(repeat=measured):
+            return measured.dose
+    return None
 
 
 def _minutes(seconds: float) -> int:

@@ -411,7 +411,12 @@ class Section(_Strict):
     title: Phrase
     locate: Phrase | None = None
     """How to find the point; spoken before the work starts."""
+    how: Phrase | None = None
+    """How to press, in a sentence: said after `locate`, and printed on the card under its own
+    heading (without it, the card takes the section's first `say` step)."""
     cautions: list[Phrase] = Field(default_factory=list, max_length=10)
+    """When not to press, or what to watch for: spoken after `locate`, and set apart on the
+    card under its own heading."""
     tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     sides: Sides = "none"
     """`both`: both points pressed at once; `left-right`: the steps run once per side."""

@@ -17,6 +17,8 @@ class Printed:
     safety_heading: str
     where: str
     how: str
+    caution: str
+    """The heading of a point set's cautions, set apart from how to press."""
     dose: str
     count_to: str
     """{n}: a counted hold."""
@@ -48,6 +50,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Safety",
         where="Where",
         how="How",
+        caution="Caution",
         dose="Dose",
         count_to="slow count to {n}",
         hold="hold {amount}",
@@ -69,6 +72,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Sicherheit",
         where="Wo",
         how="Wie",
+        caution="Vorsicht",
         dose="Dauer",
         count_to="langsam bis {n} zählen",
         hold="{amount} halten",
@@ -91,6 +95,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Sécurité",
         where="Où",
         how="Comment",
+        caution="Attention",
         dose="Durée",
         count_to="compter lentement jusqu'à {n}",
         hold="maintenir {amount}",
@@ -113,6 +118,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Seguridad",
         where="Dónde",
         how="Cómo",
+        caution="Precaución",
         dose="Duración",
         count_to="contar despacio hasta {n}",
         hold="mantener {amount}",
@@ -135,6 +141,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Sicurezza",
         where="Dove",
         how="Come",
+        caution="Attenzione",
         dose="Durata",
         count_to="contare lentamente fino a {n}",
         hold="tenere {amount}",
@@ -157,6 +164,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Veiligheid",
         where="Waar",
         how="Hoe",
+        caution="Let op",
         dose="Duur",
         count_to="langzaam tot {n} tellen",
         hold="{amount} vasthouden",
@@ -179,6 +187,7 @@ PRINTED: dict[str, Printed] = {
         safety_heading="Segurança",
         where="Onde",
         how="Como",
+        caution="Cuidado",
         dose="Duração",
         count_to="contar devagar até {n}",
         hold="manter {amount}",

@@ -34,7 +34,8 @@ sections:                          # one per point set or exercise; each is a ch
   - id: first-point                # lower case, digits and dashes
     title: {first_title}
     locate: {first_locate}
-    cautions: ["{caution}"]
+    # how: ...                     # how to press, said after locate; on the card under "How"
+    cautions: ["{caution}"]        # said after locate; on the card, set apart as cautions
     sides: none                    # none | both | left-right
     picture:                       # where to press, drawn by voiceguide: in the chapters,
       view: lower-back             # on the phone page and on the card (voiceguide card)

@@ -48,6 +48,8 @@ def _authors_texts(routine: Routine) -> Iterator[str]:
         yield section.title
         if section.locate:
             yield section.locate
+        if section.how:
+            yield section.how
         yield from section.cautions
         yield from section.side_sentences or ()
         yield from _steps(section.steps)

@@ -129,6 +129,8 @@ class _Compiler:
         self._say(f"{section.title}.", where)
         if section.locate:
             self._say(section.locate, where)
+        if section.how:
+            self._say(section.how, where)
         for caution in section.cautions:
             self._say(caution, where)
         if section.sides == "both":
