@@ -114,7 +114,7 @@ def test_problems_come_in_line_order_each_once_and_where_they_are(tmp_path: Path
     )
     twice = voiceguide("validate", "twice.yaml", cwd=tmp_path).stderr.strip()
     assert (
-        twice == "voiceguide: error: twice.yaml:7:9: sections[1].id: two sections have the id 'a'; ids must be unique"
+        twice == "voiceguide: error: twice.yaml:7:9: section 'a', id: two sections have the id 'a'; ids must be unique"
     )
 
 

@@ -40,20 +40,20 @@ def load_error(tmp_path: Path, picture: str) -> str:
     [
         (
             "{view: lower-back, points: [[41, 156]]}",
-            r"sections\[0\]\.picture\.points\[0\]\.y: must be at most 100$",
+            r"section 'a', picture, point 1, y: must be at most 100$",
         ),
-        ("{view: lower-back, points: [[41]]}", r"points\[0\]: a point is \[x, y\] .*got 1 numbers"),
+        ("{view: lower-back, points: [[41]]}", r"picture, point 1: a point is \[x, y\] .*got 1 numbers"),
         (
             "{view: knee, points: [[1, 2]]}",
-            r"picture\.view: must be 'lower-back', .*'neck-and-shoulders'",
+            r"picture, view: must be 'lower-back', .*'neck-and-shoulders'",
         ),
-        ("{view: front, points: []}", r"picture\.points: needs at least 1 item"),
+        ("{view: front, points: []}", r"picture, points: needs at least 1 item"),
         ("{view: front, point: [[1, 2]]}", r"unknown key 'point' \(did you mean 'points'\?\)"),
-        ("knee.png", r"6:14: sections\[0\]\.picture: 'knee\.png': no such file \(looked for .*/knee\.png\)"),
+        ("knee.png", r"6:14: section 'a', picture: 'knee\.png': no such file \(looked for .*/knee\.png\)"),
         ("notes.txt", r"'notes\.txt': a picture is a PNG, JPEG or SVG file"),
         ("not-a.png", r"'not-a\.png': its contents are not a PNG or JPEG picture"),
         ("broken.svg", r"'broken\.svg': not an SVG picture that can be drawn"),
-        ("7", r"sections\[0\]\.picture: a picture is an image file's name, or a mapping with `view` and `points`"),
+        ("7", r"section 'a', picture: a picture is an image file's name, or a mapping with `view` and `points`"),
     ],
 )
 def test_a_bad_picture_is_one_line_naming_the_line_and_what_is_wrong(

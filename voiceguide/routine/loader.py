@@ -239,11 +239,50 @@ def _data_path(loc: tuple[str | int, ...]) -> Path_:
     return tuple(out)
 
 
-def _dotted(path: Path_) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text or "top level"
+_STEP_LISTS = {"intro": "the intro", "outro": "the closing"}
+
+
+def _where(path: Path_, data: Any) -> str:
+    """Where in the routine a problem is, in the words the timing errors use, counting from 1:
+    "section 'knees', step 2 (hold), count"; "the intro, step 1 (say)"; "section 'a', picture,
+    point 1, y"; "top level" for the routine itself."""
+    words: list[str] = []
+    node, step = data, ""
+    parts = list(path)
+    i = 0
+    while i < len(parts):
+        part, index = parts[i], parts[i + 1] if i + 1 < len(parts) else None
+        child = _child(_child(node, part), index) if isinstance(index, int) else None
+        if part == "sections" and isinstance(index, int) and not words:
+            name = child.get("id") if isinstance(child, dict) else None
+            words.append(f"section {name!r}" if isinstance(name, str) else f"section {index + 1}")
+        elif (part == "steps" or (part in _STEP_LISTS and not words)) and isinstance(index, int):
+            if part in _STEP_LISTS:
+                words.append(_STEP_LISTS[str(part)])
+            step = f"{step}.{index + 1}" if step else str(index + 1)
+            kind = next(iter(child)) if isinstance(child, dict) and len(child) == 1 else None
+            words.append(f"step {step}" + (f" ({kind})" if kind else ""))
+            if kind is not None and i + 2 < len(parts) and parts[i + 2] == kind:
+                i += 1  # "hold" again, below the step that is one: said already
+                child = _child(child, kind)
+        elif isinstance(index, int):
+            words.append(f"{str(part).removesuffix('s')} {index + 1}")  # points[0]: "point 1"
+        else:
+            words.append(str(part))
+            node = _child(node, part)
+            i += 1
+            continue
+        node = child
+        i += 2
+    return ", ".join(words) or "top level"
+
+
+def _child(node: Any, key: str | int | None) -> Any:
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return None
 
 
 def _describe(error: ValidationError, origin: str, positions: dict[Path_, Position], data: dict[str, Any]) -> str:
@@ -254,7 +293,7 @@ def _describe(error: ValidationError, origin: str, positions: dict[Path_, Positi
     meant = {(path[:-1], suggestion) for path, _, _, suggestion in problems if suggestion}
     problems = [p for p in problems if not _follows_from_a_typo(p, meant)]
     problems.sort(key=lambda p: _position_of(p, positions))
-    lines = [_problem_line(problem, origin, positions) for problem in problems[:MAX_PROBLEMS_SHOWN]]
+    lines = [_problem_line(problem, origin, positions, data) for problem in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > 1:
         others = len(problems) - 1
         lines[0] += f" (and {others} more problem{'s' if others > 1 else ''}:)"
@@ -301,10 +340,10 @@ def _lookup(problem: Problem, positions: dict[Path_, Position]) -> Position | No
     return positions.get(lookup)
 
 
-def _problem_line(problem: Problem, origin: str, positions: dict[Path_, Position]) -> str:
+def _problem_line(problem: Problem, origin: str, positions: dict[Path_, Position], data: Any) -> str:
     pos = _lookup(problem, positions)
     where = f"{origin}:{pos.line}:{pos.column}" if pos else origin
-    return f"{where}: {_dotted(problem[0])}: {problem[1]}"
+    return f"{where}: {_where(problem[0], data)}: {problem[1]}"
 
 
 def _problems(error: ValidationError) -> Iterator[Problem]:
