@@ -18,7 +18,7 @@ from test_render import chapter_pictures_in, red_centre_x
 from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.model import Drawing
 
-from conftest import needs_audio_tools
+from conftest import DATA, needs_audio_tools
 
 HEAD = "voiceguide: 1\ntitle: Pictures\nsections:\n"
 
@@ -241,6 +241,35 @@ def test_an_authors_own_pictures_go_into_the_chapters(own_pictures: Path, tmp_pa
     assert str(tags["TALB"]) == "voiceguide-Übungen"
     notes = [str(frame) for key, frame in tags.items() if key.startswith(("COMM", "TXXX:comment"))]
     assert any(note.startswith("Akupressur lindert Beschwerden") for note in notes), notes
+
+
+PHYSIO = DATA / "cases" / "physio-neck.yaml"
+
+
+@needs_audio_tools
+def test_a_physiotherapists_neck_routine_shows_each_side_and_hand_right(tmp_path: Path) -> None:
+    """Chapters (what the phone's page shows too) and the card of a German routine with mirrored
+    labelled points and both hands: each side's chapter lights its own side, the right hand's
+    chapter shows a right hand, and the labels are whole and on the card."""
+    out = tmp_path / "neck.mp3"
+    ran = voiceguide("render", str(PHYSIO), "-o", str(out))
+    assert ran.returncode == 0, ran.stderr
+    chapters = {title: data for title, _, data in chapter_pictures_in(out)}
+    assert 0.4 < red_centre_x(chapters["1. Unter dem Schädel"]) < 0.6  # both sides lit
+    assert red_centre_x(chapters["2. Schulterhöhe (linke Seite)"]) < 0.4  # seen from behind: left is left
+    assert red_centre_x(chapters["2. Schulterhöhe (rechte Seite)"]) > 0.6
+    left, right = chapters["3. Handrücken (linke Seite)"], chapters["3. Handrücken (rechte Seite)"]
+    for picture, thumb_on_left in ((left, False), (right, True)):
+        skin = _skin(picture)
+        n = skin.shape[1]
+        rows = slice(round(0.40 * n), round(0.55 * n))
+        left_edge, right_edge = skin[rows, : round(0.22 * n)].mean(), skin[rows, round(0.78 * n) :].mean()
+        assert (left_edge > right_edge + 0.1) == thumb_on_left, (thumb_on_left, left_edge, right_edge)
+    pdf = tmp_path / "neck.pdf"
+    assert voiceguide("card", str(PHYSIO), "-o", str(pdf)).returncode == 0
+    text = " ".join(pdf_text(pdf).split())
+    assert text.count("Mulde unter dem Schädel") == 2 and text.count("Schulterhöhe") >= 3, text  # labels whole
+    assert "Vorsicht In der Schwangerschaft" in text and "Wie Mit beiden Daumen" in text, text
 
 
 def pdf_text(pdf: Path) -> str:
