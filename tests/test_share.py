@@ -155,9 +155,14 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
     assert b'src="page.js"' in body and b"http" not in body.replace(b'name="viewport"', b"")
     assert "default-src 'self'" in headers["content-security-policy"]
     assert headers["referrer-policy"] == "no-referrer" and headers["x-content-type-options"] == "nosniff"
-    for name, kind in (("page.js", "text/javascript"), ("page.css", "text/css")):
+    for name, kind in (("page.js", "text/javascript"), ("page.css", "text/css"), ("words.js", "text/javascript")):
         status, headers, body = sharing.get(sharing.page + name)
         assert status == 200 and headers["content-type"].startswith(kind) and body
+    # The page's words come from the table the live view's do (voiceguide.routine.printed).
+    from voiceguide.routine.printed import SCREEN
+
+    words = json.loads(sharing.get(sharing.page + "words.js")[2].decode().removeprefix("const WORDS = ").rstrip(";\n"))
+    assert set(words) == set(SCREEN) and words["de"]["play"] == "Abspielen" and words["de"]["left"] == "noch {n} s"
     status, _, body = sharing.get(sharing.page + "tracks.json")
     (track,) = json.loads(body)
     assert track["title"] == "Short test routine" and track["audio"] == "tracks/short.mp3"

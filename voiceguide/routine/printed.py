@@ -7,6 +7,7 @@ sentences fall back to the table `phrases:` names.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -213,7 +214,8 @@ def printed_for(language: str) -> Printed:
 
 @dataclass(frozen=True)
 class Screen:
-    """The live view's words (`voiceguide play` in a terminal)."""
+    """The words shown on a screen: the live view (`voiceguide play` in a terminal) and the
+    phone's page (`voiceguide share`, which reads them from `words.js`)."""
 
     playing: str
     paused: str
@@ -229,6 +231,10 @@ class Screen:
     """{n} {of}: where a count, taps or presses are ("7 of 30")."""
     keys: str
     """The keys, in one line."""
+    page: dict[str, str]
+    """The phone page's buttons and notes: play, pause, previous, next, download, routines,
+    chapters, where (to press), none (shared yet), unreachable. Its time left in a hold is
+    `seconds_left`."""
 
 
 SCREEN: dict[str, Screen] = {
@@ -241,6 +247,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="{n} s left",
         of="{n} of {of}",
         keys="space pause · n next section · p restart section · q quit",
+        page={
+            "play": "Play",
+            "pause": "Pause",
+            "previous": "Previous chapter",
+            "next": "Next chapter",
+            "download": "Download MP3",
+            "routines": "Routines",
+            "chapters": "chapters",
+            "where": "Where to press",
+            "none": "No routines are shared yet.",
+            "unreachable": "The computer sharing these routines cannot be reached.",
+        },
     ),
     "de": Screen(
         playing="läuft",
@@ -251,6 +269,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="noch {n} s",
         of="{n} von {of}",
         keys="Leertaste Pause · n nächster Abschnitt · p Abschnitt neu · q Beenden",
+        page={
+            "play": "Abspielen",
+            "pause": "Pause",
+            "previous": "Voriges Kapitel",
+            "next": "Nächstes Kapitel",
+            "download": "MP3 herunterladen",
+            "routines": "Übungen",
+            "chapters": "Kapitel",
+            "where": "Hier drücken",
+            "none": "Noch keine Übungen freigegeben.",
+            "unreachable": "Der Computer, der die Übungen freigibt, ist nicht erreichbar.",
+        },
     ),
     "fr": Screen(
         playing="en lecture",
@@ -261,6 +291,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="reste {n} s",
         of="{n} sur {of}",
         keys="espace pause · n section suivante · p recommencer · q quitter",
+        page={
+            "play": "Lecture",
+            "pause": "Pause",
+            "previous": "Chapitre précédent",
+            "next": "Chapitre suivant",
+            "download": "Télécharger le MP3",
+            "routines": "Séances",
+            "chapters": "chapitres",
+            "where": "Où appuyer",
+            "none": "Aucune séance partagée pour l'instant.",
+            "unreachable": "L'ordinateur qui partage les séances est injoignable.",
+        },
     ),
     "es": Screen(
         playing="reproduciendo",
@@ -271,6 +313,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="quedan {n} s",
         of="{n} de {of}",
         keys="espacio pausa · n sección siguiente · p repetir sección · q salir",
+        page={
+            "play": "Reproducir",
+            "pause": "Pausa",
+            "previous": "Capítulo anterior",
+            "next": "Capítulo siguiente",
+            "download": "Descargar MP3",
+            "routines": "Rutinas",
+            "chapters": "capítulos",
+            "where": "Dónde presionar",
+            "none": "Aún no hay rutinas compartidas.",
+            "unreachable": "No se puede acceder al ordenador que comparte las rutinas.",
+        },
     ),
     "it": Screen(
         playing="in riproduzione",
@@ -281,6 +335,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="mancano {n} s",
         of="{n} di {of}",
         keys="spazio pausa · n sezione successiva · p ricomincia sezione · q esci",
+        page={
+            "play": "Riproduci",
+            "pause": "Pausa",
+            "previous": "Capitolo precedente",
+            "next": "Capitolo successivo",
+            "download": "Scarica l'MP3",
+            "routines": "Sequenze",
+            "chapters": "capitoli",
+            "where": "Dove premere",
+            "none": "Nessuna sequenza condivisa per ora.",
+            "unreachable": "Il computer che condivide le sequenze non è raggiungibile.",
+        },
     ),
     "nl": Screen(
         playing="speelt af",
@@ -291,6 +357,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="nog {n} s",
         of="{n} van {of}",
         keys="spatie pauze · n volgend deel · p deel opnieuw · q stoppen",
+        page={
+            "play": "Afspelen",
+            "pause": "Pauze",
+            "previous": "Vorig hoofdstuk",
+            "next": "Volgend hoofdstuk",
+            "download": "MP3 downloaden",
+            "routines": "Oefeningen",
+            "chapters": "hoofdstukken",
+            "where": "Waar drukken",
+            "none": "Nog geen oefeningen gedeeld.",
+            "unreachable": "De computer die de oefeningen deelt is niet bereikbaar.",
+        },
     ),
     "pt": Screen(
         playing="a tocar",
@@ -301,6 +379,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="faltam {n} s",
         of="{n} de {of}",
         keys="espaço pausa · n secção seguinte · p repetir a secção · q sair",
+        page={
+            "play": "Reproduzir",
+            "pause": "Pausa",
+            "previous": "Capítulo anterior",
+            "next": "Capítulo seguinte",
+            "download": "Transferir MP3",
+            "routines": "Rotinas",
+            "chapters": "capítulos",
+            "where": "Onde pressionar",
+            "none": "Ainda não há rotinas partilhadas.",
+            "unreachable": "O computador que partilha as rotinas não está acessível.",
+        },
     ),
     "pt-br": Screen(
         playing="tocando",
@@ -311,6 +401,18 @@ SCREEN: dict[str, Screen] = {
         seconds_left="faltam {n} s",
         of="{n} de {of}",
         keys="espaço pausa · n próxima seção · p repetir a seção · q sair",
+        page={
+            "play": "Reproduzir",
+            "pause": "Pausa",
+            "previous": "Capítulo anterior",
+            "next": "Próximo capítulo",
+            "download": "Baixar MP3",
+            "routines": "Rotinas",
+            "chapters": "capítulos",
+            "where": "Onde pressionar",
+            "none": "Ainda não há rotinas compartilhadas.",
+            "unreachable": "O computador que compartilha as rotinas não pode ser acessado.",
+        },
     ),
 }
 """Every language PRINTED has (and Brazil's Portuguese): the view shows no word in another
@@ -321,3 +423,10 @@ def screen_for(language: str) -> Screen:
     """The live view's words for a language code such as "de" or "pt-BR"; English if it has none."""
     code = language.lower()
     return SCREEN.get(code) or SCREEN.get(code.split("-")[0], SCREEN["en"])
+
+
+def page_words_script() -> str:
+    """The phone page's `words.js`: its words in every language above, as `WORDS` (with `left`,
+    the time left in a hold, "{n}" standing for the seconds)."""
+    words = {code: {**screen.page, "left": screen.seconds_left} for code, screen in SCREEN.items()}
+    return f"const WORDS = {json.dumps(words, ensure_ascii=False, indent=1)};\n"

@@ -37,6 +37,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from voiceguide.errors import Interrupted, UsageError
+from voiceguide.routine.printed import page_words_script
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
 from voiceguide.share.library import (
     CHAPTERS_SUFFIX,
@@ -222,6 +223,9 @@ class _Handler:
             raise web.HTTPNotFound()
         if not slash:  # /TOKEN: the page's links are relative to /TOKEN/
             raise web.HTTPMovedPermanently(f"/{self.token}/")
+        if rest == "words.js":
+            headers = {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
+            return web.Response(text=page_words_script(), headers=headers)
         if rest in PAGE_FILES:
             name, kind = PAGE_FILES[rest]
             body = (resources.files("voiceguide.share") / "page" / name).read_bytes()

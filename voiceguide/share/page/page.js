@@ -8,17 +8,8 @@
 const $ = (id) => document.getElementById(id);
 const audio = $("audio");
 
-// The page's own words, in the language of the routine on show (its MP3 says which).
-const WORDS = {
-  en: { left: n => `${n} s left`, play: "Play", pause: "Pause", previous: "Previous chapter", next: "Next chapter", download: "Download MP3", routines: "Routines", chapters: "chapters", where: "Where to press", none: "No routines are shared yet.", unreachable: "The computer sharing these routines cannot be reached." },
-  de: { left: n => `noch ${n} s`, play: "Abspielen", pause: "Pause", previous: "Voriges Kapitel", next: "Nächstes Kapitel", download: "MP3 herunterladen", routines: "Übungen", chapters: "Kapitel", where: "Hier drücken", none: "Noch keine Übungen freigegeben.", unreachable: "Der Computer, der die Übungen freigibt, ist nicht erreichbar." },
-  fr: { left: n => `encore ${n} s`, play: "Lecture", pause: "Pause", previous: "Chapitre précédent", next: "Chapitre suivant", download: "Télécharger le MP3", routines: "Séances", chapters: "chapitres", where: "Où appuyer", none: "Aucune séance partagée pour l'instant.", unreachable: "L'ordinateur qui partage les séances est injoignable." },
-  es: { left: n => `quedan ${n} s`, play: "Reproducir", pause: "Pausa", previous: "Capítulo anterior", next: "Capítulo siguiente", download: "Descargar MP3", routines: "Rutinas", chapters: "capítulos", where: "Dónde presionar", none: "Aún no hay rutinas compartidas.", unreachable: "No se puede acceder al ordenador que comparte las rutinas." },
-  it: { left: n => `mancano ${n} s`, play: "Riproduci", pause: "Pausa", previous: "Capitolo precedente", next: "Capitolo successivo", download: "Scarica l'MP3", routines: "Sequenze", chapters: "capitoli", where: "Dove premere", none: "Nessuna sequenza condivisa per ora.", unreachable: "Il computer che condivide le sequenze non è raggiungibile." },
-  nl: { left: n => `nog ${n} s`, play: "Afspelen", pause: "Pauze", previous: "Vorig hoofdstuk", next: "Volgend hoofdstuk", download: "MP3 downloaden", routines: "Oefeningen", chapters: "hoofdstukken", where: "Waar drukken", none: "Nog geen oefeningen gedeeld.", unreachable: "De computer die de oefeningen deelt is niet bereikbaar." },
-  pt: { left: n => `faltam ${n} s`, play: "Reproduzir", pause: "Pausa", previous: "Capítulo anterior", next: "Capítulo seguinte", download: "Transferir MP3", routines: "Rotinas", chapters: "capítulos", where: "Onde pressionar", none: "Ainda não há rotinas partilhadas.", unreachable: "O computador que partilha as rotinas não está acessível." },
-};
-WORDS["pt-br"] = { ...WORDS.pt, download: "Baixar MP3", next: "Próximo capítulo", none: "Ainda não há rotinas compartilhadas.", unreachable: "O computador que compartilha as rotinas não pode ser acessado." };
+// The page's own words, in the language of the routine on show (its MP3 says which): WORDS,
+// from words.js, which voiceguide writes from the same table as the live view's words.
 let words = WORDS.en;
 
 function wordsFor(language) {
@@ -120,7 +111,7 @@ function show(time) {
   $("position").textContent = clock(time);
   // The hold in progress, counted down: "87 s left".
   const hold = (current.holds || []).find(([start, end]) => start <= time && time < end);
-  $("left").textContent = hold ? words.left(Math.ceil(hold[1] - time - 0.001)) : "";
+  $("left").textContent = hold ? words.left.replace("{n}", Math.ceil(hold[1] - time - 0.001)) : "";
   document.querySelectorAll("#chapters button").forEach((button, i) => {
     button.classList.toggle("current", i === at);
     button.setAttribute("aria-current", i === at ? "true" : "false");
