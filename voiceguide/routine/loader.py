@@ -25,9 +25,16 @@ MAX_KEYS = 1000
 """Keys in one mapping: a routine's have a handful; thousands are a generated or broken file."""
 MAX_NUMBER_DIGITS = 15
 """No dose or setting needs more digits than this; a longer number is a slip of the keyboard."""
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Characters no routine text has any use for (a tab and line breaks, \\n or \\r\\n, are fine)."""
-_CONTROL_NAMES = {"\x00": "a NUL", "\x0c": "a form feed (often pasted from a PDF)", "\x0b": "a vertical tab"}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters no routine text has any use for (a tab and line breaks, \\n or \\r\\n, are fine),
+and the ones YAML refuses to read (U+FFFE and U+FFFF, lone surrogates)."""
+_CONTROL_NAMES = {
+    "\x00": "a NUL",
+    "\x0c": "a form feed (often pasted from a PDF)",
+    "\x0b": "a vertical tab",
+    "\ufffe": "a character that is no character (a byte order mark read backwards?)",
+    "\uffff": "a character that is no character",
+}
 
 Path_ = tuple[str | int, ...]
 
