@@ -172,6 +172,32 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
     assert sharing.get(sharing.page + "tracks/short.chapter-5.picture")[0] == 404  # there are five
 
 
+def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharing: Sharing, tmp_path: Path) -> None:
+    """A crafted holds tag (NaN and Infinity, which JSON cannot carry) put NaN into tracks.json:
+    the page's JSON.parse failed and it listed nothing for any track."""
+    from mutagen.id3 import ID3, TXXX
+
+    from voiceguide.render.names import HOLDS_KEY
+    from voiceguide.share.library import Library
+    from voiceguide.share.server import _listing
+
+    for crafted in ("[[NaN, 1], [Infinity, 2], [3, 4]]", "[[5, 1]]", "[" * 100_000, '[["a", 1]]'):
+        shutil.copy(sharing.folder / "short.mp3", tmp_path / "crafted.mp3")
+        shutil.copy(sharing.folder / "short.mp3", tmp_path / "good.mp3")
+        tags = ID3(tmp_path / "crafted.mp3")
+        tags.add(TXXX(encoding=3, desc=HOLDS_KEY, text=crafted))
+        tags.save(tmp_path / "crafted.mp3")
+        library = Library(tmp_path)
+        try:
+            listing = {t.name: _listing(t) for t in library.tracks()}
+        finally:
+            library.close()
+        json.dumps(listing, allow_nan=False)  # what a browser's JSON.parse takes
+        assert listing["crafted"]["holds"] == [], crafted  # unreadable: no countdown, nothing else lost
+        titles = [[c["title"] for c in listing[name]["chapters"]] for name in ("crafted", "good")]
+        assert listing["good"]["holds"] and titles[0] == titles[1]
+
+
 def test_the_feed_has_every_episode_with_enclosure_chapters_and_transcript(sharing: Sharing) -> None:
     import feedparser
 

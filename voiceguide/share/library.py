@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import stat
@@ -222,8 +223,24 @@ def _read_track(name: str, opened: OpenFile, *, has_transcript: bool) -> Track |
     )
 
 
+MAX_HOLDS = 10_000
+"""More holds than this in a track's tag is no tag voiceguide wrote."""
+
+
 def _holds(text: str) -> tuple[tuple[float, float], ...]:
+    """The holds tag (`[[start, end], ...]` in seconds) as voiceguide writes it. Anything else,
+    from another tool or crafted (NaN, Infinity, a hold ending before it starts, nesting past
+    reason), reads as none: no countdown on the page, nothing else lost, and never a number
+    JSON cannot carry to the page."""
     try:
-        return tuple((float(start), float(end)) for start, end in json.loads(text))
-    except (ValueError, TypeError):
-        return ()  # a tag this voiceguide cannot read: no countdown, nothing else lost
+        pairs = json.loads(text, parse_constant=_not_a_number)
+        holds = tuple((float(start), float(end)) for start, end in pairs[:MAX_HOLDS])
+    except (ValueError, TypeError, KeyError, RecursionError):
+        return ()
+    if not all(math.isfinite(end) and 0 <= start <= end for start, end in holds):
+        return ()
+    return holds
+
+
+def _not_a_number(constant: str) -> float:
+    raise ValueError(f"{constant} is no time")
