@@ -680,6 +680,89 @@ def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp
     assert is_current(track) is True
 
 
+def _crafted_settings(settings: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]
+    """(settings tag, source tag) of tracks someone else put in a shared folder."""
+
+    def changed(path: tuple[str, ...], value: object) -> str:
+        data = json.loads(json.dumps(settings))
+        *where, key = path
+        node = data
+        for part in where:
+            node = node[part]
+        node[key] = value
+        return json.dumps(data)
+
+    return [
+        (changed(("options", "rate_wpm"), 1e9), None),
+        (changed(("bitrate_kbps",), -1), None),
+        (changed(("channels",), 1000), None),
+        (changed(("choice", "engine"), "exe"), None),
+        (changed(("choice", "voice"), "../../x.onnx"), None),
+        (changed(("options", "count_interval_s"), 1e-9), None),
+        (changed(("options", "count_interval_s"), -5), None),
+        (changed(("options", "speech_source"), "x" * 2_000_000), None),
+        (changed(("options", "section_ids"), ["a"] * 5000), None),
+        (changed(("options", "profile"), "exe"), None),
+        (changed(("options", "evil"), 1), None),
+        ("[" * 15_000 + "]" * 15_000, None),
+        (json.dumps(settings), "../secret.yaml"),
+    ]
+
+
+def test_share_leaves_out_tracks_with_crafted_tags_and_a_fifo_and_serves_the_rest(
+    sharing: Sharing, tmp_path: Path
+) -> None:
+    """Tags are input from whoever put the file there: one bad file stopped all sharing (or
+    gave a traceback), a FIFO hung it before it served anything, and a source outside the
+    folder was read, rendered and served."""
+    from mutagen.id3 import ID3, TXXX
+
+    from voiceguide.render.provenance import SETTINGS_KEY, SOURCE_KEY, recorded
+
+    work, folder = tmp_path / "work", tmp_path / "work" / "audio_out"
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(SHORT.replace("Done.", "The secret words."))
+    good = folder / "good.mp3"
+    shutil.copy(sharing.folder / "short.mp3", good)  # made from a routine elsewhere: shared as it is
+    made = recorded(good)
+    assert made is not None
+    crafted = _crafted_settings(json.loads(made.settings.to_json()))
+    crafted.append((made.settings.to_json(), str(secret)))  # absolute, outside: not read, shared as it is
+    for i, (settings, source) in enumerate(crafted):
+        track = folder / f"crafted-{i:02d}.mp3"
+        shutil.copy(good, track)
+        tags = ID3(track)
+        tags.add(TXXX(encoding=3, desc=SETTINGS_KEY, text=settings))
+        if source is not None:
+            tags.add(TXXX(encoding=3, desc=SOURCE_KEY, text=source))
+        tags.save(track)
+    os.mkfifo(folder / "fifo.mp3")
+    process, out, err = start_sharing(
+        work, "--host", "127.0.0.1", "--port", "0", "--minutes", "5", data_home=tmp_path / "data"
+    )
+    try:
+        lines = read_until(out, lambda seen: bool(seen) and set(seen[-1]) == {"▀"})
+        page = next(line for line in lines if line.startswith("http://"))
+        said = read_until(err, lambda seen: any(s.startswith("Sharing ") for s in seen))
+        listed = json.loads(urllib.request.urlopen(page + "tracks.json", timeout=30).read())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+    last = len(crafted) - 1
+    shared = {t["audio"] for t in listed}
+    assert shared == {"tracks/good.mp3", f"tracks/crafted-{last:02d}.mp3"}, (shared, said)
+    for i in range(last):  # each left out, named in one line of its own
+        named = [line for line in said if f"crafted-{i:02d}.mp3" in line]
+        assert len(named) == 1 and "not shared: " in named[0], (i, said)
+    outside = [line for line in said if f"crafted-{last:02d}.mp3" in line]
+    assert len(outside) == 1 and "shared as it is, not checked" in outside[0], said
+    assert not any("Traceback" in line or "rendered again" in line for line in said), said
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("crafted")) == [
+        f"crafted-{i:02d}.mp3" for i in range(len(crafted))
+    ]  # nothing rendered from the secret, nothing written
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
 @pytest.mark.parametrize(("width", "height"), [(320, 568), (390, 844), (768, 1024)])

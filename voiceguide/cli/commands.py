@@ -452,9 +452,8 @@ def share(
     from voiceguide.share.library import Library
     from voiceguide.share.server import share_until_stopped
 
-    if routines is None:
-        _render_stale(folder)
-    library = Library(folder, [_rendered(routine, folder) for routine in routines] if routines else None)
+    left_out = _render_stale(folder) if routines is None else set()
+    library = Library(folder, [_rendered(routine, folder) for routine in routines] if routines else None, left_out)
     if not library.tracks():
         raise UsageError(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
@@ -517,16 +516,34 @@ def _rendered(routine: str, folder: Path) -> str:
     return routine_name(routine)
 
 
-def _render_stale(folder: Path) -> None:
+def _render_stale(folder: Path) -> set[str]:
     """Render again every track in `folder` whose routine has changed since, so no phone is
-    handed an old version."""
+    handed an old version. The names of the tracks left out, each said in one line: tags that
+    voiceguide did not write, a routine outside the folders it may read, a render that failed."""
     from voiceguide.progress import StageProgress
-    from voiceguide.render.pipeline import out_of_date, render_again
+    from voiceguide.render.pipeline import check_folder, render_again
 
-    for track, made in out_of_date(folder):
-        with StageProgress() as progress:
-            render_again(track, made, progress)
+    within = [folder, Path.cwd()]
+    check = check_folder(folder, within)
+    left_out = {e.track.stem for e in check.untrusted}
+    for e in check.untrusted:
+        typer.echo(f"voiceguide: not shared: {e}", err=True)
+    for track, made in check.unchecked:
+        typer.echo(
+            f"voiceguide: {track} is shared as it is, not checked: it was made from {made.source[:200]}, "
+            f"which is outside {' and '.join(map(str, within))}",
+            err=True,
+        )
+    for track, made in check.stale:
+        try:
+            with StageProgress() as progress:
+                render_again(track, made, progress)
+        except VoiceguideError as e:
+            left_out.add(track.stem)
+            typer.echo(f"voiceguide: not shared: {track}: rendering it again failed: {e}", err=True)
+            continue
         typer.echo(f"{track}  rendered again: {made.source} changed since it was rendered", err=True)
+    return left_out
 
 
 def run(argv: list[str]) -> int:

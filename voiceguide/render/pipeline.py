@@ -15,7 +15,15 @@ from voiceguide.pictures.draw import Image, chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
-from voiceguide.render.provenance import Provenance, Settings, is_current, provenance, recorded
+from voiceguide.render.provenance import (
+    Provenance,
+    Settings,
+    UntrustedTrack,
+    is_current,
+    provenance,
+    readable_source,
+    recorded,
+)
 from voiceguide.render.tags import Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
@@ -170,7 +178,10 @@ class UpToDate(Exception):
 def _refuse_or_keep(target: Path, wanted: Provenance) -> None:
     """An existing track without --force: UpToDate if it is what this render would make, else
     the refusal, saying that it was made otherwise."""
-    made = recorded(target) if target.is_file() else None
+    try:
+        made = recorded(target) if target.is_file() else None
+    except UntrustedTrack:  # tags voiceguide did not write: a file like any other
+        made = None
     if made is None:
         return  # not one voiceguide says it made: the usual refusal (check_writable) says it exists
     if made.fingerprint == wanted.fingerprint and made.source == wanted.source:
@@ -211,12 +222,32 @@ def render_again(target: Path, made: Provenance, progress: Progress = lambda sta
     )
 
 
-def out_of_date(folder: Path) -> list[tuple[Path, Provenance]]:
-    """The MP3s in `folder` whose routine (still there) has changed since they were rendered,
-    or that an earlier voiceguide rendered: what `share` renders again before serving."""
-    stale = []
+@dataclass(frozen=True)
+class FolderCheck:
+    """What `share` finds in a folder before serving it."""
+
+    stale: list[tuple[Path, Provenance]]
+    """Tracks whose routine has changed since they were rendered (or voiceguide has)."""
+    untrusted: list[UntrustedTrack]
+    """Tracks whose tags voiceguide did not write: not shared."""
+    unchecked: list[tuple[Path, Provenance]]
+    """Tracks made from a routine outside the folders it may read: shared as they are."""
+
+
+def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
+    """Each MP3 in `folder` that says what made it: stale (its routine, a built-in or a file
+    inside `within`, has changed since), untrusted, or not checked (its routine lies elsewhere)."""
+    check = FolderCheck([], [], [])
     for track in sorted(folder.glob("*.mp3")):
-        made = recorded(track)
-        if made is not None and is_current(track) is False:
-            stale.append((track, made))
-    return stale
+        try:
+            made = recorded(track)
+        except UntrustedTrack as e:
+            check.untrusted.append(e)
+            continue
+        if made is None:
+            continue
+        if not readable_source(made, within):
+            check.unchecked.append((track, made))
+        elif is_current(track, made) is False:
+            check.stale.append((track, made))
+    return check

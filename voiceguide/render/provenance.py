@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from voiceguide.errors import VoiceguideError
-from voiceguide.speech.registry import VoiceChoice
-from voiceguide.timeline.options import CompileOptions
+from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PROFILES, RATE_WPM
+from voiceguide.speech.registry import ENGINE_CHOICES, VoiceChoice
+from voiceguide.timeline.options import SIDES, CompileOptions
+
+SECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+"""A section's id, as the routine format allows it."""
+VOICE_NAME = re.compile(r"(?!.*\.\.)[A-Za-z0-9][\w .+/()-]{0,99}")
+"""A voice's name or id as `--voice` takes it ("gmw/de", "en_US-lessac-medium"): never a path
+out of anywhere."""
+MAX_SECTIONS = 100
 
 SOURCE_KEY = "voiceguide_source"
 SETTINGS_KEY = "voiceguide_settings"
@@ -46,17 +56,86 @@ class Settings:
 
     @classmethod
     def from_json(cls, text: str) -> Settings:
-        data = json.loads(text)
-        options = dict(data["options"])
+        """Settings as `to_json` writes them, within the bounds the command line sets; a
+        ValueError saying what is not (a track's tags are whoever put the file there)."""
+        if len(text) > MAX_SETTINGS_CHARS:
+            raise ValueError(f"over {MAX_SETTINGS_CHARS:,} characters")
+        try:
+            data = json.loads(text, parse_constant=_no_constant)
+        except RecursionError:
+            raise ValueError("nested past reason") from None
+        if not isinstance(data, dict) or set(data) != {"options", "choice", "bitrate_kbps", "channels", "transcripts"}:
+            raise ValueError("not the settings voiceguide writes")
+        options, choice = data["options"], data["choice"]
+        if not isinstance(options, dict) or not isinstance(choice, dict):
+            raise ValueError("not the settings voiceguide writes")
         if options.get("section_ids") is not None:
-            options["section_ids"] = tuple(options["section_ids"])
-        return cls(
+            options["section_ids"] = tuple(_section_id(s) for s in _bounded_list(options["section_ids"]))
+        settings = cls(
             CompileOptions(**options),
-            VoiceChoice(**data["choice"]),
-            int(data["bitrate_kbps"]),
-            int(data["channels"]),
-            bool(data["transcripts"]),
+            VoiceChoice(**choice),
+            _one_of(data["bitrate_kbps"], MP3_BITRATES, "bitrate_kbps"),
+            _one_of(data["channels"], (1, 2), "channels"),
+            _one_of(data["transcripts"], (True, False), "transcripts"),
         )
+        _check_bounds(settings)
+        return settings
+
+
+MAX_SETTINGS_CHARS = 16_000
+"""voiceguide's own settings tag is a few hundred characters."""
+
+
+def _no_constant(constant: str) -> None:
+    raise ValueError(f"{constant} is not a setting")
+
+
+def _one_of(value: object, allowed: tuple[object, ...], name: str) -> Any:
+    if type(value) not in {type(a) for a in allowed} or value not in allowed:
+        raise ValueError(f"{name} {value!r} is not one of {', '.join(map(str, allowed))}")
+    return value
+
+
+def _between(value: object, low: float, high: float, name: str, *, optional: bool = True) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ValueError(f"{name} {value!r} is not between {low:g} and {high:g}")
+
+
+def _bounded_list(value: object) -> list[object]:
+    if not isinstance(value, list) or len(value) > MAX_SECTIONS:
+        raise ValueError(f"section_ids is not a list of at most {MAX_SECTIONS} ids")
+    return value
+
+
+def _section_id(value: object) -> str:
+    if not isinstance(value, str) or not SECTION_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a section id")
+    return value
+
+
+def _check_bounds(settings: Settings) -> None:
+    """What the command line would have refused, refused here too."""
+    options, choice = settings.options, settings.choice
+    _one_of(options.profile, PROFILES, "profile")
+    _between(options.count_interval_s, *COUNT_INTERVAL_S, "count_interval_s")
+    _between(options.rate_wpm, *RATE_WPM, "rate_wpm")
+    _between(options.get_ready_s, 0, 60, "get_ready_s")
+    _between(options.speech_gap_s, 0, 10, "speech_gap_s", optional=False)
+    _between(options.pre_roll_s, *PRE_ROLL_RANGE_S, "pre_roll_s", optional=False)
+    if options.from_section is not None:
+        _section_id(options.from_section)
+    if options.from_side is not None:
+        _one_of(options.from_side, SIDES, "from_side")
+    for flag in ("count_ticks", "fit"):
+        _one_of(getattr(options, flag), (True, False), flag)
+    if not isinstance(options.speech_source, str) or len(options.speech_source) > 200:
+        raise ValueError("speech_source is not a short text")
+    _one_of(choice.engine, ENGINE_CHOICES, "engine")
+    if choice.voice is not None and not (isinstance(choice.voice, str) and VOICE_NAME.fullmatch(choice.voice)):
+        raise ValueError(f"voice {choice.voice!r} is not a voice's name")
+    _between(choice.volume, 0, 1, "volume", optional=False)
 
 
 @dataclass(frozen=True)
@@ -101,15 +180,22 @@ def _fingerprint(source: str, settings: Settings) -> str | None:
     return digest.hexdigest()[:32]
 
 
-def recorded(track: Path) -> Provenance | None:
-    """What the track says made it, or None (not an MP3 voiceguide rendered, or one rendered
-    before tracks said so)."""
-    from mutagen import MutagenError
-    from mutagen.id3 import ID3
+class UntrustedTrack(VoiceguideError):
+    """A track that says voiceguide made it, in tags voiceguide would not have written, or
+    naming a routine it may not read: the message names the track and what is wrong."""
 
-    try:
-        tags = ID3(track)
-    except (MutagenError, OSError):
+    def __init__(self, track: Path, why: str) -> None:
+        super().__init__(f"{track}: {why}")
+        self.track = track
+
+
+def recorded(track: Path) -> Provenance | None:
+    """What the track says made it, or None (not a regular file, not an MP3 voiceguide rendered,
+    or one rendered before tracks said so). UntrustedTrack if it says so in tags voiceguide
+    would not have written: settings out of the command line's bounds, a source that is neither
+    a built-in nor an absolute path."""
+    tags = _id3(track)
+    if tags is None:
         return None
     values = {
         key: str(tags[f"TXXX:{key}"]) for key in (SOURCE_KEY, SETTINGS_KEY, FINGERPRINT_KEY) if f"TXXX:{key}" in tags
@@ -118,16 +204,55 @@ def recorded(track: Path) -> Provenance | None:
         return None
     try:
         settings = Settings.from_json(values[SETTINGS_KEY])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError) as e:
+        raise UntrustedTrack(track, f"its {SETTINGS_KEY} tag is not voiceguide's: {str(e)[:200]}") from None
+    source = values[SOURCE_KEY]
+    from voiceguide.routine.builtin import is_builtin
+
+    if not (is_builtin(source) or (len(source) < 4096 and "\0" not in source and Path(source).is_absolute())):
+        raise UntrustedTrack(track, f"its {SOURCE_KEY} tag names no routine voiceguide would: {source[:100]!r}")
+    return Provenance(source, settings, values[FINGERPRINT_KEY])
+
+
+def _id3(track: Path) -> Any:
+    """The track's ID3 tags, read without waiting on anything that is not a regular file (a
+    FIFO named like a track would hold an ordinary open forever); None if there are none."""
+    import os
+    import stat
+
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
+
+    try:
+        fd = os.open(track, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
         return None
-    return Provenance(values[SOURCE_KEY], settings, values[FINGERPRINT_KEY])
+    with os.fdopen(fd, "rb") as file:
+        try:
+            return ID3(file) if stat.S_ISREG(os.fstat(fd).st_mode) else None
+        except (MutagenError, OSError):
+            return None
 
 
-def is_current(track: Path) -> bool | None:
+def is_current(track: Path, made: Provenance | None = None) -> bool | None:
     """Whether the track is what its routine and settings make now: True, False, or None when
     it cannot be told (it does not say what made it, or its routine is gone)."""
-    made = recorded(track)
+    made = made or recorded(track)
     if made is None:
         return None
     now = provenance(made.source, made.settings)
     return None if now is None else now.fingerprint == made.fingerprint
+
+
+def readable_source(made: Provenance, within: list[Path]) -> bool:
+    """Whether the routine a track names may be read to check it: a built-in, or a routine file
+    inside one of `within` (the folder being shared, the folder `share` runs in). A track put in
+    a shared folder by someone else must not have another file read, rendered and served."""
+    from voiceguide.routine.builtin import is_builtin
+
+    if is_builtin(made.source):
+        return True
+    path = Path(made.source)
+    real = path.resolve()
+    inside = any(real.is_relative_to(root.resolve()) for root in within)
+    return inside and path.suffix in (".yaml", ".yml") and real.is_file()

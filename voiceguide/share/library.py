@@ -105,9 +105,11 @@ class Library:
     """The tracks in `folder` (only `names`, if given), as they are now: looked at again for
     each list, so a track rendered while the server runs is shared too."""
 
-    def __init__(self, folder: Path, names: list[str] | None = None) -> None:
+    def __init__(self, folder: Path, names: list[str] | None = None, left_out: set[str] | None = None) -> None:
         self.folder = folder
         self.names = names
+        self.left_out = left_out or set()
+        """Tracks not to share (their tags were not voiceguide's)."""
         self._dir_fd: int | None = None
 
     @property
@@ -122,7 +124,7 @@ class Library:
             self._dir_fd = None
 
     def _shared(self, name: str) -> bool:
-        return _plain(name) and (self.names is None or name in self.names)
+        return _plain(name) and (self.names is None or name in self.names) and name not in self.left_out
 
     @contextlib.contextmanager
     def open(self, name: str, suffix: str) -> Iterator[OpenFile | None]:
