@@ -198,6 +198,31 @@ def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharin
         assert listing["good"]["holds"] and titles[0] == titles[1]
 
 
+def test_malformed_requests_log_one_line_each_and_never_the_token(sharing: Sharing) -> None:
+    """HTTP/9.9, bare line feeds and an 8 kB header printed a traceback each (the request line,
+    token and all, in it), with no token needed; and only a leading token was masked."""
+    parts = urlsplit(sharing.page)
+    token = sharing.token
+    sent = [
+        f"GET /{token}/ HTTP/9.9\r\nHost: a\r\n\r\n",
+        f"GET /{token}/x HTTP/1.1\nHost: a\n\n",
+        f"GET /{token}/ HTTP/1.1\r\nHost: a\r\nX: {'a' * 9000}\r\n\r\n",
+        f"GET //{token}/ HTTP/1.1\r\nHost: a\r\n\r\n",
+        f"GET /{token}/../{token}/ HTTP/1.1\r\nHost: a\r\n\r\n",
+    ]
+    while not sharing.stderr.empty():  # what earlier tests logged
+        sharing.stderr.get_nowait()
+    for raw in sent:
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+            connection.sendall(raw.encode())
+            connection.recv(65536)  # its answer: the request has been handled, and logged
+    sharing.get(sharing.page + "tracks.json?done")  # a last one, to know the log has caught up
+    logged = read_until(sharing.stderr, lambda seen: any("tracks.json" in line for line in seen), timeout=60)
+    assert len(logged) == len(sent) + 1, logged  # one line each
+    assert not any(token in line or "Traceback" in line for line in logged), logged
+    assert [line.split('" ')[-1].split()[0] for line in logged[: len(sent)]] == ["400", "400", "400", "404", "404"]
+
+
 def test_the_feed_has_every_episode_with_enclosure_chapters_and_transcript(sharing: Sharing) -> None:
     import feedparser
 

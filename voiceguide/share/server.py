@@ -174,9 +174,7 @@ class _AccessLog(AbstractAccessLogger):
     token = ""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
-        path = request.path
-        if self.token and path.startswith(f"/{self.token}"):
-            path = "/<token>" + path.removeprefix(f"/{self.token}")
+        path = _masked(request.path, self.token)  # wherever it is: "//TOKEN/", "/TOKEN/../TOKEN/"
         shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path[:200])
         version = f"{request.version.major}.{request.version.minor}"
         self.logger.info(
@@ -381,6 +379,47 @@ def _listing(track: Track) -> dict[str, object]:
     }
 
 
+def _masked(text: str, token: str) -> str:
+    return text.replace(token, "<token>") if token else text
+
+
+class _OneLine(logging.Formatter):
+    """aiohttp's own reports (a handler that failed) as one line, the token left out; what a
+    client sent that is not HTTP (HTTP/9.9, bare line feeds, an 8 kB header) is not reported
+    here at all: the access log's line for its 400 says it, once."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__("%(message)s")
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            text += f": {type(error).__name__}: {error}"
+        return "voiceguide: share: " + _masked(" ".join(text.split()), self.token)[:300]
+
+
+def _not_http(record: logging.LogRecord) -> bool:
+    """Keep a record unless it is about a request that was not HTTP (the client's doing)."""
+    from aiohttp.http_exceptions import HttpProcessingError
+
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, HttpProcessingError)
+
+
+def _quiet_aiohttp(token: str) -> None:
+    """aiohttp's loggers, each report one line without the token (they printed a traceback per
+    malformed request, the request line and the token in it)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine(token))
+    handler.addFilter(_not_http)
+    for name in ("aiohttp.server", "aiohttp.web", "aiohttp.internal", "aiohttp.access"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+
+
 def _access_logger() -> logging.Logger:
     access = logging.getLogger("voiceguide.share.access")
     if not access.handlers:
@@ -410,6 +449,7 @@ async def serve(
     it could land inside a socket write, where asyncio reports it as a failed write and
     serves on."""
     raise_file_limit()
+    _quiet_aiohttp(token)
     handler = _Handler(library, token, base="")
     gate = ConnectionGate(connection_limit())
     runner = web.AppRunner(
