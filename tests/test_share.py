@@ -637,11 +637,19 @@ def test_ranges_outside_the_file_are_416(shared_folder) -> None:  # type: ignore
         status, headers, _ = sharing.get(url, {"Range": asked})
         assert status == 416 and headers["content-range"] == f"bytes */{size}", asked
         assert headers["x-content-type-options"] == "nosniff"
+    status, _, _ = sharing.get(url, {"Range": "bytes=99999999999999999999999999-"})  # past any end
+    assert status == 416
     status, headers, body = sharing.get(url, {"Range": "bytes=-100"})
     assert status == 206 and body == (folder / "tiny.mp3").read_bytes()[-100:]
+    status, headers, body = sharing.get(url, {"Range": "bytes=0000000000000000000000000100-"})  # 100, not 0
+    assert status == 206 and body == (folder / "tiny.mp3").read_bytes()[100:]
     for ignored in ("bytes=5-2", "bytes=0-1,4-5", "lines=1-2", "bytes=x-"):  # not taken: the whole file
         status, _, body = sharing.get(url, {"Range": ignored})
         assert status == 200 and len(body) == size, ignored
+    from voiceguide.share.server import byte_range
+
+    assert byte_range("bytes=\u0661\u0662-", size) is None  # ١٢ are digits, but not ASCII ones
+    assert sharing.get(sharing.page + "tracks/tiny.chapter-1.picture%0A")[0] == 404  # ("$" took a line feed)
 
 
 def test_listening_everywhere_gives_the_phone_a_real_address(shared_folder) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ CHAPTERS_SUFFIX = ".chapters.json"
 COVER_SUFFIX = ".jpg"
 FILE_SUFFIXES = (TRANSCRIPT_SUFFIX, TRACK_SUFFIX, CHAPTERS_SUFFIX, COVER_SUFFIX)
 """What a track's addresses end in, the longest first (x.mp3.vtt before x.mp3)."""
-PICTURE_SUFFIX = re.compile(r"\.chapter-(\d{1,4})\.picture$")
+PICTURE_SUFFIX = re.compile(r"\.chapter-([0-9]{1,4})\.picture\Z")
 """The address of chapter N's picture ends in `.chapter-N.picture` (`picture_suffix`)."""
 
 

@@ -289,11 +289,23 @@ def _drawn_cover(title: str, sections: tuple[str, ...]) -> bytes:
     return draw_cover(title, list(sections))
 
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
+"""ASCII digits only (\\d takes Arabic-Indic ones too)."""
 
 
 class _Unsatisfiable(Exception):
     pass
+
+
+BEYOND_ANY_FILE = 10**18
+
+
+def _range_number(digits: str) -> int:
+    """A Range number as its digits say, leading zeros and all; one with more digits than any
+    file's size has is beyond the file (it was cut to its first 20 digits: a range past the end
+    was served from elsewhere)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else BEYOND_ANY_FILE
 
 
 def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -308,16 +320,16 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.groups()
     if first == "":  # the last N bytes
-        suffix = int(last[:20])
+        suffix = _range_number(last)
         if suffix == 0:
             raise _Unsatisfiable
         return max(0, size - suffix), size
-    start = int(first[:20])
-    end = size + 1 if last == "" else int(last[:20]) + 1
-    if end <= start:
-        return None  # last before first: not well formed
+    start = _range_number(first)
     if start >= size:
         raise _Unsatisfiable
+    end = size + 1 if last == "" else _range_number(last) + 1
+    if end <= start:
+        return None  # last before first: not well formed
     return start, min(end, size)
 
 
