@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,58 @@ def test_a_bad_picture_is_one_line_naming_the_line_and_what_is_wrong(
     (tmp_path / "broken.svg").write_text("<svg><unclosed")
     line = load_error(tmp_path, picture)
     assert line.startswith(f"voiceguide: error: {tmp_path / 'r.yaml'}:6:") and re.search(expected, line), line
+
+
+def _heavy_svgs(folder: Path) -> dict[str, str]:
+    """Authors' pictures that held every command for minutes or took gigabytes; what each now
+    says, in one line."""
+    import gzip
+
+    rects = "".join(f'<rect x="{i % 50}" y="{i // 50}" width="1" height="1"/>' for i in range(2000))
+    uses = "".join(f'<use href="#g" x="{i % 10}" y="{i % 7}"/>' for i in range(50_000))
+    (folder / "uses.svg").write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><defs><g id="g">{rects}</g></defs>{uses}</svg>'
+    )
+    inflated = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><!--' + "x" * 50_000_000 + "--></svg>"
+    (folder / "bomb.svg").write_bytes(gzip.compress(inflated.encode()))
+    (folder / "tall.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 400" width="1" height="400"><rect width="1" '
+        'height="400" fill="red"/></svg>'
+    )
+    return {
+        "uses.svg": "an SVG picture too heavy to draw (over 20 s of CPU or 1024 MB of memory)",
+        "bomb.svg": "a compressed SVG (.svgz); save it as a plain SVG",
+        "tall.svg": "an SVG picture 400 times taller than wide; 8 times at most",  # drew at 64 px, not at 800
+    }
+
+
+@pytest.mark.slow
+def test_authors_svgs_are_drawn_under_a_budget_and_refused_in_one_line(tmp_path: Path) -> None:
+    """validate, render, card, show and share's start-up all read a routine's pictures: each
+    of these ends in one line, within the budget (20 s of CPU, 1 GB)."""
+    for name, says in _heavy_svgs(tmp_path).items():
+        line = load_error(tmp_path, name)
+        assert line.endswith(f"'{name}': {says}"), line
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
+    """A 13000 x 13000 PNG of 657 kB passed and took 714 MB to validate, 1.5 GB to render, with
+    Pillow's own warning line on the terminal."""
+    from PIL import Image
+
+    Image.new("1", (13000, 13000)).save(tmp_path / "huge.png")
+    (tmp_path / "r.yaml").write_text(HEAD + section("huge.png"))
+    ran = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "voiceguide", "validate", str(tmp_path / "r.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 2 and len(ran.stderr.splitlines()) == 1, ran.stderr  # no warning of Pillow's
+    assert ran.stderr.strip().endswith(
+        "'huge.png': a picture of 13000 × 13000 pixels; 50 million at most"
+        " (scale it down: chapters and the page show 800)"
+    ), ran.stderr
 
 
 def test_a_routine_given_as_text_cannot_name_a_picture_file() -> None:
