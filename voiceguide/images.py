@@ -188,8 +188,8 @@ def _raster(data: bytes) -> Image:
         raise ValueError("its contents are not a PNG or JPEG picture") from None
     except Image.DecompressionBombError:
         raise ValueError(
-            f"a picture of over {2 * Image.MAX_IMAGE_PIXELS // 1_000_000} million pixels;"
-            f" {MAX_PICTURE_PIXELS // 1_000_000} million at most (scale it down: chapters and the page show 800)"
+            f"a picture of far too many pixels; {MAX_PICTURE_PIXELS // 1_000_000} million at most"
+            " (scale it down: chapters and the page show 800)"
         ) from None
     except OSError as e:
         raise ValueError(f"a damaged picture ({e})") from None
