@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -694,6 +695,36 @@ def test_a_render_killed_outright_is_cleaned_up_by_the_next(tmp_path: Path, shor
     assert again.returncode == 0, again.stderr
     assert scratch_left(temporary) == []  # the dead render's files went with the next one's
     assert sorted(p.name for p in out.iterdir()) == ["x.mp3", "x.mp3.lrc", "x.mp3.vtt"]
+
+
+@pytest.mark.parametrize("squatter", ["another user's, open to all", "a plain file", "ours, open to all"])
+def test_a_scratch_root_that_is_not_safely_ours_is_not_used(tmp_path: Path, squatter: str) -> None:
+    """In a shared TMPDIR, a `voiceguide-<uid>` made first by another user (mode 0777) was used
+    silently, and a plain file of that name made every render fail."""
+    from voiceguide.scratch import Scratch, scratch_root
+
+    root = tmp_path / f"voiceguide-{os.getuid()}"
+    if squatter == "a plain file":
+        root.write_text("in the way")
+    else:
+        root.mkdir()
+        root.chmod(0o777)
+        if squatter.startswith("another"):
+            if os.getuid() != 0:
+                pytest.skip("making a folder another user's needs root (CI runs as root)")
+            os.chown(root, 65534, 65534)
+    scratch = Scratch(root)
+    try:
+        path = scratch.path
+        assert path.is_dir() and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        if squatter == "ours, open to all":
+            assert path.parent == root  # ours: used, and closed to others
+        else:
+            assert path.parent != root and path.parent.parent == tmp_path and path.parent.stat().st_uid == os.getuid()
+    finally:
+        scratch.close()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("voiceguide-private-")]  # nothing left behind
+    assert scratch_root().name == f"voiceguide-{os.getuid()}"
 
 
 def test_two_renders_to_one_name_cannot_both_win(tmp_path: Path, short_routine_file: Path) -> None:

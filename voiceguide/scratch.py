@@ -17,6 +17,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -51,6 +52,7 @@ class Scratch:
         self._lock_fd: int | None = None
         self._owner = 0
         """The process that made the folder (a forked child must not remove it)."""
+        self._private_root: Path | None = None
 
     @property
     def id(self) -> str:
@@ -64,8 +66,7 @@ class Scratch:
         return self._path
 
     def _make(self) -> Path:
-        root = self._root or scratch_root()
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        root = self._private_root = _own_root(self._root or scratch_root())
         remove_stale(root)
         name = f"{os.getpid()}-{secrets.token_hex(4)}"
         # Made and locked under a name the sweep passes over, then named: a folder under its
@@ -96,6 +97,30 @@ class Scratch:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
+        root, self._private_root = self._private_root, None
+        if root is not None and root.name.startswith(PRIVATE):
+            with contextlib.suppress(OSError):
+                root.rmdir()  # a root of this process's own (the shared one was not safe)
+
+
+PRIVATE = "voiceguide-private-"
+
+
+def _own_root(root: Path) -> Path:
+    """`root`, made if need be, if it is a folder of this user's that no one else can write
+    to; else (another user made it first in a shared temporary folder, a file or a link has
+    its name) a root of this process's own beside it."""
+    with contextlib.suppress(OSError):
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        info = os.lstat(root)
+    except OSError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+        if info.st_mode & 0o077:
+            os.chmod(root, 0o700)  # made by us, but open to others (an old umask): closed
+        return root
+    return Path(tempfile.mkdtemp(prefix=PRIVATE, dir=root.parent))
 
 
 def alive(root: Path, owner: str) -> bool:
