@@ -54,6 +54,8 @@ def load_error(tmp_path: Path, picture: str) -> str:
         ("notes.txt", r"'notes\.txt': a picture is a PNG, JPEG or SVG file"),
         ("not-a.png", r"'not-a\.png': its contents are not a PNG or JPEG picture"),
         ("broken.svg", r"'broken\.svg': not an SVG picture that can be drawn"),
+        ("../outside.png", r"'\.\./outside\.png': a picture sits beside the routine file, or in a folder beside it"),
+        ("/etc/x.png", r"'/etc/x\.png': a picture sits beside the routine file, or in a folder beside it"),
         ("7", r"section 'a', picture: a picture is an image file's name, or a mapping with `view` and `points`"),
     ],
 )

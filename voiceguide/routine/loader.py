@@ -148,10 +148,26 @@ def _parse_yaml(text: str, origin: str) -> tuple[Any, dict[Path_, Position]]:
         mark, message = _explain_yaml(e)
         raise RoutineError(_at(origin, mark) + message) from None
     except RecursionError:
-        raise RoutineError(f"{origin}: nested too deeply to be a routine") from None
+        raise RoutineError(f"{_deepest(text, origin)}nested too deeply to be a routine") from None
     finally:
         loader.dispose()
     return data, positions
+
+
+NESTED_TOO_DEEP = 100
+"""No routine nests lists and mappings this deep."""
+
+
+def _deepest(text: str, origin: str) -> str:
+    """ "origin:line:column: " where brackets first nest NESTED_TOO_DEEP deep (what makes YAML
+    recurse past Python's limit), or "origin: " if they never do."""
+    depth = 0
+    for at, char in enumerate(text):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(char, 0)
+        if depth > NESTED_TOO_DEEP:
+            line, column = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+            return f"{origin}:{line}:{column}: "
+    return f"{origin}: "
 
 
 def _index(node: yaml.Node, path: Path_, positions: dict[Path_, Position]) -> None:

@@ -359,8 +359,9 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 
 
 def _picture_file(value: str, info: ValidationInfo) -> Path:
-    """An image file beside the routine (or where its relative path leads): it must be there,
-    and be a picture voiceguide can read."""
+    """An image file beside the routine, or in a folder beside it (never outside it: a routine
+    passed on must not carry other files into a track); it must be there, and be a picture
+    voiceguide can read."""
     from voiceguide.images import picture_problem
 
     if not value.lower().endswith(PICTURE_SUFFIXES):
@@ -369,6 +370,10 @@ def _picture_file(value: str, info: ValidationInfo) -> Path:
     if folder is None:
         raise ValueError(f"{value!r}: only a routine file can name a picture file (it is looked for beside it)")
     path = (Path(folder) / value).resolve()
+    if not path.is_relative_to(Path(folder).resolve()):  # "../x.png", "/etc/x.png", or a link out
+        raise ValueError(
+            f"{value!r}: a picture sits beside the routine file, or in a folder beside it; this one is outside it"
+        )
     problem = picture_problem(path, max_bytes=MAX_PICTURE_BYTES)
     if problem:
         raise ValueError(f"{value!r}: {problem}")

@@ -305,7 +305,7 @@ class _Compiler:
         rate = resolved_rate(self.routine, self.options)
         faster = 5 * math.ceil(rate * needed / slot / 5)  # speech takes about 1/rate as long
         fixes = ["add --fit (or `fit: true` in settings) to stretch every counted step to the voice", change]
-        if faster <= RATE_WPM[1]:
+        if RATE_WPM[0] <= faster <= RATE_WPM[1]:  # (a slot of no length asks for no rate)
             fixes.append(f"use --rate {faster}")
         return CompileError(
             f"{where}: at {rate} words a minute a {cue} needs {needed:g} s but gets {slot:g} s; " + "; or ".join(fixes)
