@@ -152,6 +152,15 @@ def _skin(png: bytes) -> np.ndarray:
     return np.abs(pixels - colour).sum(axis=2) < 30
 
 
+def _thumb_sides(png: bytes) -> tuple[float, float]:
+    """How much skin a picture of a hand shows at the thumb's height near its left edge and near
+    its right: the thumb is on the side with skin."""
+    skin = _skin(png)
+    n = skin.shape[1]
+    rows = slice(round(0.40 * n), round(0.55 * n))  # the thumb's height, below the knuckles
+    return float(skin[rows, : round(0.22 * n)].mean()), float(skin[rows, round(0.78 * n) :].mean())
+
+
 def test_a_right_side_chapter_shows_the_right_hand_and_foot() -> None:
     """A view of one side is drawn for the left hand (thumb on the picture's right) and the right
     foot (toes to the right); the other side's chapter shows the mirror image, points and all."""
@@ -169,10 +178,7 @@ def test_a_right_side_chapter_shows_the_right_hand_and_foot() -> None:
     for side, thumb_on_left in (("left", False), ("right", True)):
         picture = section_picture(hand, side=side)
         assert picture is not None
-        skin = _skin(picture.data)
-        n = skin.shape[1]
-        rows = slice(round(0.40 * n), round(0.55 * n))  # the thumb's height, below the knuckles
-        left_edge, right_edge = skin[rows, : round(0.22 * n)].mean(), skin[rows, round(0.78 * n) :].mean()
+        left_edge, right_edge = _thumb_sides(picture.data)
         assert (left_edge > 0.15 and right_edge < 0.02) == thumb_on_left, (side, left_edge, right_edge)
         assert (right_edge > 0.15 and left_edge < 0.02) != thumb_on_left, (side, left_edge, right_edge)
         assert red_centre_x(picture.data) == pytest.approx(0.59 if side == "left" else 0.41, abs=0.02)  # the point too
@@ -315,10 +321,7 @@ def test_a_physiotherapists_neck_routine_shows_each_side_and_hand_right(tmp_path
     assert red_centre_x(chapters["2. Schulterhöhe (rechte Seite)"]) > 0.6
     left, right = chapters["3. Handrücken (linke Seite)"], chapters["3. Handrücken (rechte Seite)"]
     for picture, thumb_on_left in ((left, False), (right, True)):
-        skin = _skin(picture)
-        n = skin.shape[1]
-        rows = slice(round(0.40 * n), round(0.55 * n))
-        left_edge, right_edge = skin[rows, : round(0.22 * n)].mean(), skin[rows, round(0.78 * n) :].mean()
+        left_edge, right_edge = _thumb_sides(picture)
         assert (left_edge > right_edge + 0.1) == thumb_on_left, (thumb_on_left, left_edge, right_edge)
     pdf = tmp_path / "neck.pdf"
     assert voiceguide("card", str(PHYSIO), "-o", str(pdf)).returncode == 0
