@@ -100,6 +100,26 @@ def test_authors_svgs_are_drawn_under_a_budget_and_refused_in_one_line(tmp_path:
         assert line.endswith(f"'{name}': {says}"), line
 
 
+def test_drawing_an_authors_svg_never_imports_from_the_folder_it_is_run_in(tmp_path: Path) -> None:
+    """A routine folder passed on with a `cairosvg.py` beside it: the drawing process must not
+    run it (Python puts the current folder first on the import path of a `-c` script)."""
+    ran = tmp_path / "ran"
+    (tmp_path / "cairosvg.py").write_text(f"open({str(ran)!r}, 'w').write('ran')\n")
+    (tmp_path / "point.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><circle r="3"/></svg>'
+    )
+    (tmp_path / "r.yaml").write_text(HEAD + section("point.svg"))
+    checked = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "validate", "r.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert not ran.exists()
+
+
 def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(tmp_path: Path) -> None:
     """A 13000 x 13000 PNG of 657 kB passed and took 714 MB to validate, 1.5 GB to render, with
     Pillow's own warning line on the terminal."""

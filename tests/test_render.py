@@ -701,7 +701,7 @@ def test_a_render_killed_outright_is_cleaned_up_by_the_next(tmp_path: Path, shor
 def test_a_scratch_root_that_is_not_safely_ours_is_not_used(tmp_path: Path, squatter: str) -> None:
     """In a shared TMPDIR, a `voiceguide-<uid>` made first by another user (mode 0777) was used
     silently, and a plain file of that name made every render fail."""
-    from voiceguide.scratch import Scratch, scratch_root
+    from voiceguide.scratch import Scratch, alive, scratch_root
 
     root = tmp_path / f"voiceguide-{os.getuid()}"
     if squatter == "a plain file":
@@ -717,6 +717,7 @@ def test_a_scratch_root_that_is_not_safely_ours_is_not_used(tmp_path: Path, squa
     try:
         path = scratch.path
         assert path.is_dir() and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert alive(root, path.name)  # another process looking in the shared root: alive, keep its files
         if squatter == "ours, open to all":
             assert path.parent == root  # ours: used, and closed to others
         else:

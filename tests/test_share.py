@@ -676,6 +676,50 @@ def _share_once(work: Path, *args: str) -> list[str]:
     return said
 
 
+def test_a_named_routines_track_made_from_another_routine_is_never_rendered_from_that_one(
+    sharing: Sharing, tmp_path: Path
+) -> None:
+    """`share NAME`: the MP3 at NAME's place says it was made from another file: that file is
+    not read (it was rendered and served); a track with tags voiceguide did not write is left
+    out in one line, and the rest still shared."""
+    from mutagen.id3 import ID3, TXXX
+
+    from voiceguide.render.provenance import SETTINGS_KEY, SOURCE_KEY
+
+    (tmp_path / "short.yaml").write_text(SHORT)
+    (tmp_path / "other.yaml").write_text(SHORT.replace("Short test routine", "Other"))
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.yaml"
+    secret.write_text(SHORT.replace("Done.", "The secret words."))
+    (tmp_path / "audio_out").mkdir()
+    for name, key, value in (("short", SOURCE_KEY, str(secret)), ("other", SETTINGS_KEY, '{"\x1b]0;x": 1}')):
+        track = tmp_path / "audio_out" / f"{name}.mp3"
+        shutil.copy(sharing.folder / "short.mp3", track)
+        tags = ID3(track)
+        tags.add(TXXX(encoding=3, desc=key, text=value))
+        tags.save(track)
+    before = (tmp_path / "audio_out" / "short.mp3").read_bytes()
+    said = _share_once(tmp_path, "short.yaml", "other.yaml")
+    assert any(f"was made from {secret}, not from short.yaml: shared as it is" in line for line in said), said
+    assert (tmp_path / "audio_out" / "short.mp3").read_bytes() == before  # not rendered from the secret
+    left_out = [line for line in said if "not shared: " in line]
+    assert len(left_out) == 1 and "other.mp3" in left_out[0] and "\x1b" not in left_out[0], said  # no raw ESC
+    assert said[-1].startswith("Sharing 1 routine"), said
+
+
+def test_a_voice_file_recorded_in_a_track_is_a_voice_and_a_path_out_is_not() -> None:
+    from voiceguide.render.provenance import Settings
+    from voiceguide.speech.registry import VoiceChoice
+    from voiceguide.timeline.options import CompileOptions
+
+    for voice, ok in (("/home/me/voices/de_DE-thorsten.onnx", True), ("gmw/de", True), ("../../x.onnx", False)):
+        text = Settings(CompileOptions(), VoiceChoice(voice=voice)).to_json()
+        if ok:
+            assert Settings.from_json(text).choice.voice == voice
+        else:
+            with pytest.raises(ValueError, match="is not a voice's name or a voice file"):
+                Settings.from_json(text)
+
+
 def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp_path: Path) -> None:
     from mutagen.id3 import ID3
 

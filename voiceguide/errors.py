@@ -75,3 +75,10 @@ class Interrupted(BaseException):
     A BaseException, so no `except Exception` swallows it; not a KeyboardInterrupt, so the
     command-line library does not turn it into its own "Aborted!" with exit status 1.
     """
+
+
+def printable(text: str) -> str:
+    """Text that came from outside (a track's tags, a request's path) made safe to print on a
+    terminal: a character that is not printable is shown as its escape (an ESC could otherwise
+    retitle the window, move the cursor or hide what follows)."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)

@@ -207,7 +207,7 @@ def os_message(target: Path, error: OSError) -> str:
     """One line for an OSError met while writing `target`, naming the folder at fault: a
     full disk may be the temporary folder's, not the output's."""
     where = Path(error.filename) if error.filename else target
-    scratch = scratch_root()
+    scratch = SCRATCH.root
     if scratch == where or scratch in where.parents:
         return (
             f"{scratch.parent}: {_trouble(error)} (voiceguide's temporary files go there; set TMPDIR to "

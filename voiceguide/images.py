@@ -103,11 +103,11 @@ def authors_svg_png(svg: bytes, *, box: int) -> bytes:
         raise ValueError("a compressed SVG (.svgz); save it as a plain SVG")
     try:
         drawn = subprocess.run(
-            [sys.executable, "-c", "from voiceguide.images import _draw_in_worker; _draw_in_worker()", str(box)],
+            # -P: not the current folder on the import path (a cairosvg.py there would run)
+            [sys.executable, "-P", "-c", "from voiceguide.images import _draw_in_worker; _draw_in_worker()", str(box)],
             input=svg,
             capture_output=True,
             timeout=DRAW_WAIT_S,
-            preexec_fn=_drawing_budget,
         )
     except subprocess.TimeoutExpired:
         raise ValueError(f"an SVG picture too heavy to draw (over {DRAW_WAIT_S:g} s)") from None
@@ -124,7 +124,8 @@ def authors_svg_png(svg: bytes, *, box: int) -> bytes:
 
 
 def _drawing_budget() -> None:
-    """In the drawing process, before it starts: its CPU time and memory, bounded."""
+    """In the drawing process, before it reads the SVG: its CPU time and memory, bounded. (Set
+    there, not by a preexec_fn: that is unsafe while the parent runs threads, as `play` does.)"""
     import resource
 
     resource.setrlimit(resource.RLIMIT_CPU, (DRAW_CPU_S, DRAW_CPU_S))
@@ -137,6 +138,7 @@ def _draw_in_worker() -> None:
     wrong in one line on standard error, exit status 2."""
     import sys
 
+    _drawing_budget()
     box = int(sys.argv[1])
     try:
         svg = sys.stdin.buffer.read()

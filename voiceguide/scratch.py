@@ -52,12 +52,18 @@ class Scratch:
         self._lock_fd: int | None = None
         self._owner = 0
         """The process that made the folder (a forked child must not remove it)."""
-        self._private_root: Path | None = None
+        self._root_in_use: Path | None = None
+        """The root the folder is in: the shared one, or a private one if that was not safe."""
 
     @property
     def id(self) -> str:
         """The folder's name: what a `.part` file beside an output names as its owner."""
         return self.path.name
+
+    @property
+    def root(self) -> Path:
+        """Where this process's folder is (or would be made): for naming the place at fault."""
+        return self._root_in_use or self._root or scratch_root()
 
     @property
     def path(self) -> Path:
@@ -66,7 +72,7 @@ class Scratch:
         return self._path
 
     def _make(self) -> Path:
-        root = self._private_root = _own_root(self._root or scratch_root())
+        root = self._root_in_use = _own_root(self._root or scratch_root())
         remove_stale(root)
         name = f"{os.getpid()}-{secrets.token_hex(4)}"
         # Made and locked under a name the sweep passes over, then named: a folder under its
@@ -97,7 +103,7 @@ class Scratch:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-        root, self._private_root = self._private_root, None
+        root, self._root_in_use = self._root_in_use, None
         if root is not None and root.name.startswith(PRIVATE):
             with contextlib.suppress(OSError):
                 root.rmdir()  # a root of this process's own (the shared one was not safe)
@@ -128,8 +134,8 @@ def alive(root: Path, owner: str) -> bool:
     lock = root / owner / LOCK
     try:
         fd = os.open(lock, os.O_RDWR)
-    except OSError:
-        return False
+    except OSError:  # not under this root: a process whose root was private (or one long gone)
+        return _process_running(owner)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
@@ -137,6 +143,21 @@ def alive(root: Path, owner: str) -> bool:
     finally:
         os.close(fd)  # closing drops a lock this call took: the folder stays free
     return False
+
+
+def _process_running(owner: str) -> bool:
+    """Is the process that named scratch folder `owner` ("PID-xxxxxxxx") running? (Taken as
+    yes if it cannot be told: a file of a live process's is never removed.)"""
+    pid = owner.split("-", 1)[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # running, as another user
+        return True
+    return True
 
 
 def remove_stale(root: Path) -> None:

@@ -25,7 +25,7 @@ from voiceguide.cli.options import (
     Timing,
     command,
 )
-from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError
+from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError, printable
 from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
 from voiceguide.live.keys import KEYS_IN_WORDS
 from voiceguide.live.output import BACKENDS
@@ -453,7 +453,8 @@ def share(
     from voiceguide.share.server import share_until_stopped
 
     left_out = _render_stale(folder) if routines is None else set()
-    library = Library(folder, [_rendered(routine, folder) for routine in routines] if routines else None, left_out)
+    named = [name for name in (_rendered(routine, folder) for routine in routines or ()) if name is not None]
+    library = Library(folder, named if routines else None, left_out)
     if not library.tracks():
         raise UsageError(
             f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
@@ -492,25 +493,37 @@ def share(
     typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
 
 
-def _rendered(routine: str, folder: Path) -> str:
-    """The track name for `routine` in `folder`, rendering its MP3 first if it is missing."""
+def _rendered(routine: str, folder: Path) -> str | None:
+    """The track name for `routine` in `folder`, rendering its MP3 first if it is missing; None
+    (said in one line) if the MP3 there has tags voiceguide did not write."""
     from voiceguide.progress import StageProgress
     from voiceguide.render.names import track_path
     from voiceguide.render.pipeline import render_missing
-    from voiceguide.render.provenance import recorded
+    from voiceguide.render.provenance import UntrustedTrack, recorded, source_name
     from voiceguide.routine.loader import routine_name
 
     track = track_path(folder, routine_name(routine))
     existed = track.exists()
-    with StageProgress() as progress:
-        result = render_missing(routine, folder, progress)
+    try:
+        with StageProgress() as progress:
+            result = render_missing(routine, folder, progress)
+    except UntrustedTrack as e:
+        typer.echo(f"voiceguide: not shared: {e}", err=True)
+        return None
+    made = None if result is not None else recorded(track)
     if result is not None:
         said = "rendered again: the routine (or voiceguide) changed since it was rendered" if existed else "rendered"
         typer.echo(f"{result.path}  {said}", err=True)
-    elif recorded(track) is None:
+    elif made is None:
         typer.echo(
             f"voiceguide: {track} does not say what made it (an earlier voiceguide rendered it), so it is shared "
             f"as it is; `voiceguide render {routine} --force` makes sure it is current",
+            err=True,
+        )
+    elif made.source != source_name(routine):
+        typer.echo(
+            f"voiceguide: {track} was made from {printable(made.source[:200])}, not from {routine}: shared as it is;"
+            f" `voiceguide render {routine} --force` makes it from {routine}",
             err=True,
         )
     return routine_name(routine)
@@ -528,10 +541,10 @@ def _render_stale(folder: Path) -> set[str]:
     left_out = {e.track.stem for e in check.untrusted}
     for e in check.untrusted:
         typer.echo(f"voiceguide: not shared: {e}", err=True)
-    for track, made in check.unchecked:
+    for track, made, problem in check.unchecked:
         typer.echo(
-            f"voiceguide: {track} is shared as it is, not checked: it was made from {made.source[:200]}, "
-            f"which is outside {' and '.join(map(str, within))}",
+            f"voiceguide: {track} is shared as it is, not checked: it was made from {printable(made.source[:200])}, "
+            f"{problem}",
             err=True,
         )
     for track, made in check.stale:

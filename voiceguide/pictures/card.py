@@ -136,7 +136,7 @@ class _Card:
         headings = (words.where, words.how, words.caution, words.dose)
         while True:  # the largest type at which this section's words fit its row
             labels = max(text_width(label, size, bold=True) for label in headings) + 2.5
-            lines = _rows(rows, width, size, labels)
+            lines = _rows(rows, width, size, labels, bold=words.caution)
             if len(lines) * size * 1.35 + 3 <= height or size < 2.5:
                 break
             size -= 0.2
@@ -160,12 +160,17 @@ HEADING = 1.15
 """A section's title is set this much larger than its text."""
 
 
-def _rows(rows: list[tuple[str, str, bool]], width: float, size: float, labels: float) -> list[tuple[str, str, bool]]:
+def _rows(
+    rows: list[tuple[str, str, bool]], width: float, size: float, labels: float, *, bold: str
+) -> list[tuple[str, str, bool]]:
     """Each row wrapped, its label on its first line only; the text of a labelled row is set
-    `labels` in from the left, past the widest label."""
+    `labels` in from the left, past the widest label (and wrapped as bold under `bold`)."""
     out: list[tuple[str, str, bool]] = []
     for text, label, heading in rows:
-        lines = _wrap(text, width, size * HEADING, bold=True) if heading else _wrap(text, width - labels, size)
+        if heading:
+            lines = _wrap(text, width, size * HEADING, bold=True)
+        else:
+            lines = _wrap(text, width - labels, size, bold=label == bold)
         out += [(line, label if i == 0 else "", heading) for i, line in enumerate(lines)]
     return out
 

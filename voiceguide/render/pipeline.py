@@ -21,8 +21,9 @@ from voiceguide.render.provenance import (
     UntrustedTrack,
     is_current,
     provenance,
-    readable_source,
     recorded,
+    source_name,
+    unreadable_source,
 )
 from voiceguide.render.tags import Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
@@ -201,9 +202,9 @@ def render_missing(
     target = track_path(folder, routine_name(source))
     if not target.exists():
         return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
-    made = recorded(target)
-    if made is None or is_current(target) is not False:
-        return None
+    made = recorded(target)  # UntrustedTrack for tags voiceguide did not write
+    if made is None or made.source != source_name(source) or is_current(target, made) is not False:
+        return None  # (a track made from another routine is never rendered from what it names)
     return render_again(target, made, progress)
 
 
@@ -230,8 +231,9 @@ class FolderCheck:
     """Tracks whose routine has changed since they were rendered (or voiceguide has)."""
     untrusted: list[UntrustedTrack]
     """Tracks whose tags voiceguide did not write: not shared."""
-    unchecked: list[tuple[Path, Provenance]]
-    """Tracks made from a routine outside the folders it may read: shared as they are."""
+    unchecked: list[tuple[Path, Provenance, str]]
+    """Tracks made from a routine it may not read (outside the folders it may, or gone), with
+    why: shared as they are."""
 
 
 def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
@@ -246,8 +248,9 @@ def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
             continue
         if made is None:
             continue
-        if not readable_source(made, within):
-            check.unchecked.append((track, made))
+        problem = unreadable_source(made, within)
+        if problem:
+            check.unchecked.append((track, made, problem))
         elif is_current(track, made) is False:
             check.stale.append((track, made))
     return check

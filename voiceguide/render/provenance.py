@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from voiceguide.errors import VoiceguideError
+from voiceguide.errors import VoiceguideError, printable
 from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PROFILES, RATE_WPM
 from voiceguide.speech.registry import ENGINE_CHOICES, VoiceChoice
 from voiceguide.timeline.options import SIDES, CompileOptions
@@ -133,9 +133,19 @@ def _check_bounds(settings: Settings) -> None:
     if not isinstance(options.speech_source, str) or len(options.speech_source) > 200:
         raise ValueError("speech_source is not a short text")
     _one_of(choice.engine, ENGINE_CHOICES, "engine")
-    if choice.voice is not None and not (isinstance(choice.voice, str) and VOICE_NAME.fullmatch(choice.voice)):
-        raise ValueError(f"voice {choice.voice!r} is not a voice's name")
+    if choice.voice is not None and not _voice(choice.voice):
+        raise ValueError(f"voice {choice.voice!r} is not a voice's name or a voice file")
     _between(choice.volume, 0, 1, "volume", optional=False)
+
+
+def _voice(value: object) -> bool:
+    """A voice's name or id, or a Piper voice file (`--voice /path/NAME.onnx`), never climbing
+    out of anywhere ("..")."""
+    if not isinstance(value, str):
+        return False
+    path = Path(value)
+    voice_file = path.suffix == ".onnx" and ".." not in path.parts and "\0" not in value and len(value) < 4096
+    return bool(VOICE_NAME.fullmatch(value)) or voice_file
 
 
 @dataclass(frozen=True)
@@ -185,7 +195,7 @@ class UntrustedTrack(VoiceguideError):
     naming a routine it may not read: the message names the track and what is wrong."""
 
     def __init__(self, track: Path, why: str) -> None:
-        super().__init__(f"{track}: {why}")
+        super().__init__(printable(f"{track}: {why}"))  # what the tags say may hold escapes
         self.track = track
 
 
@@ -244,15 +254,21 @@ def is_current(track: Path, made: Provenance | None = None) -> bool | None:
     return None if now is None else now.fingerprint == made.fingerprint
 
 
-def readable_source(made: Provenance, within: list[Path]) -> bool:
-    """Whether the routine a track names may be read to check it: a built-in, or a routine file
-    inside one of `within` (the folder being shared, the folder `share` runs in). A track put in
-    a shared folder by someone else must not have another file read, rendered and served."""
+def unreadable_source(made: Provenance, within: list[Path]) -> str | None:
+    """None if the routine a track names may be read to check it: a built-in, or a routine file
+    inside one of `within` (the folder being shared, the folder `share` runs in); else why not,
+    as the end of a sentence. A track put in a shared folder by someone else must not have
+    another file read, rendered and served."""
     from voiceguide.routine.builtin import is_builtin
 
     if is_builtin(made.source):
-        return True
+        return None
     path = Path(made.source)
     real = path.resolve()
-    inside = any(real.is_relative_to(root.resolve()) for root in within)
-    return inside and path.suffix in (".yaml", ".yml") and real.is_file()
+    if not any(real.is_relative_to(root.resolve()) for root in within):
+        return f"which is outside {' and '.join(map(str, within))}"
+    if path.suffix not in (".yaml", ".yml"):
+        return "which is not a routine file (.yaml)"
+    if not real.is_file():
+        return "which is not there any more"
+    return None

@@ -36,7 +36,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from voiceguide.errors import Interrupted, UsageError
+from voiceguide.errors import Interrupted, UsageError, printable
 from voiceguide.routine.printed import page_words_script
 from voiceguide.share.feed import FEED_TITLE, podcast_feed
 from voiceguide.share.library import (
@@ -175,7 +175,7 @@ class _AccessLog(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         path = _masked(request.path, self.token)  # wherever it is: "//TOKEN/", "/TOKEN/../TOKEN/"
-        shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in path[:200])
+        shown = printable(path[:200])
         version = f"{request.version.major}.{request.version.minor}"
         self.logger.info(
             '%s "%s %s HTTP/%s" %s %s',
