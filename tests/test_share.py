@@ -10,6 +10,7 @@ import math
 import os
 import queue
 import resource
+import selectors
 import shutil
 import signal
 import socket
@@ -563,6 +564,107 @@ def test_half_open_connections_cannot_lock_out_a_real_client(shared_folder) -> N
     log = drain(sharing.stderr)
     assert not any("Traceback" in line or "Too many open files" in line for line in log), log[:20]
     assert len(log) < 50, log[:50]  # a line per real request, not a flood
+
+
+def big_mp3(path: Path) -> Path:
+    """An MP3 of 12 MB, more than a connection's buffers hold (the kernel's send buffer grows to
+    4 MB here): five minutes of noise at 320 kb/s."""
+    command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=duration=300:seed=1"]
+    subprocess.run([*command, "-b:a", "320k", "-metadata", "title=Big", str(path)], check=True, timeout=120)
+    return path
+
+
+def fetch_when_let_in(sharing: Sharing, url: str, within_s: float = 60) -> tuple[int, bytes]:
+    """GET `url`, trying again while the server turns the connection away, for up to `within_s`."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            status, _, body = sharing.get(url)
+            return status, body
+        except (ConnectionError, urllib.error.URLError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise
+
+
+def answered_or_closed(sockets: list[socket.socket], within_s: float) -> None:
+    """Wait until the server has sent something on each socket, or closed it."""
+    waiting = set(sockets)
+    deadline = time.monotonic() + within_s
+    with selectors.DefaultSelector() as selector:
+        for s in waiting:
+            selector.register(s, selectors.EVENT_READ)
+        while waiting:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{len(waiting)} connections neither answered nor closed"
+            for key, _ in selector.select(timeout=left):
+                selector.unregister(key.fileobj)
+                waiting.discard(key.fileobj)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_clients_that_ask_for_a_track_and_never_read_it_cannot_lock_out_a_real_one(shared_folder) -> None:  # type: ignore[no-untyped-def]
+    folder, share = shared_folder
+    big = big_mp3(folder / "big.mp3")
+    sharing = share("--host", "127.0.0.1", file_limit=256)  # room for 64 connections
+    parts = urlsplit(sharing.page)
+    request = f"GET /{sharing.token}/tracks/big.mp3 HTTP/1.1\r\nHost: phone\r\n\r\n".encode()
+    held: list[socket.socket] = []
+    try:
+        for _ in range(150):  # more than it can hold: each asks for the track, then reads nothing
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(60)
+            with contextlib.suppress(ConnectionError):  # turned away: the gate is full of readers
+                s.connect((parts.hostname, parts.port))
+                s.sendall(request)
+            held.append(s)
+        answered_or_closed(held, within_s=60)  # every one it kept has been sent its track's start
+        for attempt in range(3):  # a real client, while they hold on
+            status, body = fetch_when_let_in(sharing, sharing.page + "tracks/tiny.mp3")
+            assert status == 200 and body == (folder / "tiny.mp3").read_bytes(), attempt
+        status, body = fetch_when_let_in(sharing, sharing.page)
+        assert status == 200 and b"<html" in body.lower()
+    finally:
+        for s in held:
+            s.close()
+    assert big.stat().st_size > 10_000_000
+    log = drain(sharing.stderr)
+    assert not any("Traceback" in line or "Too many open files" in line for line in log), log[:20]
+    assert not any(sharing.token in line for line in log)
+
+
+class _FakeTransport:
+    def __init__(self) -> None:
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def test_the_gate_sheds_the_idle_then_the_longest_unread_and_closes_what_nobody_reads() -> None:
+    from voiceguide.share.server import STALL_LIMIT_S, ConnectionGate
+
+    now = [0.0]
+    gate = ConnectionGate(limit=3, clock=lambda: now[0])
+    a, b, c, d, e, f = (_FakeTransport() for _ in range(6))
+    for t in (a, b, c):
+        assert gate.admit(t)  # type: ignore[arg-type]
+    gate.asked(a)  # type: ignore[arg-type]
+    gate.asked(c)  # type: ignore[arg-type]
+    assert gate.admit(d) and b.aborted  # type: ignore[arg-type]  # b had asked for nothing
+    gate.asked(d)  # type: ignore[arg-type]
+    assert not gate.admit(e) and e.aborted  # type: ignore[arg-type]  # all three are being read
+    gate.stalled(c)  # type: ignore[arg-type]
+    now[0] = 5.0
+    gate.stalled(a)  # type: ignore[arg-type]
+    gate.flowing(c)  # type: ignore[arg-type]  # c's client read again: a is now the slowest
+    assert gate.admit(f) and a.aborted and not c.aborted  # type: ignore[arg-type]
+    gate.asked(f)  # type: ignore[arg-type]
+    gate.stalled(d)  # type: ignore[arg-type]
+    now[0] = 5.0 + STALL_LIMIT_S - 1
+    assert gate.close_stalled() == 0 and not d.aborted
+    now[0] = 5.0 + STALL_LIMIT_S
+    assert gate.close_stalled() == 1 and d.aborted and gate.open_connections == 2
 
 
 def test_a_track_swapped_for_a_link_is_never_served_from_outside(shared_folder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

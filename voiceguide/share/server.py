@@ -8,10 +8,12 @@ nothing is ever written. Files go out from the handle that was checked (see libr
 with Range (206, or 416 for a range outside the file), ETag and Last-Modified, as players
 seeking in a long MP3 expect.
 
-Against a client that holds connections open without asking for anything (a "slowloris"):
-a connection must send a whole request within `REQUEST_WAIT_S` of opening, each carries one
-request, and connections are capped (by the process's file limit); at the cap, a new one
-displaces the oldest that has not yet asked for anything, so a real client always gets in.
+Against clients that hold connections open (a "slowloris", or one that asks for a track and
+never reads it): a connection must send a whole request within `REQUEST_WAIT_S` of opening,
+each carries one request, a response its client has read nothing of for `STALL_LIMIT_S` is
+closed, and connections are capped (by the process's file limit). At the cap, a new one
+displaces the oldest that has not yet asked for anything, or else the one whose client has
+read nothing for longest, so a real client always gets in.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ import resource
 import secrets
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -69,6 +73,9 @@ SHUTDOWN_S = 1.0
 """On stopping, how long requests in progress (a phone streaming a track) may take to end."""
 REQUEST_WAIT_S = 10.0
 """A connection that has not sent a whole request this long after opening is closed."""
+STALL_LIMIT_S = 120.0
+"""A response whose client has taken nothing for this long is closed. A phone's player that
+stopped reading because its buffer is full asks again, with a Range, when it needs more."""
 MAX_CONNECTIONS = 512
 RESERVED_FILES = 64
 """File handles kept free of connections: the tracks being served, logs, the runtime's own."""
@@ -96,16 +103,32 @@ def raise_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, 65536), hard))
 
 
+@dataclass
+class _Connection:
+    asked: bool = False
+    """Whether it has sent a whole request."""
+    stalled_since: float | None = None
+    """When its client stopped taking what is sent (the transport's buffer filled), if it has."""
+
+
 class ConnectionGate:
     """Caps the open connections. At the cap, a new connection displaces the oldest one that
-    has not yet sent a whole request; if every one has, the new one is closed at once."""
+    has not yet sent a whole request, or else the one whose client has taken nothing for
+    longest; if every one is being read, the new one is closed at once. `close_stalled`
+    closes responses nobody has read for `STALL_LIMIT_S`."""
 
-    def __init__(self, limit: int, factory: Callable[[], asyncio.Protocol] | None = None) -> None:
+    def __init__(
+        self,
+        limit: int,
+        factory: Callable[[], asyncio.Protocol] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.factory = factory
         """Makes the protocol for each connection admitted (aiohttp's server)."""
         self.limit = limit
-        self._open: dict[asyncio.BaseTransport, bool] = {}
-        """Open connections, oldest first, and whether each has asked for something."""
+        self.clock = clock
+        self._open: dict[asyncio.BaseTransport, _Connection] = {}
+        """Open connections, oldest first."""
 
     def __call__(self) -> asyncio.Protocol:
         assert self.factory is not None
@@ -113,21 +136,51 @@ class ConnectionGate:
 
     def admit(self, transport: asyncio.BaseTransport) -> bool:
         if len(self._open) >= self.limit:
-            idle = next((t for t, asked in self._open.items() if not asked), None)
-            if idle is None:
+            victim = self._displaceable()
+            if victim is None:
                 transport.abort()  # type: ignore[attr-defined]
                 return False
-            del self._open[idle]
-            idle.abort()  # type: ignore[attr-defined]
-        self._open[transport] = False
+            del self._open[victim]
+            victim.abort()  # type: ignore[attr-defined]
+        self._open[transport] = _Connection()
         return True
+
+    def _displaceable(self) -> asyncio.BaseTransport | None:
+        idle = next((t for t, c in self._open.items() if not c.asked), None)
+        if idle is not None:
+            return idle
+        stalled = [(c.stalled_since, t) for t, c in self._open.items() if c.stalled_since is not None]
+        return min(stalled, key=lambda pair: pair[0])[1] if stalled else None
 
     def asked(self, transport: asyncio.BaseTransport | None) -> None:
         if transport in self._open:
-            self._open[transport] = True
+            self._open[transport].asked = True
+
+    def stalled(self, transport: asyncio.BaseTransport) -> None:
+        if transport in self._open:
+            self._open[transport].stalled_since = self.clock()
+
+    def flowing(self, transport: asyncio.BaseTransport) -> None:
+        if transport in self._open:
+            self._open[transport].stalled_since = None
 
     def gone(self, transport: asyncio.BaseTransport) -> None:
         self._open.pop(transport, None)
+
+    def close_stalled(self) -> int:
+        """Close every connection whose client has taken nothing for `STALL_LIMIT_S`; how many."""
+        limit = self.clock() - STALL_LIMIT_S
+        stale = [t for t, c in self._open.items() if c.stalled_since is not None and c.stalled_since <= limit]
+        for transport in stale:
+            del self._open[transport]
+            transport.abort()  # type: ignore[attr-defined]
+        return len(stale)
+
+    async def keep_closing_stalled(self) -> None:
+        """`close_stalled` every few seconds, until cancelled."""
+        while True:
+            await asyncio.sleep(STALL_LIMIT_S / 12)
+            self.close_stalled()
 
     @property
     def open_connections(self) -> int:
@@ -161,10 +214,12 @@ class _GatedProtocol(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         if self.transport is not None:
+            self.gate.stalled(self.transport)
             self.inner.pause_writing()
 
     def resume_writing(self) -> None:
         if self.transport is not None:
+            self.gate.flowing(self.transport)
             self.inner.resume_writing()
 
 
@@ -480,6 +535,7 @@ async def serve(
     previous = signal.getsignal(signal.SIGINT)
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     server: asyncio.Server | None = None
+    sweeper = asyncio.create_task(gate.keep_closing_stalled())
     try:
         # The backlog is also how many connections asyncio accepts at a time: no more than the
         # gate can hold, so a burst of them never runs the process out of file handles.
@@ -491,6 +547,7 @@ async def serve(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(interrupted.wait(), timeout=minutes * 60)
     finally:
+        sweeper.cancel()
         loop.remove_signal_handler(signal.SIGINT)
         signal.signal(signal.SIGINT, previous)
         if server is not None:
