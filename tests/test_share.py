@@ -885,6 +885,23 @@ def _crafted_settings(settings: dict) -> list[tuple[str, str | None]]:  # type: 
         (changed(("options", "evil"), 1), None),
         ("[" * 15_000 + "]" * 15_000, None),
         (json.dumps(settings), "../secret.yaml"),
+        (changed(("options", "rate_wpm"), "fast"), None),
+        (changed(("options", "rate_wpm"), True), None),
+        (changed(("bitrate_kbps",), "64"), None),
+        (changed(("bitrate_kbps",), 10**9), None),
+        (changed(("transcripts",), "yes"), None),
+        (changed(("choice", "volume"), 5), None),
+        (changed(("choice", "voice"), "/etc/passwd"), None),
+        (changed(("options", "pre_roll_s"), 1e9), None),
+        (changed(("options", "get_ready_s"), -1), None),
+        (changed(("options", "speech_gap_s"), 1e9), None),
+        (changed(("options", "from_section"), "../x"), None),
+        (changed(("options", "from_side"), "up"), None),
+        (changed(("options", "count_ticks"), "yes"), None),
+        (json.dumps(settings).replace("}", ', "x": NaN}', 1), None),
+        ("{not json", None),
+        ("[]", None),
+        ('{"options": {}, "choice": {}, "bitrate_kbps": 64, "channels": 1}', None),
     ]
 
 
@@ -907,7 +924,12 @@ def test_share_leaves_out_tracks_with_crafted_tags_and_a_fifo_and_serves_the_res
     made = recorded(good)
     assert made is not None
     crafted = _crafted_settings(json.loads(made.settings.to_json()))
-    crafted.append((made.settings.to_json(), str(secret)))  # absolute, outside: not read, shared as it is
+    left_out = len(crafted)
+    # Sources not read, each track shared as it is: outside the folder, a FIFO, not a routine.
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "notes.txt").write_text("steps: []")
+    as_is = [str(secret), str(folder / "fifo.yaml"), str(folder / "notes.txt")]
+    crafted += [(made.settings.to_json(), source) for source in as_is]
     for i, (settings, source) in enumerate(crafted):
         track = folder / f"crafted-{i:02d}.mp3"
         shutil.copy(good, track)
@@ -928,14 +950,12 @@ def test_share_leaves_out_tracks_with_crafted_tags_and_a_fifo_and_serves_the_res
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(60)
-    last = len(crafted) - 1
     shared = {t["audio"] for t in listed}
-    assert shared == {"tracks/good.mp3", f"tracks/crafted-{last:02d}.mp3"}, (shared, said)
-    for i in range(last):  # each left out, named in one line of its own
+    assert shared == {"tracks/good.mp3"} | {f"tracks/crafted-{i:02d}.mp3" for i in range(left_out, len(crafted))}, "\n".join(said)
+    for i in range(len(crafted)):  # each named in one line of its own
         named = [line for line in said if f"crafted-{i:02d}.mp3" in line]
-        assert len(named) == 1 and "not shared: " in named[0], (i, said)
-    outside = [line for line in said if f"crafted-{last:02d}.mp3" in line]
-    assert len(outside) == 1 and "shared as it is, not checked" in outside[0], said
+        why = "not shared: " if i < left_out else "shared as it is, not checked"
+        assert len(named) == 1 and why in named[0], (i, said)
     assert not any("Traceback" in line or "rendered again" in line for line in said), said
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("crafted")) == [
         f"crafted-{i:02d}.mp3" for i in range(len(crafted))
