@@ -838,12 +838,12 @@ def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp
         timeout=120,
     )
     assert made.returncode == 0, made.stderr
-    assert is_current(track) is True
+    assert is_current(track, source=str(routine)) is True
     first = ID3(track)["TXXX:voiceguide_fingerprint"]
     # Shared as it is while it is current.
     assert not [line for line in _share_once(tmp_path, str(routine)) if "rendered" in line]
     routine.write_text(SHORT.replace("Done.", "Well done, that is all."))
-    assert is_current(track) is False
+    assert is_current(track, source=str(routine)) is False
     # Named: rendered again, with the settings it was made with (the full profile, no transcripts).
     said = _share_once(tmp_path, str(routine))
     assert any(
@@ -851,12 +851,61 @@ def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp
     )
     again = recorded(track)
     assert again is not None and again.settings.options.profile == "full" and not again.settings.transcripts
-    assert is_current(track) is True and ID3(track)["TXXX:voiceguide_fingerprint"] != first
+    assert is_current(track, source=str(routine)) is True and ID3(track)["TXXX:voiceguide_fingerprint"] != first
     # The whole folder: the same, for every track whose routine is still there.
     routine.write_text(SHORT.replace("Done.", "That is the end."))
     said = _share_once(tmp_path)
     assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said), said
-    assert is_current(track) is True
+    assert is_current(track, source=str(routine)) is True
+
+
+def test_no_tag_of_a_track_names_the_folder_its_routine_was_in(tmp_path: Path) -> None:
+    """A track travels to the patient: "/home/praxis/Patienten/Müller/nacken.yaml" must not.
+    It names its routine by file name; share finds it beside the track or where it runs, and
+    a track from before, which names the whole path, keeps working."""
+    from mutagen.id3 import ID3, TXXX
+
+    from voiceguide.render.provenance import SOURCE_KEY, is_current
+
+    work = tmp_path / "Patienten" / "Müller"
+    work.mkdir(parents=True)
+    routine = work / "nacken.yaml"
+    routine.write_text(SHORT)
+    made = subprocess.run(
+        [sys.executable, "-m", "voiceguide", "render", str(routine)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    track = tmp_path / "audio_out" / "nacken.mp3"
+    tags = ID3(track)
+    said = tags.pprint()  # every frame, the chapters' own frames too
+    assert "CHAP" in said and "Patienten" not in said and "Müller" not in said and str(tmp_path) not in said
+    for text in ("Patienten", str(tmp_path)):
+        assert text.encode() not in track.read_bytes() and text.encode("utf-16-le") not in track.read_bytes()
+    assert str(tags[f"TXXX:{SOURCE_KEY}"]) == "nacken.yaml"
+    # Shared from the routine's own folder, the track beside it: found, current, then rendered again.
+    shutil.move(tmp_path / "audio_out", work / "audio_out")
+    track = work / "audio_out" / "nacken.mp3"
+    assert not [line for line in _share_once(work) if "nacken" in line]
+    routine.write_text(SHORT.replace("Done.", "That is the end."))
+    said_now = _share_once(work)
+    assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said_now)
+    assert is_current(track, source=str(routine)) is True
+    # Shared from elsewhere with the routine nowhere near: said, and shared as it is.
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(work / "audio_out", elsewhere / "audio_out")
+    said_now = _share_once(elsewhere)
+    assert any("shared as it is, not checked" in line and "which is in none of" in line for line in said_now)
+    # A track from before names the whole path: still found and checked.
+    tags = ID3(track)
+    tags.add(TXXX(encoding=3, desc=SOURCE_KEY, text=str(routine)))
+    tags.save(track)
+    routine.write_text(SHORT.replace("Done.", "The end, for today."))
+    said_now = _share_once(work)
+    assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said_now)
 
 
 def _crafted_settings(settings: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]

@@ -499,7 +499,7 @@ def _rendered(routine: str, folder: Path) -> str | None:
     from voiceguide.progress import StageProgress
     from voiceguide.render.names import track_path
     from voiceguide.render.pipeline import render_missing
-    from voiceguide.render.provenance import UntrustedTrack, recorded, source_name
+    from voiceguide.render.provenance import UntrustedTrack, made_from, recorded
     from voiceguide.routine.loader import routine_name
 
     track = track_path(folder, routine_name(routine))
@@ -520,7 +520,7 @@ def _rendered(routine: str, folder: Path) -> str | None:
             f"as it is; `voiceguide render {routine} --force` makes sure it is current",
             err=True,
         )
-    elif made.source != source_name(routine):
+    elif not made_from(made, routine):
         typer.echo(
             f"voiceguide: {track} was made from {printable(made.source[:200])}, not from {routine}: shared as it is;"
             f" `voiceguide render {routine} --force` makes it from {routine}",
@@ -547,15 +547,15 @@ def _render_stale(folder: Path) -> set[str]:
             f"{problem}",
             err=True,
         )
-    for track, made in check.stale:
+    for track, made, source in check.stale:
         try:
             with StageProgress() as progress:
-                render_again(track, made, progress)
+                render_again(track, made, source, progress)
         except VoiceguideError as e:
             left_out.add(track.stem)
             typer.echo(f"voiceguide: not shared: {track}: rendering it again failed: {e}", err=True)
             continue
-        typer.echo(f"{track}  rendered again: {made.source} changed since it was rendered", err=True)
+        typer.echo(f"{track}  rendered again: {source} changed since it was rendered", err=True)
     return left_out
 
 

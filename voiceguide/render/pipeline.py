@@ -20,10 +20,10 @@ from voiceguide.render.provenance import (
     Settings,
     UntrustedTrack,
     is_current,
+    locate_source,
+    made_from,
     provenance,
     recorded,
-    source_name,
-    unreadable_source,
 )
 from voiceguide.render.tags import Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
@@ -82,8 +82,8 @@ def render(
     choice = choice or VoiceChoice()
     options = options or CompileOptions()
     made = provenance(source, Settings(options, choice, bitrate_kbps, channels, transcripts)) if source else None
-    if made is not None and output.exists() and not overwrite:
-        _refuse_or_keep(output, made)
+    if made is not None and source is not None and output.exists() and not overwrite:
+        _refuse_or_keep(output, made, source)
     for path in (output, *side_files):
         check_writable(path, overwrite=overwrite, keep=keep)  # before any work, not after it
     if fmt != "wav":
@@ -176,7 +176,7 @@ class UpToDate(Exception):
         self.track = track
 
 
-def _refuse_or_keep(target: Path, wanted: Provenance) -> None:
+def _refuse_or_keep(target: Path, wanted: Provenance, source: str) -> None:
     """An existing track without --force: UpToDate if it is what this render would make, else
     the refusal, saying that it was made otherwise."""
     try:
@@ -185,7 +185,7 @@ def _refuse_or_keep(target: Path, wanted: Provenance) -> None:
         made = None
     if made is None:
         return  # not one voiceguide says it made: the usual refusal (check_writable) says it exists
-    if made.fingerprint == wanted.fingerprint and made.source == wanted.source:
+    if made.fingerprint == wanted.fingerprint and made_from(made, source):
         raise UpToDate(target)
     raise UsageError(
         f"{target}: already exists, made from an earlier version of the routine or other settings "
@@ -203,15 +203,17 @@ def render_missing(
     if not target.exists():
         return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
     made = recorded(target)  # UntrustedTrack for tags voiceguide did not write
-    if made is None or made.source != source_name(source) or is_current(target, made) is not False:
+    if made is None or not made_from(made, source) or is_current(target, made, source) is not False:
         return None  # (a track made from another routine is never rendered from what it names)
-    return render_again(target, made, progress)
+    return render_again(target, made, source, progress)
 
 
-def render_again(target: Path, made: Provenance, progress: Progress = lambda stage, done, total: None) -> RenderResult:
-    """Render `target` afresh from the routine and with the settings it records."""
+def render_again(
+    target: Path, made: Provenance, source: str, progress: Progress = lambda stage, done, total: None
+) -> RenderResult:
+    """Render `target` afresh from `source` (the routine it names, found) with the settings it records."""
     return render_source(
-        made.source,
+        source,
         output=target,
         options=made.settings.options,
         choice=made.settings.choice,
@@ -227,8 +229,9 @@ def render_again(target: Path, made: Provenance, progress: Progress = lambda sta
 class FolderCheck:
     """What `share` finds in a folder before serving it."""
 
-    stale: list[tuple[Path, Provenance]]
-    """Tracks whose routine has changed since they were rendered (or voiceguide has)."""
+    stale: list[tuple[Path, Provenance, str]]
+    """Tracks whose routine (found where it was looked for) has changed since they were
+    rendered (or voiceguide has)."""
     untrusted: list[UntrustedTrack]
     """Tracks whose tags voiceguide did not write: not shared."""
     unchecked: list[tuple[Path, Provenance, str]]
@@ -238,7 +241,7 @@ class FolderCheck:
 
 def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
     """Each MP3 in `folder` that says what made it: stale (its routine, a built-in or a file
-    inside `within`, has changed since), untrusted, or not checked (its routine lies elsewhere)."""
+    in `within`, has changed since), untrusted, or not checked (its routine is not there)."""
     check = FolderCheck([], [], [])
     for track in sorted(folder.glob("*.mp3")):
         try:
@@ -248,9 +251,9 @@ def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
             continue
         if made is None:
             continue
-        problem = unreadable_source(made, within)
-        if problem:
+        source, problem = locate_source(made, within)
+        if source is None:
             check.unchecked.append((track, made, problem))
-        elif is_current(track, made) is False:
-            check.stale.append((track, made))
+        elif is_current(track, made, source) is False:
+            check.stale.append((track, made, source))
     return check

@@ -159,11 +159,33 @@ class Provenance:
 
 
 def source_name(source: str) -> str:
-    """How a routine is named in a track: a built-in by its name, a file by its absolute path
-    (so a track shared from another folder still finds it)."""
+    """How a routine is named in a track: a built-in by its name, a file by its file name alone.
+    A track travels to the patient; the author's folders (".../Patients/Miller/") must not."""
     from voiceguide.routine.builtin import is_builtin
 
-    return source if is_builtin(source) else str(Path(source).absolute())
+    return source if is_builtin(source) else Path(source).name
+
+
+def made_from(made: Provenance, source: str) -> bool:
+    """Whether a track says it was made from `source` (a routine as the command line names
+    it). Tracks rendered before tracks named a routine by its file name carry its whole path."""
+    from voiceguide.routine.builtin import is_builtin
+
+    if is_builtin(made.source) or is_builtin(source):
+        return made.source == source
+    if Path(made.source).is_absolute():
+        return Path(made.source) == Path(source).absolute()
+    return made.source == Path(source).name
+
+
+def _routine_file_name(source: str) -> bool:
+    """A routine's file name as `source_name` writes it: no folder, a .yaml or .yml file."""
+    return (
+        0 < len(source) < 256
+        and not any(c in source for c in "/\\\0")
+        and not source.startswith(".")
+        and Path(source).suffix in (".yaml", ".yml")
+    )
 
 
 def provenance(source: str, settings: Settings) -> Provenance | None:
@@ -203,7 +225,7 @@ def recorded(track: Path) -> Provenance | None:
     """What the track says made it, or None (not a regular file, not an MP3 voiceguide rendered,
     or one rendered before tracks said so). UntrustedTrack if it says so in tags voiceguide
     would not have written: settings out of the command line's bounds, a source that is neither
-    a built-in nor an absolute path."""
+    a built-in, a routine's file name, nor (from earlier tracks) an absolute path."""
     tags = _id3(track)
     if tags is None:
         return None
@@ -219,7 +241,8 @@ def recorded(track: Path) -> Provenance | None:
     source = values[SOURCE_KEY]
     from voiceguide.routine.builtin import is_builtin
 
-    if not (is_builtin(source) or (len(source) < 4096 and "\0" not in source and Path(source).is_absolute())):
+    earlier = len(source) < 4096 and "\0" not in source and Path(source).is_absolute()  # a whole path, as before
+    if not (is_builtin(source) or _routine_file_name(source) or earlier):
         raise UntrustedTrack(track, f"its {SOURCE_KEY} tag names no routine voiceguide would: {source[:100]!r}")
     return Provenance(source, settings, values[FINGERPRINT_KEY])
 
@@ -244,31 +267,39 @@ def _id3(track: Path) -> Any:
             return None
 
 
-def is_current(track: Path, made: Provenance | None = None) -> bool | None:
-    """Whether the track is what its routine and settings make now: True, False, or None when
-    it cannot be told (it does not say what made it, or its routine is gone)."""
+def is_current(track: Path, made: Provenance | None = None, source: str | None = None) -> bool | None:
+    """Whether the track is what its routine (`source`, or the one it names) and settings make
+    now: True, False, or None when it cannot be told (it does not say what made it, or its
+    routine is gone)."""
     made = made or recorded(track)
     if made is None:
         return None
-    now = provenance(made.source, made.settings)
+    now = provenance(source or made.source, made.settings)
     return None if now is None else now.fingerprint == made.fingerprint
 
 
-def unreadable_source(made: Provenance, within: list[Path]) -> str | None:
-    """None if the routine a track names may be read to check it: a built-in, or a routine file
-    inside one of `within` (the folder being shared, the folder `share` runs in); else why not,
-    as the end of a sentence. A track put in a shared folder by someone else must not have
-    another file read, rendered and served."""
+def locate_source(made: Provenance, within: list[Path]) -> tuple[str | None, str]:
+    """The routine a track names, as something to read: a built-in's name, or a routine file in
+    one of `within` (the folder being shared, beside the track, then the folder `share` runs
+    in); or None and why not, as the end of a sentence. A track put in a shared folder by
+    someone else must not have another file read, rendered and served."""
     from voiceguide.routine.builtin import is_builtin
 
     if is_builtin(made.source):
-        return None
-    path = Path(made.source)
-    real = path.resolve()
-    if not any(real.is_relative_to(root.resolve()) for root in within):
-        return f"which is outside {' and '.join(map(str, within))}"
-    if path.suffix not in (".yaml", ".yml"):
-        return "which is not a routine file (.yaml)"
-    if not real.is_file():
-        return "which is not there any more"
-    return None
+        return made.source, ""
+    named = Path(made.source)
+    places = " and ".join(map(str, within))
+    if not named.is_absolute():  # a file name: look for it beside the track, then in the others
+        found = next((root / named for root in within if (root / named).is_file()), None)
+        if found is None:
+            return None, f"which is in none of {places}"
+        if not any(found.resolve().is_relative_to(root.resolve()) for root in within):
+            return None, f"which leads outside {places}"
+        return str(found), ""
+    if not any(named.resolve().is_relative_to(root.resolve()) for root in within):
+        return None, f"which is outside {places}"
+    if named.suffix not in (".yaml", ".yml"):
+        return None, "which is not a routine file (.yaml)"
+    if not named.resolve().is_file():
+        return None, "which is not there any more"
+    return made.source, ""
