@@ -73,6 +73,11 @@ class Sharing:
             return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
+def bare(address: str) -> str:
+    """A track file's address without its version (`?v=...`)."""
+    return address.split("?v=")[0]
+
+
 def _lines(stream, sink: queue.Queue[str]) -> None:  # type: ignore[no-untyped-def]
     for line in stream:
         sink.put(line.rstrip("\n"))
@@ -166,11 +171,18 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
     assert set(words) == set(SCREEN) and words["de"]["play"] == "Abspielen" and words["de"]["left"] == "noch {n} s"
     status, _, body = sharing.get(sharing.page + "tracks.json")
     (track,) = json.loads(body)
-    assert track["title"] == "Short test routine" and track["audio"] == "tracks/short.mp3"
+    assert track["title"] == "Short test routine" and bare(track["audio"]) == "tracks/short.mp3"
     assert track["chapters"][0]["title"] == "Introduction"
     pictures = [c["picture"] for c in track["chapters"]]
-    assert pictures == [f"tracks/short.chapter-{i}.picture" for i in range(5)]
-    assert sharing.get(sharing.page + "tracks/short.chapter-5.picture")[0] == 404  # there are five
+    assert [bare(p).rsplit(".", 1)[0] for p in pictures] == [f"tracks/short.chapter-{i}" for i in range(5)]
+    assert all(p.endswith(f"?v={track['audio'].split('?v=')[1]}") for p in pictures)  # a new render, new addresses
+    for picture in pictures:  # named as its type, so a plain web host serves it right too
+        kind = {"png": "image/png", "jpg": "image/jpeg"}[bare(picture).rsplit(".", 1)[1]]
+        assert sharing.get(sharing.page + picture)[1]["content-type"] == kind
+        other = bare(picture)[:-3] + ("jpg" if kind == "image/png" else "png")
+        assert sharing.get(sharing.page + other)[0] == 404
+    assert sharing.get(sharing.page + "tracks/short.chapter-5.png")[0] == 404  # there are five
+    assert json.loads(sharing.get(sharing.page + "site.json")[2]) == {"mode": "share", "feed": "feed.xml"}
 
 
 def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharing: Sharing, tmp_path: Path) -> None:
@@ -180,7 +192,6 @@ def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharin
 
     from voiceguide.render.names import HOLDS_KEY
     from voiceguide.share.library import Library
-    from voiceguide.share.server import _listing
 
     for crafted in ("[[NaN, 1], [Infinity, 2], [3, 4]]", "[[5, 1]]", "[" * 100_000, '[["a", 1]]'):
         shutil.copy(sharing.folder / "short.mp3", tmp_path / "crafted.mp3")
@@ -190,7 +201,7 @@ def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharin
         tags.save(tmp_path / "crafted.mp3")
         library = Library(tmp_path)
         try:
-            listing = {t.name: _listing(t) for t in library.tracks()}
+            listing = {t.name: t.listing() for t in library.tracks()}
         finally:
             library.close()
         json.dumps(listing, allow_nan=False)  # what a browser's JSON.parse takes
@@ -320,7 +331,7 @@ def test_only_the_shared_files_are_served(sharing: Sharing, tmp_path: Path) -> N
             assert status == 404, path
             assert b"root:" not in body
         _, _, listing = sharing.get(sharing.page + "tracks.json")
-        assert [t["audio"] for t in json.loads(listing)] == ["tracks/short.mp3"]
+        assert [bare(t["audio"]) for t in json.loads(listing)] == ["tracks/short.mp3"]
     finally:
         link.unlink()
 
@@ -476,7 +487,8 @@ def test_the_page_in_a_phone_sized_browser_plays_and_follows_chapters(sharing: S
             page.screenshot(path=str(tmp_path / "share-page.png"), full_page=False)
             assert (tmp_path / "share-page.png").stat().st_size > 10_000
             href = page.locator("#download").get_attribute("href")
-            assert href == "tracks/short.mp3"
+            assert bare(href) == "tracks/short.mp3"
+            assert page.locator("#download").get_attribute("download") == "short.mp3"
         finally:
             browser.close()
 
@@ -717,7 +729,7 @@ def test_names_and_titles_of_any_kind_reach_the_phone(shared_folder) -> None:  #
         tiny_mp3(folder / f"{name}.mp3", title=f"Title \x01\x0c{name}")  # control characters in the title
     sharing = share("--host", "127.0.0.1")
     _, _, listing = sharing.get(sharing.page + "tracks.json")
-    listed = {t["audio"]: t for t in json.loads(listing)}
+    listed = {bare(t["audio"]): t for t in json.loads(listing)}
     assert len(listed) == len(names) + 1
     for address in listed:
         status, _, body = sharing.get(sharing.page + address)
@@ -751,7 +763,7 @@ def test_ranges_outside_the_file_are_416(shared_folder) -> None:  # type: ignore
     from voiceguide.share.server import byte_range
 
     assert byte_range("bytes=\u0661\u0662-", size) is None  # ١٢ are digits, but not ASCII ones
-    assert sharing.get(sharing.page + "tracks/tiny.chapter-1.picture%0A")[0] == 404  # ("$" took a line feed)
+    assert sharing.get(sharing.page + "tracks/tiny.chapter-1.png%0A")[0] == 404  # ("$" took a line feed)
 
 
 def test_listening_everywhere_gives_the_phone_a_real_address(shared_folder) -> None:  # type: ignore[no-untyped-def]
@@ -999,7 +1011,7 @@ def test_share_leaves_out_tracks_with_crafted_tags_and_a_fifo_and_serves_the_res
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(60)
-    shared = {t["audio"] for t in listed}
+    shared = {bare(t["audio"]) for t in listed}
     kept = {f"tracks/crafted-{i:02d}.mp3" for i in range(left_out, len(crafted))}
     assert shared == {"tracks/good.mp3"} | kept, "\n".join(said)
     for i in range(len(crafted)):  # each named in one line of its own
@@ -1105,15 +1117,31 @@ def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
                 page.goto(page_address)
                 expect(page.locator("#title")).to_have_text("Knie lösen")
                 expect(page.locator("#play")).to_have_text("Abspielen")
-                expect(page.locator("#download")).to_have_text("MP3 herunterladen")
                 assert page.evaluate("() => document.documentElement.lang") == "de"
                 expect(page.locator("#chapters .chapter").first).to_contain_text("Einleitung")
+                # Where it works, and the two ways to keep it: the file, and a podcast app.
+                expect(page.locator("#offline")).to_have_text(
+                    "Spielt in diesem Netzwerk, solange der Computer sie freigibt."
+                )
+                expect(page.locator("#keep-title")).to_have_text("Zum Anhören zu Hause:")
+                expect(page.locator("#download")).to_have_text("Aufnahme auf diesem Handy speichern")
+                assert page.locator("#download").get_attribute("download") == "knie.mp3"
+                page.locator("#subscribe summary").click()
+                expect(page.locator("#subscribe summary")).to_have_text("In einer Podcast-App abonnieren")
+                feed_address = page_address + "feed.xml"
+                expect(page.locator("#feed-address")).to_have_text(feed_address)
+                links = page.locator("#apps a").evaluate_all("(links) => links.map((a) => a.href)")
+                bare_feed = feed_address.removeprefix("http://")
+                assert f"podcast://{bare_feed}" in links and f"pktc://subscribe/{bare_feed}" in links
+                assert page.locator("#apps a").first.is_visible()
             finally:
                 browser.close()
         cover = urllib.request.urlopen(page_address + "tracks/knie.jpg", timeout=30).read()
         assert cover[:3] == b"\xff\xd8\xff"  # the routine's own cover, drawn in DejaVu Sans (test_pictures)
         feed = ET.fromstring(urllib.request.urlopen(page_address + "feed.xml", timeout=30).read())
         assert feed.findtext("channel/language") == "de"
+        assert feed.findtext("channel/title") == "Übungen mit voiceguide"
+        assert feed.findtext("channel/description") == "Angeleitete Übungen zum Mitmachen zu Hause."
         transcript = feed.find(f"channel/item/{PODCAST}transcript")
         assert transcript is not None and transcript.get("language") == "de"
     finally:
@@ -1130,7 +1158,7 @@ def test_an_m4b_in_the_folder_is_said_not_to_be_shared(shared_folder) -> None:  
         line.startswith("voiceguide: book.m4b is not shared: the page and podcast apps play MP3s") for line in said
     )
     listed = json.loads(sharing.get(sharing.page + "tracks.json")[2])
-    assert [t["audio"] for t in listed] == ["tracks/tiny.mp3"]
+    assert [bare(t["audio"]) for t in listed] == ["tracks/tiny.mp3"]
 
 
 def test_a_track_that_does_not_say_what_made_it_is_shared_with_a_word(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import email.utils
 import re
 import xml.etree.ElementTree as ET
 
+from voiceguide.routine.printed import screen_for
 from voiceguide.share.library import CHAPTERS_SUFFIX, COVER_SUFFIX, TRANSCRIPT_SUFFIX, Track, track_address
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -18,29 +19,42 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ET.register_namespace("itunes", ITUNES)
 ET.register_namespace("podcast", PODCAST)
 
-FEED_TITLE = "voiceguide routines"
-FEED_DESCRIPTION = "Voice-guided routines rendered on your computer by voiceguide, served on your own network."
+CATEGORY = "Health & Fitness"
+"""Apple's category: a fixed English name from its list, which each app shows in its own language."""
+
+
+def channel_language(tracks: list[Track]) -> str:
+    """The language most of the tracks are in (English for none)."""
+    languages = [t.language for t in tracks] or ["en"]
+    return max(sorted(set(languages)), key=languages.count)
+
+
+def feed_title(tracks: list[Track]) -> str:
+    """The feed's (and the page's, and the cover's) title, in the tracks' language."""
+    return screen_for(channel_language(tracks)).page["feed_title"]
 
 
 def podcast_feed(tracks: list[Track], *, base: str) -> bytes:
     """The feed for `tracks`, with every address under `base` (ending in "/"). The channel is
-    in the language most of its tracks are in; each transcript says its own."""
-    languages = [t.language for t in tracks] or ["en"]
-    language = max(set(languages), key=languages.count)
+    in the language most of its tracks are in, its title and description too; each
+    transcript says its own."""
+    language = channel_language(tracks)
+    words = screen_for(language).page
+    title = words["feed_title"]
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
-    _text(channel, "title", FEED_TITLE)
+    _text(channel, "title", title)
     _text(channel, "link", base)
-    _text(channel, "description", FEED_DESCRIPTION)
+    _text(channel, "description", words["feed_description"])
     _text(channel, "language", language)
     _text(channel, "generator", "voiceguide")
     _text(channel, f"{{{ITUNES}}}author", "voiceguide")
     _text(channel, f"{{{ITUNES}}}explicit", "false")
-    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": "Health & Fitness"})
+    ET.SubElement(channel, f"{{{ITUNES}}}category", {"text": CATEGORY})
     ET.SubElement(channel, f"{{{ITUNES}}}image", {"href": f"{base}cover.jpg"})
     image = ET.SubElement(channel, "image")
     _text(image, "url", f"{base}cover.jpg")
-    _text(image, "title", FEED_TITLE)
+    _text(image, "title", title)
     _text(image, "link", base)
     for track in tracks:
         item = ET.SubElement(channel, "item")

@@ -31,12 +31,14 @@ CHAPTERS_SUFFIX = ".chapters.json"
 COVER_SUFFIX = ".jpg"
 FILE_SUFFIXES = (TRANSCRIPT_SUFFIX, TRACK_SUFFIX, CHAPTERS_SUFFIX, COVER_SUFFIX)
 """What a track's addresses end in, the longest first (x.mp3.vtt before x.mp3)."""
-PICTURE_SUFFIX = re.compile(r"\.chapter-([0-9]{1,4})\.picture\Z")
-"""The address of chapter N's picture ends in `.chapter-N.picture` (`picture_suffix`)."""
+PICTURE_TYPES = {"image/png": "png", "image/jpeg": "jpg"}
+"""A chapter picture's file name ends as its type says (a plain web host serves it by that)."""
+PICTURE_SUFFIX = re.compile(r"\.chapter-([0-9]{1,4})\.(png|jpg)\Z")
+"""The address of chapter N's picture ends in `.chapter-N.png` or `.jpg` (`picture_suffix`)."""
 
 
-def picture_suffix(index: int) -> str:
-    return f".chapter-{index}.picture"
+def picture_suffix(index: int, picture_type: str) -> str:
+    return f".chapter-{index}.{PICTURE_TYPES.get(picture_type, 'png')}"
 
 
 def track_address(name: str, suffix: str = TRACK_SUFFIX) -> str:
@@ -79,16 +81,44 @@ class Track:
         """Stable for the same file: a podcast app sees a re-render as a new episode."""
         return hashlib.sha256(f"{self.name}\0{self.size}\0{self.modified}".encode()).hexdigest()[:32]
 
+    def address(self, suffix: str = TRACK_SUFFIX) -> str:
+        """The address of one of its files, relative to the page, with its version: a phone that
+        kept the track (the published page's offline copy) sees a render as a new file."""
+        return f"{track_address(self.name, suffix)}?v={self.guid[:12]}"
+
+    def picture_address(self, index: int) -> str | None:
+        chapter = self.chapters[index]
+        return None if chapter.picture is None else self.address(picture_suffix(index, chapter.picture_type))
+
     def chapters_json(self, *, base: str) -> str:
         """Podcasting 2.0 JSON chapters (application/json+chapters); each chapter's picture is
         its `img`, an absolute address under `base` (the spec asks for one)."""
         chapters: list[dict[str, object]] = []
         for i, c in enumerate(self.chapters):
             chapter: dict[str, object] = {"startTime": round(c.start_s, 3), "title": c.title}
-            if c.picture is not None:
-                chapter["img"] = base + track_address(self.name, picture_suffix(i))
+            picture = self.picture_address(i)
+            if picture is not None:
+                chapter["img"] = base + picture
             chapters.append(chapter)
         return json.dumps({"version": "1.2.0", "title": self.title, "chapters": chapters}, ensure_ascii=False)
+
+    def listing(self) -> dict[str, object]:
+        """What the phone page needs of it (tracks.json); its addresses are relative to the page."""
+        return {
+            "title": self.title,
+            "language": self.language,
+            "holds": [[round(start, 2), round(end, 2)] for start, end in self.holds],
+            "duration": round(self.duration_s, 3),
+            "audio": self.address(),
+            "file": self.name + TRACK_SUFFIX,
+            "transcript": self.address(TRANSCRIPT_SUFFIX) if self.has_transcript else None,
+            "cover": self.address(COVER_SUFFIX),
+            "size": self.size,
+            "chapters": [
+                {"start": round(c.start_s, 3), "title": c.title, "picture": self.picture_address(i)}
+                for i, c in enumerate(self.chapters)
+            ],
+        }
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from voiceguide.errors import Interrupted, UsageError, printable
 from voiceguide.routine.printed import page_words_script
-from voiceguide.share.feed import FEED_TITLE, podcast_feed
+from voiceguide.share.feed import feed_title, podcast_feed
 from voiceguide.share.library import (
     CHAPTERS_SUFFIX,
     COVER_SUFFIX,
@@ -52,9 +52,7 @@ from voiceguide.share.library import (
     TRANSCRIPT_SUFFIX,
     Library,
     OpenFile,
-    Track,
     picture_suffix,
-    track_address,
 )
 
 PAGE_FILES = {
@@ -62,6 +60,8 @@ PAGE_FILES = {
     "page.js": ("page.js", "text/javascript; charset=utf-8"),
     "page.css": ("page.css", "text/css; charset=utf-8"),
 }
+SITE = {"mode": "share", "feed": "feed.xml"}
+"""site.json: the page works here while sharing runs, and offers the feed to keep the tracks."""
 SECURITY_HEADERS = {
     # The page and its script come from here, and nothing else is fetched.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'",
@@ -279,20 +279,22 @@ class _Handler:
         if rest == "words.js":
             headers = {"Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-cache"}
             return web.Response(text=page_words_script(), headers=headers)
+        if rest == "site.json":  # the page's way to know it came from `share` (see publish.py)
+            return web.json_response(SITE, headers={"Cache-Control": "no-cache"})
         if rest in PAGE_FILES:
             name, kind = PAGE_FILES[rest]
             body = (resources.files("voiceguide.share") / "page" / name).read_bytes()
             return web.Response(body=body, headers={"Content-Type": kind, "Cache-Control": "no-cache"})
         if rest == "tracks.json":
             tracks = await asyncio.to_thread(self.library.tracks)
-            return web.json_response([_listing(t) for t in tracks], headers={"Cache-Control": "no-cache"})
+            return web.json_response([t.listing() for t in tracks], headers={"Cache-Control": "no-cache"})
         if rest == "feed.xml":
             tracks = await asyncio.to_thread(self.library.tracks)
             body = podcast_feed(tracks, base=self.base)
             return web.Response(body=body, headers={"Content-Type": "application/rss+xml; charset=utf-8"})
         if rest == "cover.jpg":
             tracks = await asyncio.to_thread(self.library.tracks)
-            cover = await asyncio.to_thread(_drawn_cover, FEED_TITLE, tuple(t.title for t in tracks))
+            cover = await asyncio.to_thread(_drawn_cover, feed_title(tracks), tuple(t.title for t in tracks))
             return web.Response(body=cover, content_type="image/jpeg")
         if rest.startswith("tracks/"):
             return await self._track_file(request, rest.removeprefix("tracks/"))
@@ -301,7 +303,7 @@ class _Handler:
     async def _track_file(self, request: web.Request, file: str) -> web.StreamResponse:
         picture = PICTURE_SUFFIX.search(file)
         if picture is not None:
-            return await self._chapter_picture(request, file[: picture.start()], int(picture.group(1)))
+            return await self._chapter_picture(request, file[: picture.start()], int(picture.group(1)), file)
         suffix = next((s for s in FILE_SUFFIXES if file.endswith(s)), None)
         if suffix is None:
             raise web.HTTPNotFound()
@@ -323,10 +325,12 @@ class _Handler:
         cover = await asyncio.to_thread(_drawn_cover, track.title, tuple(c.title for c in track.chapters))
         return web.Response(body=cover, content_type="image/jpeg")
 
-    async def _chapter_picture(self, request: web.Request, name: str, index: int) -> web.Response:
+    async def _chapter_picture(self, request: web.Request, name: str, index: int, file: str) -> web.Response:
         track = await asyncio.to_thread(self.library.track, name)
         if track is None or index >= len(track.chapters) or track.chapters[index].picture is None:
             raise web.HTTPNotFound()
+        if not file.endswith(picture_suffix(index, track.chapters[index].picture_type)):
+            raise web.HTTPNotFound()  # .jpg for a PNG: not its address
         chapter = track.chapters[index]
         assert chapter.picture is not None
         etag = f'"{hashlib.sha256(chapter.picture).hexdigest()[:32]}"'
@@ -422,28 +426,6 @@ async def send_file(request: web.Request, opened: OpenFile, content_type: str) -
             offset += len(chunk)
     await response.write_eof()
     return response
-
-
-def _listing(track: Track) -> dict[str, object]:
-    """What the page needs of a track; its addresses are relative to the page."""
-    return {
-        "title": track.title,
-        "language": track.language,
-        "holds": [[round(start, 2), round(end, 2)] for start, end in track.holds],
-        "duration": round(track.duration_s, 3),
-        "audio": track_address(track.name),
-        "transcript": track_address(track.name, TRANSCRIPT_SUFFIX) if track.has_transcript else None,
-        "cover": track_address(track.name, COVER_SUFFIX),
-        "size": track.size,
-        "chapters": [
-            {
-                "start": round(c.start_s, 3),
-                "title": c.title,
-                "picture": track_address(track.name, picture_suffix(i)) if c.picture is not None else None,
-            }
-            for i, c in enumerate(track.chapters)
-        ],
-    }
 
 
 def _masked(text: str, token: str) -> str:

@@ -21,6 +21,10 @@ function speak(language) {
   words = wordsFor(language);
   document.documentElement.lang = language || "en";
   $("download").textContent = words.download;
+  $("keep-title").textContent = words.keep;
+  $("subscribe-title").textContent = words.subscribe;
+  $("feed-label").textContent = words.feed;
+  $("offline").textContent = words[kept];
   $("routines").textContent = words.routines;
   $("previous").setAttribute("aria-label", words.previous);
   $("next").setAttribute("aria-label", words.next);
@@ -48,6 +52,12 @@ function fitInstruction() {
     box.style.fontSize = `${size}px`;
   }
 }
+// How this page came: "share" (from the computer, on its network, while it shares) or
+// "published" (a folder on a web host, which the phone can keep); from site.json.
+let site = { mode: "share", feed: "feed.xml" };
+let kept = "here"; // which of words.here, saving, saved, cannot_keep the page shows
+const CACHE = "voiceguide"; // the published page's copy on the phone (sw.js reads it)
+
 let tracks = [];
 let current = null; // the selected track
 let cues = []; // [{start, end, text}] of the selected track's transcript
@@ -150,6 +160,23 @@ function setArtwork(picture) {
 function seek(time) {
   audio.currentTime = time;
   show(time); // at once: the tap is answered before the audio catches up
+  const button = document.querySelectorAll("#chapters button")[chapterAt(time)];
+  if (button) button.scrollIntoView({ block: "nearest" }); // clear of the panel above and the buttons below
+}
+
+function startingPoint() {
+  // A link to a moment: #t=MM:SS (or H:MM:SS, or seconds) or #chapter=N (counting from 1).
+  const asked = new URLSearchParams(location.hash.slice(1));
+  if (!current) return null;
+  const chapter = Number.parseInt(asked.get("chapter") || "", 10);
+  if (chapter >= 1 && chapter <= current.chapters.length) return current.chapters[chapter - 1].start;
+  const time = asked.has("t") && /^[0-9:.]+$/.test(asked.get("t")) ? parseTime(asked.get("t")) : NaN;
+  return Number.isFinite(time) ? Math.min(time, current.duration) : null;
+}
+
+function startWhereAsked() {
+  const time = startingPoint();
+  if (time !== null) seek(time);
 }
 
 function stepChapter(direction) {
@@ -168,7 +195,7 @@ function setMediaSession(track) {
   navigator.mediaSession.metadata = new MediaMetadata({
     title: track.title,
     artist: "voiceguide",
-    album: "voiceguide routines",
+    album: words.feed_title,
     artwork: [{ src: cover, sizes: "1400x1400", type: "image/jpeg" }],
   });
   const actions = {
@@ -199,6 +226,7 @@ async function select(index) {
   $("title").textContent = current.title;
   $("length").textContent = clock(current.duration);
   $("download").href = current.audio;
+  $("download").download = current.file || "";
   audio.src = current.audio;
   const list = $("chapters");
   list.replaceChildren();
@@ -227,6 +255,69 @@ async function select(index) {
   show(audio.currentTime || 0);
 }
 
+function appLinks(feed) {
+  // The addresses the common podcast apps open to subscribe (each takes the feed's address).
+  const bare = feed.replace(/^https?:\/\//, "");
+  return [
+    ["Apple Podcasts", `podcast://${bare}`],
+    ["Pocket Casts", `pktc://subscribe/${bare}`],
+    ["Overcast", `overcast://x-callback-url/add?url=${encodeURIComponent(feed)}`],
+    ["AntennaPod, Podcast Addict", `itpc://${bare}`],
+  ];
+}
+
+function offerKeeping() {
+  const feed = new URL(site.feed, document.baseURI).href;
+  $("feed-address").textContent = feed;
+  $("feed-address").href = feed;
+  $("apps").replaceChildren(
+    ...appLinks(feed).map(([name, link]) => {
+      const item = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = link;
+      a.textContent = name;
+      item.append(a);
+      return item;
+    }),
+  );
+  $("keep").hidden = false;
+}
+
+function say(state) {
+  kept = state;
+  $("offline").textContent = words[state];
+  $("offline").classList.toggle("saved", state === "saved");
+}
+
+function addressesToKeep() {
+  const page = new URL("./", document.baseURI).href;
+  const here = location.href.split("#")[0];
+  const shell = ["page.js", "page.css", "words.js", "site.json", "tracks.json", "manifest.webmanifest", "icon-192.png", "icon-512.png"];
+  const files = tracks.flatMap((t) => [t.audio, t.transcript, t.cover, ...t.chapters.map((c) => c.picture)]);
+  return new Set([page, here, ...[...shell, ...files].filter(Boolean).map((a) => new URL(a, document.baseURI).href)]);
+}
+
+async function keepOnPhone() {
+  // The published page keeps itself, the tracks, transcripts and pictures on the phone (its
+  // service worker, sw.js, answers from that copy, byte ranges included, with no network).
+  if (site.mode !== "published") return say("here");
+  if (!("serviceWorker" in navigator) || !window.isSecureContext || !("caches" in window)) return say("cannot_keep");
+  try {
+    await navigator.serviceWorker.register("sw.js");
+    const wanted = addressesToKeep();
+    const cache = await caches.open(CACHE);
+    const missing = [];
+    for (const address of wanted) if (!(await cache.match(address))) missing.push(address);
+    if (missing.length) say("saving");
+    for (const address of missing) await cache.add(new Request(address, { cache: "no-store" }));
+    for (const request of await cache.keys()) if (!wanted.has(request.url)) await cache.delete(request);
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+    say("saved");
+  } catch (e) {
+    say("cannot_keep");
+  }
+}
+
 async function start() {
   try {
     const response = await fetch("tracks.json", { cache: "no-store" });
@@ -234,6 +325,11 @@ async function start() {
   } catch (e) {
     $("status").textContent = words.unreachable;
     return;
+  }
+  try {
+    site = { ...site, ...(await (await fetch("site.json", { cache: "no-store" })).json()) };
+  } catch (e) {
+    /* a server without site.json: share's way */
   }
   const list = $("tracks");
   list.replaceChildren();
@@ -252,7 +348,11 @@ async function start() {
     list.append(item);
   });
   $("status").textContent = tracks.length ? "" : words.none;
-  if (tracks.length) await select(0);
+  if (!tracks.length) return;
+  await select(0);
+  startWhereAsked();
+  offerKeeping();
+  await keepOnPhone();
 }
 
 $("play").addEventListener("click", () => (audio.paused ? audio.play() : audio.pause()));
@@ -266,5 +366,6 @@ window.addEventListener("resize", () => {
 });
 $("picture").addEventListener("load", measureNow);
 audio.addEventListener("timeupdate", () => show(audio.currentTime));
+window.addEventListener("hashchange", startWhereAsked);
 audio.addEventListener("seeked", () => show(audio.currentTime));
 start();

@@ -1,0 +1,80 @@
+// The published page's service worker: it answers from the copy the page keeps on the phone
+// (page.js fills the cache "voiceguide"), so the page plays from the home screen with no
+// network. A track's files carry their version in the address (?v=...) and never change:
+// they come from the copy, whole or the byte range a player asks for when it seeks. The
+// page and the track list are asked of the network first, so a newer publish shows, and
+// come from the copy when the network does not answer.
+"use strict";
+
+const CACHE = "voiceguide";
+const NETWORK_WAIT_MS = 4000;
+
+self.addEventListener("install", () => self.skipWaiting());
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(answer(request));
+});
+
+async function answer(request) {
+  const cache = await caches.open(CACHE);
+  let kept = await cache.match(request.url);
+  if (!kept && request.mode === "navigate") kept = await cache.match(new URL("./", self.registration.scope).href);
+  if (kept && new URL(request.url).searchParams.has("v")) return ranged(request, kept);
+  try {
+    const response = await fromNetwork(request);
+    if (kept && response.status === 200) await cache.put(request.url, response.clone());
+    return response;
+  } catch (error) {
+    if (kept) return ranged(request, kept);
+    throw error;
+  }
+}
+
+function fromNetwork(request) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the network did not answer")), NETWORK_WAIT_MS);
+    fetch(request).then(
+      (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function ranged(request, response) {
+  // The Cache API keeps whole responses; a player seeking asks for "bytes=START-END".
+  const range = request.headers.get("range");
+  const asked = range ? /^bytes=(\d*)-(\d*)$/.exec(range.trim()) : null;
+  if (!asked || (asked[1] === "" && asked[2] === "")) return response;
+  const body = await response.blob();
+  const size = body.size;
+  let start;
+  let end;
+  if (asked[1] === "") {
+    start = Math.max(0, size - Number(asked[2]));
+    end = size - 1;
+  } else {
+    start = Number(asked[1]);
+    end = asked[2] === "" ? size - 1 : Math.min(Number(asked[2]), size - 1);
+  }
+  if (start >= size || end < start) {
+    return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}` } });
+  }
+  return new Response(body.slice(start, end + 1), {
+    status: 206,
+    headers: {
+      "Content-Type": response.headers.get("Content-Type") || "application/octet-stream",
+      "Content-Range": `bytes ${start}-${end}/${size}`,
+      "Content-Length": String(end - start + 1),
+      "Accept-Ranges": "bytes",
+    },
+  });
+}
