@@ -493,6 +493,60 @@ def share(
     typer.echo(f"Stopped sharing after {minutes:g} minutes.", err=True)
 
 
+@command(app)
+def publish(
+    routines: Annotated[
+        list[str],
+        typer.Argument(metavar="ROUTINE...", help="Routines to publish (rendered first if missing or out of date)."),
+    ],
+    folder: Annotated[
+        Path, typer.Argument(metavar="DIR", help="The folder to write (new, empty, or published before).")
+    ],
+    base_url: Annotated[
+        str,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="The address DIR will have on the web host, such as https://example.org/back/.",
+        ),
+    ],
+    unlisted: Annotated[
+        bool,
+        typer.Option(
+            "--unlisted",
+            metavar=FLAG,
+            help="Put it all one folder down, under a secret name: only whoever has the address finds it.",
+        ),
+    ] = False,
+    _help: HelpOpt = False,
+) -> None:
+    """Write the phone page, its podcast feed and the tracks to a folder for any web host.
+
+    Copy DIR to a web host or a synced folder (a practice's website, Nextcloud, GitHub Pages)
+    so it is at --base-url. Opened once over HTTPS (or on this computer), the page keeps
+    itself and the tracks on the phone and plays them with no network; a podcast app can
+    subscribe to the feed. `voiceguide card ROUTINE --url ADDRESS` prints its QR code.
+    """
+    import sys
+
+    import segno
+
+    from voiceguide.progress import StageProgress
+    from voiceguide.share.publish import publish as publish_folder
+
+    with StageProgress() as progress:
+        published = publish_folder(routines, folder, base_url=base_url, unlisted=unlisted, progress=progress)
+    for path in published.rendered:
+        typer.echo(f"{path}  rendered", err=True)
+    count = len(published.tracks)
+    routines_said = f"{count} routine{'s' if count != 1 else ''}"
+    typer.echo(f"Published {routines_said} in {published.folder}; once it is on the host, open:")
+    typer.echo(published.address)
+    typer.echo("Or subscribe in a podcast app:")
+    typer.echo(published.feed)
+    segno.make(published.address, error="m").terminal(out=sys.stdout, compact=True, border=2)
+
+
 def _rendered(routine: str, folder: Path) -> str | None:
     """The track name for `routine` in `folder`, rendering its MP3 first if it is missing; None
     (said in one line) if the MP3 there has tags voiceguide did not write."""

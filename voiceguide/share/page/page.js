@@ -176,7 +176,9 @@ function startingPoint() {
 
 function startWhereAsked() {
   const time = startingPoint();
-  if (time !== null) seek(time);
+  if (time === null) return;
+  if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) seek(time);
+  else audio.addEventListener("loadedmetadata", () => seek(time), { once: true }); // a time set before is lost
 }
 
 function stepChapter(direction) {
