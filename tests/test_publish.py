@@ -178,7 +178,7 @@ def test_the_published_page_keeps_itself_and_plays_and_seeks_with_the_server_gon
             expect(page.locator("#picture")).to_have_attribute("src", fifth["picture"])
             page.wait_for_function("() => document.getElementById('picture').naturalWidth > 0")
             start = fifth["start"]
-            playing_on = "(t) => !document.querySelector('audio').paused && document.querySelector('audio').currentTime > t + 1"
+            playing_on = "(t) => ((a) => !a.paused && a.currentTime > t + 1)(document.querySelector('audio'))"
             page.wait_for_function(playing_on, arg=start)
             # What the page got came from its service worker: the MP3 in byte ranges.
             audio = [(status, sw) for url, status, sw in answered if bare(url).endswith("/tracks/short.mp3")]
