@@ -379,6 +379,7 @@ def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictu
     assert "Wo Die Stelle liegt eine Handbreit über der Kniescheibe." in text
     assert "Dauer eineinhalb Minuten halten · beide Seiten zugleich" in text
     assert "beide Seiten zugleich" in text and "Zum Anhören auf dem Handy scannen" in text
+    assert "Nur in diesem Netz" not in text  # an address of the author's choosing: nothing added
     # The photo and the author's SVG are in it as pictures; voiceguide's drawing as lines.
     listed = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True, timeout=120
@@ -389,6 +390,19 @@ def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictu
     image = Image.open(png)
     assert image.size == (1240, 1754)
     assert red_centre_x(png.read_bytes()) < 0.5  # the points (and labels) down the left
+
+
+def test_a_card_for_shares_page_says_where_it_works_and_how_to_keep_the_track(
+    own_pictures: Path, tmp_path: Path
+) -> None:
+    """Its QR code leads to this computer's page on this network, only while `share` runs: the
+    patient at home must know to keep the track first."""
+    pdf = tmp_path / "shared.pdf"
+    ran = voiceguide("card", str(own_pictures), "-o", str(pdf), "--share", env={"XDG_DATA_HOME": str(tmp_path)})
+    assert ran.returncode == 0, ran.stderr
+    text = " ".join(pdf_text(pdf).split())
+    assert "Zum Anhören auf dem Handy scannen" in text
+    assert "Nur in diesem Netz, solange es freigegeben ist: auf der Seite speichern oder abonnieren." in text, text
 
 
 NECK = """\

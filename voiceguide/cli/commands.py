@@ -252,7 +252,9 @@ def card(
     ] = None,
     url: Annotated[
         str | None,
-        typer.Option("--url", metavar="URL", help="Print a QR code of this address (the page `share` prints)."),
+        typer.Option(
+            "--url", metavar="URL", help="Print a QR code of this address (the page `publish` or `share` prints)."
+        ),
     ] = None,
     shared: Annotated[
         bool,
@@ -285,6 +287,7 @@ def card(
         options=timing.options(profile),
         choice=voice,
         url=url,
+        shared=shared,
         overwrite=force,
     )
     typer.echo(str(pdf))

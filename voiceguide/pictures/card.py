@@ -44,7 +44,9 @@ class CardFiles:
     png: bytes
 
 
-def card_svg(routine: Routine, timeline: Timeline, *, profile: Profile, url: str | None = None) -> str:
+def card_svg(
+    routine: Routine, timeline: Timeline, *, profile: Profile, url: str | None = None, shared: bool = False
+) -> str:
     """The card as one SVG document, A4 in millimetres."""
     card = _Card(routine, timeline, profile)
     y = card.heading(MARGIN + 9)
@@ -54,7 +56,7 @@ def card_svg(routine: Routine, timeline: Timeline, *, profile: Profile, url: str
     for number, section in enumerate(routine.sections, 1):
         card.section_row(section, number, y, row)
         y += row
-    card.footer(url)
+    card.footer(url, shared)
     return card.page.document()
 
 
@@ -97,8 +99,9 @@ class _Card:
             self.page.add(svg_text(MARGIN + 4, y + 10.2 + 4.6 * i, line, size=3.4))
         return y + box + 5
 
-    def footer(self, url: str | None) -> None:
-        """voiceguide's name, and the QR code of `url` with what it is for."""
+    def footer(self, url: str | None, shared: bool = False) -> None:
+        """voiceguide's name, and the QR code of `url` with what it is for; if it is `share`'s
+        page (`shared`), that it works only there and then, and how to keep the track."""
         footer = HEIGHT - MARGIN
         self.page.add(svg_text(MARGIN, footer, "voiceguide", size=3.2, fill=MUTED))
         if url:
@@ -107,6 +110,10 @@ class _Card:
             self.page.add(svg_text(right, footer - QR_SIZE / 2, self.words.scan, size=3.6, anchor="end", weight="bold"))
             shown = url if text_width(url, 3) < 110 else url[:60] + "…"
             self.page.add(svg_text(right, footer - QR_SIZE / 2 + 5, shown, size=3, anchor="end", fill=MUTED))
+            if shared:
+                note, room = self.words.shared_only, right - MARGIN - 30
+                size = 3.0 if text_width(note, 3.0) <= room else 3.0 * room / text_width(note, 3.0)
+                self.page.add(svg_text(right, footer - QR_SIZE / 2 + 10, note, size=size, anchor="end"))
 
     def section_row(self, section: Section, number: int, top: float, height: float) -> None:
         """One point set: its picture, then its title, where, how and dose, in the largest type
@@ -332,6 +339,7 @@ def write_card(
     options: CompileOptions,
     choice: VoiceChoice | None = None,
     url: str | None = None,
+    shared: bool = False,
     overwrite: bool = False,
 ) -> tuple[Path, Path]:
     """Make the card of the routine `source` (a built-in's name or a file): its PDF and its PNG,
@@ -347,7 +355,7 @@ def write_card(
     routine = load_routine(source)
     with about(source):
         timeline = plan_timeline(routine, options=options, choice=choice)
-    files = card_files(card_svg(routine, timeline, profile=options.profile, url=url))
+    files = card_files(card_svg(routine, timeline, profile=options.profile, url=url, shared=shared))
     with atomic_paths([pdf, png], overwrite=overwrite, keep=keep) as (pdf_tmp, png_tmp):
         pdf_tmp.write_bytes(files.pdf)
         png_tmp.write_bytes(files.png)

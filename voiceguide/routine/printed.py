@@ -38,6 +38,8 @@ class Printed:
     whole_routine: str
     scan: str
     """Beside the QR code."""
+    shared_only: str
+    """Under the QR code of `share`'s page (card --share): where it works, and how to keep it."""
     profile: dict[str, str]
     """The profiles' names: short, standard, full."""
     album: str = "voiceguide routines"
@@ -64,6 +66,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} point sets",
         whole_routine="the whole routine",
         scan="Scan to listen on your phone",
+        shared_only="Works on this network only while it is shared: on the page, save the track or subscribe.",
         profile={"short": "short session", "standard": "standard session", "full": "full session"},
     ),
     "de": Printed(
@@ -86,6 +89,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} Punktgruppen",
         whole_routine="die ganze Übung",
         scan="Zum Anhören auf dem Handy scannen",
+        shared_only="Nur in diesem Netz, solange es freigegeben ist: auf der Seite speichern oder abonnieren.",
         profile={"short": "kurze Einheit", "standard": "normale Einheit", "full": "volle Einheit"},
         album="voiceguide-Übungen",
     ),
@@ -109,6 +113,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} groupes de points",
         whole_routine="la séance entière",
         scan="Scannez pour écouter sur votre téléphone",
+        shared_only="Sur ce réseau seulement, pendant le partage : sur la page, enregistrez ou abonnez-vous.",
         profile={"short": "séance courte", "standard": "séance normale", "full": "séance complète"},
         album="Séances voiceguide",
     ),
@@ -132,6 +137,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} grupos de puntos",
         whole_routine="la sesión completa",
         scan="Escanee para escuchar en el móvil",
+        shared_only="Solo en esta red mientras se comparte: en la página, guarda la pista o suscríbete.",
         profile={"short": "sesión corta", "standard": "sesión normal", "full": "sesión completa"},
         album="Rutinas de voiceguide",
     ),
@@ -155,6 +161,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} gruppi di punti",
         whole_routine="l'intera sessione",
         scan="Inquadri per ascoltare sul telefono",
+        shared_only="Solo su questa rete durante la condivisione: dalla pagina, salva la traccia o iscriviti.",
         profile={"short": "sessione breve", "standard": "sessione normale", "full": "sessione completa"},
         album="Sequenze voiceguide",
     ),
@@ -178,6 +185,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} groepen punten",
         whole_routine="de hele sessie",
         scan="Scan om op je telefoon te luisteren",
+        shared_only="Alleen op dit netwerk zolang het gedeeld wordt: bewaar de opname of abonneer je via de pagina.",
         profile={"short": "korte sessie", "standard": "gewone sessie", "full": "volledige sessie"},
         album="voiceguide-oefeningen",
     ),
@@ -201,6 +209,7 @@ PRINTED: dict[str, Printed] = {
         point_sets="{n} grupos de pontos",
         whole_routine="a sessão inteira",
         scan="Leia o código para ouvir no telemóvel",
+        shared_only="Só nesta rede enquanto é partilhado: na página, guarde a faixa ou subscreva.",
         profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
         album="Rotinas do voiceguide",
     ),
