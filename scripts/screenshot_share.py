@@ -8,6 +8,7 @@ Needs a rendered audio_out/back-pain.mp3 (`make run`) and chromium (`make test` 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,9 @@ def main() -> None:
             expect(page.locator("#chapters .chapter")).not_to_have_count(0)
             page.locator("#chapters .chapter").nth(3).click()
             expect(page.locator("#instruction")).not_to_be_empty()
+            expect(page.locator("#picture")).to_have_attribute("src", re.compile(r"chapter-3\."))
+            page.wait_for_function("() => ((p) => p.complete && p.naturalWidth > 0)(document.querySelector('img'))")
+            page.evaluate("() => window.scrollTo(0, 0)")  # the page's top: where it works, the title
             page.screenshot(path=str(target))
             browser.close()
     finally:

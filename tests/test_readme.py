@@ -28,6 +28,10 @@ RUN_ELSEWHERE = {
     ".venv/bin/python scripts/docs_pictures.py": "tests/test_dev_commands.py::test_the_readme_pictures_are_drawn",
     ".venv/bin/pytest --regen-golden": "tests/test_dev_commands.py::test_regen_golden_rewrites_nothing_on_a_clean_tree",
     ".venv/bin/python scripts/screenshot_share.py": "tests/test_dev_commands.py::test_the_share_screenshot_is_taken",
+    ".venv/bin/python scripts/screenshot_publish.py": "tests/test_dev_commands.py::"
+    "test_the_published_page_screenshot_is_taken",
+    "python3 -m http.server -d site 8000": "tests/test_publish.py::"
+    "test_the_published_page_keeps_itself_and_plays_and_seeks_with_the_server_gone",
 }
 """README commands that are not `voiceguide` examples, and what runs them."""
 
@@ -57,7 +61,7 @@ def ci_commands() -> list[str]:
 
 def test_the_readme_has_examples_of_each_kind() -> None:
     commands = example_commands()
-    for kind in ("render", "play", "share", "show", "validate", "voices"):
+    for kind in ("render", "play", "share", "publish", "show", "validate", "voices"):
         assert any(c.startswith(f"voiceguide {kind}") for c in commands), kind
     assert any(c.startswith("voiceguide new my.yaml") for c in commands)
 

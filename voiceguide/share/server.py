@@ -450,11 +450,13 @@ class _OneLine(logging.Formatter):
 
 
 def _not_http(record: logging.LogRecord) -> bool:
-    """Keep a record unless it is about a request that was not HTTP (the client's doing)."""
+    """Keep a record unless it is about a request that was not HTTP, or a client that went away
+    while it was sent a file (a player seeking drops one request for another): the client's
+    doing, and the access log's line says it once."""
     from aiohttp.http_exceptions import HttpProcessingError
 
     error = record.exc_info[1] if record.exc_info else None
-    return not isinstance(error, HttpProcessingError)
+    return not isinstance(error, HttpProcessingError | ConnectionError)
 
 
 def _quiet_aiohttp(token: str) -> None:
