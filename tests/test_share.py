@@ -1085,6 +1085,17 @@ def test_the_page_keeps_the_time_picture_and_instruction_in_view_on_any_screen(
             expect(page.locator("#left")).to_have_text(f"{math.ceil(end - start - 1.5)} s left")
             page.locator("#audio").evaluate("(a, t) => { a.currentTime = t; }", end + 0.2)
             expect(page.locator("#left")).to_have_text("")
+            # Next, from the top: each chapter gone to is brought into view, clear of the panel
+            # above it and the buttons below.
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.locator("#chapters .chapter").first.click()
+            expect(rows.first).to_have_class("chapter current")
+            for i in range(1, 5):
+                page.locator("#next").click()
+                expect(rows.nth(i)).to_have_class("chapter current")
+                row, panel, footer = rows.nth(i).bounding_box(), box("#now"), box("footer")
+                assert row is not None and row["y"] >= panel["y"] + panel["height"] - 0.5, (i, row, panel)
+                assert row["y"] + row["height"] <= footer["y"] + 0.5, (i, row, footer)
         finally:
             browser.close()
 
