@@ -379,7 +379,7 @@ def test_the_card_is_one_a4_page_with_every_point_set_and_its_pictures(own_pictu
     assert "Wo Die Stelle liegt eine Handbreit über der Kniescheibe." in text
     assert "Dauer eineinhalb Minuten halten · beide Seiten zugleich" in text
     assert "beide Seiten zugleich" in text and "Zum Anhören auf dem Handy scannen" in text
-    assert "Nur in diesem Netz" not in text  # an address of the author's choosing: nothing added
+    assert "Nur in diesem Netzwerk" not in text  # an address of the author's choosing: nothing added
     # The photo and the author's SVG are in it as pictures; voiceguide's drawing as lines.
     listed = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True, timeout=120
@@ -402,7 +402,7 @@ def test_a_card_for_shares_page_says_where_it_works_and_how_to_keep_the_track(
     assert ran.returncode == 0, ran.stderr
     text = " ".join(pdf_text(pdf).split())
     assert "Zum Anhören auf dem Handy scannen" in text
-    assert "Nur in diesem Netz, solange es freigegeben ist: auf der Seite speichern oder abonnieren." in text, text
+    assert "Nur in diesem Netzwerk während der Freigabe: auf der Seite speichern oder abonnieren." in text, text
 
 
 NECK = """\

@@ -1132,7 +1132,7 @@ def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
                 expect(page.locator("#chapters .chapter").first).to_contain_text("Einleitung")
                 # Where it works, and the two ways to keep it: the file, and a podcast app.
                 expect(page.locator("#offline")).to_have_text(
-                    "Spielt in diesem Netzwerk, solange der Computer sie freigibt."
+                    "Diese Seite funktioniert nur in diesem Netzwerk, solange der Computer sie freigibt."
                 )
                 expect(page.locator("#keep-title")).to_have_text("Zum Anhören zu Hause:")
                 expect(page.locator("#download")).to_have_text("Aufnahme auf diesem Handy speichern")
@@ -1151,7 +1151,7 @@ def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
         assert cover[:3] == b"\xff\xd8\xff"  # the routine's own cover, drawn in DejaVu Sans (test_pictures)
         feed = ET.fromstring(urllib.request.urlopen(page_address + "feed.xml", timeout=30).read())
         assert feed.findtext("channel/language") == "de"
-        assert feed.findtext("channel/title") == "Übungen mit voiceguide"
+        assert feed.findtext("channel/title") == "voiceguide-Übungen"  # the album its tracks carry
         assert feed.findtext("channel/description") == "Angeleitete Übungen zum Mitmachen zu Hause."
         transcript = feed.find(f"channel/item/{PODCAST}transcript")
         assert transcript is not None and transcript.get("language") == "de"

@@ -11,7 +11,7 @@ import email.utils
 import re
 import xml.etree.ElementTree as ET
 
-from voiceguide.routine.printed import screen_for
+from voiceguide.routine.printed import printed_for, screen_for
 from voiceguide.share.library import CHAPTERS_SUFFIX, COVER_SUFFIX, TRANSCRIPT_SUFFIX, Track, track_address
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -30,8 +30,9 @@ def channel_language(tracks: list[Track]) -> str:
 
 
 def feed_title(tracks: list[Track]) -> str:
-    """The feed's (and the page's, and the cover's) title, in the tracks' language."""
-    return screen_for(channel_language(tracks)).page["feed_title"]
+    """The feed's (and the page's, and the cover's) title, in the tracks' language: the album
+    name its tracks carry."""
+    return printed_for(channel_language(tracks)).album
 
 
 def podcast_feed(tracks: list[Track], *, base: str) -> bytes:
@@ -40,7 +41,7 @@ def podcast_feed(tracks: list[Track], *, base: str) -> bytes:
     transcript says its own."""
     language = channel_language(tracks)
     words = screen_for(language).page
-    title = words["feed_title"]
+    title = feed_title(tracks)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(rss, "channel")
     _text(channel, "title", title)

@@ -197,7 +197,7 @@ function setMediaSession(track) {
   navigator.mediaSession.metadata = new MediaMetadata({
     title: track.title,
     artist: "voiceguide",
-    album: words.feed_title,
+    album: "voiceguide",
     artwork: [{ src: cover, sizes: "1400x1400", type: "image/jpeg" }],
   });
   const actions = {
