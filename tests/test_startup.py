@@ -105,3 +105,23 @@ def test_a_warm_play_starts_its_sound_before_numpy_loads(tmp_path: Path) -> None
     assert status == 0
     assert heavy(warm["sound starts"]) == []  # the lead-in plays straight from its file...
     assert "numpy" in warm["exit"]  # ...while the rest loads
+
+
+@needs_audio_tools
+def test_a_warm_render_draws_no_picture_and_never_loads_cairosvg(tmp_path: Path) -> None:
+    """A chapter picture is kept beside the speech clips: the render that drew it loads
+    cairosvg, the next one takes the pictures from the cache and does not."""
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    cold, status = modules(tmp_path, "render", "back-pain", "-o", str(tmp_path / "a.mp3"), env=env)
+    assert status == 0 and "cairosvg" in cold["exit"]
+    kept = list((tmp_path / "cache").glob("pictures-v*/*/*.png"))
+    assert len(kept) == 8  # one per section and side: the chapters 1-8 of the MP3 show them
+    warm, status = modules(tmp_path, "render", "back-pain", "-o", str(tmp_path / "b.mp3"), env=env)
+    assert status == 0 and "cairosvg" not in warm["exit"]
+    from mutagen.id3 import ID3
+
+    pictures = [
+        [f.data for f in ID3(tmp_path / name).getall("CHAP")[3].sub_frames.getall("APIC")]
+        for name in ("a.mp3", "b.mp3")
+    ]
+    assert pictures[0] == pictures[1] and pictures[0]  # the same picture, from the cache

@@ -210,13 +210,19 @@ def section_picture(
 ) -> Image | None:
     """The section's picture as a PNG (or the author's JPEG), `pixels` on its longer side,
     with `side`'s points standing out; None for a section without one."""
+    from voiceguide.pictures.cache import cached_picture, picture_key
+
     picture = section.picture
     if picture is None:
         return None
     if isinstance(picture, Path):
-        return Image(*picture_bytes(picture, pixels=pixels))
+        path = picture
+        key = picture_key("file", path.suffix.lower(), path.read_bytes(), pixels)
+        return cached_picture(key, lambda: Image(*picture_bytes(path, pixels=pixels)))
     svg = drawing_svg(picture, active=side, language=language)
-    return Image(svg_png(svg.encode(), width=pixels), "image/png")
+    return cached_picture(
+        picture_key("drawing", svg, pixels), lambda: Image(svg_png(svg.encode(), width=pixels), "image/png")
+    )
 
 
 def chapter_pictures(routine: Routine, chapter_ids: list[str], *, otherwise: Image | None = None) -> dict[str, Image]:
