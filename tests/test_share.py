@@ -648,9 +648,13 @@ def test_clients_that_ask_for_a_track_and_never_read_it_cannot_lock_out_a_real_o
 class _FakeTransport:
     def __init__(self) -> None:
         self.aborted = False
+        self.waiting = 0
 
     def abort(self) -> None:
         self.aborted = True
+
+    def get_write_buffer_size(self) -> int:
+        return self.waiting
 
 
 def test_the_gate_sheds_the_idle_then_the_longest_unread_and_closes_what_nobody_reads() -> None:
@@ -672,11 +676,39 @@ def test_the_gate_sheds_the_idle_then_the_longest_unread_and_closes_what_nobody_
     gate.flowing(c)  # type: ignore[arg-type]  # c's client read again: a is now the slowest
     assert gate.admit(f) and a.aborted and not c.aborted  # type: ignore[arg-type]
     gate.asked(f)  # type: ignore[arg-type]
+    d.waiting = 70_000  # past asyncio's high-water mark: paused
     gate.stalled(d)  # type: ignore[arg-type]
     now[0] = 5.0 + STALL_LIMIT_S - 1
     assert gate.close_stalled() == 0 and not d.aborted
     now[0] = 5.0 + STALL_LIMIT_S
     assert gate.close_stalled() == 1 and d.aborted and gate.open_connections == 2
+
+
+def test_the_gate_finds_a_client_that_stopped_reading_below_the_high_water_mark() -> None:
+    """asyncio pauses writing only past 64 KiB waiting: a response that ends with 30 kB unsent
+    (its transport closing, waiting for the client) was never paused, and never shed."""
+    from voiceguide.share.server import STALL_LIMIT_S, ConnectionGate
+
+    now = [0.0]
+    gate = ConnectionGate(limit=2, clock=lambda: now[0])
+    reading, stuck, newcomer = _FakeTransport(), _FakeTransport(), _FakeTransport()
+    for t in (reading, stuck):
+        assert gate.admit(t)  # type: ignore[arg-type]
+        gate.asked(t)  # type: ignore[arg-type]
+    reading.waiting, stuck.waiting = 50_000, 30_000
+    gate.close_stalled()  # first look: bytes waiting
+    now[0] = 10.0
+    reading.waiting = 20_000  # its client took some
+    gate.close_stalled()  # second look: the stuck one has not gone down
+    assert gate.admit(newcomer) and stuck.aborted and not reading.aborted  # type: ignore[arg-type]
+    gate.asked(newcomer)  # type: ignore[arg-type]
+    newcomer.waiting = 1_000
+    gate.close_stalled()
+    now[0] = 20.0
+    gate.close_stalled()  # stalled since 20 s
+    now[0] = 20.0 + STALL_LIMIT_S
+    reading.waiting = 0  # all sent
+    assert gate.close_stalled() == 1 and newcomer.aborted and not reading.aborted
 
 
 def test_a_track_swapped_for_a_link_is_never_served_from_outside(shared_folder, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -73,9 +73,14 @@ SHUTDOWN_S = 1.0
 """On stopping, how long requests in progress (a phone streaming a track) may take to end."""
 REQUEST_WAIT_S = 10.0
 """A connection that has not sent a whole request this long after opening is closed."""
-STALL_LIMIT_S = 120.0
-"""A response whose client has taken nothing for this long is closed. A phone's player that
-stopped reading because its buffer is full asks again, with a Range, when it needs more."""
+STALL_LIMIT_S = 600.0
+"""A response whose client has taken nothing for this long is closed. A phone's player stops
+reading while its buffer is full, or the patient has paused (at 64 kb/s Chrome can read
+nothing for over two minutes in ordinary playback); it asks again, with a Range, when it
+needs more. Ten minutes frees what a gone client holds; at the cap, the longest unread goes
+first anyway."""
+SWEEP_S = 10.0
+"""How often open connections are looked at for a client that has stopped reading."""
 MAX_CONNECTIONS = 512
 RESERVED_FILES = 64
 """File handles kept free of connections: the tracks being served, logs, the runtime's own."""
@@ -108,7 +113,10 @@ class _Connection:
     asked: bool = False
     """Whether it has sent a whole request."""
     stalled_since: float | None = None
-    """When its client stopped taking what is sent (the transport's buffer filled), if it has."""
+    """When its client stopped taking what is sent, if it has: the transport's buffer filled
+    (asyncio paused writing), or the sweep found bytes waiting that had not gone down."""
+    waiting: int = 0
+    """Bytes waiting to be sent at the last sweep."""
 
 
 class ConnectionGate:
@@ -168,8 +176,18 @@ class ConnectionGate:
         self._open.pop(transport, None)
 
     def close_stalled(self) -> int:
-        """Close every connection whose client has taken nothing for `STALL_LIMIT_S`; how many."""
-        limit = self.clock() - STALL_LIMIT_S
+        """Look at every connection: one with bytes waiting that have not gone down since the
+        last look counts as stalled (below asyncio's high-water mark, or closing with its last
+        bytes unsent, it is never paused); close each stalled for `STALL_LIMIT_S`. How many."""
+        now = self.clock()
+        for transport, connection in self._open.items():
+            waiting = transport.get_write_buffer_size()  # type: ignore[attr-defined]
+            if waiting == 0 or waiting < connection.waiting:
+                connection.stalled_since = None  # all sent, or the client is reading
+            elif connection.stalled_since is None and connection.waiting > 0:
+                connection.stalled_since = now
+            connection.waiting = waiting
+        limit = now - STALL_LIMIT_S
         stale = [t for t, c in self._open.items() if c.stalled_since is not None and c.stalled_since <= limit]
         for transport in stale:
             del self._open[transport]
@@ -177,9 +195,9 @@ class ConnectionGate:
         return len(stale)
 
     async def keep_closing_stalled(self) -> None:
-        """`close_stalled` every few seconds, until cancelled."""
+        """`close_stalled` every `SWEEP_S`, until cancelled."""
         while True:
-            await asyncio.sleep(STALL_LIMIT_S / 12)
+            await asyncio.sleep(SWEEP_S)
             self.close_stalled()
 
     @property
