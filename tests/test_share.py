@@ -916,33 +916,35 @@ def test_no_tag_of_a_track_names_the_folder_its_routine_was_in(tmp_path: Path) -
     routine = work / "nacken.yaml"
     routine.write_text(SHORT)
     made = subprocess.run(
-        [sys.executable, "-m", "voiceguide", "render", str(routine)],
-        cwd=tmp_path,
+        [sys.executable, "-m", "voiceguide", "render", str(routine)],  # named by its whole path
+        cwd=work,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert made.returncode == 0, made.stderr
-    track = tmp_path / "audio_out" / "nacken.mp3"
+    track = work / "audio_out" / "nacken.mp3"
     tags = ID3(track)
     said = tags.pprint()  # every frame, the chapters' own frames too
     assert "CHAP" in said and "Patienten" not in said and "Müller" not in said and str(tmp_path) not in said
     for text in ("Patienten", str(tmp_path)):
         assert text.encode() not in track.read_bytes() and text.encode("utf-16-le") not in track.read_bytes()
     assert str(tags[f"TXXX:{SOURCE_KEY}"]) == "nacken.yaml"
-    # Shared from the routine's own folder, the track beside it: found, current, then rendered again.
-    shutil.move(tmp_path / "audio_out", work / "audio_out")
-    track = work / "audio_out" / "nacken.mp3"
+    # Shared from the routine's own folder: found, current, then rendered again.
     assert not [line for line in _share_once(work) if "nacken" in line]
     routine.write_text(SHORT.replace("Done.", "That is the end."))
     said_now = _share_once(work)
     assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said_now)
     assert is_current(track, source=str(routine)) is True
-    # Shared from elsewhere with the routine nowhere near: said, and shared as it is.
+    # The folder moved with its track: still its routine. Shared from elsewhere with the
+    # routine nowhere near: said, and shared as it is.
+    moved = tmp_path / "moved"
+    shutil.copytree(work, moved)
+    assert not [line for line in _share_once(moved) if "nacken" in line]
     elsewhere = tmp_path / "elsewhere"
     shutil.copytree(work / "audio_out", elsewhere / "audio_out")
     said_now = _share_once(elsewhere)
-    assert any("shared as it is, not checked" in line and "which is in none of" in line for line in said_now)
+    assert any("shared as it is, not checked" in line and "which is in none of" in line for line in said_now), said_now
     # A track from before names the whole path: still found and checked.
     tags = ID3(track)
     tags.add(TXXX(encoding=3, desc=SOURCE_KEY, text=str(routine)))
@@ -950,6 +952,43 @@ def test_no_tag_of_a_track_names_the_folder_its_routine_was_in(tmp_path: Path) -
     routine.write_text(SHORT.replace("Done.", "The end, for today."))
     said_now = _share_once(work)
     assert any(line.endswith(f"rendered again: {routine} changed since it was rendered") for line in said_now)
+
+
+def test_a_routine_of_the_same_name_elsewhere_is_not_taken_for_a_tracks_own(tmp_path: Path) -> None:
+    """Tracks name their routine by file name: Müller's knee.yaml rendered from Schmidt's
+    folder, which has a knee.yaml of its own, must not be rendered again from Schmidt's. A
+    routine in a folder inside the one `share` runs in is found; any file name is a name."""
+    from mutagen.id3 import ID3
+
+    from voiceguide.render.provenance import FINGERPRINT_KEY, PLACE_KEY, recorded
+
+    (tmp_path / "mueller").mkdir()
+    (tmp_path / "schmidt" / "routines").mkdir(parents=True)
+    (tmp_path / "mueller" / "knee.yaml").write_text(SHORT)
+    (tmp_path / "schmidt" / "knee.yaml").write_text(SHORT.replace("Done.", "Schmidt's own words."))
+    (tmp_path / "schmidt" / "routines" / "Rücken Übung.YAML").write_text(SHORT.replace("Done.", "Back."))
+    schmidt = tmp_path / "schmidt"
+    for routine in ("../mueller/knee.yaml", "routines/Rücken Übung.YAML"):
+        made = subprocess.run(
+            [sys.executable, "-m", "voiceguide", "render", routine, "--no-transcripts"],
+            cwd=schmidt,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert made.returncode == 0, made.stderr
+    knee, back = schmidt / "audio_out" / "knee.mp3", schmidt / "audio_out" / "Rücken Übung.mp3"
+    before = str(ID3(knee)[f"TXXX:{FINGERPRINT_KEY}"])
+    assert len(str(ID3(knee)[f"TXXX:{PLACE_KEY}"])) == 16 and "mueller" not in ID3(knee).pprint()
+    made_back = recorded(back)
+    assert made_back is not None and made_back.source == "Rücken Übung.YAML"  # a name like any other
+    (schmidt / "routines" / "Rücken Übung.YAML").write_text(SHORT.replace("Done.", "Back again."))
+    said = _share_once(schmidt)
+    knee_said = [line for line in said if "knee.mp3" in line]
+    assert len(knee_said) == 1 and "shared as it is, not checked" in knee_said[0], said
+    assert "another routine" in knee_said[0]
+    assert str(ID3(knee)[f"TXXX:{FINGERPRINT_KEY}"]) == before  # not rendered from Schmidt's
+    assert any(line.endswith("Rücken Übung.YAML changed since it was rendered") for line in said), said
 
 
 def _crafted_settings(settings: dict) -> list[tuple[str, str | None]]:  # type: ignore[type-arg]

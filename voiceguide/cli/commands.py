@@ -577,7 +577,7 @@ def _rendered(routine: str, folder: Path) -> str | None:
             f"as it is; `voiceguide render {routine} --force` makes sure it is current",
             err=True,
         )
-    elif not made_from(made, routine):
+    elif not made_from(made, routine, track):
         typer.echo(
             f"voiceguide: {track} was made from {printable(made.source[:200])}, not from {routine}: shared as it is;"
             f" `voiceguide render {routine} --force` makes it from {routine}",

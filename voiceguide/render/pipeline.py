@@ -81,7 +81,8 @@ def render(
     side_files = transcript_paths(output)
     choice = choice or VoiceChoice()
     options = options or CompileOptions()
-    made = provenance(source, Settings(options, choice, bitrate_kbps, channels, transcripts)) if source else None
+    settings = Settings(options, choice, bitrate_kbps, channels, transcripts)
+    made = provenance(source, settings, track=output) if source else None
     if made is not None and source is not None and output.exists() and not overwrite:
         _refuse_or_keep(output, made, source)
     for path in (output, *side_files):
@@ -185,7 +186,7 @@ def _refuse_or_keep(target: Path, wanted: Provenance, source: str) -> None:
         made = None
     if made is None:
         return  # not one voiceguide says it made: the usual refusal (check_writable) says it exists
-    if made.fingerprint == wanted.fingerprint and made_from(made, source):
+    if made.fingerprint == wanted.fingerprint and made_from(made, source, target):
         raise UpToDate(target)
     raise UsageError(
         f"{target}: already exists, made from an earlier version of the routine or other settings "
@@ -203,7 +204,7 @@ def render_missing(
     if not target.exists():
         return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
     made = recorded(target)  # UntrustedTrack for tags voiceguide did not write
-    if made is None or not made_from(made, source) or is_current(target, made, source) is not False:
+    if made is None or not made_from(made, source, target) or is_current(target, made, source=source) is not False:
         return None  # (a track made from another routine is never rendered from what it names)
     return render_again(target, made, source, progress)
 
@@ -251,9 +252,9 @@ def check_folder(folder: Path, within: list[Path]) -> FolderCheck:
             continue
         if made is None:
             continue
-        source, problem = locate_source(made, within)
+        source, problem = locate_source(made, within, track)
         if source is None:
             check.unchecked.append((track, made, problem))
-        elif is_current(track, made, source) is False:
+        elif is_current(track, made, source=source) is False:
             check.stale.append((track, made, source))
     return check

@@ -10,8 +10,10 @@ whether an existing track is current.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +34,10 @@ MAX_SECTIONS = 100
 SOURCE_KEY = "voiceguide_source"
 SETTINGS_KEY = "voiceguide_settings"
 FINGERPRINT_KEY = "voiceguide_fingerprint"
+PLACE_KEY = "voiceguide_place"
+"""Where the routine was, as a hash of its path from the track's folder: a routine of the same
+name found elsewhere is not taken for it, and no folder's name travels with the track."""
+PLACE = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -153,9 +159,20 @@ class Provenance:
     source: str
     settings: Settings
     fingerprint: str
+    place: str | None = None
+    """`routine_place` of the routine file, for the track it is in (None: a built-in, or a
+    track from before tracks said it)."""
 
     def tags(self) -> dict[str, str]:
-        return {SOURCE_KEY: self.source, SETTINGS_KEY: self.settings.to_json(), FINGERPRINT_KEY: self.fingerprint}
+        found = {SOURCE_KEY: self.source, SETTINGS_KEY: self.settings.to_json(), FINGERPRINT_KEY: self.fingerprint}
+        return found | ({PLACE_KEY: self.place} if self.place else {})
+
+
+def routine_place(routine: Path, track: Path) -> str:
+    """A routine file's place as seen from `track`'s folder: a hash of the path between them,
+    so a folder moved with its tracks keeps it, and no folder's name is written."""
+    between = os.path.relpath(routine.resolve(), track.parent.resolve())
+    return hashlib.sha256(between.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def source_name(source: str) -> str:
@@ -166,33 +183,36 @@ def source_name(source: str) -> str:
     return source if is_builtin(source) else Path(source).name
 
 
-def made_from(made: Provenance, source: str) -> bool:
-    """Whether a track says it was made from `source` (a routine as the command line names
-    it). Tracks rendered before tracks named a routine by its file name carry its whole path."""
+def made_from(made: Provenance, source: str, track: Path) -> bool:
+    """Whether the track at `track` says it was made from `source` (a routine as the command
+    line names it): its name, and where it was. Tracks rendered before tracks named a routine
+    by its file name carry its whole path."""
     from voiceguide.routine.builtin import is_builtin
 
     if is_builtin(made.source) or is_builtin(source):
         return made.source == source
     if Path(made.source).is_absolute():
         return Path(made.source) == Path(source).absolute()
-    return made.source == Path(source).name
+    here = made.place is None or routine_place(Path(source), track) == made.place
+    return made.source == Path(source).name and here
 
 
 def _routine_file_name(source: str) -> bool:
-    """A routine's file name as `source_name` writes it: no folder, a .yaml or .yml file."""
-    return (
-        0 < len(source) < 256
-        and not any(c in source for c in "/\\\0")
-        and not source.startswith(".")
-        and Path(source).suffix in (".yaml", ".yml")
-    )
+    """A file name as `source_name` writes it: no folder in it (whether it is a routine file is
+    for `locate_source` to say)."""
+    return 0 < len(source) < 256 and not any(c in source for c in "/\\\0") and source not in (".", "..")
 
 
-def provenance(source: str, settings: Settings) -> Provenance | None:
-    """What a render of `source` with `settings` would carry, or None if the routine cannot be
-    read as it is now (then nothing can be compared with it)."""
+def provenance(source: str, settings: Settings, track: Path | None = None) -> Provenance | None:
+    """What a render of `source` with `settings` (into `track`) would carry, or None if the
+    routine cannot be read as it is now (then nothing can be compared with it)."""
+    from voiceguide.routine.builtin import is_builtin
+
     fingerprint = _fingerprint(source, settings)
-    return None if fingerprint is None else Provenance(source_name(source), settings, fingerprint)
+    if fingerprint is None:
+        return None
+    place = None if track is None or is_builtin(source) else routine_place(Path(source), track)
+    return Provenance(source_name(source), settings, fingerprint, place)
 
 
 def _fingerprint(source: str, settings: Settings) -> str | None:
@@ -244,7 +264,10 @@ def recorded(track: Path) -> Provenance | None:
     earlier = len(source) < 4096 and "\0" not in source and Path(source).is_absolute()  # a whole path, as before
     if not (is_builtin(source) or _routine_file_name(source) or earlier):
         raise UntrustedTrack(track, f"its {SOURCE_KEY} tag names no routine voiceguide would: {source[:100]!r}")
-    return Provenance(source, settings, values[FINGERPRINT_KEY])
+    place = str(tags[f"TXXX:{PLACE_KEY}"]) if f"TXXX:{PLACE_KEY}" in tags else None
+    if place is not None and not PLACE.fullmatch(place):
+        raise UntrustedTrack(track, f"its {PLACE_KEY} tag is not voiceguide's")
+    return Provenance(source, settings, values[FINGERPRINT_KEY], place)
 
 
 def _id3(track: Path) -> Any:
@@ -267,22 +290,27 @@ def _id3(track: Path) -> Any:
             return None
 
 
-def is_current(track: Path, made: Provenance | None = None, source: str | None = None) -> bool | None:
-    """Whether the track is what its routine (`source`, or the one it names) and settings make
-    now: True, False, or None when it cannot be told (it does not say what made it, or its
-    routine is gone)."""
+def is_current(track: Path, made: Provenance | None = None, *, source: str) -> bool | None:
+    """Whether the track is what its routine (`source`, where the routine it names was found)
+    and settings make now: True, False, or None when it cannot be told (it does not say what
+    made it, or its routine is gone)."""
     made = made or recorded(track)
     if made is None:
         return None
-    now = provenance(source or made.source, made.settings)
+    now = provenance(source, made.settings)
     return None if now is None else now.fingerprint == made.fingerprint
 
 
-def locate_source(made: Provenance, within: list[Path]) -> tuple[str | None, str]:
-    """The routine a track names, as something to read: a built-in's name, or a routine file in
-    one of `within` (the folder being shared, beside the track, then the folder `share` runs
-    in); or None and why not, as the end of a sentence. A track put in a shared folder by
-    someone else must not have another file read, rendered and served."""
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+
+
+def locate_source(made: Provenance, within: list[Path], track: Path) -> tuple[str | None, str]:
+    """The routine the track at `track` names, as something to read: a built-in's name, or a
+    routine file in one of `within` (the folder being shared, where the track is, then the
+    folder `share` runs in) or a folder just inside one; or None and why not, as the end of a
+    sentence. A file of that name elsewhere than where the track says its routine was is not
+    it (another patient's routine of the same name). A track put in a shared folder by someone
+    else must not have another file read, rendered and served."""
     from voiceguide.routine.builtin import is_builtin
 
     if is_builtin(made.source):
@@ -290,16 +318,26 @@ def locate_source(made: Provenance, within: list[Path]) -> tuple[str | None, str
     named = Path(made.source)
     places = " and ".join(map(str, within))
     if not named.is_absolute():  # a file name: look for it beside the track, then in the others
-        found = next((root / named for root in within if (root / named).is_file()), None)
-        if found is None:
+        if named.suffix.lower() not in ROUTINE_SUFFIXES:
+            return None, "which is not a routine file (.yaml)"
+        found = [p for root in within for p in (root / named, *sorted(root.glob(f"*/{glob.escape(named.name)}")))]
+        found = [p for p in dict.fromkeys(found) if p.is_file() and _inside(p, within)]
+        if not found:
             return None, f"which is in none of {places}"
-        if not any(found.resolve().is_relative_to(root.resolve()) for root in within):
-            return None, f"which leads outside {places}"
-        return str(found), ""
-    if not any(named.resolve().is_relative_to(root.resolve()) for root in within):
+        if made.place is not None:
+            found = [p for p in found if routine_place(p, track) == made.place]
+            if not found:
+                return None, f"which is not in {places} (a file of that name there is another routine)"
+        return str(found[0]), ""
+    if not _inside(named, within):
         return None, f"which is outside {places}"
-    if named.suffix not in (".yaml", ".yml"):
+    if named.suffix.lower() not in ROUTINE_SUFFIXES:
         return None, "which is not a routine file (.yaml)"
     if not named.resolve().is_file():
         return None, "which is not there any more"
     return made.source, ""
+
+
+def _inside(path: Path, within: list[Path]) -> bool:
+    real = path.resolve()
+    return any(real.is_relative_to(root.resolve()) for root in within)
