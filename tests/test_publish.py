@@ -70,7 +70,8 @@ def test_publish_writes_a_folder_a_plain_host_serves_with_a_feed_apps_read(tmp_p
     out = tmp_path / "out"
     for name in ("index.html", "page.js", "page.css", "words.js", "sw.js", "tracks.json", "feed.xml", "cover.jpg"):
         assert (out / name).stat().st_size > 0, name
-    assert json.loads((out / "site.json").read_text()) == {"mode": "published", "feed": "feed.xml"}
+    site = json.loads((out / "site.json").read_text())
+    assert site == {"mode": "published", "feed": "feed.xml", "generator": "voiceguide"}
     manifest = json.loads((out / "manifest.webmanifest").read_text())
     assert manifest["name"] == "Short test routine" and manifest["start_url"] == "./"
     for icon in manifest["icons"]:  # drawn from the cover, the size they say
@@ -101,6 +102,8 @@ def test_publish_writes_a_folder_a_plain_host_serves_with_a_feed_apps_read(tmp_p
     # Published again: current, nothing rendered, same files.
     again = voiceguide(tmp_path, "publish", "short.yaml", "out", "--base-url", base)
     assert again.returncode == 0 and "rendered" not in again.stderr, again.stderr
+    hidden = voiceguide(tmp_path, "publish", "short.yaml", "out", "--base-url", base, "--unlisted")
+    assert hidden.returncode == 2 and "published without --unlisted before" in hidden.stderr
 
 
 def test_publish_keeps_an_unlisted_folder_secret_and_refuses_what_is_not_its_own(tmp_path: Path) -> None:
@@ -113,14 +116,20 @@ def test_publish_keeps_an_unlisted_folder_secret_and_refuses_what_is_not_its_own
     assert "short" not in (tmp_path / "out" / "index.html").read_text()  # the folder above lists nothing
     again = voiceguide(tmp_path, "publish", "short.yaml", "out", "--base-url", "https://h.example/x/", "--unlisted")
     assert again.returncode == 0 and f"https://h.example/x/{secret.name}/" in again.stdout.splitlines()
-    # Somebody's folder: not written into. A base address that is no address: said.
+    # Listed over unlisted, or the other way: refused (the listed files would stay findable).
+    listed = voiceguide(tmp_path, "publish", "short.yaml", "out", "--base-url", "https://h.example/x/")
+    assert listed.returncode == 2 and "published with --unlisted before" in listed.stderr
+    assert not (tmp_path / "out" / "tracks").exists()
+    # Somebody's folder, even with a site.json of its own: not written into. A base address
+    # that is no address: said.
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("mine")
+    (tmp_path / "mine" / "site.json").write_text('{"mode": "published"}')
     refused = voiceguide(tmp_path, "publish", "short.yaml", "mine", "--base-url", "https://h.example/")
     assert refused.returncode == 2 and refused.stderr.strip().splitlines() == [
         "voiceguide: error: mine: has files in it, and voiceguide did not publish it there; give a new or empty folder"
     ]
-    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt"]
+    assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt", "site.json"]
     for wrong in ("h.example/x/", "ftp://h.example/", "https://h.example/?a=1"):
         refused = voiceguide(tmp_path, "publish", "short.yaml", "new", "--base-url", wrong)
         assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr

@@ -107,18 +107,36 @@ def publish(
 
 
 def _site_folder(folder: Path, unlisted: bool) -> Path:
-    """Where the page goes. A folder with files in it must be one publish made."""
-    if folder.exists() and not folder.is_dir():
+    """Where the page goes. A folder with files in it must be one publish made, the same way
+    (listed, or unlisted: an unlisted publish over a listed one would leave the listed files
+    where anyone finds them)."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise UsageError(f"{folder}: not a folder")
-    ours = folder / SITE_FILE
-    secret = next((p for p in sorted(folder.glob(f"*/{SITE_FILE}")) if SECRET.fullmatch(p.parent.name)), None)
-    if folder.is_dir() and any(folder.iterdir()) and not ours.is_file() and secret is None:
+    listed = _published_here(folder)
+    secret = next((p for p in sorted(folder.glob("*")) if SECRET.fullmatch(p.name) and _published_here(p)), None)
+    if folder.is_dir() and any(folder.iterdir()) and not listed and secret is None:
         raise UsageError(
             f"{folder}: has files in it, and voiceguide did not publish it there; give a new or empty folder"
         )
-    if not unlisted:
-        return folder
-    return secret.parent if secret is not None else folder / secrets.token_urlsafe(18)
+    if unlisted and listed:
+        raise UsageError(
+            f"{folder}: published without --unlisted before, so anyone can find it; unlisted, use a new folder"
+        )
+    if not unlisted and secret is not None:
+        raise UsageError(f"{folder}: published with --unlisted before; publish it so again, or use a new folder")
+    site = folder if not unlisted else secret or folder / secrets.token_urlsafe(18)
+    if (site / "tracks").is_symlink():
+        raise UsageError(f"{site / 'tracks'}: a link; publish writes only inside {folder}")
+    return site
+
+
+def _published_here(folder: Path) -> bool:
+    """Whether voiceguide published into `folder` (its site.json says so)."""
+    try:
+        site = json.loads((folder / SITE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(site, dict) and site.get("generator") == "voiceguide" and site.get("mode") == "published"
 
 
 def _site_files(tracks: list[Track], address: str) -> dict[str, bytes]:
@@ -142,7 +160,7 @@ def _site_files(tracks: list[Track], address: str) -> dict[str, bytes]:
         "tracks.json": json.dumps([t.listing() for t in tracks], ensure_ascii=False).encode(),
         "feed.xml": podcast_feed(tracks, base=address),
         "cover.jpg": cover,
-        SITE_FILE: json.dumps({"mode": "published", "feed": "feed.xml"}).encode(),
+        SITE_FILE: json.dumps({"mode": "published", "feed": "feed.xml", "generator": "voiceguide"}).encode(),
         "manifest.webmanifest": _manifest(title, language).encode(),
         **{name: (page / name).read_bytes() for name in PAGE_FILES},
         **{f"icon-{size}.png": _icon(cover, size) for size in ICON_SIZES},
