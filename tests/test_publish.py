@@ -71,7 +71,7 @@ def test_publish_writes_a_folder_a_plain_host_serves_with_a_feed_apps_read(tmp_p
     for name in ("index.html", "page.js", "page.css", "words.js", "sw.js", "tracks.json", "feed.xml", "cover.jpg"):
         assert (out / name).stat().st_size > 0, name
     site = json.loads((out / "site.json").read_text())
-    assert site == {"mode": "published", "feed": "feed.xml", "generator": "voiceguide"}
+    assert site == {"mode": "published", "feed": "feed.xml", "listed": True, "generator": "voiceguide"}
     manifest = json.loads((out / "manifest.webmanifest").read_text())
     assert manifest["name"] == "Short test routine" and manifest["start_url"] == "./"
     for icon in manifest["icons"]:  # drawn from the cover, the size they say
@@ -174,6 +174,8 @@ def test_the_published_page_keeps_itself_and_plays_and_seeks_with_the_server_gon
             expect(page.locator("#chapters .chapter")).to_have_count(len(chapters))
             expect(page.locator("#chapters .chapter").nth(2)).to_have_class("chapter current")
             assert abs(page.locator("#audio").evaluate("a => a.currentTime") - chapters[2]["start"]) < 0.01
+            links = page.locator("#apps a").evaluate_all("(links) => links.map((a) => a.href)")
+            assert f"pktc://subscribe/{base.removeprefix('http://')}feed.xml" in links  # listed: any app may fetch it
             page.goto(base + "#t=0:02")  # the same page, another moment
             expect(page.locator("#position")).to_have_text("0:02")
             page.locator("#audio").evaluate("a => { a.muted = true; }")
@@ -195,5 +197,36 @@ def test_the_published_page_keeps_itself_and_plays_and_seeks_with_the_server_gon
             pictures = [sw for url, _, sw in answered if bare(url) == base + bare(fifth["picture"])]
             assert pictures and all(pictures), answered
             page.screenshot(path=str(tmp_path / "published-offline.png"))
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs chromium (make test)")
+def test_two_folders_published_on_one_host_keep_their_own_copies(web_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A practice's site with one folder per patient: opening the second must not drop the
+    first's copy from the phone (one cache for the whole host did)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=BROWSER_WAIT_MS)
+    server, base, site = web_server
+    (tmp_path / "short.yaml").write_text(SHORT)
+    for name in ("knee", "back"):
+        done = voiceguide(tmp_path, "publish", "short.yaml", str(site / name), "--base-url", f"{base}{name}/")
+        assert done.returncode == 0, done.stderr
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--mute-audio"], timeout=BROWSER_WAIT_MS)
+        try:
+            page = browser.new_context().new_page()
+            page.set_default_timeout(BROWSER_WAIT_MS)
+            for name in ("knee", "back"):
+                page.goto(f"{base}{name}/index.html")
+                expect(page.locator("#offline")).to_have_text("Saved on this phone: plays without the network.")
+            server.kill()
+            server.wait(30)
+            page.goto(f"{base}knee/")  # the first, with no server: still kept whole
+            expect(page.locator("#offline")).to_have_text("Saved on this phone: plays without the network.")
+            expect(page.locator("#title")).to_have_text("Short test routine")
+            page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
         finally:
             browser.close()

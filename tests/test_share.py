@@ -182,7 +182,8 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
         other = bare(picture)[:-3] + ("jpg" if kind == "image/png" else "png")
         assert sharing.get(sharing.page + other)[0] == 404
     assert sharing.get(sharing.page + "tracks/short.chapter-5.png")[0] == 404  # there are five
-    assert json.loads(sharing.get(sharing.page + "site.json")[2]) == {"mode": "share", "feed": "feed.xml"}
+    site = json.loads(sharing.get(sharing.page + "site.json")[2])
+    assert site == {"mode": "share", "feed": "feed.xml", "listed": False}
 
 
 def test_a_track_whose_holds_tag_is_no_number_leaves_the_listing_readable(sharing: Sharing, tmp_path: Path) -> None:
@@ -1214,7 +1215,8 @@ def test_a_german_routine_reaches_the_phone_in_german(tmp_path: Path) -> None:
                 expect(page.locator("#feed-address")).to_have_text(feed_address)
                 links = page.locator("#apps a").evaluate_all("(links) => links.map((a) => a.href)")
                 bare_feed = feed_address.removeprefix("http://")
-                assert f"podcast://{bare_feed}" in links and f"pktc://subscribe/{bare_feed}" in links
+                assert f"podcast://{bare_feed}" in links and f"itpc://{bare_feed}" in links
+                assert not any(link.startswith(("pktc:", "overcast:")) for link in links)  # their servers fetch
                 assert page.locator("#apps a").first.is_visible()
             finally:
                 browser.close()

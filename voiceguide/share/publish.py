@@ -98,7 +98,7 @@ def publish(
         tracks = sorted(library.tracks(), key=lambda t: names.index(t.name))
     finally:
         library.close()
-    files = {site / name: data for name, data in _site_files(tracks, address).items()}
+    files = {site / name: data for name, data in _site_files(tracks, address, listed=not unlisted).items()}
     if unlisted:  # the folder above shows nothing, where a host would list what is in it
         files[folder / "index.html"] = b'<!doctype html><meta charset="utf-8"><title></title>\n'
     _write_all(files)
@@ -139,7 +139,7 @@ def _published_here(folder: Path) -> bool:
     return isinstance(site, dict) and site.get("generator") == "voiceguide" and site.get("mode") == "published"
 
 
-def _site_files(tracks: list[Track], address: str) -> dict[str, bytes]:
+def _site_files(tracks: list[Track], address: str, *, listed: bool) -> dict[str, bytes]:
     """Every file of the published page (names relative to its folder), made in memory."""
     from voiceguide.render.cover import draw_cover
 
@@ -160,7 +160,9 @@ def _site_files(tracks: list[Track], address: str) -> dict[str, bytes]:
         "tracks.json": json.dumps([t.listing() for t in tracks], ensure_ascii=False).encode(),
         "feed.xml": podcast_feed(tracks, base=address),
         "cover.jpg": cover,
-        SITE_FILE: json.dumps({"mode": "published", "feed": "feed.xml", "generator": "voiceguide"}).encode(),
+        SITE_FILE: json.dumps(
+            {"mode": "published", "feed": "feed.xml", "listed": listed, "generator": "voiceguide"}
+        ).encode(),
         "manifest.webmanifest": _manifest(title, language).encode(),
         **{name: (page / name).read_bytes() for name in PAGE_FILES},
         **{f"icon-{size}.png": _icon(cover, size) for size in ICON_SIZES},

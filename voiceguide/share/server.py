@@ -60,7 +60,7 @@ PAGE_FILES = {
     "page.js": ("page.js", "text/javascript; charset=utf-8"),
     "page.css": ("page.css", "text/css; charset=utf-8"),
 }
-SITE = {"mode": "share", "feed": "feed.xml"}
+SITE = {"mode": "share", "feed": "feed.xml", "listed": False}
 """site.json: the page works here while sharing runs, and offers the feed to keep the tracks."""
 SECURITY_HEADERS = {
     # The page and its script come from here, and nothing else is fetched.

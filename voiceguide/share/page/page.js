@@ -24,7 +24,7 @@ function speak(language) {
   $("keep-title").textContent = words.keep;
   $("subscribe-title").textContent = words.subscribe;
   $("feed-label").textContent = words.feed;
-  $("offline").textContent = words[kept];
+  $("offline").textContent = kept ? words[kept] : "";
   $("routines").textContent = words.routines;
   $("previous").setAttribute("aria-label", words.previous);
   $("next").setAttribute("aria-label", words.next);
@@ -55,8 +55,10 @@ function fitInstruction() {
 // How this page came: "share" (from the computer, on its network, while it shares) or
 // "published" (a folder on a web host, which the phone can keep); from site.json.
 let site = { mode: "share", feed: "feed.xml" };
-let kept = "here"; // which of words.here, saving, saved, cannot_keep the page shows
-const CACHE = "voiceguide"; // the published page's copy on the phone (sw.js reads it)
+let kept = ""; // which of words.here, saving, saved, cannot_keep the page shows (none yet)
+// The published page's copy on the phone, one per published folder (sw.js reads it).
+const CACHE = `voiceguide ${new URL("./", document.baseURI).href}`;
+let listed = ""; // tracks.json as it came, kept last: a list never points at files not kept
 
 let tracks = [];
 let current = null; // the selected track
@@ -177,8 +179,9 @@ function startingPoint() {
 function startWhereAsked() {
   const time = startingPoint();
   if (time === null) return;
+  const asked = current;
   if (audio.readyState >= HTMLMediaElement.HAVE_METADATA) seek(time);
-  else audio.addEventListener("loadedmetadata", () => seek(time), { once: true }); // a time set before is lost
+  else audio.addEventListener("loadedmetadata", () => current === asked && seek(time), { once: true }); // a time set before is lost
 }
 
 function stepChapter(direction) {
@@ -259,12 +262,19 @@ async function select(index) {
 
 function appLinks(feed) {
   // The addresses the common podcast apps open to subscribe (each takes the feed's address).
+  // Pocket Casts and Overcast fetch feeds on their own servers: they cannot reach `share`'s
+  // network, and an unlisted address given to them is no longer a secret; offered only for
+  // a published page anyone may find (site.json's "listed").
   const bare = feed.replace(/^https?:\/\//, "");
-  return [
+  const onThePhone = [
     ["Apple Podcasts", `podcast://${bare}`],
+    ["AntennaPod, Podcast Addict", `itpc://${bare}`],
+  ];
+  if (!site.listed) return onThePhone;
+  return [
+    ...onThePhone,
     ["Pocket Casts", `pktc://subscribe/${bare}`],
     ["Overcast", `overcast://x-callback-url/add?url=${encodeURIComponent(feed)}`],
-    ["AntennaPod, Podcast Addict", `itpc://${bare}`],
   ];
 }
 
@@ -294,7 +304,7 @@ function say(state) {
 function addressesToKeep() {
   const page = new URL("./", document.baseURI).href;
   const here = location.href.split("#")[0];
-  const shell = ["page.js", "page.css", "words.js", "site.json", "tracks.json", "manifest.webmanifest", "icon-192.png", "icon-512.png"];
+  const shell = ["page.js", "page.css", "words.js", "site.json", "manifest.webmanifest", "icon-192.png", "icon-512.png"];
   const files = tracks.flatMap((t) => [t.audio, t.transcript, t.cover, ...t.chapters.map((c) => c.picture)]);
   return new Set([page, here, ...[...shell, ...files].filter(Boolean).map((a) => new URL(a, document.baseURI).href)]);
 }
@@ -312,6 +322,9 @@ async function keepOnPhone() {
     for (const address of wanted) if (!(await cache.match(address))) missing.push(address);
     if (missing.length) say("saving");
     for (const address of missing) await cache.add(new Request(address, { cache: "no-store" }));
+    const list = new URL("tracks.json", document.baseURI).href;
+    await cache.put(list, new Response(listed, { headers: { "Content-Type": "application/json" } }));
+    wanted.add(list);
     for (const request of await cache.keys()) if (!wanted.has(request.url)) await cache.delete(request);
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
     say("saved");
@@ -323,7 +336,8 @@ async function keepOnPhone() {
 async function start() {
   try {
     const response = await fetch("tracks.json", { cache: "no-store" });
-    tracks = await response.json();
+    listed = await response.text();
+    tracks = JSON.parse(listed);
   } catch (e) {
     $("status").textContent = words.unreachable;
     return;

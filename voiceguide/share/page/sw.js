@@ -6,8 +6,9 @@
 // come from the copy when the network does not answer.
 "use strict";
 
-const CACHE = "voiceguide";
+const CACHE = `voiceguide ${self.registration.scope}`; // one per published folder, as page.js names it
 const NETWORK_WAIT_MS = 4000;
+const LIST = new URL("tracks.json", self.registration.scope).href; // kept by the page, once all it lists is
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -23,13 +24,14 @@ async function answer(request) {
   let kept = await cache.match(request.url);
   if (!kept && request.mode === "navigate") kept = await cache.match(new URL("./", self.registration.scope).href);
   if (kept && new URL(request.url).searchParams.has("v")) return ranged(request, kept);
+  if (!kept) return fetch(request); // nothing to fall back on: the network, however long it takes
   try {
     const response = await fromNetwork(request);
-    if (kept && response.status === 200) await cache.put(request.url, response.clone());
+    // The page's own files are kept fresh; the track list only by the page, after its files.
+    if (response.status === 200 && request.url.split("?")[0] !== LIST) await cache.put(request.url, response.clone());
     return response;
   } catch (error) {
-    if (kept) return ranged(request, kept);
-    throw error;
+    return ranged(request, kept);
   }
 }
 
