@@ -26,11 +26,15 @@ lint: setup-test
 	$(BIN)/ruff check voiceguide tests scripts
 	$(BIN)/mypy
 
+BENCH_GOALS := .venv/bench-goals.jsonl
+
 bench: setup-test
-	$(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive)
-	$(BIN)/python scripts/bench_play.py --repeats $(REPEATS)
+	@rm -f $(BENCH_GOALS)
+	VOICEGUIDE_BENCH_GOALS=$(BENCH_GOALS) $(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive)
+	VOICEGUIDE_BENCH_GOALS=$(BENCH_GOALS) $(BIN)/python scripts/bench_play.py --repeats $(REPEATS)
 	$(BIN)/python scripts/bench_pictures.py --repeats $(REPEATS)
 	$(BIN)/python scripts/bench_words.py --repeats $(REPEATS)
+	@$(BIN)/python scripts/bench_goals.py $(BENCH_GOALS)
 
 clean:
 	rm -rf $(VENV) audio_out/*.mp3 audio_out/*.m4b audio_out/*.wav audio_out/*.vtt audio_out/*.lrc
