@@ -102,11 +102,10 @@ def test_the_readme_pictures_are_drawn(tmp_path: Path) -> None:
     assert sizes["card.png"][1] > sizes["card.png"][0]  # a page, upright
 
 
-@pytest.mark.skipif(not shutil.which("chromium") and not os.environ.get("CI"), reason="needs chromium")
-def test_the_published_page_screenshot_is_taken(tmp_path: Path) -> None:
-    shot = tmp_path / "published-offline.png"
+def screenshot_taken(script: str, shot: Path) -> None:
+    """scripts/SCRIPT writes a phone-sized picture of a page to `shot`."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "screenshot_publish.py"), str(shot)],
+        [sys.executable, str(ROOT / "scripts" / script), str(shot)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -116,18 +115,12 @@ def test_the_published_page_screenshot_is_taken(tmp_path: Path) -> None:
     with Image.open(shot) as image:
         assert image.size == (780, 1688)  # a 390x844 phone screen at twice the pixels
         assert len(image.convert("L").getcolors(256) or []) > 16  # a page drawn, not a blank
+
+
+@pytest.mark.skipif(not shutil.which("chromium") and not os.environ.get("CI"), reason="needs chromium")
+def test_the_published_page_screenshot_is_taken(tmp_path: Path) -> None:
+    screenshot_taken("screenshot_publish.py", tmp_path / "published-offline.png")
 
 
 def test_the_share_screenshot_is_taken(tmp_path: Path) -> None:
-    shot = tmp_path / "share-page.png"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "screenshot_share.py"), str(shot)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    with Image.open(shot) as image:
-        assert image.size == (780, 1688)  # a 390x844 phone screen at twice the pixels
-        assert len(image.convert("L").getcolors(256) or []) > 16  # a page drawn, not a blank
+    screenshot_taken("screenshot_share.py", tmp_path / "share-page.png")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from test_render import SHORT
-from test_share import BROWSER_WAIT_MS, CHROMIUM, PODCAST, bare, read_until
+from test_share import BROWSER_WAIT_MS, CHROMIUM, PODCAST, bare, launch_player_browser, read_until
 
 from conftest import needs_audio_tools
 
@@ -150,11 +150,7 @@ def test_the_published_page_keeps_itself_and_plays_and_seeks_with_the_server_gon
     (track,) = json.loads((site / "tracks.json").read_text())
     chapters = track["chapters"]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-            timeout=BROWSER_WAIT_MS,
-        )
+        browser = launch_player_browser(playwright)
         try:
             context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             page = context.new_page()

@@ -73,6 +73,15 @@ class Sharing:
             return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
+def launch_player_browser(playwright):  # type: ignore[no-untyped-def]
+    """Debian's Chromium, headless, allowed to play sound without a tap (muted)."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+        timeout=BROWSER_WAIT_MS,
+    )
+
+
 def bare(address: str) -> str:
     """A track file's address without its version (`?v=...`)."""
     return address.split("?v=")[0]
@@ -442,11 +451,7 @@ def test_the_page_in_a_phone_sized_browser_plays_and_follows_chapters(sharing: S
     vtt = (sharing.folder / "short.mp3.vtt").read_text()
     cues = _cues(vtt)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-            timeout=BROWSER_WAIT_MS,
-        )
+        browser = launch_player_browser(playwright)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             page.set_default_timeout(BROWSER_WAIT_MS)
