@@ -16,6 +16,7 @@ publishes, so links keep working): whoever does not have the address cannot find
 from __future__ import annotations
 
 import glob
+import html
 import io
 import json
 import re
@@ -30,7 +31,14 @@ from voiceguide.errors import UsageError
 from voiceguide.files import atomic_paths
 from voiceguide.routine.printed import page_words_script, screen_for
 from voiceguide.share.feed import channel_language, feed_title, podcast_feed
-from voiceguide.share.library import CHAPTERS_SUFFIX, COVER_SUFFIX, Library, Track, picture_suffix
+from voiceguide.share.library import (
+    CHAPTERS_SUFFIX,
+    COVER_SUFFIX,
+    PICTURE_SUFFIX,
+    Library,
+    Track,
+    picture_suffix,
+)
 
 SITE_FILE = "site.json"
 """Written in every published folder: how the page knows it was published, and how publish
@@ -146,16 +154,16 @@ def _site_files(tracks: list[Track], address: str, *, listed: bool) -> dict[str,
     language = channel_language(tracks)
     title = tracks[0].title if len(tracks) == 1 else feed_title(tracks)
     page = resources.files("voiceguide.share") / "page"
-    html = (page / "index.html").read_text(encoding="utf-8")
+    index = (page / "index.html").read_text(encoding="utf-8")
     head = (
         '<link rel="manifest" href="manifest.webmanifest">\n'
         '<link rel="apple-touch-icon" href="icon-192.png">\n'
-        f"<title>{_html_text(title)}</title>\n"
+        f"<title>{html.escape(title, quote=False)}</title>\n"
     )
-    html = re.sub(r"<title>.*?</title>\n", lambda _: head, html, count=1)
+    index = re.sub(r"<title>.*?</title>\n", lambda _: head, index, count=1)
     cover = draw_cover(feed_title(tracks), [t.title for t in tracks])
     files: dict[str, bytes] = {
-        "index.html": html.encode(),
+        "index.html": index.encode(),
         "words.js": page_words_script().encode(),
         "tracks.json": json.dumps([t.listing() for t in tracks], ensure_ascii=False).encode(),
         "feed.xml": podcast_feed(tracks, base=address),
@@ -204,10 +212,6 @@ def _icon(cover_jpeg: bytes, size: int) -> bytes:
         return out.getvalue()
 
 
-def _html_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _write_all(files: dict[Path, bytes]) -> None:
     """All the files at once: if one cannot be written, none is."""
     targets = list(files)
@@ -221,5 +225,5 @@ def _remove_old_pictures(tracks_folder: Path, tracks: list[Track]) -> None:
     for track in tracks:
         wanted = {track.name + picture_suffix(i, c.picture_type) for i, c in enumerate(track.chapters) if c.picture}
         for old in tracks_folder.glob(f"{glob.escape(track.name)}.chapter-*"):
-            if old.name not in wanted and re.fullmatch(r"\.chapter-[0-9]+\.(png|jpg)", old.name[len(track.name) :]):
+            if old.name not in wanted and PICTURE_SUFFIX.fullmatch(old.name[len(track.name) :]):
                 old.unlink(missing_ok=True)
