@@ -30,7 +30,7 @@ BENCH_GOALS := .venv/bench-goals.jsonl
 
 bench: setup-test
 	@rm -f $(BENCH_GOALS)
-	VOICEGUIDE_BENCH_GOALS=$(BENCH_GOALS) $(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive)
+	VOICEGUIDE_BENCH_GOALS=$(BENCH_GOALS) $(BIN)/python scripts/bench_render.py --repeats $(REPEATS) $(if $(filter 1,$(REPEATS)),--skip-naive --long-hours 1)
 	VOICEGUIDE_BENCH_GOALS=$(BENCH_GOALS) $(BIN)/python scripts/bench_play.py --repeats $(REPEATS)
 	$(BIN)/python scripts/bench_pictures.py --repeats $(REPEATS)
 	$(BIN)/python scripts/bench_words.py --repeats $(REPEATS)

@@ -30,7 +30,7 @@ from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
-from voiceguide.render.encode import PEAK_BLOCK, decoded_true_peaks, write_encoded
+from voiceguide.render.encode import PEAK_BLOCK, PcmBuffer, decoded_true_peaks, write_encoded
 from voiceguide.render.pipeline import RenderResult, render
 from voiceguide.render.tags import Tags
 from voiceguide.routine.loader import parse_routine
@@ -196,7 +196,7 @@ def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_pat
     mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
     with wave.open(str(wav), "rb") as w:
         pcm = bytearray(w.readframes(w.getnframes()))
-    halves = two_halves(pcm)
+    halves = two_halves(PcmBuffer(pcm, MIX_RATE))
     assert halves is not None  # this track is encoded as two streams, joined
     assert b"Xing" not in mp3.read_bytes()[:8192] and b"Info" not in mp3.read_bytes()[:8192]
     reference = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
@@ -460,14 +460,14 @@ def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: 
     noise = rng.uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20)
     pcm = bytearray((np.concatenate([tone, noise]) * 32767).astype("<i2").tobytes())
     target = tmp_path / "noise.mp3"
-    write_encoded(pcm, target, fmt="mp3", sample_rate=MIX_RATE, chapters=(), tags=Tags("noise"), bitrate_kbps=32)
+    write_encoded(PcmBuffer(pcm, MIX_RATE), target, fmt="mp3", chapters=(), tags=Tags("noise"), bitrate_kbps=32)
     assert true_peak_dbfs(target) <= -1.0
     ours = 20 * np.log10(float(decoded_true_peaks(target, MIX_RATE).max()))
     assert ours == pytest.approx(true_peak_dbfs(target), abs=0.15)  # our meter agrees with ffmpeg's
     # The tone, well before the noise, is as loud as the tone encoded on its own.
     alone = tmp_path / "tone.mp3"
     tone_pcm = bytearray((tone * 32767).astype("<i2").tobytes())
-    write_encoded(tone_pcm, alone, fmt="mp3", sample_rate=MIX_RATE, chapters=(), tags=Tags("tone"), bitrate_kbps=32)
+    write_encoded(PcmBuffer(tone_pcm, MIX_RATE), alone, fmt="mp3", chapters=(), tags=Tags("tone"), bitrate_kbps=32)
     level_db = [20 * np.log10(np.std(decode(path)[MIX_RATE // 2 : MIX_RATE])) for path in (target, alone)]
     assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
 
@@ -781,7 +781,7 @@ def test_a_full_output_disk_is_one_line_and_leaves_nothing(small_disk, short_rou
 
 
 def test_a_full_temporary_folder_is_named_not_the_output(small_disk, tmp_path: Path, short_routine_file: Path) -> None:  # type: ignore[no-untyped-def]
-    temporary = small_disk("tmp", "64k")
+    temporary = small_disk("tmp", "8k")  # the encoded stream goes there first: a second of it fills this
     out = tmp_path / "x.mp3"
     result = subprocess.run(
         [sys.executable, "-m", "voiceguide", "render", str(short_routine_file), "-o", str(out)],

@@ -4,8 +4,7 @@ Each process that writes temporary files gets one folder, under a root of voiceg
 (in memory, /dev/shm, where the system has it; else the system's temporary folder), and holds
 a lock on it for as long as it lives. The folder goes when the process ends normally or by
 Ctrl-C; one left by a process that was killed outright (its lock gone with it) is removed by
-the next voiceguide process to start. Libraries that make temporary files of their own (pydub
-does, for every encode, and leaves them behind when interrupted) are pointed at this folder.
+the next voiceguide process to start.
 """
 
 from __future__ import annotations
@@ -88,17 +87,11 @@ class Scratch:
         atexit.register(self.close)
         return path
 
-    def use_for_temporary_files(self) -> None:
-        """Make the standard `tempfile` functions (and the libraries that call them) write here."""
-        tempfile.tempdir = str(self.path)
-
     def close(self) -> None:
         """Remove the folder and all in it."""
         if self._path is None or os.getpid() != self._owner:
             return
         path, self._path = self._path, None
-        if tempfile.tempdir == str(path):
-            tempfile.tempdir = None
         shutil.rmtree(path, ignore_errors=True)
         if self._lock_fd is not None:
             os.close(self._lock_fd)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import math
 from collections.abc import Iterator, Mapping
 from typing import Protocol
@@ -52,6 +53,9 @@ SEGMENT_S = 0.1
 LEVELLING_FORMAT = 2
 """Bump when levelling changes in a way the constants above do not show: kept levelled clips
 are named by it."""
+MIX_FORMAT = 1
+"""Bump when `pcm_chunk` makes other samples from the same sounds and places (its limiting,
+its rounding): a track's `identity` carries it."""
 
 Key = tuple[str, str]
 """A sound: ("speech", text) or ("tone", name)."""
@@ -107,6 +111,8 @@ class TrackMixer:
         self._levelled = levelled
         self._tag = f"levelled-{LEVELLING_FORMAT}-{SPEECH_LUFS:g}-{LIMITER_CEILING_DBFS:g}-{sample_rate}"
         self._sounds: dict[Key, np.ndarray] = {}
+        self._digests: dict[Key, bytes] = {}
+        """Each levelled sound's digest (of its 16-bit samples): what the track's identity is made of."""
         self._unlevelled: dict[Key, tuple[np.ndarray, int, float]] = {}
         """Sounds not yet levelled: each is levelled the first time the mix reaches it, so
         live playback can start before the whole routine's phrases are processed."""
@@ -141,6 +147,30 @@ class TrackMixer:
         self._unlevelled[key] = (native, rate, target_lufs)
         self._longest = max(self._longest, round(len(native) * self.sample_rate / rate))
 
+    def prepare(self) -> None:
+        """Level every placed sound now: after this the mixer only reads what it holds, so
+        several threads may mix parts of the track at once."""
+        for _, key in self._placed:
+            self._sound(key)
+
+    def sounding(self) -> list[tuple[int, int]]:
+        """Each placed sound's span of samples [start, stop): every sample outside them is 0."""
+        return [(at, at + len(self._sound(key))) for at, key in self._placed]
+
+    def identity(self) -> bytes:
+        """A digest of everything the track's samples are made from (its length, each sound's
+        samples and place, how they are mixed): two mixers with the same identity make the same
+        samples, without either track being made to find out."""
+        digest = hashlib.sha256(repr((MIX_FORMAT, PCM_CHUNK, LIMITER_CEILING_DBFS, self.total_samples)).encode())
+        numbers: dict[Key, int] = {}
+        for at, key in self._placed:
+            if key not in numbers:
+                numbers[key] = len(numbers)
+                self._sound(key)
+                digest.update(self._digests[key])
+            digest.update(b"%d:%d;" % (at, numbers[key]))
+        return digest.digest()
+
     def speech(self, text: str) -> np.ndarray:
         """One phrase, levelled, at the mix rate (the live lead-in is played on its own)."""
         return self._sound(("speech", text))
@@ -160,6 +190,7 @@ class TrackMixer:
                     kept.put(key[1], self._tag, pcm, self.sample_rate)
             # As 16-bit samples whether just made or kept: the same sound either way.
             sound = self._sounds[key] = pcm.astype(np.float32) / 32767.0
+            self._digests[key] = hashlib.sha256(pcm.astype("<i2", copy=False).tobytes()).digest()
         return sound
 
     def mix(self, start: int, stop: int) -> np.ndarray:
@@ -181,7 +212,7 @@ class TrackMixer:
         start = index * PCM_CHUNK
         chunk = self.mix(start, start + PCM_CHUNK)
         ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)  # the sounds' own: the encoder needs the room
-        if chunk.size and float(np.max(np.abs(chunk))) > ceiling:
+        if chunk.size and max(float(chunk.max()), -float(chunk.min())) > ceiling:
             chunk = limit(chunk, ceiling)
         return to_int16(chunk)
 
@@ -201,7 +232,10 @@ class TrackMixer:
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(samples * 32767.0), -32768, 32767).astype("<i2")
+    scaled = samples * np.float32(32767.0)  # one temporary, rounded and clipped in place
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    return scaled.astype("<i2")
 
 
 def limit(samples: np.ndarray, ceiling: float) -> np.ndarray:

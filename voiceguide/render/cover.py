@@ -15,9 +15,13 @@ import textwrap
 
 import numpy as np
 
-from voiceguide.fonts import pillow_font
+from voiceguide.fonts import font_file, pillow_font
+from voiceguide.pictures.cache import cached_picture, picture_key
+from voiceguide.pictures.draw import Image
 from voiceguide.routine.model import Routine
 
+COVER_FORMAT = 1
+"""Bump when `draw_cover` draws otherwise: kept covers are found by it."""
 SIZE = 1400
 """Pixels a side: the smallest square podcast directories accept."""
 MARGIN = 110
@@ -25,8 +29,12 @@ MAX_SECTIONS = 8
 
 
 def cover_jpeg(routine: Routine, *, size: int = SIZE) -> bytes:
-    """The routine's cover as a JPEG."""
-    return draw_cover(routine.title, [s.title for s in routine.sections], size=size)
+    """The routine's cover as a JPEG: drawn once, then kept with the chapter pictures (by what
+    it shows, its size and the fonts), so a warm render draws nothing."""
+    sections = [s.title for s in routine.sections]
+    fonts = [f"{path} {path.stat().st_size}" if path else "" for path in (font_file(), font_file(bold=True))]
+    key = picture_key("cover", COVER_FORMAT, routine.title, "\n".join(sections), size, *fonts)
+    return cached_picture(key, lambda: Image(draw_cover(routine.title, sections, size=size), "image/jpeg")).data
 
 
 def draw_cover(title: str, sections: list[str], *, size: int = SIZE) -> bytes:

@@ -1,29 +1,28 @@
-"""Writing the mixed track: MP3 or M4B through pydub and ffmpeg (tags, chapters), WAV, transcripts."""
+"""Writing the mixed track: MP3 or M4B encoded by ffmpeg as it is mixed, checked, tagged; WAV."""
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import traceback
 import wave
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from voiceguide.audio.mix import PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
+from voiceguide.audio.mix import PCM_CHUNK, PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
 from voiceguide.pictures.draw import Image
-from voiceguide.render.tags import Tags, raise_if_disk_full, tag
+from voiceguide.render.tags import Tags, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
 from voiceguide.timeline.events import Chapter
 
@@ -36,10 +35,11 @@ the check aims that much under the ceiling, so any meter finds the track under i
 OVERSHOOT_ROOM_DB = 1.0
 """How far under the ceiling an overshooting stretch is aimed: the encoder's overshoot moves a
 little with the level it is given."""
+assert PCM_CHUNK % (64 * PEAK_BLOCK) == 0  # a chunk is lowered in whole batches of blocks (_Lowering)
 ENCODE_TRIES = 6
 """Each try lowers only what overshot the last time; a few stretches may take their turn."""
-MEMORY_FORMAT = 1
-"""Bump when what the encode memory holds changes meaning."""
+MEMORY_FORMAT = 2
+"""Bump when what the encode memory holds changes meaning (2: kept by the mix's identity)."""
 MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
@@ -49,12 +49,54 @@ def require_ffmpeg() -> None:
         raise MissingPart("ffmpeg is not installed (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg)")
 
 
+class Samples(Protocol):
+    """A track's 16-bit mono samples, made a chunk at a time (`PCM_CHUNK` samples each), so the
+    whole track is never held: `TrackMixer` mixes them, `PcmBuffer` holds them."""
+
+    @property
+    def sample_rate(self) -> int: ...
+
+    @property
+    def total_samples(self) -> int: ...
+
+    def pcm_chunk(self, index: int) -> np.ndarray:
+        """Samples [index * PCM_CHUNK, (index + 1) * PCM_CHUNK) of the track (fewer at its end),
+        a fresh array each time (the encoder lowers it in place)."""
+        ...
+
+    def sounding(self) -> list[tuple[int, int]]:
+        """Spans [start, stop) outside which every sample is 0."""
+        ...
+
+    def identity(self) -> bytes:
+        """The same identity, the same samples."""
+        ...
+
+
+class PcmBuffer:
+    """`Samples` held in one buffer (16-bit little-endian mono)."""
+
+    def __init__(self, pcm: bytes | bytearray, sample_rate: int) -> None:
+        self._samples = np.frombuffer(pcm, dtype="<i2")
+        self.sample_rate = sample_rate
+        self.total_samples = self._samples.size
+
+    def pcm_chunk(self, index: int) -> np.ndarray:
+        return self._samples[index * PCM_CHUNK : (index + 1) * PCM_CHUNK].copy()
+
+    def sounding(self) -> list[tuple[int, int]]:
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], self._samples != 0, [0])).astype(np.int8)))
+        return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
+
+    def identity(self) -> bytes:
+        return hashlib.sha256(self._samples.tobytes()).digest()
+
+
 def write_encoded(
-    pcm: bytearray,
+    samples: Samples,
     target: Path,
     *,
     fmt: str,
-    sample_rate: int,
     chapters: tuple[Chapter, ...],
     tags: Tags,
     bitrate_kbps: int,
@@ -64,79 +106,60 @@ def write_encoded(
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
 ) -> None:
-    """Encode the audio, check it, then write it to `target` with its tags, chapters and
-    `cover` (a JPEG); `pictures` by chapter id go into the chapters of an MP3.
+    """Encode the samples, check them, then write them to `target` with their tags, chapters
+    and `cover` (a JPEG); `pictures` by chapter id go into the chapters of an MP3. The samples
+    are made and handed to the encoder a chunk at a time: a five-hour track takes no more
+    memory than a five-minute one.
 
     The check: decode what was encoded and read its true peak, since lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
-    (and no more) goes in again a little quieter, so the track keeps its loudness. Those
-    stretches of `pcm` are lowered in place (the track is not held twice).
+    (and no more) goes in again a little quieter, so the track keeps its loudness.
 
-    `memory` is a folder where what was lowered is kept, by the track's samples, the settings
+    `memory` is a folder where what was lowered is kept, by the samples' identity, the settings
     and the encoder: the same track encoded again (a warm render) is lowered the same way
     at once and encoded once, and not decoded, since the same encoder given the same samples
     writes the same stream, which was checked the first time."""
     require_ffmpeg()
     ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
-    encoding = _Encoding(fmt, sample_rate, bitrate_kbps, channels)
-    remembered = _Remembered(memory, pcm, encoding, peak_ceiling_dbfs) if memory else None
+    encoding = _Encoding(fmt, samples.sample_rate, bitrate_kbps, channels)
+    remembered = _Remembered(memory, samples.identity(), encoding, peak_ceiling_dbfs) if memory else None
     known = remembered.lowerings() if remembered else None
-    with _quiet_finalisers(), _scratch_folder() as folder:
+    with _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         if known is not None:
-            for need in known:
-                _lower(pcm, need)
-            xing = _encode(pcm, audio, encoding)
+            _encode(samples, [_Lowering(need) for need in known], audio, encoding)
         else:
-            lowerings: list[np.ndarray] = []
+            needs: list[np.ndarray] = []
             for _ in range(ENCODE_TRIES):
-                xing = _encode(pcm, audio, encoding)
-                peaks = decoded_true_peaks(audio, sample_rate)
+                _encode(samples, [_Lowering(need) for need in needs], audio, encoding)
+                peaks = decoded_true_peaks(audio, samples.sample_rate)
                 if not peaks.size or float(peaks.max()) <= ceiling:
                     break
-                lowerings.append(_needed(pcm, peaks, ceiling))
-                _lower(pcm, lowerings[-1])
+                needs.append(_needed(samples.total_samples, peaks, ceiling))
             else:
                 raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
             if remembered:
-                remembered.keep(lowerings)
-        tag(audio, target, folder, fmt=fmt, xing=xing, chapters=chapters, tags=tags, cover=cover, pictures=pictures)
-
-
-@contextlib.contextmanager
-def _quiet_finalisers() -> Iterator[None]:
-    """While encoding (every thread of it), what pydub leaves open after a failed write is
-    closed without its finalisers' tracebacks: the failure itself is reported, once. Set once
-    here, in the calling thread, so encoding threads never race to swap the hook."""
-    hook = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: None
-    try:
-        yield
-    finally:
-        gc.collect()  # what is left over goes now, still quietly
-        sys.unraisablehook = hook
-
-
-def _release_frames(error: BaseException) -> None:
-    """Let go of what a failed library call's frames hold (its open files), now."""
-    if error.__traceback__ is not None:
-        traceback.clear_frames(error.__traceback__)
-    error.__traceback__ = None
+                remembered.keep(needs)
+        if fmt == "mp3":
+            write_tagged_mp3(audio, target, chapters=chapters, tags=tags, cover=cover, pictures=pictures)
+        else:
+            tag_m4b(audio, target, folder, chapters=chapters, tags=tags, cover=cover)
 
 
 class _Remembered:
     """What an encode of these samples had lowered, kept in a folder by a key of everything
-    the encoded stream depends on: the samples, the settings, the ceiling, the ffmpeg binary."""
+    the encoded stream depends on: the samples' identity, the settings, the ceiling, the ffmpeg
+    binary."""
 
-    def __init__(self, folder: Path, pcm: bytearray, encoding: _Encoding, ceiling_dbfs: float) -> None:
-        digest = hashlib.sha256(pcm)
+    def __init__(self, folder: Path, identity: bytes, encoding: _Encoding, ceiling_dbfs: float) -> None:
+        digest = hashlib.sha256(identity)
         ffmpeg = shutil.which("ffmpeg") or ""
         try:
             stat = os.stat(ffmpeg)
-            identity = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
+            encoder = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
         except OSError:
-            identity = ffmpeg
-        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, identity)).encode())
+            encoder = ffmpeg
+        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, encoder)).encode())
         self.path = folder / f"{digest.hexdigest()}.npz"
 
     def lowerings(self) -> list[np.ndarray] | None:
@@ -152,10 +175,10 @@ class _Remembered:
             np.savez(f, *lowerings)  # in order: arr_0, arr_1, ...
 
 
-def _needed(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> np.ndarray:
-    """The gain each `PEAK_BLOCK` of `pcm` needs: for a block whose decoded peak passed
+def _needed(total_samples: int, peaks: np.ndarray, ceiling: float) -> np.ndarray:
+    """The gain each `PEAK_BLOCK` of the track needs: for a block whose decoded peak passed
     `ceiling`, enough to bring it `OVERSHOOT_ROOM_DB` under it; 1 for the rest."""
-    blocks = -(-(len(pcm) // 2) // PEAK_BLOCK)
+    blocks = -(-total_samples // PEAK_BLOCK)
     need = np.ones(blocks, dtype=np.float32)
     known = min(blocks, peaks.size)
     aim = ceiling * 10 ** (-OVERSHOOT_ROOM_DB / 20)
@@ -164,21 +187,31 @@ def _needed(pcm: bytearray, peaks: np.ndarray, ceiling: float) -> np.ndarray:
     return need
 
 
-def _lower(pcm: bytearray, need: np.ndarray) -> None:
-    """Apply the blocks' gains to `pcm` in place, eased in and out over the blocks beside
-    them (the decoder's samples line up with the encoder's to well within a block). Blocks
-    that need no lowering are left as they are, so the track keeps its loudness."""
-    samples = np.frombuffer(pcm, dtype="<i2")
-    blocks = need.size
-    spread = spread_to_neighbours(need)
-    knots = np.concatenate((spread[:1], spread, spread[-1:]))
-    batch = 64  # blocks drawn at a time: a few MB of gains, whatever the track's length
-    for first in range(0, blocks, batch):
-        last = min(first + batch, blocks)
-        here = knots[first : last + 2]  # these blocks' gains and their neighbours'
-        if float(here.min()) < 1.0:
-            lo, hi = first * PEAK_BLOCK, min(last * PEAK_BLOCK, samples.size)
-            samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
+class _Lowering:
+    """One try's gains by `PEAK_BLOCK` (`_needed`), applied to the track a chunk at a time,
+    eased in and out over the blocks beside them (the decoder's samples line up with the
+    encoder's to well within a block). Blocks that need no lowering are left as they are, so
+    the track keeps its loudness."""
+
+    BATCH = 64
+    """Blocks drawn at a time: a few MB of gains, whatever the track's length."""
+
+    def __init__(self, need: np.ndarray) -> None:
+        spread = spread_to_neighbours(need)
+        self._knots = np.concatenate((spread[:1], spread, spread[-1:]))  # each block's gain, and its neighbours'
+        self._blocks = need.size
+
+    def apply(self, samples: np.ndarray, offset: int) -> None:
+        """Lower `samples`, the track's from sample `offset` (a whole number of batches in), in place."""
+        assert offset % (self.BATCH * PEAK_BLOCK) == 0
+        first_block = offset // PEAK_BLOCK
+        last_block = min(self._blocks, -(-(offset + samples.size) // PEAK_BLOCK))
+        for first in range(first_block, last_block, self.BATCH):
+            last = min(first + self.BATCH, last_block)
+            here = self._knots[first : last + 2]
+            if float(here.min()) < 1.0:
+                lo, hi = first * PEAK_BLOCK - offset, min(last * PEAK_BLOCK - offset, samples.size)
+                samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
 
 
 _TAP_OFFSETS = np.arange(-15, 17)
@@ -241,25 +274,37 @@ class _Encoding:
     channels: int
 
 
-def _encode(pcm: bytearray, target: Path, encoding: _Encoding) -> bool:
-    """Encode mono 16-bit PCM to an MP3 or AAC stream at `target`, untagged. Whether an MP3
-    stream starts with a Xing header (with the encoder's delay, for gapless players).
+def _encode(samples: Samples, lowerings: list[_Lowering], target: Path, encoding: _Encoding) -> None:
+    """Encode the samples, lowered, to an MP3 or AAC stream at `target`, untagged.
 
     An MP3 is encoded in two halves at once where the track allows (`two_halves`): the encoder
-    uses one core, and an encode is most of a render's time."""
+    uses one core, and an encode is most of a render's time. Otherwise it starts with a Xing
+    header (with the encoder's delay, for gapless players)."""
     hold("encoding")
     if encoding.fmt != "mp3":
-        _export(pcm, target, encoding)
-        return False
-    halves = two_halves(pcm)
+        _encode_streams(samples, lowerings, encoding, [_Part(0, samples.total_samples, target)])
+        return
+    halves = two_halves(samples)
     if halves is not None:
-        _encode_halves(pcm, halves, target, encoding)
-        return False
+        second = target.with_name(target.name + ".second")
+        bare = ("-write_xing", "0")  # frames only: nothing between the halves
+        try:
+            _encode_streams(
+                samples,
+                lowerings,
+                encoding,
+                [_Part(halves.start, halves.cut, target, bare), _Part(halves.resume, halves.end, second, bare)],
+            )
+            with open(target, "ab") as joined, open(second, "rb") as rest:
+                shutil.copyfileobj(rest, joined)
+        finally:
+            second.unlink(missing_ok=True)
+        return
     # MP3 frames carry the encoder's delay, and players take the length from the frame
     # count: end the track that much early (it ends in the timeline's quiet tail), so the
     # length players show matches the timeline.
-    _export(memoryview(pcm)[: max(0, len(pcm) - 2 * MP3_ENCODER_DELAY)], target, encoding)
-    return True
+    end = max(0, samples.total_samples - MP3_ENCODER_DELAY)
+    _encode_streams(samples, lowerings, encoding, [_Part(0, end, target)])
 
 
 @dataclass(frozen=True)
@@ -280,11 +325,16 @@ MP3_FRAME = 1152
 CUT_QUIET_FRAMES = 3
 """The cut sits in digital silence this many frames deep on each side: the decoder joins the
 two streams in the frames around it."""
+SOUNDING_FRAME_COST = 3.5
+"""LAME's time for a frame with sound in it, in quiet frames' (measured on the built-in routine:
+0.67 s of CPU for two minutes of its speech, 0.19 s for two minutes of quiet). The cut makes
+the two halves equal work, not equal length: cut at the middle, the half with the introduction
+took 1.29 s and the other 1.02 s."""
 JOIN_EXTRA = MP3_FRAME - MP3_ENCODER_DELAY
 """The joined streams decode to this many samples past the last one encoded."""
 
 
-def two_halves(pcm: bytearray) -> Halves | None:
+def two_halves(samples: Samples) -> Halves | None:
     """A cut near the middle of the track, in quiet, for encoding it as two MP3 streams.
 
     LAME turns `n` samples (`n` whole frames) into `n / 1152 + 1` frames, its delay of 1105
@@ -294,19 +344,18 @@ def two_halves(pcm: bytearray) -> Halves | None:
     ffmpeg: every sound in place to the sample, both halves). Neither stream has a Xing
     header, so every decoder plays the file alike, the delay included: it is taken from the
     track's opening quiet, and each sound decodes at its own sample. None if the track does
-    not open and end with enough quiet, or has no quiet place near its middle to cut."""
-    samples = np.frombuffer(pcm, dtype="<i2")
+    not open and end with enough quiet, or has no quiet place near its middle to cut.
+    Found from where the sounds lie, without making the track."""
+    total = samples.total_samples
     start = MP3_ENCODER_DELAY
-    if samples.size < 8 * 44100 or np.any(samples[:start]):
+    spans = [(lo, hi) for lo, hi in samples.sounding() if hi > lo]
+    if total < 8 * samples.sample_rate or any(lo < start for lo, _ in spans):
         return None
-    # Which frames (counted from `start`) hold any sound, a few hundred frames at a time so
-    # that no track-long temporary is made.
-    frames = (samples.size - start) // MP3_FRAME
+    # Which frames (counted from `start`) hold any sound.
+    frames = (total - start) // MP3_FRAME
     sounding = np.zeros(frames, dtype=bool)
-    for first in range(0, frames, 512):
-        last = min(first + 512, frames)
-        block = samples[start + first * MP3_FRAME : start + last * MP3_FRAME].reshape(-1, MP3_FRAME)
-        sounding[first:last] = block.any(axis=1)
+    for lo, hi in spans:
+        sounding[(lo - start) // MP3_FRAME : (hi - 1 - start) // MP3_FRAME + 1] = True
     # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them) quiet.
     reach = CUT_QUIET_FRAMES
     window = np.convolve(sounding, np.ones(2 * reach + 1, dtype=int), mode="valid")  # window[i]: frames i..i+2r
@@ -314,79 +363,107 @@ def two_halves(pcm: bytearray) -> Halves | None:
     quiet = quiet[(quiet > reach) & (quiet < frames - reach - 1)]
     if quiet.size == 0:
         return None
-    middle = frames // 2
+    # Where the encoders' work is even: a frame with sound costs the encoder more than a quiet one.
+    work = np.cumsum(np.where(sounding, SOUNDING_FRAME_COST, 1.0))
+    middle = int(np.searchsorted(work, work[-1] / 2))
     cut_frame = int(quiet[np.argmin(np.abs(quiet - middle))])
     cut = start + cut_frame * MP3_FRAME
     resume = cut + MP3_FRAME
-    end = resume + (samples.size - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
-    if end <= resume or np.any(samples[end:]):
+    end = resume + (total - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
+    if end <= resume or any(hi > end for _, hi in spans):
         return None  # the track ends in sound: no room for the encoder's frames
     return Halves(start, cut, resume, end)
 
 
-def _encode_halves(pcm: bytearray, halves: Halves, target: Path, encoding: _Encoding) -> None:
-    """Both halves at once (each in its own ffmpeg), then the second's frames after the first's."""
-    from concurrent.futures import ThreadPoolExecutor
+@dataclass(frozen=True)
+class _Part:
+    """Samples [start, stop) of the track, encoded to `target` with output options of its own."""
 
-    view = memoryview(pcm)
-    bare = ["-write_xing", "0", "-id3v2_version", "0"]  # frames only: nothing between the halves
-    second = target.with_name(target.name + ".second")
+    start: int
+    stop: int
+    target: Path
+    options: tuple[str, ...] = ()
+
+
+def _encode_streams(samples: Samples, lowerings: list[_Lowering], encoding: _Encoding, parts: list[_Part]) -> None:
+    """Each part in an ffmpeg of its own, all at once, each fed its samples by a thread of its
+    own as they are mixed (mixing releases the interpreter's lock, and the encoders wait on
+    their pipes): a chunk at a time, so the track is never held whole.
+
+    ffmpeg through a pipe, not pydub's `export()`: that needs the whole track in one
+    `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
+    encoders: list[subprocess.Popen[bytes]] = []
     try:
-        with ThreadPoolExecutor(2) as pool:
-            first_done = pool.submit(_export, view[2 * halves.start : 2 * halves.cut], target, encoding, bare)
-            second_done = pool.submit(_export, view[2 * halves.resume : 2 * halves.end], second, encoding, bare)
-            first_done.result()
-            second_done.result()
-        with open(target, "ab") as joined, open(second, "rb") as rest:
-            shutil.copyfileobj(rest, joined)
+        for part in parts:
+            command = _ffmpeg_command(part, encoding)
+            pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
+            encoders.append(
+                subprocess.Popen(command, stdin=pipe, stdout=subprocess.DEVNULL, stderr=pipe, pipesize=2 * PCM_CHUNK)
+            )
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="encode") as pool:
+            jobs = zip(parts, encoders, strict=True)
+            fed = [pool.submit(_feed, samples, lowerings, part, encoder) for part, encoder in jobs]
+            try:
+                for done in fed:
+                    done.result()
+            except BaseException:
+                for encoder in encoders:
+                    encoder.kill()  # so every feeding thread's next write fails, and it returns
+                raise
+        for part, encoder in zip(parts, encoders, strict=True):
+            assert encoder.stderr is not None
+            said = encoder.stderr.read().decode(errors="replace")
+            # At `-v error` ffmpeg says nothing unless something failed, and a write that fails
+            # as the file is closed (a full disk) is said, and exits 0.
+            if encoder.wait() != 0 or said.strip():
+                raise_if_disk_full(said, part.target)
+                last = [line for line in said.splitlines() if line.strip()][-1:]
+                raise AudioError(f"ffmpeg could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
     finally:
-        second.unlink(missing_ok=True)
+        for encoder in encoders:
+            if encoder.poll() is None:
+                encoder.kill()
+            encoder.wait()
+            if encoder.stderr is not None:
+                encoder.stderr.close()
 
 
-def _export(data: bytearray | memoryview, target: Path, encoding: _Encoding, options: list[str] | None = None) -> None:
-    """One ffmpeg encode through pydub's export, with its own parameters: the format, the
-    codec, the bit rate, and output options (`options`, the channels)."""
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntEncodeError
-
-    segment = AudioSegment(data=data, sample_width=2, frame_rate=encoding.sample_rate, channels=1)
+def _ffmpeg_command(part: _Part, encoding: _Encoding) -> list[str]:
+    rate = str(encoding.sample_rate)
     mp3 = encoding.fmt == "mp3"
-    try:
-        handle = segment.export(
-            str(target),
-            format="mp3" if mp3 else "ipod",
-            codec="libmp3lame" if mp3 else "aac",
-            bitrate=f"{encoding.bitrate_kbps}k",
-            parameters=["-ac", str(encoding.channels), *(options or [])],
-        )
-        handle.close()
-    except CouldntEncodeError as e:
-        raise_if_disk_full(str(e), target)
-        last = [line for line in str(e).splitlines() if line.strip()][-1:]
-        raise AudioError(f"ffmpeg could not encode {target.name}: {' '.join(last)}") from None
-    except OSError as e:
-        # pydub writes the samples to a temporary file first (in the scratch folder) and
-        # leaves its WAV writer open when that fails: let it go quietly (its __del__ would
-        # print a traceback), and say which folder it was.
-        where = e.filename or str(Path(tempfile.gettempdir()) / "pydub")
-        error = OSError(e.errno, e.strerror, where)
-        _release_frames(e)
-        raise error from None
+    output = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"] if mp3 else ["-c:a", "aac", "-f", "ipod"]
+    return [
+        *("ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", rate, "-ac", "1", "-i", "pipe:0"),
+        *("-ac", str(encoding.channels), "-b:a", f"{encoding.bitrate_kbps}k", *output, *part.options, str(part.target)),
+    ]
 
 
-def write_wav(pcm: bytearray, target: Path, *, sample_rate: int) -> None:
+def _feed(samples: Samples, lowerings: list[_Lowering], part: _Part, encoder: subprocess.Popen[bytes]) -> None:
+    """Mix the part's chunks, lower them, and write them to the encoder; then close its input.
+    An encoder that stopped early stops the feeding: what it said is reported by the caller."""
+    assert encoder.stdin is not None
+    with encoder.stdin as pipe, contextlib.suppress(BrokenPipeError):
+        for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
+            offset = index * PCM_CHUNK
+            chunk = samples.pcm_chunk(index)
+            for lowering in lowerings:
+                lowering.apply(chunk, offset)
+            pipe.write(chunk[max(0, part.start - offset) : part.stop - offset].data)
+
+
+def write_wav(samples: Samples, target: Path) -> None:
     with wave.open(str(target), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm)
+        w.setframerate(samples.sample_rate)
+        for index in range(-(-samples.total_samples // PCM_CHUNK)):
+            w.writeframes(samples.pcm_chunk(index).tobytes())
 
 
 @contextlib.contextmanager
 def _scratch_folder() -> Iterator[Path]:
     """A folder of this encode's own for its intermediate files, removed whatever happens (in
-    the process's scratch folder, in memory where the system has it: the encoded stream is
-    read back more than once)."""
+    the process's scratch folder: the encoded stream is read back more than once)."""
     folder = tempfile.mkdtemp(prefix="encode-", dir=SCRATCH.path)
     try:
         yield Path(folder)

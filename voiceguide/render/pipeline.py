@@ -29,7 +29,6 @@ from voiceguide.render.tags import Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
 from voiceguide.routine.printed import printed_for
-from voiceguide.scratch import SCRATCH
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
 from voiceguide.speech.registry import VoiceChoice
@@ -82,7 +81,7 @@ def render(
     choice = choice or VoiceChoice()
     options = options or CompileOptions()
     settings = Settings(options, choice, bitrate_kbps, channels, transcripts)
-    made = provenance(source, settings, track=output) if source else None
+    made = provenance(source, settings, track=output, loaded=routine) if source else None
     if made is not None and source is not None and output.exists() and not overwrite:
         _refuse_or_keep(output, made, source)
     for path in (output, *side_files):
@@ -95,17 +94,16 @@ def render(
 
     progress("mixing", 0, 1)
     mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
-    pcm = mixer.pcm()
+    mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
     progress("mixing", 1, 1)
 
     progress("encoding", 0, 1)
     printed = printed_for(routine.language)
-    SCRATCH.use_for_temporary_files()  # pydub's own temporary files go where they are cleaned up
     written = [output, *(side_files if transcripts else ())]
     # The track and its transcripts replace what was there together, or not at all.
     with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
         if fmt == "wav":
-            write_wav(pcm, tmp, sample_rate=MIX_RATE)
+            write_wav(mixer, tmp)
         else:
             tags = Tags(
                 title=timeline.title,
@@ -116,10 +114,9 @@ def render(
                 extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
             )
             write_encoded(
-                pcm,
+                mixer,
                 tmp,
                 fmt=fmt,
-                sample_rate=MIX_RATE,
                 chapters=timeline.chapters,
                 tags=tags,
                 bitrate_kbps=bitrate_kbps,
@@ -132,7 +129,6 @@ def render(
                 ),
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
-        del pcm
         if transcripts:
             for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
                 side_tmp.write_text(text, encoding="utf-8")

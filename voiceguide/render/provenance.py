@@ -17,12 +17,15 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voiceguide.errors import VoiceguideError, printable
 from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PROFILES, RATE_WPM
 from voiceguide.speech.registry import ENGINE_CHOICES, VoiceChoice
 from voiceguide.timeline.options import SIDES, CompileOptions
+
+if TYPE_CHECKING:
+    from voiceguide.routine.model import Routine
 
 SECTION_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 """A section's id, as the routine format allows it."""
@@ -203,25 +206,28 @@ def _routine_file_name(source: str) -> bool:
     return 0 < len(source) < 256 and not any(c in source for c in "/\\\0") and source not in (".", "..")
 
 
-def provenance(source: str, settings: Settings, track: Path | None = None) -> Provenance | None:
+def provenance(
+    source: str, settings: Settings, track: Path | None = None, *, loaded: Routine | None = None
+) -> Provenance | None:
     """What a render of `source` with `settings` (into `track`) would carry, or None if the
-    routine cannot be read as it is now (then nothing can be compared with it)."""
+    routine cannot be read as it is now (then nothing can be compared with it). `loaded` is the
+    routine as the caller has just loaded it from `source`, if it has."""
     from voiceguide.routine.builtin import is_builtin
 
-    fingerprint = _fingerprint(source, settings)
+    fingerprint = _fingerprint(source, settings, loaded)
     if fingerprint is None:
         return None
     place = None if track is None or is_builtin(source) else routine_place(Path(source), track)
     return Provenance(source_name(source), settings, fingerprint, place)
 
 
-def _fingerprint(source: str, settings: Settings) -> str | None:
+def _fingerprint(source: str, settings: Settings, loaded: Routine | None) -> str | None:
     from voiceguide import __version__
     from voiceguide.routine.builtin import builtin_bytes, is_builtin
     from voiceguide.routine.loader import load_routine
 
     try:
-        routine = load_routine(source)
+        routine = loaded or load_routine(source)
         text = builtin_bytes(source) if is_builtin(source) else Path(source).read_bytes()
         pictures = [s.picture.read_bytes() for s in routine.sections if isinstance(s.picture, Path)]
     except (VoiceguideError, OSError):

