@@ -84,8 +84,9 @@ def peak_memory_of_render(source: str, cache: Path, out: Path) -> int:
 
 
 def long_routine(folder: Path, hours: float) -> Path:
-    """The built-in routine's point sets said over and over, for about `hours`: the same phrases
-    (its counts, its sentences), so its speech is all but the built-in's, on a track of hours."""
+    """The built-in routine's point sets said over and over, counted slower, for about `hours`:
+    the same phrases (its counts, its sentences), so its speech is the built-in's, on a track of
+    hours."""
     import yaml
 
     from voiceguide.routine.builtin import builtin_bytes
@@ -93,13 +94,25 @@ def long_routine(folder: Path, hours: float) -> Path:
     stored = builtin_bytes("back-pain")
     assert stored is not None
     routine = yaml.safe_load(stored.decode("utf-8"))
-    rounds = max(1, round(hours * 60 / 13.8))  # the built-in routine takes about 13.8 minutes
-    routine["title"] = f"{routine['title']}, {rounds} times over"
+    # Counted three times slower (a routine may hold at most 50,000 cues), the built-in
+    # routine takes about 17 minutes (its counts are a part of it).
+    routine["settings"]["count_interval"] = 3 * routine["settings"]["count_interval"]
+    rounds = max(1, round(hours * 60 / 17))
+    copies = min(rounds, 100 // len(routine["sections"]))  # a routine has at most 100 point sets...
+    again = -(-rounds // copies)  # ...so each says its steps this many times over
+    routine["title"] = f"{routine['title']}, {copies * again} times over"
     routine["sections"] = [
-        {**section, "id": f"{section['id']}-{n}"} for n in range(rounds) for section in routine["sections"]
+        {**section, "id": f"{section['id']}-{n}", "steps": section["steps"] * again}
+        for n in range(copies)
+        for section in routine["sections"]
     ]
     path = folder / "long.yaml"
-    path.write_text(yaml.safe_dump(routine, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    class Plain(yaml.SafeDumper):  # routine files take no aliases: each repeat written out whole
+        def ignore_aliases(self, data: object) -> bool:
+            return True
+
+    path.write_text(yaml.dump(routine, Dumper=Plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 

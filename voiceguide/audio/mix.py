@@ -153,9 +153,12 @@ class TrackMixer:
         for _, key in self._placed:
             self._sound(key)
 
-    def sounding(self) -> list[tuple[int, int]]:
-        """Each placed sound's span of samples [start, stop): every sample outside them is 0."""
-        return [(at, at + len(self._sound(key))) for at, key in self._placed]
+    def sounding(self) -> np.ndarray:
+        """Each placed sound's span of samples [start, stop), one row each: every sample outside
+        them is 0."""
+        starts = np.array(self._starts, dtype=np.int64)
+        lengths = np.array([len(self._sound(key)) for _, key in self._placed], dtype=np.int64)
+        return np.column_stack((starts, starts + lengths)).reshape(-1, 2)
 
     def identity(self) -> bytes:
         """A digest of everything the track's samples are made from (its length, each sound's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import os
@@ -64,8 +65,8 @@ class Samples(Protocol):
         a fresh array each time (the encoder lowers it in place)."""
         ...
 
-    def sounding(self) -> list[tuple[int, int]]:
-        """Spans [start, stop) outside which every sample is 0."""
+    def sounding(self) -> np.ndarray:
+        """Spans [start, stop), one row each, outside which every sample is 0."""
         ...
 
     def identity(self) -> bytes:
@@ -84,9 +85,9 @@ class PcmBuffer:
     def pcm_chunk(self, index: int) -> np.ndarray:
         return self._samples[index * PCM_CHUNK : (index + 1) * PCM_CHUNK].copy()
 
-    def sounding(self) -> list[tuple[int, int]]:
+    def sounding(self) -> np.ndarray:
         edges = np.flatnonzero(np.diff(np.concatenate(([0], self._samples != 0, [0])).astype(np.int8)))
-        return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
+        return edges.reshape(-1, 2)
 
     def identity(self) -> bytes:
         return hashlib.sha256(self._samples.tobytes()).digest()
@@ -348,29 +349,41 @@ def two_halves(samples: Samples) -> Halves | None:
     Found from where the sounds lie, without making the track."""
     total = samples.total_samples
     start = MP3_ENCODER_DELAY
-    spans = [(lo, hi) for lo, hi in samples.sounding() if hi > lo]
-    if total < 8 * samples.sample_rate or any(lo < start for lo, _ in spans):
+    spans = samples.sounding()
+    spans = spans[spans[:, 1] > spans[:, 0]]
+    if total < 8 * samples.sample_rate or np.any(spans[:, 0] < start):
         return None
-    # Which frames (counted from `start`) hold any sound.
+    # Which frames (counted from `start`) hold any sound: +1 where a span starts, -1 after it
+    # ends, summed. Every array here is a few bytes a frame (2 MB for five hours at most).
     frames = (total - start) // MP3_FRAME
-    sounding = np.zeros(frames, dtype=bool)
-    for lo, hi in spans:
-        sounding[(lo - start) // MP3_FRAME : (hi - 1 - start) // MP3_FRAME + 1] = True
-    # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them) quiet.
-    reach = CUT_QUIET_FRAMES
-    window = np.convolve(sounding, np.ones(2 * reach + 1, dtype=int), mode="valid")  # window[i]: frames i..i+2r
-    quiet = np.flatnonzero(window == 0) + reach  # cut frames with quiet all around
-    quiet = quiet[(quiet > reach) & (quiet < frames - reach - 1)]
-    if quiet.size == 0:
-        return None
+    edges = np.zeros(frames + 1, dtype=np.int32)
+    np.add.at(edges, np.minimum((spans[:, 0] - start) // MP3_FRAME, frames), 1)
+    np.add.at(edges, np.minimum((spans[:, 1] - 1 - start) // MP3_FRAME + 1, frames), -1)
+    heard = np.cumsum(edges, out=edges)[:frames] > 0  # frame i holds sound
+    heard_before = edges  # reused: heard_before[i] is how many of frames 0..i-1 hold sound
+    np.cumsum(heard, out=heard_before[1:])
+    heard_before[0] = 0
+
     # Where the encoders' work is even: a frame with sound costs the encoder more than a quiet one.
-    work = np.cumsum(np.where(sounding, SOUNDING_FRAME_COST, 1.0))
-    middle = int(np.searchsorted(work, work[-1] / 2))
-    cut_frame = int(quiet[np.argmin(np.abs(quiet - middle))])
+    def work(upto: int) -> float:  # of frames 0..upto-1
+        return upto + (SOUNDING_FRAME_COST - 1) * int(heard_before[upto])
+
+    middle = bisect.bisect_left(range(frames), work(frames) / 2, key=lambda frame: work(frame + 1))
+    # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them)
+    # quiet: the nearest such frame to the middle, either way.
+    reach = CUT_QUIET_FRAMES
+    quiet = np.zeros(frames, dtype=bool)
+    quiet[reach : frames - reach] = heard_before[2 * reach + 1 :] == heard_before[: -(2 * reach + 1)]
+    quiet[: reach + 1] = quiet[frames - reach - 1 :] = False
+    before = middle - int(np.argmax(quiet[middle::-1])) if quiet[: middle + 1].any() else None
+    after = middle + int(np.argmax(quiet[middle:])) if quiet[middle:].any() else None
+    if before is None and after is None:
+        return None
+    cut_frame = min((c for c in (before, after) if c is not None), key=lambda c: abs(c - middle))
     cut = start + cut_frame * MP3_FRAME
     resume = cut + MP3_FRAME
     end = resume + (total - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
-    if end <= resume or any(hi > end for _, hi in spans):
+    if end <= resume or np.any(spans[:, 1] > end):
         return None  # the track ends in sound: no room for the encoder's frames
     return Halves(start, cut, resume, end)
 

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from voiceguide.errors import AudioError
 from voiceguide.pictures.draw import Image
@@ -78,7 +78,7 @@ def write_tagged_mp3(
     ffmpeg writes no chapter pictures, and copying the stream through it took a tenth of a
     warm render."""
     with target.open("wb") as out, audio.open("rb") as stream:
-        out.write(id3v23_tag(mp3_frames(chapters, tags, cover, pictures or {})))
+        write_id3v23_tag(out, mp3_frames(chapters, tags, cover, pictures or {}))
         shutil.copyfileobj(stream, out, 1 << 20)
 
 
@@ -171,21 +171,25 @@ def tag_m4b(
         raise AudioError(f"ffmpeg could not write {target.name}: {' '.join(last)}")
 
 
-def id3v23_tag(frames: Iterable[Frame]) -> bytes:
-    """An ID3v2.3 tag holding `frames` in the order given: each frame as mutagen writes it
-    alone, after a header whose size is in 7-bit bytes ("syncsafe")."""
+def write_id3v23_tag(out: BinaryIO, frames: Iterable[Frame]) -> None:
+    """Write an ID3v2.3 tag holding `frames` in the order given, at `out`'s place (a file it
+    can seek in): each frame as mutagen writes it alone, one at a time (a long routine's chapter
+    pictures add up to megabytes), then the header's size, in 7-bit bytes ("syncsafe")."""
     from mutagen.id3 import ID3
 
-    body = b""
+    header_at = out.tell()
+    out.write(b"ID3\x03\x00\x00\x00\x00\x00\x00")
+    size = 0
     for frame in frames:
         single = ID3()
         single.add(frame)
-        out = io.BytesIO()
-        single.save(out, v2_version=3, padding=lambda info: 0)
-        body += out.getvalue()[10:]  # the frame, without its one-frame tag's header
-    size = len(body)
-    syncsafe = bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
-    return b"ID3\x03\x00\x00" + syncsafe + body
+        encoded = io.BytesIO()
+        single.save(encoded, v2_version=3, padding=lambda info: 0)
+        size += out.write(encoded.getbuffer()[10:])  # the frame, without its one-frame tag's header
+    end = out.tell()
+    out.seek(header_at + 6)
+    out.write(bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0)))
+    out.seek(end)
 
 
 def raise_if_disk_full(ffmpeg_said: str, target: Path) -> None:
