@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import wave
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -185,10 +186,10 @@ def test_every_counted_cue_starts_within_20_ms(rendered: RenderResult, shared_ca
         assert abs(lag) <= 0.020, f"{event.text!r} at {event.start_s:.3f} s is off by {lag * 1000:.1f} ms"
 
 
-def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:
+def test_an_mp3_encoded_in_parts_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:
     from sound_server import find, sound_offsets, sound_starts
 
-    from voiceguide.render.encode import two_halves
+    from voiceguide.render.encode import PcmBuffer, part_count, stream_cuts
 
     routine = parse_routine(SHORT, origin="short.yaml")
     options = CompileOptions(pre_roll_s=0.75)  # the pre-roll the command line gives: the encoder's delay
@@ -196,20 +197,45 @@ def test_an_mp3_encoded_in_two_halves_decodes_sample_for_sample_in_place(tmp_pat
     mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
     with wave.open(str(wav), "rb") as w:
         pcm = bytearray(w.readframes(w.getnframes()))
-    halves = two_halves(PcmBuffer(pcm, MIX_RATE))
-    assert halves is not None  # this track is encoded as two streams, joined
+    track = PcmBuffer(pcm, MIX_RATE)
+    assert part_count(track.total_samples / MIX_RATE) == 2
+    cuts = stream_cuts(track)
+    assert cuts is not None and len(cuts.parts) == 2  # this track is encoded as two streams, joined
     assert b"Xing" not in mp3.read_bytes()[:8192] and b"Info" not in mp3.read_bytes()[:8192]
     reference = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
     decoded = decode(mp3)
     assert len(reference) - 1152 < len(decoded) <= len(reference)
     starts = sound_starts(reference)
-    assert any(start > halves.cut for start in starts) and any(start < halves.cut for start in starts)
+    cut = cuts.parts[0][1]
+    assert any(start > cut for start in starts) and any(start < cut for start in starts)
     # Lossy, so matched by correlation (a quarter second of each sound): in place to the sample.
     first, _ = find(decoded, reference[starts[0] : starts[0] + 11025], starts[0] - 2000, starts[0] + 2000)
     assert first == starts[0]
     placed = sound_offsets(decoded, reference, search_s=0.05)
     assert [round(offset * MIX_RATE) for offset, _ in placed] == [0] * len(starts)
     assert min(score for _, score in placed) > 0.95
+
+
+def test_cuts_share_the_encoders_work_and_each_sits_in_quiet(tmp_path: Path, shared_cache: Path) -> None:
+    from voiceguide.render.encode import CUT_QUIET_FRAMES, MP3_ENCODER_DELAY, MP3_FRAME, PcmBuffer, stream_cuts
+
+    wav = render_short(tmp_path / "x.wav", shared_cache, fmt="wav", options=CompileOptions(pre_roll_s=0.75)).path
+    with wave.open(str(wav), "rb") as w:
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    track = PcmBuffer(samples.tobytes(), MIX_RATE)
+    cuts = stream_cuts(track, 4)
+    assert cuts is not None and len(cuts.parts) == 4
+    assert cuts.parts[0][0] == MP3_ENCODER_DELAY and not samples[:MP3_ENCODER_DELAY].any()
+    for (start, stop), (after, _) in zip(cuts.parts, cuts.parts[1:], strict=False):
+        assert (stop - start) % MP3_FRAME == 0 and after == stop + MP3_FRAME  # one frame left out
+        around = samples[stop - CUT_QUIET_FRAMES * MP3_FRAME : after + CUT_QUIET_FRAMES * MP3_FRAME]
+        assert not around.any()  # digital silence either side of each cut
+    assert not samples[cuts.parts[-1][1] :].any()
+    # Equal work: a frame with sound weighs 3.5 quiet ones. Each part within a fifth of its share.
+    frames = samples[: samples.size // MP3_FRAME * MP3_FRAME].reshape(-1, MP3_FRAME).any(axis=1)
+    weight = np.where(frames, 3.5, 1.0)
+    shares = [weight[start // MP3_FRAME : stop // MP3_FRAME].sum() for start, stop in cuts.parts]
+    assert max(shares) < 1.2 * min(shares), shares
 
 
 def test_speech_is_levelled_phrase_by_phrase(rendered: RenderResult) -> None:
@@ -470,6 +496,47 @@ def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: 
     write_encoded(PcmBuffer(tone_pcm, MIX_RATE), alone, fmt="mp3", chapters=(), tags=Tags("tone"), bitrate_kbps=32)
     level_db = [20 * np.log10(np.std(decode(path)[MIX_RATE // 2 : MIX_RATE])) for path in (target, alone)]
     assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
+
+
+def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_writes_the_same_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceguide.render import encode
+
+    # Four parts, each a few seconds of quiet tone and a second of quiet between: the third
+    # part's tone is loud noise instead, which a 32 kbit/s MP3 overshoots.
+    rng = np.random.default_rng(5)
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 3) / MIX_RATE) * 0.1
+    noise = rng.uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20)
+    gap = np.zeros(MIX_RATE)
+    track = np.concatenate([gap, tone, gap, tone, gap, noise, gap, tone, gap])
+    pcm = (track * 32767).astype("<i2").tobytes()
+    encoded: list[tuple[int, int]] = []
+    encode_part = encode._encode_part
+
+    def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
+        encoded.append((part.start, part.stop))
+        encode_part(samples, lowerings, encoding, part, *rest)
+
+    monkeypatch.setattr(encode, "_encode_part", noting)
+    monkeypatch.setattr(encode, "part_count", lambda duration_s: 4)
+    memory = tmp_path / "memory"
+    cold, warm = tmp_path / "cold.mp3", tmp_path / "warm.mp3"
+    runs = []
+    for target in (cold, warm):
+        encoded.clear()
+        write_encoded(
+            PcmBuffer(pcm, MIX_RATE), target, fmt="mp3", chapters=(), tags=Tags("parts"), bitrate_kbps=32, memory=memory
+        )
+        runs.append(Counter(encoded))
+    cold_runs, warm_runs = runs
+    noisy = [part for part in cold_runs if part[0] < 10.5 * MIX_RATE < part[1]]  # the noise: 9 s to 12 s
+    assert len(cold_runs) == 4 and len(noisy) == 1
+    # Cold: the noisy part again, alone (as often as it took); warm: each part once, lowered.
+    assert cold_runs[noisy[0]] >= 2 and all(count == 1 for part, count in cold_runs.items() if part != noisy[0])
+    assert warm_runs == Counter(dict.fromkeys(cold_runs, 1))
+    assert true_peak_dbfs(cold) <= -1.0
+    assert cold.read_bytes() == warm.read_bytes()  # what was checked cold is what warm writes
 
 
 def test_true_peaks_are_read_block_by_block_across_reads(tmp_path: Path) -> None:

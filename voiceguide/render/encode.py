@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import wave
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -121,26 +122,20 @@ def write_encoded(
     at once and encoded once, and not decoded, since the same encoder given the same samples
     writes the same stream, which was checked the first time."""
     require_ffmpeg()
-    ceiling = 10 ** ((peak_ceiling_dbfs - METER_MARGIN_DB) / 20)
     encoding = _Encoding(fmt, samples.sample_rate, bitrate_kbps, channels)
     remembered = _Remembered(memory, samples.identity(), encoding, peak_ceiling_dbfs) if memory else None
     known = remembered.lowerings() if remembered else None
     with _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
+        parts = _parts(samples, audio, encoding)
+        hold("encoding")
         if known is not None:
-            _encode(samples, [_Lowering(need) for need in known], audio, encoding)
+            _encode_parts(samples, [_Lowering(need) for need in known], encoding, parts)
         else:
-            needs: list[np.ndarray] = []
-            for _ in range(ENCODE_TRIES):
-                _encode(samples, [_Lowering(need) for need in needs], audio, encoding)
-                peaks = decoded_true_peaks(audio, samples.sample_rate)
-                if not peaks.size or float(peaks.max()) <= ceiling:
-                    break
-                needs.append(_needed(samples.total_samples, peaks, ceiling))
-            else:
-                raise AudioError(f"the {fmt} encoder kept overshooting {peak_ceiling_dbfs:g} dBFS true peak")
+            needs = _encode_checked(samples, encoding, parts, peak_ceiling_dbfs)
             if remembered:
                 remembered.keep(needs)
+        _join(parts, audio)
         if fmt == "mp3":
             write_tagged_mp3(audio, target, chapters=chapters, tags=tags, cover=cover, pictures=pictures)
         else:
@@ -202,6 +197,12 @@ class _Lowering:
         self._knots = np.concatenate((spread[:1], spread, spread[-1:]))  # each block's gain, and its neighbours'
         self._blocks = need.size
 
+    def touches(self, start: int, stop: int) -> bool:
+        """Whether any of the track's samples [start, stop) is lowered (a block's gain eases in
+        from the centre of the block before it and out to the centre of the one after)."""
+        lowered = np.flatnonzero(self._knots[1:-1] < 1.0)  # by block
+        return bool(np.any(((lowered - 1) * PEAK_BLOCK < stop) & ((lowered + 2) * PEAK_BLOCK > start)))
+
     def apply(self, samples: np.ndarray, offset: int) -> None:
         """Lower `samples`, the track's from sample `offset` (a whole number of batches in), in place."""
         assert offset % (self.BATCH * PEAK_BLOCK) == 0
@@ -223,16 +224,19 @@ _INTERPOLATOR = np.stack([np.sinc(_TAP_OFFSETS - f) * np.kaiser(32, 8.0) for f i
 samples: what a true-peak meter (ITU-R BS.1770) looks at."""
 
 
-def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0) -> np.ndarray:
+def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0, offset: int = 0) -> np.ndarray:
     """The decoded file's true peak (4x oversampled, full scale 1.0) in each `PEAK_BLOCK` of
     samples, read as a stream (the whole track is never held). Only stretches whose samples
     reach `floor_dbfs` are oversampled: below it the answer only needs to be "under the
-    ceiling", and a true peak sits within about 2 dB of the samples around it."""
+    ceiling", and a true peak sits within about 2 dB of the samples around it.
+
+    `offset`: the track's sample that the file's first decoded sample is (a part of the track
+    encoded alone); blocks are the track's, counted from its start (those before the file's are 0)."""
     command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"]
     read_size, pad = 16 * PEAK_BLOCK, 256  # the pad covers the interpolator's reach across reads
     threshold = 32768 * 10 ** ((floor_dbfs - 2.0) / 20)
-    peaks: list[float] = []
-    position = 0  # the track's sample index of `measured[0]`
+    peaks: list[float] = [0.0] * (offset // PEAK_BLOCK + (1 if offset % PEAK_BLOCK else 0))
+    position = offset  # the track's sample index of `measured[0]`
     carry = np.zeros(pad, dtype=np.float32)
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
         assert ffmpeg.stdout is not None and ffmpeg.stderr is not None
@@ -275,83 +279,259 @@ class _Encoding:
     channels: int
 
 
-def _encode(samples: Samples, lowerings: list[_Lowering], target: Path, encoding: _Encoding) -> None:
-    """Encode the samples, lowered, to an MP3 or AAC stream at `target`, untagged.
+@dataclass(frozen=True)
+class Part:
+    """Samples [start, stop) of the track, encoded on their own to `target`."""
 
-    An MP3 is encoded in two halves at once where the track allows (`two_halves`): the encoder
-    uses one core, and an encode is most of a render's time. Otherwise it starts with a Xing
-    header (with the encoder's delay, for gapless players)."""
-    hold("encoding")
+    start: int
+    stop: int
+    target: Path
+    options: tuple[str, ...] = ()
+    """ffmpeg's output options of this part's own."""
+    decoded_from: int = 0
+    """The track's sample that the part's first sample is, decoded on its own: a stream with no
+    Xing header starts with the encoder's delay."""
+
+
+def _parts(samples: Samples, audio: Path, encoding: _Encoding) -> list[Part]:
+    """How the track is encoded: an MP3 in parts where the track allows (`stream_cuts`), each
+    part a stream of its own, written one after the other into `audio`; else in one piece."""
     if encoding.fmt != "mp3":
-        _encode_streams(samples, lowerings, encoding, [_Part(0, samples.total_samples, target)])
-        return
-    halves = two_halves(samples)
-    if halves is not None:
-        second = target.with_name(target.name + ".second")
-        bare = ("-write_xing", "0")  # frames only: nothing between the halves
+        return [Part(0, samples.total_samples, audio)]
+    cuts = stream_cuts(samples, part_count(samples.total_samples / samples.sample_rate))
+    if cuts is None:
+        # One stream, with a Xing header (the encoder's delay, for gapless players). MP3
+        # frames carry the encoder's delay, and players take the length from the frame count:
+        # end the track that much early (it ends in the timeline's quiet tail), so the length
+        # players show matches the timeline.
+        return [Part(0, max(0, samples.total_samples - MP3_ENCODER_DELAY), audio)]
+    bare = ("-write_xing", "0")  # frames only: nothing between the parts
+    return [
+        Part(start, stop, audio.with_name(f"part-{number:03d}.mp3"), bare, start - MP3_ENCODER_DELAY)
+        for number, (start, stop) in enumerate(cuts.parts)
+    ]
+
+
+PART_MINUTES = 3.5
+"""About this much of a track goes in each part (two at least, an even number): a part that
+overshoots the ceiling is encoded again alone, and the parts are encoded and checked two at a
+time."""
+MAX_PARTS = 32
+
+
+def part_count(duration_s: float) -> int:
+    return min(MAX_PARTS, 2 * max(1, round(duration_s / 60 / PART_MINUTES / 2)))
+
+
+def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: _Encoding, parts: list[Part]) -> None:
+    """Encode each part in an ffmpeg of its own, as many at once as there are cores, each fed
+    its samples by a thread of its own as they are mixed (mixing releases the interpreter's
+    lock, and the encoders wait on their pipes): a chunk at a time, so the track is never held
+    whole.
+
+    ffmpeg through a pipe, not pydub's `export()`: that needs the whole track in one
+    `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
+    running: set[subprocess.Popen[bytes]] = set()
+    stop = threading.Event()
+    # Every part's encoder starts at once, and waits on its pipe, ready, until one of the
+    # feeding turns (one a core) is free: no core waits for an encoder to start up.
+    turns = threading.Semaphore(os.cpu_count() or 1)
+    with ThreadPoolExecutor(len(parts), thread_name_prefix="encode") as pool:
+        done = [pool.submit(_encode_part, samples, lowerings, encoding, part, running, stop, turns) for part in parts]
         try:
-            _encode_streams(
-                samples,
-                lowerings,
-                encoding,
-                [_Part(halves.start, halves.cut, target, bare), _Part(halves.resume, halves.end, second, bare)],
-            )
-            with open(target, "ab") as joined, open(second, "rb") as rest:
-                shutil.copyfileobj(rest, joined)
+            for each in done:
+                each.result()
+        except BaseException:  # Ctrl-C, or a part that failed: the others stop too
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for encoder in list(running):
+                encoder.kill()  # so its feeding thread's next write fails, and it returns
+            raise
+
+
+def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ceiling_dbfs: float) -> list[np.ndarray]:
+    """Encode each part, decode it and read its true peak, and encode it again lowered where it
+    overshot `ceiling_dbfs`, until it does not: each part on its own, as many at once as there are
+    cores, so a part that needs no second encode costs none. The lowerings of every try, for
+    the whole track (`_needed`), in order."""
+    ceiling = 10 ** ((ceiling_dbfs - METER_MARGIN_DB) / 20)
+    overshooting = f"the {encoding.fmt} encoder kept overshooting {ceiling_dbfs:g} dBFS true peak"
+    running: set[subprocess.Popen[bytes]] = set()
+    stop = threading.Event()
+
+    def check(part: Part) -> list[np.ndarray]:
+        """The part's own lowerings, one a try (1 outside the part)."""
+        needs: list[np.ndarray] = []
+        for _ in range(ENCODE_TRIES):
+            _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, running, stop)
+            peaks = decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
+            if not peaks.size or float(peaks.max()) <= ceiling:
+                return needs
+            needs.append(_needed(samples.total_samples, peaks, ceiling))
+        raise AudioError(overshooting)
+
+    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="encode") as pool:
+        try:
+            own = list(pool.map(check, parts))
+        except BaseException:  # Ctrl-C, or a part that failed: the others stop too
+            stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for encoder in list(running):
+                encoder.kill()
+            raise
+    # One lowering a try for the whole track: each part's lowers its own blocks.
+    needs = [np.minimum.reduce([lowered[k] for lowered in own if len(lowered) > k]) for k in range(max(map(len, own)))]
+    # A lowering eased across a cut changes a few samples of the part beside it (rare: a cut
+    # sits in quiet): that part is encoded again with every part's lowerings, and checked, so
+    # it holds what a warm render will give it.
+    todo = [
+        part
+        for number, part in enumerate(parts)
+        if any(
+            _Lowering(need).touches(part.start, part.stop)
+            for other in own[:number] + own[number + 1 :]
+            for need in other
+        )
+    ]
+    for _ in range(ENCODE_TRIES):
+        if not todo:
+            return needs
+        _encode_parts(samples, [_Lowering(need) for need in needs], encoding, todo)
+        peaks = _decoded_peaks(todo, samples)
+        if not peaks.size or float(peaks.max()) <= ceiling:
+            return needs
+        needs.append(_needed(samples.total_samples, peaks, ceiling))
+        todo = [part for part in parts if _Lowering(needs[-1]).touches(part.start, part.stop)]
+    raise AudioError(overshooting)
+
+
+def _encode_part(
+    samples: Samples,
+    lowerings: list[_Lowering],
+    encoding: _Encoding,
+    part: Part,
+    running: set[subprocess.Popen[bytes]],
+    stop: threading.Event,
+    turns: threading.Semaphore | None = None,
+) -> None:
+    pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
+    with subprocess.Popen(
+        _ffmpeg_command(part, encoding), stdin=pipe, stdout=subprocess.DEVNULL, stderr=pipe, pipesize=2 * PCM_CHUNK
+    ) as encoder:
+        running.add(encoder)
+        try:
+            with turns or contextlib.nullcontext():
+                _feed(samples, lowerings, part, encoder, stop)
+            assert encoder.stderr is not None
+            said = encoder.stderr.read().decode(errors="replace")
         finally:
-            second.unlink(missing_ok=True)
+            encoder.wait()
+            running.discard(encoder)
+    # At `-v error` ffmpeg says nothing unless something failed, and a write that fails as the
+    # file is closed (a full disk) is said, and exits 0.
+    if encoder.returncode != 0 or said.strip():
+        raise_if_disk_full(said, part.target)
+        last = [line for line in said.splitlines() if line.strip()][-1:]
+        raise AudioError(f"ffmpeg could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
+
+
+def _ffmpeg_command(part: Part, encoding: _Encoding) -> list[str]:
+    rate = str(encoding.sample_rate)
+    mp3 = encoding.fmt == "mp3"
+    output = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"] if mp3 else ["-c:a", "aac", "-f", "ipod"]
+    return [
+        *("ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", rate, "-ac", "1", "-i", "pipe:0"),
+        *("-ac", str(encoding.channels), "-b:a", f"{encoding.bitrate_kbps}k", *output, *part.options, str(part.target)),
+    ]
+
+
+def _feed(
+    samples: Samples, lowerings: list[_Lowering], part: Part, encoder: subprocess.Popen[bytes], stop: threading.Event
+) -> None:
+    """Mix the part's chunks, lower them, and write them to the encoder; then close its input.
+    An encoder that stopped early stops the feeding: what it said is reported by the caller."""
+    assert encoder.stdin is not None
+    with encoder.stdin as pipe, contextlib.suppress(BrokenPipeError):
+        for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
+            if stop.is_set():
+                return
+            offset = index * PCM_CHUNK
+            chunk = samples.pcm_chunk(index)
+            for lowering in lowerings:
+                lowering.apply(chunk, offset)
+            pipe.write(chunk[max(0, part.start - offset) : part.stop - offset].data)
+
+
+def _decoded_peaks(parts: list[Part], samples: Samples) -> np.ndarray:
+    """The true peak of each block of the track, from decoding these parts (each alone, as many
+    at once as there are cores); blocks of no part here are 0. A part decoded alone starts with
+    the encoder's delay: its first decoded sample is the track's `start - MP3_ENCODER_DELAY`,
+    and it ends in quiet, as the next part starts (`stream_cuts`)."""
+    blocks = -(-samples.total_samples // PEAK_BLOCK)
+    peaks = np.zeros(blocks, dtype=np.float32)
+
+    def decode(part: Part) -> np.ndarray:
+        return decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
+
+    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="check") as pool:
+        for found in pool.map(decode, parts):
+            found = found[:blocks]
+            np.maximum(peaks[: found.size], found, out=peaks[: found.size])
+    return peaks
+
+
+def _join(parts: list[Part], audio: Path) -> None:
+    """The parts' streams, one after the other, into `audio` (where a single part already is)."""
+    if len(parts) == 1 and parts[0].target == audio:
         return
-    # MP3 frames carry the encoder's delay, and players take the length from the frame
-    # count: end the track that much early (it ends in the timeline's quiet tail), so the
-    # length players show matches the timeline.
-    end = max(0, samples.total_samples - MP3_ENCODER_DELAY)
-    _encode_streams(samples, lowerings, encoding, [_Part(0, end, target)])
+    with open(audio, "wb") as joined:
+        for part in parts:
+            with open(part.target, "rb") as stream:
+                shutil.copyfileobj(stream, joined, 1 << 20)
+            part.target.unlink()
 
 
 @dataclass(frozen=True)
-class Halves:
-    """Where a track is cut to be encoded as two MP3 streams that play as one (in samples)."""
+class Cuts:
+    """Where a track is cut to be encoded as MP3 streams that play as one (in samples)."""
 
-    start: int
-    """The first sample encoded: the encoder's delay is taken from the opening quiet."""
-    cut: int
-    """One past the first half's last sample (the first half is whole frames)."""
-    resume: int
-    """The second half's first sample: one frame of quiet after the cut is left out."""
-    end: int
-    """One past the last sample encoded (the second half is whole frames too)."""
+    parts: list[tuple[int, int]]
+    """Each stream's samples [start, stop). The first starts at `MP3_ENCODER_DELAY` (the
+    encoder's delay is taken from the opening quiet); each is whole frames; each after the first
+    starts one frame of quiet after the one before it stops, which is left out."""
 
 
 MP3_FRAME = 1152
 CUT_QUIET_FRAMES = 3
-"""The cut sits in digital silence this many frames deep on each side: the decoder joins the
+"""A cut sits in digital silence this many frames deep on each side: the decoder joins the
 two streams in the frames around it."""
 SOUNDING_FRAME_COST = 3.5
 """LAME's time for a frame with sound in it, in quiet frames' (measured on the built-in routine:
-0.67 s of CPU for two minutes of its speech, 0.19 s for two minutes of quiet). The cut makes
-the two halves equal work, not equal length: cut at the middle, the half with the introduction
-took 1.29 s and the other 1.02 s."""
+0.67 s of CPU for two minutes of its speech, 0.19 s for two minutes of quiet). The cuts make
+the parts equal work, not equal length: cut at its middle sample, the half of the built-in
+routine with the introduction took 1.29 s and the other 1.02 s."""
 JOIN_EXTRA = MP3_FRAME - MP3_ENCODER_DELAY
 """The joined streams decode to this many samples past the last one encoded."""
 
 
-def two_halves(samples: Samples) -> Halves | None:
-    """A cut near the middle of the track, in quiet, for encoding it as two MP3 streams.
+def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
+    """Cuts in quiet that split the track into `count` parts of about equal work for the
+    encoder, each to be encoded as an MP3 stream of its own.
 
     LAME turns `n` samples (`n` whole frames) into `n / 1152 + 1` frames, its delay of 1105
     samples (`MP3_ENCODER_DELAY`) in front. Written one after the other, with no tag between
     them, two such streams decode as one stream would, except that the second starts one
-    frame later: so that frame of quiet is left out of the track at the cut (measured with
-    ffmpeg: every sound in place to the sample, both halves). Neither stream has a Xing
-    header, so every decoder plays the file alike, the delay included: it is taken from the
-    track's opening quiet, and each sound decodes at its own sample. None if the track does
-    not open and end with enough quiet, or has no quiet place near its middle to cut.
-    Found from where the sounds lie, without making the track."""
+    frame later: so that frame of quiet is left out of the track at each cut (measured with
+    ffmpeg: every sound in place to the sample, both sides). No stream has a Xing header, so
+    every decoder plays the file alike, the delay included: it is taken from the track's
+    opening quiet, and each sound decodes at its own sample. None if the track does not open
+    and end with enough quiet, or has no quiet place near each cut. Found from where the
+    sounds lie, without making the track."""
     total = samples.total_samples
     start = MP3_ENCODER_DELAY
     spans = samples.sounding()
     spans = spans[spans[:, 1] > spans[:, 0]]
-    if total < 8 * samples.sample_rate or np.any(spans[:, 0] < start):
+    if count < 2 or total < 8 * samples.sample_rate or np.any(spans[:, 0] < start):
         return None
     # Which frames (counted from `start`) hold any sound: +1 where a span starts, -1 after it
     # ends, summed. Every array here is a few bytes a frame (2 MB for five hours at most).
@@ -364,104 +544,35 @@ def two_halves(samples: Samples) -> Halves | None:
     np.cumsum(heard, out=heard_before[1:])
     heard_before[0] = 0
 
-    # Where the encoders' work is even: a frame with sound costs the encoder more than a quiet one.
-    def work(upto: int) -> float:  # of frames 0..upto-1
+    def work(upto: int) -> float:  # of frames 0..upto-1, for the encoder
         return upto + (SOUNDING_FRAME_COST - 1) * int(heard_before[upto])
 
-    middle = bisect.bisect_left(range(frames), work(frames) / 2, key=lambda frame: work(frame + 1))
     # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them)
-    # quiet: the nearest such frame to the middle, either way.
+    # quiet: the nearest such frame to where the work is shared out evenly, either way.
     reach = CUT_QUIET_FRAMES
     quiet = np.zeros(frames, dtype=bool)
     quiet[reach : frames - reach] = heard_before[2 * reach + 1 :] == heard_before[: -(2 * reach + 1)]
     quiet[: reach + 1] = quiet[frames - reach - 1 :] = False
-    before = middle - int(np.argmax(quiet[middle::-1])) if quiet[: middle + 1].any() else None
-    after = middle + int(np.argmax(quiet[middle:])) if quiet[middle:].any() else None
-    if before is None and after is None:
-        return None
-    cut_frame = min((c for c in (before, after) if c is not None), key=lambda c: abs(c - middle))
-    cut = start + cut_frame * MP3_FRAME
-    resume = cut + MP3_FRAME
-    end = resume + (total - JOIN_EXTRA - resume) // MP3_FRAME * MP3_FRAME
-    if end <= resume or np.any(spans[:, 1] > end):
+    cut_frames: list[int] = []
+    for number in range(1, count):
+        middle = bisect.bisect_left(range(frames), work(frames) * number / count, key=lambda f: work(f + 1))
+        before = middle - int(np.argmax(quiet[middle::-1])) if quiet[: middle + 1].any() else None
+        after = middle + int(np.argmax(quiet[middle:])) if quiet[middle:].any() else None
+        near = [c for c in (before, after) if c is not None and (not cut_frames or c > cut_frames[-1] + 1)]
+        if not near:
+            return None
+        cut_frames.append(min(near, key=lambda c: abs(c - middle)))
+    parts = []
+    first = start
+    for cut_frame in cut_frames:
+        cut = start + cut_frame * MP3_FRAME
+        parts.append((first, cut))
+        first = cut + MP3_FRAME
+    end = first + (total - JOIN_EXTRA - first) // MP3_FRAME * MP3_FRAME
+    if end <= first or np.any(spans[:, 1] > end):
         return None  # the track ends in sound: no room for the encoder's frames
-    return Halves(start, cut, resume, end)
-
-
-@dataclass(frozen=True)
-class _Part:
-    """Samples [start, stop) of the track, encoded to `target` with output options of its own."""
-
-    start: int
-    stop: int
-    target: Path
-    options: tuple[str, ...] = ()
-
-
-def _encode_streams(samples: Samples, lowerings: list[_Lowering], encoding: _Encoding, parts: list[_Part]) -> None:
-    """Each part in an ffmpeg of its own, all at once, each fed its samples by a thread of its
-    own as they are mixed (mixing releases the interpreter's lock, and the encoders wait on
-    their pipes): a chunk at a time, so the track is never held whole.
-
-    ffmpeg through a pipe, not pydub's `export()`: that needs the whole track in one
-    `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
-    encoders: list[subprocess.Popen[bytes]] = []
-    try:
-        for part in parts:
-            command = _ffmpeg_command(part, encoding)
-            pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
-            encoders.append(
-                subprocess.Popen(command, stdin=pipe, stdout=subprocess.DEVNULL, stderr=pipe, pipesize=2 * PCM_CHUNK)
-            )
-        with ThreadPoolExecutor(len(parts), thread_name_prefix="encode") as pool:
-            jobs = zip(parts, encoders, strict=True)
-            fed = [pool.submit(_feed, samples, lowerings, part, encoder) for part, encoder in jobs]
-            try:
-                for done in fed:
-                    done.result()
-            except BaseException:
-                for encoder in encoders:
-                    encoder.kill()  # so every feeding thread's next write fails, and it returns
-                raise
-        for part, encoder in zip(parts, encoders, strict=True):
-            assert encoder.stderr is not None
-            said = encoder.stderr.read().decode(errors="replace")
-            # At `-v error` ffmpeg says nothing unless something failed, and a write that fails
-            # as the file is closed (a full disk) is said, and exits 0.
-            if encoder.wait() != 0 or said.strip():
-                raise_if_disk_full(said, part.target)
-                last = [line for line in said.splitlines() if line.strip()][-1:]
-                raise AudioError(f"ffmpeg could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
-    finally:
-        for encoder in encoders:
-            if encoder.poll() is None:
-                encoder.kill()
-            encoder.wait()
-            if encoder.stderr is not None:
-                encoder.stderr.close()
-
-
-def _ffmpeg_command(part: _Part, encoding: _Encoding) -> list[str]:
-    rate = str(encoding.sample_rate)
-    mp3 = encoding.fmt == "mp3"
-    output = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"] if mp3 else ["-c:a", "aac", "-f", "ipod"]
-    return [
-        *("ffmpeg", "-v", "error", "-y", "-f", "s16le", "-ar", rate, "-ac", "1", "-i", "pipe:0"),
-        *("-ac", str(encoding.channels), "-b:a", f"{encoding.bitrate_kbps}k", *output, *part.options, str(part.target)),
-    ]
-
-
-def _feed(samples: Samples, lowerings: list[_Lowering], part: _Part, encoder: subprocess.Popen[bytes]) -> None:
-    """Mix the part's chunks, lower them, and write them to the encoder; then close its input.
-    An encoder that stopped early stops the feeding: what it said is reported by the caller."""
-    assert encoder.stdin is not None
-    with encoder.stdin as pipe, contextlib.suppress(BrokenPipeError):
-        for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
-            offset = index * PCM_CHUNK
-            chunk = samples.pcm_chunk(index)
-            for lowering in lowerings:
-                lowering.apply(chunk, offset)
-            pipe.write(chunk[max(0, part.start - offset) : part.stop - offset].data)
+    parts.append((first, end))
+    return Cuts(parts)
 
 
 def write_wav(samples: Samples, target: Path) -> None:
