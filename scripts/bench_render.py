@@ -242,12 +242,15 @@ def main() -> None:
     long_routine_ = load_routine(str(long))
     long_speech = prepare_speech(long_routine_, options=CompileOptions(), cache=ClipCache(cache_dir))  # warm
     long_timeline = measured_timeline(long_routine_, options=CompileOptions(), speech=long_speech)
+    # Its first render checks each part's true peak (decoding it); measured warm, as the built-in is.
+    long_first_peak = peak_memory_of_render(str(long), cache_dir, work / "long.mp3")
     long_peak = peak_memory_of_render(str(long), cache_dir, work / "long.mp3")
     results["track_pcm_mb"] = len(pcm) / 1e6
     results["peak_rss_mb"] = peak / 1e6
     results["long_track_h"] = long_timeline.total_s / 3600
     results["long_track_pcm_mb"] = long_timeline.total_s * MIX_RATE * 2 / 1e6
     results["long_peak_rss_mb"] = long_peak / 1e6
+    results["long_first_render_peak_rss_mb"] = long_first_peak / 1e6
 
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in results.items()}, indent=2))
     judge("warm render / bare encode", results["warm / bare encode"], TARGETS["warm / bare encode"])

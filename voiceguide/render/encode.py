@@ -183,6 +183,20 @@ def _needed(total_samples: int, peaks: np.ndarray, ceiling: float) -> np.ndarray
     return need
 
 
+def _lowered_span(need: np.ndarray) -> tuple[int, np.ndarray]:
+    """The first block `need` lowers, and the gains from it to the last it lowers."""
+    lowered = np.flatnonzero(need < 1.0)
+    first, last = (int(lowered[0]), int(lowered[-1]) + 1) if lowered.size else (0, 0)
+    return first, need[first:last].copy()
+
+
+def _touches(lowered: np.ndarray, start: int, stop: int) -> bool:
+    """Whether blocks `lowered` (their gains below 1, after `spread_to_neighbours`) lower any of
+    the track's samples [start, stop): a block's gain eases in from the centre of the block
+    before it and out to the centre of the one after."""
+    return bool(np.any(((lowered - 1) * PEAK_BLOCK < stop) & ((lowered + 2) * PEAK_BLOCK > start)))
+
+
 class _Lowering:
     """One try's gains by `PEAK_BLOCK` (`_needed`), applied to the track a chunk at a time,
     eased in and out over the blocks beside them (the decoder's samples line up with the
@@ -198,10 +212,8 @@ class _Lowering:
         self._blocks = need.size
 
     def touches(self, start: int, stop: int) -> bool:
-        """Whether any of the track's samples [start, stop) is lowered (a block's gain eases in
-        from the centre of the block before it and out to the centre of the one after)."""
-        lowered = np.flatnonzero(self._knots[1:-1] < 1.0)  # by block
-        return bool(np.any(((lowered - 1) * PEAK_BLOCK < stop) & ((lowered + 2) * PEAK_BLOCK > start)))
+        """Whether any of the track's samples [start, stop) is lowered."""
+        return _touches(np.flatnonzero(self._knots[1:-1] < 1.0), start, stop)
 
     def apply(self, samples: np.ndarray, offset: int) -> None:
         """Lower `samples`, the track's from sample `offset` (a whole number of batches in), in place."""
@@ -333,11 +345,8 @@ def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: _Encod
     `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
     running: set[subprocess.Popen[bytes]] = set()
     stop = threading.Event()
-    # Every part's encoder starts at once, and waits on its pipe, ready, until one of the
-    # feeding turns (one a core) is free: no core waits for an encoder to start up.
-    turns = threading.Semaphore(os.cpu_count() or 1)
-    with ThreadPoolExecutor(len(parts), thread_name_prefix="encode") as pool:
-        done = [pool.submit(_encode_part, samples, lowerings, encoding, part, running, stop, turns) for part in parts]
+    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="encode") as pool:
+        done = [pool.submit(_encode_part, samples, lowerings, encoding, part, running, stop) for part in parts]
         try:
             for each in done:
                 each.result()
@@ -359,14 +368,15 @@ def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ce
     running: set[subprocess.Popen[bytes]] = set()
     stop = threading.Event()
 
-    def check(part: Part) -> list[np.ndarray]:
-        """The part's own lowerings, one a try (1 outside the part)."""
+    def check(part: Part) -> list[tuple[int, np.ndarray]]:
+        """The part's own lowerings, one a try: the blocks from the first it lowers to the last
+        (a five-hour track's whole-track lowering is 0.8 MB, and it has 32 parts)."""
         needs: list[np.ndarray] = []
         for _ in range(ENCODE_TRIES):
             _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, running, stop)
             peaks = decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
             if not peaks.size or float(peaks.max()) <= ceiling:
-                return needs
+                return [_lowered_span(need) for need in needs]
             needs.append(_needed(samples.total_samples, peaks, ceiling))
         raise AudioError(overshooting)
 
@@ -379,8 +389,12 @@ def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ce
             for encoder in list(running):
                 encoder.kill()
             raise
-    # One lowering a try for the whole track: each part's lowers its own blocks.
-    needs = [np.minimum.reduce([lowered[k] for lowered in own if len(lowered) > k]) for k in range(max(map(len, own)))]
+    # One lowering a try for the whole track, each part's on its own blocks.
+    blocks = -(-samples.total_samples // PEAK_BLOCK)
+    needs = [np.ones(blocks, dtype=np.float32) for _ in range(max(map(len, own)))]
+    for lowered in own:
+        for need, (first, gains) in zip(needs, lowered, strict=False):
+            np.minimum(need[first : first + gains.size], gains, out=need[first : first + gains.size])
     # A lowering eased across a cut changes a few samples of the part beside it (rare: a cut
     # sits in quiet): that part is encoded again with every part's lowerings, and checked, so
     # it holds what a warm render will give it.
@@ -388,9 +402,13 @@ def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ce
         part
         for number, part in enumerate(parts)
         if any(
-            _Lowering(need).touches(part.start, part.stop)
+            _touches(
+                first - 1 + np.flatnonzero(spread_to_neighbours(np.pad(gains, 1, constant_values=1)) < 1),
+                part.start,
+                part.stop,
+            )
             for other in own[:number] + own[number + 1 :]
-            for need in other
+            for first, gains in other
         )
     ]
     for _ in range(ENCODE_TRIES):
@@ -412,7 +430,6 @@ def _encode_part(
     part: Part,
     running: set[subprocess.Popen[bytes]],
     stop: threading.Event,
-    turns: threading.Semaphore | None = None,
 ) -> None:
     pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
     with subprocess.Popen(
@@ -420,8 +437,7 @@ def _encode_part(
     ) as encoder:
         running.add(encoder)
         try:
-            with turns or contextlib.nullcontext():
-                _feed(samples, lowerings, part, encoder, stop)
+            _feed(samples, lowerings, part, encoder, stop)
             assert encoder.stderr is not None
             said = encoder.stderr.read().decode(errors="replace")
         finally:
