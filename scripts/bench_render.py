@@ -83,6 +83,22 @@ def peak_memory_of_render(source: str, cache: Path, out: Path) -> int:
     return int(result.stdout.strip().splitlines()[-1]) * 1024
 
 
+def edited_render(folder: Path, cache: Path, number: int) -> float:
+    """A render after an author changed one sentence, as a physiotherapist does many times an
+    afternoon: one new phrase to speak, and a track whose encode is not remembered (each part
+    checked, the ones that overshoot encoded again)."""
+    from voiceguide.routine.builtin import builtin_bytes
+
+    stored = builtin_bytes("back-pain")
+    assert stored is not None
+    text = stored.decode("utf-8").replace("Welcome.", f"Welcome to session {number + 1}.", 1)
+    routine = folder / "edited.yaml"
+    routine.write_text(text, encoding="utf-8")
+    command = [sys.executable, "-m", "voiceguide", "render", str(routine), "-o", str(folder / "edited.mp3"), "--force"]
+    env = {**os.environ, "VOICEGUIDE_CACHE_DIR": str(cache)}
+    return timed(lambda: subprocess.run(command, check=True, capture_output=True, env=env))
+
+
 def long_routine(folder: Path, hours: float) -> Path:
     """The built-in routine's point sets said over and over, counted slower, for about `hours`:
     the same phrases (its counts, its sentences), so its speech is the built-in's, on a track of
@@ -188,10 +204,11 @@ def main() -> None:
         str(work / "bare.mp3"),
     ]
 
-    warm_runs, bare_runs = [], []
-    for _ in range(args.repeats):  # interleaved, so load on the machine hits both alike
+    warm_runs, bare_runs, edited_runs = [], [], []
+    for number in range(args.repeats):  # interleaved, so load on the machine hits both alike
         bare_runs.append(timed(lambda: subprocess.run(bare_cmd, check=True)))
         warm_runs.append(cli_render(cache_dir))
+        edited_runs.append(edited_render(work, cache_dir, number))
     warm, bare = statistics.median(warm_runs), statistics.median(bare_runs)
     best_warm, best_bare = min(warm_runs), min(bare_runs)
 
@@ -209,6 +226,8 @@ def main() -> None:
         "our_mix_build_s": ours,
         "warm / bare encode": warm / bare,
         "warm / bare encode (best of each)": best_warm / best_bare,
+        "edited_render_s": statistics.median(edited_runs),
+        "edited / bare encode": statistics.median(edited_runs) / bare,
         "cold / bare encode": cold / bare,
         "voice": f"{speech.voice.name} ({speech.voice.id}, {speech.voice.engine})",
         "synthesis_x_real_time": spoken_s / synthesis_s,
