@@ -30,11 +30,12 @@ def test_make_bench_runs_every_benchmark() -> None:
     # says which): a missed goal is read, not scrolled past.
     table = result.stdout[result.stdout.index("| goal | measured | goal | verdict |") :].splitlines()
     rows = [row for row in table[2:] if row.startswith("| ")]
-    goals = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    # The long routine's hours as measured (REPEATS=1 asks for about one).
+    goals = [re.sub(r"a [0-9.]+-hour", "a N-hour", row.split(" | ")[0].removeprefix("| ")) for row in rows]
     assert goals == [
         "warm render / bare encode",
         "cold render / (Piper alone + warm render)",  # `make test` installs a Piper voice
-        "peak memory, a 1.0-hour routine / the built-in",
+        "peak memory, a N-hour routine / the built-in",
         "first sound cold",
         "first sound warm",
         "resume, default latency: worst",
@@ -49,7 +50,7 @@ def test_make_bench_runs_every_benchmark() -> None:
     assert len(reports) == 4, result.stdout
     render, play, pictures, words = reports
     assert render["warm / bare encode"] > 0 and render["peak_rss_mb"] > 0 and render["long_peak_rss_mb"] > 0
-    assert 0.9 < render["long_track_h"] < 1.1
+    assert 0.75 < render["long_track_h"] < 1.5
     assert play["first_sound_cold_s"] > 0 and play["first_sound_warm_s"] > 0
     assert play["resume_after_asked_latency_200ms"]["worst_s"] > 0
     assert "resume, latency 200ms: worst: " in result.stdout
