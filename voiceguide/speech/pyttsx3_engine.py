@@ -37,8 +37,8 @@ class Backend:
     """Inside a worker: the voice list and the speaker, through pyttsx3's espeak driver
     (`pyttsx3`) or voiceguide's own binding (`espeak`, which never loads pyttsx3)."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, name: str, threads: int) -> None:
+        self.name = name  # (espeak-ng speaks on one thread, whatever `threads` allows)
         if name == "pyttsx3":
             import pyttsx3
 
@@ -64,7 +64,7 @@ class Backend:
             for voice_id, name, languages in listed
         ]
 
-    def preload(self, voice_id: str) -> None:
+    def preload(self, voice_id: str, *, idle: Callable[[], bool]) -> None:
         """Nothing to load ahead: espeak-ng's voices are ready at once."""
 
     def speaker(self, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:

@@ -7,7 +7,8 @@ voice setting; one that hangs or crashes is killed and its phrase tried once mor
 fresh worker, then the failure is reported.
 
 Each engine names a backend module with a `Backend` class (`voices()`, `speaker(settings)`),
-imported only inside the worker. The protocol, over two pipes of the worker's own: the
+imported only inside the worker, and made with the number of threads it may use (its share of
+the cores: a worker started alone may use them all). The protocol, over two pipes of the worker's own: the
 worker sends ("voices", [...]) when it starts; the parent sends the voice settings (or None
 to stop); then phrases, each answered by ("clip", (frames, rate)) or ("error", message).
 """
@@ -52,8 +53,9 @@ class Backend(Protocol):
 
     def voices(self) -> list[VoiceInfo]: ...
 
-    def preload(self, voice_id: str) -> None:
-        """Get ready to speak with this voice (load its model) before the settings come."""
+    def preload(self, voice_id: str, *, idle: Callable[[], bool]) -> None:
+        """Get ready to speak with this voice (load its model) before the settings come; any
+        warming up beyond that only while `idle()` (no phrase is waiting yet)."""
         ...
 
     def speaker(self, settings: VoiceSettings) -> Callable[[str], tuple[bytes, int]]:
@@ -61,13 +63,13 @@ class Backend(Protocol):
         ...
 
 
-def _serve(requests: Connection, replies: Connection, backend_name: str) -> None:
+def _serve(requests: Connection, replies: Connection, backend_name: str, threads: int) -> None:
     """The worker process: one engine; requests are phrases, replies are samples."""
     import importlib
 
     from voiceguide.speech.registry import ENGINES
 
-    backend: Backend = importlib.import_module(ENGINES[backend_name].module).Backend(backend_name)
+    backend: Backend = importlib.import_module(ENGINES[backend_name].module).Backend(backend_name, threads)
     replies.send(("voices", backend.voices()))
     while True:
         try:
@@ -78,7 +80,7 @@ def _serve(requests: Connection, replies: Connection, backend_name: str) -> None
             return
         if isinstance(fields, tuple) and fields[0] == "preload":
             with contextlib.suppress(Exception):  # if it cannot load, speaking says why
-                backend.preload(fields[1])
+                backend.preload(fields[1], idle=lambda: not requests.poll())
             continue
         break
     try:
@@ -149,13 +151,13 @@ def clip_problem(text: str, payload: tuple[bytes, int], settings: VoiceSettings,
 class _Worker:
     """One worker process; `settings` is None until it is given a voice."""
 
-    def __init__(self, backend: str) -> None:
+    def __init__(self, backend: str, threads: int) -> None:
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         try:
             # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(request_r), str(reply_w), backend],
+                [sys.executable, "-m", __name__, str(request_r), str(reply_w), backend, str(threads)],
                 pass_fds=(request_r, reply_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -221,6 +223,10 @@ class _Worker:
             self.process.wait()
 
 
+def _cores() -> int:
+    return os.cpu_count() or 1
+
+
 class WorkerEngine:
     """An engine whose phrases are spoken in worker processes, each running the `Backend` of
     the engine's module (speech/registry.py)."""
@@ -229,14 +235,15 @@ class WorkerEngine:
     max_workers = MAX_WORKERS
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or min(self.max_workers, os.cpu_count() or 1)
+        self.workers = workers or min(self.max_workers, _cores())
         self._pool: list[_Worker] = []
 
     def start(self, preload: str | None = None) -> None:
         """Start a worker now, without waiting: it boots while the caller does other work,
-        and loads the voice `preload` if given (its settings may come later)."""
+        and loads the voice `preload` if given (its settings may come later). Alone, it may
+        use every core for its first phrase."""
         if not self._pool:
-            self._pool.append(_Worker(self.name))
+            self._pool.append(_Worker(self.name, _cores()))
             if preload is not None:
                 self._pool[0].requests.send(("preload", preload))
 
@@ -256,9 +263,16 @@ class WorkerEngine:
         queue = deque(texts)
         if not queue:
             return
-        self._prepare(settings, min(self.workers, len(queue)))
+        wanted = min(self.workers, len(queue))
+        # A worker started ahead (`start()`: a cold `play`) makes the first phrase alone, with
+        # every core: another booting beside it would slow the phrase someone waits to hear.
+        ahead = len(self._pool) == 1 and self._pool[0].settings is None
+        self._prepare(settings, 1 if ahead else wanted)
+        answered = False
         tries: Counter[str] = Counter()
         while queue or any(w.pending for w in self._pool):
+            if answered and len(self._pool) < wanted:
+                self._prepare(settings, wanted)
             for worker in self._pool:
                 if worker.pending is None and queue:
                     worker.send(queue.popleft())
@@ -288,6 +302,7 @@ class WorkerEngine:
                     queue.appendleft(text)
                     continue
                 worker.pending = None
+                answered = True
                 frames, rate = payload
                 yield text, Clip(np.frombuffer(frames, dtype="<i2").copy(), rate)
 
@@ -306,7 +321,7 @@ class WorkerEngine:
         for worker in keep[count:]:
             worker.close()
         while len(self._pool) < count:
-            self._pool.append(_Worker(self.name))  # they start side by side
+            self._pool.append(_Worker(self.name, max(1, _cores() // count)))  # they start side by side
         for worker in self._pool:
             if worker.settings is None:
                 worker.configure(settings)
@@ -314,7 +329,7 @@ class WorkerEngine:
     def _replace(self, worker: _Worker, settings: VoiceSettings) -> None:
         worker.process.kill()
         worker.close()
-        fresh = _Worker(self.name)
+        fresh = _Worker(self.name, max(1, _cores() // len(self._pool)))
         fresh.configure(settings)
         self._pool[self._pool.index(worker)] = fresh
 
@@ -327,4 +342,5 @@ if __name__ == "__main__":
         Connection(int(sys.argv[1]), writable=False),
         Connection(int(sys.argv[2]), readable=False),
         sys.argv[3],
+        int(sys.argv[4]),
     )
