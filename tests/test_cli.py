@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -191,3 +194,45 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and out.startswith("voiceguide ")
+
+
+def _voiceguide(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voiceguide", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_voiceguide_debug_puts_the_traceback_behind_the_one_line_error(tmp_path: Path) -> None:
+    plain = _voiceguide("show", str(tmp_path / "missing.yaml"), env={"VOICEGUIDE_DEBUG": "0"})
+    debug = _voiceguide("show", str(tmp_path / "missing.yaml"), env={"VOICEGUIDE_DEBUG": "1"})
+    assert plain.returncode == debug.returncode == 2
+    assert len(plain.stderr.splitlines()) == 1 and plain.stderr.startswith("voiceguide: error: ")
+    assert "Traceback (most recent call last)" in debug.stderr and "RoutineError" in debug.stderr
+    assert debug.stderr.splitlines()[-1] == plain.stderr.strip()  # the same line, last
+
+
+def test_voiceguide_debug_shows_what_a_speech_worker_printed(tmp_path: Path) -> None:
+    """A worker's own traceback, which without it goes nowhere (its phrase is retried once in a
+    fresh worker, so both runs succeed)."""
+    routine = tmp_path / "r.yaml"
+    routine.write_text("voiceguide: 1\ntitle: x\nsections:\n  - {id: a, title: A, steps: [{say: Press gently.}]}\n")
+    runs = {}
+    for debug in ("0", "1"):
+        fault = f"raise:{tmp_path / f'marker-{debug}'}:Press gently."
+        env = {
+            "VOICEGUIDE_DEBUG": debug,
+            "VOICEGUIDE_WORKER_FAULT": fault,
+            "VOICEGUIDE_CACHE_DIR": str(tmp_path / debug),
+        }
+        runs[debug] = _voiceguide(
+            "render", str(routine), "--engine", "espeak", "-o", str(tmp_path / f"{debug}.wav"), env=env
+        )
+        assert runs[debug].returncode == 0, runs[debug].stderr
+        assert (tmp_path / f"marker-{debug}").exists()  # the fault happened
+    assert "a fault injected" not in runs["0"].stderr
+    assert "Traceback (most recent call last)" in runs["1"].stderr
+    assert "RuntimeError: a fault injected on 'Press gently.'" in runs["1"].stderr

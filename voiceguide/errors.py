@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from enum import IntEnum
+
+DEBUG_ENV = "VOICEGUIDE_DEBUG"
+
+
+def debugging() -> bool:
+    """`VOICEGUIDE_DEBUG=1`: for a bug report, the traceback behind each one-line error, and
+    what the speech workers print (their own tracebacks among it) on stderr."""
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
+def traceback_if_debugging() -> None:
+    """In an `except` block: the exception's traceback on stderr, if `debugging()`."""
+    if debugging():
+        import traceback
+
+        traceback.print_exc()
 
 
 class ExitStatus(IntEnum):

@@ -16,7 +16,7 @@ And one that fails rather than holds: `VOICEGUIDE_WORKER_FAULT="hang:MARKER:TEXT
 `crash:...`) makes a speech worker hang, or die, once, on the phrase TEXT (as it is spoken:
 numbers in words), creating the file MARKER as it does, so the test knows the moment.
 `noise:...` makes it answer once with three seconds of loud noise, as Piper once did for
-"45"; `noise-always:...` every time.
+"45"; `noise-always:...` every time; `raise:...` makes speaking it raise an error, once.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def worker_fault(text: str) -> bytes | None:
         import numpy as np
 
         return (np.random.default_rng(45).normal(0, 12000, 3 * 22050).clip(-32768, 32767).astype("<i2")).tobytes()
+    if kind == "raise":
+        raise RuntimeError(f"a fault injected on {text!r}")
     if kind == "hang":
         time.sleep(3600)
     os._exit(3)

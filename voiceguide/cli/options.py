@@ -21,7 +21,7 @@ from typing import Annotated, Any, Generic, NoReturn, TypeVar, get_type_hints
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from voiceguide.errors import ExitStatus, UsageError, VoiceguideError
+from voiceguide.errors import ExitStatus, UsageError, VoiceguideError, traceback_if_debugging
 from voiceguide.limits import (
     COUNT_INTERVAL_S,
     MP3_BITRATES,
@@ -378,11 +378,13 @@ def _reports_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except VoiceguideError as e:
+            traceback_if_debugging()
             fail(str(e), e.exit_status)
         except BrokenPipeError:  # `voiceguide voices | head`: the reader has all it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(ExitStatus.ERROR) from None
         except OSError as e:  # a path or environment problem the library did not foresee
+            traceback_if_debugging()
             where = f"{e.filename}: " if e.filename else ""
             fail(f"{where}{e.strerror or e}", ExitStatus.ERROR)
 

@@ -28,7 +28,7 @@ from multiprocessing import connection
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from voiceguide.errors import SpeechError
+from voiceguide.errors import SpeechError, debugging, traceback_if_debugging
 from voiceguide.faults import worker_fault
 from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
 
@@ -86,6 +86,7 @@ def _serve(requests: Connection, replies: Connection, backend_name: str, threads
     try:
         speak = backend.speaker(VoiceSettings(**fields))
     except Exception as e:  # every phrase is answered with it: one line, in the main process
+        traceback_if_debugging()
         failure = f"{type(e).__name__}: {e}"
 
         def speak(text: str) -> tuple[bytes, int]:
@@ -98,13 +99,14 @@ def _serve(requests: Connection, replies: Connection, backend_name: str, threads
             return
         if text is None:
             return
-        noise = worker_fault(text)
-        if noise is not None:
-            replies.send(("clip", (noise, 22050)))
-            continue
         try:
+            noise = worker_fault(text)
+            if noise is not None:
+                replies.send(("clip", (noise, 22050)))
+                continue
             frames, rate = speak(text)
         except Exception as e:  # reported as one line; the parent retries in a fresh worker
+            traceback_if_debugging()
             replies.send(("error", f"{type(e).__name__}: {e}"))
             continue
         if not any(frames):
@@ -155,13 +157,15 @@ class _Worker:
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         try:
-            # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours.
+            # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours,
+            # unless a bug report wants them: then both go to our stderr.
+            shown = sys.stderr.fileno() if debugging() else subprocess.DEVNULL
             self.process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(request_r), str(reply_w), backend, str(threads)],
                 pass_fds=(request_r, reply_w),
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=shown,
+                stderr=shown,
             )
         finally:
             os.close(request_r)
