@@ -25,8 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from voiceguide.limits import PICTURE_PIXELS
+from voiceguide.pictures.cache import Image
 from voiceguide.pictures.card import card_files, card_svg
-from voiceguide.pictures.draw import Image, chapter_pictures
+from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.pipeline import render
 from voiceguide.routine.loader import load_routine

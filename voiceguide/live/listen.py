@@ -26,6 +26,7 @@ import numpy as np
 
 from voiceguide.live.hearing import COMMANDS, FRAME, LANGUAGES, OBEYED, RATE, Ears, Speaking, Verdict
 from voiceguide.live.keys import Spoken
+from voiceguide.routine.numbers import base_language
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Position
@@ -251,7 +252,7 @@ def listening(
         say("voiceguide: cannot listen with the simpleaudio output (PortAudio is missing): playing without listening")
         yield None
         return
-    if language.split("-")[0].casefold() not in LANGUAGES:
+    if base_language(language) not in LANGUAGES:
         say(f"voiceguide: spoken commands are English ({', '.join(COMMANDS)}); this routine is in {language}")
     last: list[Verdict] = []
     detail = os.environ.get("VOICEGUIDE_LISTEN_DETAIL") == "1"

@@ -8,14 +8,20 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from voiceguide.paths import default_cache_dir
 
-if TYPE_CHECKING:
-    from voiceguide.pictures.draw import Image
+
+@dataclass(frozen=True)
+class Image:
+    """A picture's bytes and their MIME type ("image/png" or "image/jpeg")."""
+
+    data: bytes
+    mime: str
+
 
 CACHE_FORMAT = 1
 """Raised when what a picture is made from changes in a way its key does not show."""
@@ -48,7 +54,6 @@ def picture_key(*parts: bytes | str | int) -> str:
 def cached_picture(key: str, make: Callable[[], Image], root: Path | None = None) -> Image:
     """The picture kept under `key`, or `make()` kept there for next time. The cache is a help,
     never a need: a folder that cannot be read or written is drawn around."""
-    from voiceguide.pictures.draw import Image
 
     folder = (root or default_cache_dir()) / f"pictures-v{CACHE_FORMAT}" / key[:2]
     for mime, suffix in SUFFIXES.items():

@@ -14,7 +14,9 @@ from pathlib import Path
 from voiceguide.fonts import FAMILY, text_width
 from voiceguide.images import picture_bytes, svg_png
 from voiceguide.limits import PICTURE_PIXELS
+from voiceguide.pictures.cache import Image, cached_picture, picture_key
 from voiceguide.routine.model import Drawing, Point, Routine, Section
+from voiceguide.routine.numbers import base_language
 from voiceguide.routine.views import VIEWS, Side
 
 FONT_FAMILY = f"{FAMILY}, Helvetica, Arial, sans-serif"
@@ -34,7 +36,7 @@ SIDE_LETTERS = {
 
 
 def side_letters(language: str) -> tuple[str, str]:
-    return SIDE_LETTERS.get(language.split("-")[0].lower(), SIDE_LETTERS["en"])
+    return SIDE_LETTERS.get(base_language(language), SIDE_LETTERS["en"])
 
 
 def drawing_svg(drawing: Drawing, *, active: Side | None = None, language: str = "en") -> str:
@@ -199,18 +201,11 @@ def svg_text(
     return f'{behind}<text {attributes} fill="{fill}">{words}</text>'
 
 
-@dataclass(frozen=True)
-class Image:
-    data: bytes
-    mime: str
-
-
 def section_picture(
     section: Section, *, side: Side | None = None, language: str = "en", pixels: int = PICTURE_PIXELS
 ) -> Image | None:
     """The section's picture as a PNG (or the author's JPEG), `pixels` on its longer side,
     with `side`'s points standing out; None for a section without one."""
-    from voiceguide.pictures.cache import cached_picture, picture_key
 
     picture = section.picture
     if picture is None:

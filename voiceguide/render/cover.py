@@ -16,8 +16,7 @@ import textwrap
 import numpy as np
 
 from voiceguide.fonts import font_file, pillow_font
-from voiceguide.pictures.cache import cached_picture, picture_key
-from voiceguide.pictures.draw import Image
+from voiceguide.pictures.cache import Image, cached_picture, picture_key
 from voiceguide.routine.model import Routine
 
 COVER_FORMAT = 1

@@ -23,7 +23,7 @@ from voiceguide.audio.mix import PCM_CHUNK, PEAK_CEILING_DBFS, gain_lines, sprea
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
-from voiceguide.pictures.draw import Image
+from voiceguide.pictures.cache import Image
 from voiceguide.render.tags import Tags, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
 from voiceguide.timeline.events import Chapter

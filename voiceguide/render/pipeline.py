@@ -12,7 +12,8 @@ from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
-from voiceguide.pictures.draw import Image, chapter_pictures
+from voiceguide.pictures.cache import Image
+from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths

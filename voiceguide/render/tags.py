@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from voiceguide.errors import AudioError
-from voiceguide.pictures.draw import Image
+from voiceguide.pictures.cache import Image
 from voiceguide.timeline.events import Chapter, Timeline
 
 if TYPE_CHECKING:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from voiceguide.routine.numbers import base_language
+
 
 @dataclass(frozen=True)
 class Printed:
@@ -218,7 +220,7 @@ PRINTED: dict[str, Printed] = {
 
 def printed_for(language: str) -> Printed:
     """The printed words for a language code such as "de" or "pt-BR"; English if it has none."""
-    return PRINTED.get(language.split("-")[0].lower(), PRINTED["en"])
+    return PRINTED.get(base_language(language), PRINTED["en"])
 
 
 @dataclass(frozen=True)
@@ -503,8 +505,7 @@ language than the routine's."""
 
 def screen_for(language: str) -> Screen:
     """The live view's words for a language code such as "de" or "pt-BR"; English if it has none."""
-    code = language.lower()
-    return SCREEN.get(code) or SCREEN.get(code.split("-")[0], SCREEN["en"])
+    return SCREEN.get(language.lower()) or SCREEN.get(base_language(language), SCREEN["en"])
 
 
 def page_words_script() -> str:

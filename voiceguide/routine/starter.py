@@ -7,6 +7,7 @@ from pathlib import Path
 
 from voiceguide.errors import UsageError
 from voiceguide.files import write_text_atomic
+from voiceguide.routine.numbers import base_language
 
 STARTER = """\
 # A voiceguide routine. Check it with:  voiceguide validate {filename}
@@ -197,7 +198,7 @@ register (so the author's text matches the sentences voiceguide adds)."""
 
 def starter_text(filename: str, language: str = "en") -> str:
     """The starter routine for `language` (a code such as de or pt-BR)."""
-    words = WORDS.get(language.split("-")[0].casefold())
+    words = WORDS.get(base_language(language))
     if words is None:
         raise UsageError(f"--language {language}: voiceguide has starters in {', '.join(WORDS)}")
     return STARTER.format(filename=filename, language=language, **words)

@@ -14,6 +14,7 @@ from voiceguide.files import write_text_atomic
 from voiceguide.paths import voices_file
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import Routine
+from voiceguide.routine.numbers import base_language
 from voiceguide.speech import (
     Clip,
     SpeechEngine,
@@ -282,8 +283,8 @@ def validate_routine(
     sections = len(routine.sections)
     timings = ", ".join(f"{profile} {minutes_seconds(seconds)}" for profile, seconds in lengths.items())
     notes = wording_notes(routine)
-    spoken_in = {lang.casefold().split("-")[0] for lang in voice.languages} if voice else set()
-    if voice is not None and routine.language.casefold().split("-")[0] not in spoken_in:
+    spoken_in = {base_language(lang) for lang in voice.languages} if voice else set()
+    if voice is not None and base_language(routine.language) not in spoken_in:
         notes.insert(
             0,
             f"the voice {voice.name!r} speaks {', '.join(voice.languages)}, but the routine is in "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from voiceguide.errors import MissingPart, UsageError
 from voiceguide.limits import AUTO_ENGINE
+from voiceguide.routine.numbers import base_language
 from voiceguide.speech.base import SpeechEngine, VoiceInfo
 
 
@@ -195,14 +196,14 @@ def choose_voice(voices: list[VoiceInfo], wanted: str | None, language: str, *, 
         hint = f"; close matches: {', '.join(close)}" if close else "; `voiceguide voices` lists them"
         raise UsageError(f"no voice {wanted!r}{hint}")
     lang = language.casefold()
-    base = lang.split("-")[0]
+    base = base_language(lang)
     family = _REGION_FAMILIES.get(lang, "")
     for match in (
         lambda v: lang in (x.casefold() for x in v.languages),
         lambda v: v.id.casefold().endswith("/" + lang) or v.id.casefold() == lang,
         lambda v: family in (x.casefold() for x in v.languages),
         lambda v: any(x.casefold() in (base, f"{base}-{base}") for x in v.languages),
-        lambda v: any(x.casefold().split("-")[0] == base for x in v.languages),
+        lambda v: any(base_language(x) == base for x in v.languages),
     ):
         found = [v for v in voices if match(v)]
         if found:
