@@ -23,6 +23,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from voiceguide.errors import ExitStatus, UsageError, VoiceguideError, traceback_if_debugging
 from voiceguide.limits import (
+    BITRATE_KBPS,
     COUNT_INTERVAL_S,
     MP3_BITRATES,
     PRE_ROLL_RANGE_S,
@@ -283,7 +284,7 @@ class Output:
 
     path: Path | None = None
     fmt: str | None = None
-    bitrate_kbps: int = 64
+    bitrate_kbps: int = BITRATE_KBPS
     channels: int = 1
     transcripts: bool = True
     overwrite: bool = False
@@ -311,7 +312,7 @@ def _output(
     ] = None,
     bitrate: Annotated[
         int, typer.Option("--bitrate", parser=BITRATE, metavar="KBPS", help="Bit rate in kbit/s for mp3 and m4b.")
-    ] = 64,
+    ] = BITRATE_KBPS,
     stereo: Annotated[bool, typer.Option("--stereo", metavar=FLAG, help="Two channels instead of one.")] = False,
     transcripts: Annotated[
         bool,

@@ -11,7 +11,7 @@ from typing import Any
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
-from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
+from voiceguide.limits import BITRATE_KBPS, PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
@@ -63,7 +63,7 @@ def render(
     fmt: str = "mp3",
     options: CompileOptions | None = None,
     choice: VoiceChoice | None = None,
-    bitrate_kbps: int = 64,
+    bitrate_kbps: int = BITRATE_KBPS,
     channels: int = 1,
     overwrite: bool = False,
     transcripts: bool = True,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voiceguide.errors import VoiceguideError, printable
-from voiceguide.limits import COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PROFILES, RATE_WPM
+from voiceguide.limits import BITRATE_KBPS, COUNT_INTERVAL_S, MP3_BITRATES, PRE_ROLL_RANGE_S, PROFILES, RATE_WPM
 from voiceguide.speech.registry import ENGINE_CHOICES, VoiceChoice
 from voiceguide.timeline.options import SIDES, CompileOptions
 
@@ -49,7 +49,7 @@ class Settings:
 
     options: CompileOptions
     choice: VoiceChoice
-    bitrate_kbps: int = 64
+    bitrate_kbps: int = BITRATE_KBPS
     channels: int = 1
     transcripts: bool = True
 
