@@ -17,7 +17,7 @@ from rich.text import Text
 from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.player import Position, chapter_at
 from voiceguide.routine.printed import SCREEN, Screen
-from voiceguide.timeline.events import Event, Timeline
+from voiceguide.timeline.events import INSTRUCTIONS, Cue, Event, Timeline
 from voiceguide.times import clock
 
 SEEK_S = 1.0
@@ -132,19 +132,15 @@ class LivePanel:
         self.live.update(Panel(Group(*lines), title=timeline.title), refresh=True)  # type: ignore[arg-type]
 
 
-INSTRUCTIONS = ("say", "hold", "press", "release")
-"""The cues whose words tell the listener what to do (counts and taps are only numbers)."""
-
-
 def _hold_progress(
     past: tuple[Event, ...], future: tuple[Event, ...], t: float, counted: Event | None, words: Screen
 ) -> tuple[float, float, str] | None:
     """(done, total, label) for the hold, taps or presses in progress, if any."""
-    end = next((e for e in future if e.cue == "end"), None)
-    last_end = next((e for e in reversed(past) if e.cue == "end"), None)
+    end = next((e for e in future if e.cue == Cue.END), None)
+    last_end = next((e for e in reversed(past) if e.cue == Cue.END), None)
     if counted is not None and counted.of and (last_end is None or last_end.start_s < counted.start_s):
         return counted.n or 0, counted.of, words.of.format(n=counted.n, of=counted.of)
-    started = next((e for e in reversed(past) if e.cue == "hold"), None)
+    started = next((e for e in reversed(past) if e.cue == Cue.HOLD), None)
     if started is not None and end is not None and (last_end is None or last_end.start_s < started.start_s):
         length = end.start_s - started.start_s
         return t - started.start_s, length, words.seconds_left.format(n=f"{max(0.0, end.start_s - t):.0f}")

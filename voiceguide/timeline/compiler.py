@@ -23,7 +23,7 @@ from voiceguide.routine.model import (
     TapStep,
     step_kind,
 )
-from voiceguide.timeline.events import Chapter, Event, EventKind, Timeline, check_timeline
+from voiceguide.timeline.events import Chapter, Cue, Event, EventKind, Timeline, check_timeline
 from voiceguide.timeline.options import SIDES, CompileOptions
 from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
@@ -78,7 +78,7 @@ class _Compiler:
     def run(self) -> Timeline:
         sections = self._selected_sections()
         if self.options.pre_roll_s > 0:
-            self._silence(self.options.pre_roll_s, "quiet", "pre-roll")
+            self._silence(self.options.pre_roll_s, "quiet", Cue.PRE_ROLL)
         if self.routine.intro and self.options.from_section is None:
             self._chapter("intro", self.words.intro)
             self._steps(self.routine.intro, "the intro")
@@ -91,7 +91,7 @@ class _Compiler:
             self._chapter("outro", self.words.closing)
             self._steps(self.routine.outro, "the outro")
         self._settle()
-        self._silence(TAIL_S, "end", "tail")  # a moment of quiet, not an abrupt stop
+        self._silence(TAIL_S, "end", Cue.TAIL)  # a moment of quiet, not an abrupt stop
         return self._timeline()
 
     def _selected_sections(self) -> list[Section]:
@@ -125,7 +125,7 @@ class _Compiler:
         first = self._first_side(section)
         chapter_id = f"{section.id}.{SIDES[first]}" if section.sides == "left-right" else section.id
         self._chapter(chapter_id, self._chapter_title(number, section, sides[first]))
-        self._tone("soft", "chime")
+        self._tone("soft", Cue.CHIME)
         self._say(f"{section.title}.", where)
         if section.locate:
             self._say(section.locate, where)
@@ -146,7 +146,7 @@ class _Compiler:
                 else:
                     self._say(self.words.switch(side) if index > first else self.words.start(side), where)
             if self.get_ready > 0:
-                self._silence(self.get_ready, "get ready", "get-ready")
+                self._silence(self.get_ready, "get ready", Cue.GET_READY)
             self._steps(section.steps, where)
 
     def _sides(self, section: Section) -> list[str | None]:
@@ -175,14 +175,14 @@ class _Compiler:
                 self._say(text, where)
             case PauseStep(pause=dose):
                 self._settle()
-                self._silence(dose.resolve(profile), "pause", "pause")
+                self._silence(dose.resolve(profile), "pause", Cue.PAUSE)
             case ChimeStep(chime=name):
                 self._settle()
-                self._tone(name, "chime")
+                self._tone(name, Cue.CHIME)
             case HoldStep(hold=hold) if hold.count is not None:
                 interval = hold.interval or self.count_interval
                 times = int(hold.count.resolve(profile))
-                self._counted(times, interval, "count", where, own_interval=hold.interval is not None)
+                self._counted(times, interval, Cue.COUNT, where, own_interval=hold.interval is not None)
             case HoldStep(hold=hold) if hold.duration is not None:
                 dose, unit = hold.duration
                 self._timed_hold(
@@ -192,7 +192,7 @@ class _Compiler:
                     where,
                 )
             case TapStep(tap=tap):
-                self._counted(int(tap.times.resolve(profile)), tap.interval, "tap", where)
+                self._counted(int(tap.times.resolve(profile)), tap.interval, Cue.TAP, where)
             case CycleStep(cycle=c):
                 self._cycle(
                     int(c.times.resolve(profile)),
@@ -208,7 +208,7 @@ class _Compiler:
 
     # -- timed work ---------------------------------------------------------------------
 
-    def _counted(self, times: int, interval: float, cue: str, where: str, *, own_interval: bool = False) -> None:
+    def _counted(self, times: int, interval: float, cue: Cue, where: str, *, own_interval: bool = False) -> None:
         """Counts on an exact grid: count k at start + (k-1) x interval. `own_interval`: the
         step gives its interval itself (--count-interval does not change it)."""
         needed = self._slot_for([str(k) for k in range(1, times + 1)], interval)
@@ -216,7 +216,7 @@ class _Compiler:
             if not self.fit:
                 where_to_change = (
                     f"set `interval: {needed:g}` on this step"
-                    if own_interval or cue == "tap"
+                    if own_interval or cue == Cue.TAP
                     else f"use --count-interval {needed:g}"
                 )
                 raise self._too_short(where, cue, needed, interval, where_to_change)
@@ -224,13 +224,13 @@ class _Compiler:
         start = self._settle()
         for k in range(1, times + 1):
             at = start + (k - 1) * interval
-            if cue == "tap":
-                self._emit(at, at + TONE_SECONDS["knock"], "tone", "knock", "knock")
+            if cue == Cue.TAP:
+                self._emit(at, at + TONE_SECONDS["knock"], "tone", "knock", Cue.KNOCK)
             elif self.options.count_ticks:
-                self._emit(at, at + TONE_SECONDS["tick"], "tone", "tick", "tick")
+                self._emit(at, at + TONE_SECONDS["tick"], "tone", "tick", Cue.TICK)
             self._speak(str(k), at, at + interval, cue, where, n=k, of=times, fix="a longer interval")
         self.t = start + times * interval
-        self._tone("end", "end")
+        self._tone("end", Cue.END)
 
     def _timed_hold(self, hold: TimedHold, where: str) -> None:
         start = self._settle()
@@ -240,7 +240,7 @@ class _Compiler:
             slot_end = start + (cues[i + 1][0] if i + 1 < len(cues) else seconds)
             self._speak(text, start + offset, slot_end, cue, where, n=n, fix="fewer cues or a longer hold")
         self.t = start + seconds
-        self._tone("end", "end")
+        self._tone("end", Cue.END)
 
     def _cycle(
         self,
@@ -255,15 +255,15 @@ class _Compiler:
             (
                 [self.words.press_count.format(word=press_word, k=k, n=times) for k in range(1, times + 1)],
                 press,
-                "press",
+                Cue.PRESS,
             ),
-            ([release_word], release, "release"),
+            ([release_word], release, Cue.RELEASE),
         ):
             needed = self._slot_for(words, slot)
             if needed is not None:
                 if not self.fit:
                     raise self._too_short(where, key, needed, slot, f"set `{key}: {needed:g}` on this step")
-                press, release = (needed, release) if key == "press" else (press, needed)
+                press, release = (needed, release) if key == Cue.PRESS else (press, needed)
         start = self._settle()
         period = press + release
         for k in range(1, times + 1):
@@ -273,7 +273,7 @@ class _Compiler:
                 self.words.press_count.format(word=press_word, k=k, n=times),
                 at,
                 at + press,
-                "press",
+                Cue.PRESS,
                 where,
                 n=k,
                 of=times,
@@ -283,14 +283,14 @@ class _Compiler:
                 release_word,
                 at + press,
                 at + period,
-                "release",
+                Cue.RELEASE,
                 where,
                 n=k,
                 of=times,
                 fix="a longer release",
             )
         self.t = start + times * period
-        self._tone("end", "end")
+        self._tone("end", Cue.END)
 
     def _slot_for(self, texts: Sequence[str], slot: float) -> float | None:
         """None if the longest of `texts` fits in `slot`; else the slot it needs, to a tenth of a
@@ -300,7 +300,7 @@ class _Compiler:
             return None
         return math.ceil((longest + FIT_GAP_S) * 10 - 1e-9) / 10
 
-    def _too_short(self, where: str, cue: str, needed: float, slot: float, change: str) -> CompileError:
+    def _too_short(self, where: str, cue: Cue, needed: float, slot: float, change: str) -> CompileError:
         """A counted step whose slots are too short for the voice, with the commands that fix it."""
         rate = resolved_rate(self.routine, self.options)
         faster = 5 * math.ceil(rate * needed / slot / 5)  # speech takes about 1/rate as long
@@ -320,7 +320,7 @@ class _Compiler:
 
     def _say(self, text: str, where: str) -> None:
         at = self._settle()
-        self._speak(text, at, None, "say", where)
+        self._speak(text, at, None, Cue.SAY, where)
         self.t = self.speech_end
 
     def _speak(
@@ -328,7 +328,7 @@ class _Compiler:
         text: str,
         at: float,
         slot_end: float | None,
-        cue: str,
+        cue: Cue,
         where: str,
         *,
         n: int | None = None,
@@ -348,11 +348,11 @@ class _Compiler:
         self._emit(at, at + length, "speech", text, cue, n=n, of=of)
         self.speech_end = at + length
 
-    def _tone(self, name: str, cue: str) -> None:
+    def _tone(self, name: str, cue: Cue) -> None:
         self._emit(self.t, self.t + TONE_SECONDS[name], "tone", name, cue)
         self.t += TONE_SECONDS[name]
 
-    def _silence(self, seconds: float, label: str, cue: str) -> None:
+    def _silence(self, seconds: float, label: str, cue: Cue) -> None:
         self._emit(self.t, self.t + seconds, "silence", label, cue)
         self.t += seconds
 
@@ -362,7 +362,7 @@ class _Compiler:
         end: float,
         kind: EventKind,
         text: str,
-        cue: str,
+        cue: Cue,
         *,
         n: int | None = None,
         of: int | None = None,
@@ -433,16 +433,16 @@ class TimedHold:
         """The hold's length for messages to the author, which are in English."""
         return TABLES["en"].amount(self.length, self.unit)
 
-    def cues(self, where: str) -> list[tuple[float, str, str, int | None]]:
+    def cues(self, where: str) -> list[tuple[float, str, Cue, int | None]]:
         """(offset, text, cue, n) in time order. A cue that cannot happen, or two that would be
         said at the same moment, is an error: nothing is dropped silently."""
         seconds = self.seconds
         words = self.words
         length = words.amount(self.length, self.unit)
         # A timed hold has no counts to start it, so it says when it starts and how long it is.
-        cues: list[tuple[float, str, str, int | None]] = [(0.0, words.hold_for.format(amount=length), "hold", None)]
+        cues: list[tuple[float, str, Cue, int | None]] = [(0.0, words.hold_for.format(amount=length), Cue.HOLD, None)]
         if self.halfway:
-            cues.append((seconds / 2, words.halfway, "halfway", None))
+            cues.append((seconds / 2, words.halfway, Cue.HALFWAY, None))
         for left in self.remaining:
             if left >= seconds:
                 raise CompileError(
@@ -451,14 +451,14 @@ class TimedHold:
                 )
             in_minutes = self.unit == "minutes" and left % 60 == 0
             said = words.left(left / 60, "minutes") if in_minutes else words.left(left, "seconds")
-            cues.append((seconds - left, said, "remaining", None))
+            cues.append((seconds - left, said, Cue.REMAINING, None))
         if self.countdown >= seconds:
             raise CompileError(
                 f"{where}: `countdown: {self.countdown}` does not fit in a hold of {self._english_length}; "
                 f"count down from less than {seconds:g}"
             )
         for k in range(self.countdown, 0, -1):
-            cues.append((seconds - k, str(k), "countdown", k))
+            cues.append((seconds - k, str(k), Cue.COUNTDOWN, k))
         cues.sort(key=lambda c: c[0])
         for (at, first, _, _), (later, second, _, _) in itertools.pairwise(cues):
             if later - at < FIT_TOLERANCE_S:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from voiceguide.timeline.events import COUNTED_CUES, Event, Timeline
+from voiceguide.timeline.events import COUNTED_CUES, Cue, Event, Timeline
 from voiceguide.times import clock, minutes_seconds
 
 
@@ -17,7 +17,7 @@ def format_cue_sheet(timeline: Timeline, *, spoken: bool = False) -> str:
         f"{s['rate_wpm']} wpm, speech lengths {s['speech_lengths']}",
         "",
     ]
-    events = [e for e in timeline.events if e.cue not in ("knock", "tick")]
+    events = [e for e in timeline.events if e.cue not in (Cue.KNOCK, Cue.TICK)]
     widths = (
         max([len("section"), *(len(e.section) for e in events)]),
         max([len("side"), *(len(e.side or "") for e in events)]),
@@ -46,7 +46,7 @@ def format_cue_sheet(timeline: Timeline, *, spoken: bool = False) -> str:
 def _counted_run(events: list[Event], i: int) -> list[Event]:
     """The run of counted cues of one kind starting at i (pairs of press/release count once)."""
     first = events[i]
-    if first.cue not in COUNTED_CUES or first.n != 1 or first.cue in ("press", "release"):
+    if first.cue not in COUNTED_CUES or first.n != 1 or first.cue in (Cue.PRESS, Cue.RELEASE):
         return [first]
     run = [first]
     for e in events[i + 1 :]:

@@ -5,11 +5,44 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Literal
 
 EventKind = Literal["speech", "tone", "silence"]
-COUNTED_CUES = ("count", "tap", "press", "release")
 EPSILON_S = 1e-6
+
+
+class Cue(StrEnum):
+    """What an event is for: the compiler names it, the cue sheet, the live view and the checks
+    read it (as a string, it is the name the cue sheet and `show --json` print)."""
+
+    SAY = "say"
+    COUNT = "count"
+    TAP = "tap"
+    PRESS = "press"
+    RELEASE = "release"
+    HOLD = "hold"
+    """A timed hold starts (its words say how long)."""
+    HALFWAY = "halfway"
+    REMAINING = "remaining"
+    COUNTDOWN = "countdown"
+    CHIME = "chime"
+    KNOCK = "knock"
+    """The knock under each tap's count."""
+    TICK = "tick"
+    """The tick under each count, with `--count-ticks`."""
+    END = "end"
+    """The tone that ends a hold, a tap run or a cycle."""
+    PAUSE = "pause"
+    GET_READY = "get-ready"
+    PRE_ROLL = "pre-roll"
+    TAIL = "tail"
+    """The closing quiet."""
+
+
+COUNTED_CUES = (Cue.COUNT, Cue.TAP, Cue.PRESS, Cue.RELEASE)
+INSTRUCTIONS = (Cue.SAY, Cue.HOLD, Cue.PRESS, Cue.RELEASE)
+"""The cues whose words tell the listener what to do (counts and taps are only numbers)."""
 
 
 @dataclass(frozen=True)
@@ -25,9 +58,7 @@ class Event:
     """Section id, or "intro"/"outro"."""
     side: str | None
     """The side's spoken name ("left knee"), "both", or None."""
-    cue: str
-    """say, count, tap, press, release, hold (a timed hold starts), halfway, remaining,
-    countdown, chime, knock, tick, end (of a hold), pause, get-ready, tail (the closing quiet)."""
+    cue: Cue
     n: int | None = None
     """The number counted, for counted cues."""
     of: int | None = None
@@ -70,12 +101,12 @@ class Timeline:
         spans = []
         start: float | None = None
         for e in self.events:
-            if start is None and (e.cue == "hold" or (e.cue == "count" and e.n == 1)):
+            if start is None and (e.cue == Cue.HOLD or (e.cue == Cue.COUNT and e.n == 1)):
                 start = e.start_s
-            elif start is not None and e.cue == "end":
+            elif start is not None and e.cue == Cue.END:
                 spans.append((start, e.start_s))
                 start = None
-            elif e.cue in ("tap", "press"):  # a tap run or a cycle ends with the same sound
+            elif e.cue in (Cue.TAP, Cue.PRESS):  # a tap run or a cycle ends with the same sound
                 start = None
         return spans
 
