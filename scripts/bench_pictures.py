@@ -30,6 +30,7 @@ from voiceguide.pictures.card import card_files, card_svg
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.pipeline import render
+from voiceguide.render.provenance import RenderSettings
 from voiceguide.routine.loader import load_routine
 from voiceguide.speech.plan import plan_timeline
 from voiceguide.timeline.options import CompileOptions
@@ -67,13 +68,14 @@ def main() -> None:
     routine = load_routine("back-pain")
     plain = routine.model_copy(update={"sections": [s.model_copy(update={"picture": None}) for s in routine.sections]})
     options = CompileOptions()
+    settings = RenderSettings(options)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "bench.mp3"
-        render(routine, output=out, overwrite=True, options=options)  # warms the clip cache
+        render(routine, output=out, overwrite=True, settings=settings)  # warms the clip cache
         pictured, bare = [], []
         for _ in range(repeats):  # interleaved, so a slow spell of the machine hits both
-            pictured.append(median_time(lambda: render(routine, output=out, overwrite=True, options=options), 1))
-            bare.append(median_time(lambda: render(plain, output=out, overwrite=True, options=options), 1))
+            pictured.append(median_time(lambda: render(routine, output=out, overwrite=True, settings=settings), 1))
+            bare.append(median_time(lambda: render(plain, output=out, overwrite=True, settings=settings), 1))
         timeline = plan_timeline(routine, options=options)
         ids = [c.id for c in timeline.chapters]
         cover = Image(cover_jpeg(routine, size=PICTURE_PIXELS), "image/jpeg")

@@ -69,8 +69,9 @@ def peak_memory_of_render(source: str, cache: Path, out: Path) -> int:
         "from pathlib import Path\n"
         "from voiceguide.timeline.options import CompileOptions; from voiceguide.limits import PRE_ROLL_S\n"
         "from voiceguide.routine.loader import load_routine; from voiceguide.render.pipeline import render\n"
-        "options = CompileOptions(pre_roll_s=PRE_ROLL_S)  # as the command line renders\n"
-        f"render(load_routine({source!r}), output=Path({str(out)!r}), overwrite=True, options=options)\n"
+        "from voiceguide.render.provenance import RenderSettings\n"
+        "settings = RenderSettings(CompileOptions(pre_roll_s=PRE_ROLL_S))  # as the command line renders\n"
+        f"render(load_routine({source!r}), output=Path({str(out)!r}), overwrite=True, settings=settings)\n"
         "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])"
     )
     result = subprocess.run(

@@ -33,6 +33,7 @@ from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
 from voiceguide.render.encode import PEAK_BLOCK, PcmBuffer, decoded_true_peaks, write_encoded
 from voiceguide.render.pipeline import RenderResult, render
+from voiceguide.render.provenance import RenderSettings
 from voiceguide.render.tags import Tags
 from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
@@ -193,8 +194,9 @@ def test_an_mp3_encoded_in_parts_decodes_sample_for_sample_in_place(tmp_path: Pa
 
     routine = parse_routine(SHORT, origin="short.yaml")
     options = CompileOptions(pre_roll_s=0.75)  # the pre-roll the command line gives: the encoder's delay
-    wav = render(routine, output=tmp_path / "x.wav", fmt="wav", options=options, cache=ClipCache(shared_cache)).path
-    mp3 = render(routine, output=tmp_path / "x.mp3", options=options, cache=ClipCache(shared_cache)).path
+    settings = RenderSettings(options)
+    wav = render(routine, output=tmp_path / "x.wav", fmt="wav", settings=settings, cache=ClipCache(shared_cache)).path
+    mp3 = render(routine, output=tmp_path / "x.mp3", settings=settings, cache=ClipCache(shared_cache)).path
     with wave.open(str(wav), "rb") as w:
         pcm = bytearray(w.readframes(w.getnframes()))
     track = PcmBuffer(pcm, MIX_RATE)
@@ -303,9 +305,10 @@ def test_cache_second_render_synthesises_nothing_and_corrupt_entry_is_redone(
         assert abs(len(levelled.samples) - expected) <= 2, clip_file.name
 
 
-def render_short(output: Path, cache: Path, **options: Any) -> RenderResult:
-    """The short test routine rendered to `output` with the given render options."""
-    return render(parse_routine(SHORT, origin="short.yaml"), output=output, cache=ClipCache(cache), **options)
+def render_short(output: Path, cache: Path, fmt: str = "mp3", **settings: Any) -> RenderResult:
+    """The short test routine rendered to `output` in `fmt` with the given render settings."""
+    routine = parse_routine(SHORT, origin="short.yaml")
+    return render(routine, output=output, settings=RenderSettings(**settings), fmt=fmt, cache=ClipCache(cache))
 
 
 def test_wav_peaks_stay_under_minus_1_dbfs(tmp_path: Path, shared_cache: Path) -> None:

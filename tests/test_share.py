@@ -859,17 +859,17 @@ def test_a_named_routines_track_made_from_another_routine_is_never_rendered_from
 
 
 def test_a_voice_file_recorded_in_a_track_is_a_voice_and_a_path_out_is_not() -> None:
-    from voiceguide.render.provenance import Settings
+    from voiceguide.render.provenance import RenderSettings
     from voiceguide.speech.registry import VoiceChoice
     from voiceguide.timeline.options import CompileOptions
 
     for voice, ok in (("/home/me/voices/de_DE-thorsten.onnx", True), ("gmw/de", True), ("../../x.onnx", False)):
-        text = Settings(CompileOptions(), VoiceChoice(voice=voice)).to_json()
+        text = RenderSettings(CompileOptions(), VoiceChoice(voice=voice)).to_json()
         if ok:
-            assert Settings.from_json(text).choice.voice == voice
+            assert RenderSettings.from_json(text).choice.voice == voice
         else:
             with pytest.raises(ValueError, match="is not a voice's name or a voice file"):
-                Settings.from_json(text)
+                RenderSettings.from_json(text)
 
 
 def test_a_track_whose_routine_changed_is_rendered_again_before_it_is_shared(tmp_path: Path) -> None:

@@ -210,8 +210,12 @@ def render(
     """Render a routine to an audio file with chapters, tags and transcripts, for a phone."""
     from voiceguide.progress import StageProgress
     from voiceguide.render.pipeline import UpToDate, render_source
+    from voiceguide.render.provenance import RenderSettings
     from voiceguide.times import minutes_seconds
 
+    settings = RenderSettings(
+        timing.options(profile, selection), voice, output.bitrate_kbps, output.channels, output.transcripts
+    )
     try:
         with StageProgress() as progress:
             result = render_source(
@@ -219,12 +223,8 @@ def render(
                 output=output.path,
                 fmt=output.fmt,
                 into_folder=output.into_folder,
-                options=timing.options(profile, selection),
-                choice=voice,
-                bitrate_kbps=output.bitrate_kbps,
-                channels=output.channels,
+                settings=settings,
                 overwrite=output.overwrite,
-                transcripts=output.transcripts,
                 progress=progress,
             )
     except UpToDate as e:

@@ -6,20 +6,20 @@ import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
-from voiceguide.limits import BITRATE_KBPS, PICTURE_PIXELS, PRE_ROLL_S
+from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
 from voiceguide.render.provenance import (
+    DEFAULT_SETTINGS,
     Provenance,
-    Settings,
+    RenderSettings,
     UntrustedTrack,
     is_current,
     locate_source,
@@ -33,7 +33,6 @@ from voiceguide.routine.model import Routine
 from voiceguide.routine.printed import printed_for
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
-from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.compiler import compile_routine, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
@@ -60,20 +59,17 @@ def render(
     routine: Routine,
     *,
     output: Path,
+    settings: RenderSettings = DEFAULT_SETTINGS,
     fmt: str = "mp3",
-    options: CompileOptions | None = None,
-    choice: VoiceChoice | None = None,
-    bitrate_kbps: int = BITRATE_KBPS,
-    channels: int = 1,
     overwrite: bool = False,
-    transcripts: bool = True,
     source: str | None = None,
     cache: ClipCache | None = None,
     progress: Progress = lambda stage, done, total: None,
 ) -> RenderResult:
-    """Render the routine to `output`; nothing is written unless all of it succeeds.
+    """Render the routine to `output` with `settings`; nothing is written unless all of it
+    succeeds.
 
-    Transcripts go beside it (x.mp3.vtt, x.mp3.lrc). Without `transcripts`, ones left there by
+    Transcripts go beside it (x.mp3.vtt, x.mp3.lrc). Without `settings.transcripts`, ones left by
     an earlier render of the same file are removed (with `overwrite`), so none is stale.
     `source` is the routine's file, which is never overwritten. Without `overwrite`, an existing
     track that is already what this render makes raises UpToDate; one made otherwise, the
@@ -82,9 +78,7 @@ def render(
         raise ValueError(f"unknown format {fmt!r}")
     keep = Path(source) if source else None
     side_files = transcript_paths(output)
-    choice = choice or VoiceChoice()
-    options = options or CompileOptions()
-    settings = Settings(options, choice, bitrate_kbps, channels, transcripts)
+    options, choice, transcripts = settings.options, settings.choice, settings.transcripts
     made = provenance(source, settings, track=output, loaded=routine) if source else None
     if made is not None and source is not None and output.exists() and not overwrite:
         _refuse_or_keep(output, made, source)
@@ -130,8 +124,8 @@ def render(
                 fmt=fmt,
                 chapters=timeline.chapters,
                 tags=tags,
-                bitrate_kbps=bitrate_kbps,
-                channels=channels,
+                bitrate_kbps=settings.bitrate_kbps,
+                channels=settings.channels,
                 cover=cover_jpeg(routine),
                 pictures=pictures.result()[1] if pictures else None,
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
@@ -180,16 +174,25 @@ def render_source(
     output: Path | None = None,
     fmt: str | None = None,
     into_folder: bool = False,
+    settings: RenderSettings = DEFAULT_SETTINGS,
+    overwrite: bool = False,
     progress: Progress = lambda stage, done, total: None,
-    **settings: Any,
 ) -> RenderResult:
     """`render` for a built-in's name or a routine file, to `output` (default:
     audio_out/NAME.FORMAT; inside it if it is a folder, or `into_folder`) in `fmt` (default:
-    the output's ending, else mp3); compile errors name the routine. `settings` are `render`'s."""
+    the output's ending, else mp3); compile errors name the routine."""
     target, target_fmt = output_target(output, fmt, routine_name(source), folder=into_folder)
     routine = load_routine(source)
     with about(source):
-        return render(routine, output=target, fmt=target_fmt, source=source, progress=progress, **settings)
+        return render(
+            routine,
+            output=target,
+            settings=settings,
+            fmt=target_fmt,
+            overwrite=overwrite,
+            source=source,
+            progress=progress,
+        )
 
 
 class UpToDate(Exception):
@@ -225,7 +228,8 @@ def render_missing(
     again with the settings it was made with. The result, or None if nothing needed doing."""
     target = track_path(folder, routine_name(source))
     if not target.exists():
-        return render_source(source, output=target, options=CompileOptions(pre_roll_s=PRE_ROLL_S), progress=progress)
+        standard = RenderSettings(options=CompileOptions(pre_roll_s=PRE_ROLL_S))
+        return render_source(source, output=target, settings=standard, progress=progress)
     made = recorded(target)  # UntrustedTrack for tags voiceguide did not write
     if made is None or not made_from(made, source, target) or is_current(target, made, source=source) is not False:
         return None  # (a track made from another routine is never rendered from what it names)
@@ -236,17 +240,7 @@ def render_again(
     target: Path, made: Provenance, source: str, progress: Progress = lambda stage, done, total: None
 ) -> RenderResult:
     """Render `target` afresh from `source` (the routine it names, found) with the settings it records."""
-    return render_source(
-        source,
-        output=target,
-        options=made.settings.options,
-        choice=made.settings.choice,
-        bitrate_kbps=made.settings.bitrate_kbps,
-        channels=made.settings.channels,
-        transcripts=made.settings.transcripts,
-        overwrite=True,
-        progress=progress,
-    )
+    return render_source(source, output=target, settings=made.settings, overwrite=True, progress=progress)
 
 
 @dataclass(frozen=True)

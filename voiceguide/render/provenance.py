@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,11 +44,13 @@ PLACE = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
-class Settings:
-    """How a track was rendered: what `render` was given besides the routine and the file."""
+class RenderSettings:
+    """How a track is rendered: everything `render` is given besides the routine and where it
+    writes. Built once (by the command line), passed whole, fingerprinted whole, and kept in the
+    track's tags, from which a stale track is rendered again with the same."""
 
-    options: CompileOptions
-    choice: VoiceChoice
+    options: CompileOptions = field(default_factory=CompileOptions)
+    choice: VoiceChoice = field(default_factory=VoiceChoice)
     bitrate_kbps: int = BITRATE_KBPS
     channels: int = 1
     transcripts: bool = True
@@ -64,8 +66,8 @@ class Settings:
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> Settings:
-        """Settings as `to_json` writes them, within the bounds the command line sets; a
+    def from_json(cls, text: str) -> RenderSettings:
+        """The settings as `to_json` writes them, within the bounds the command line sets; a
         ValueError saying what is not (a track's tags are whoever put the file there)."""
         if len(text) > MAX_SETTINGS_CHARS:
             raise ValueError(f"over {MAX_SETTINGS_CHARS:,} characters")
@@ -91,6 +93,8 @@ class Settings:
         return settings
 
 
+DEFAULT_SETTINGS = RenderSettings()
+"""`render`'s settings when none are given: each default as its field has it."""
 MAX_SETTINGS_CHARS = 16_000
 """voiceguide's own settings tag is a few hundred characters."""
 
@@ -124,7 +128,7 @@ def _section_id(value: object) -> str:
     return value
 
 
-def _check_bounds(settings: Settings) -> None:
+def _check_bounds(settings: RenderSettings) -> None:
     """What the command line would have refused, refused here too."""
     options, choice = settings.options, settings.choice
     _one_of(options.profile, PROFILES, "profile")
@@ -160,7 +164,7 @@ def _voice(value: object) -> bool:
 @dataclass(frozen=True)
 class Provenance:
     source: str
-    settings: Settings
+    settings: RenderSettings
     fingerprint: str
     place: str | None = None
     """`routine_place` of the routine file, for the track it is in (None: a built-in, or a
@@ -207,7 +211,7 @@ def _routine_file_name(source: str) -> bool:
 
 
 def provenance(
-    source: str, settings: Settings, track: Path | None = None, *, loaded: Routine | None = None
+    source: str, settings: RenderSettings, track: Path | None = None, *, loaded: Routine | None = None
 ) -> Provenance | None:
     """What a render of `source` with `settings` (into `track`) would carry, or None if the
     routine cannot be read as it is now (then nothing can be compared with it). `loaded` is the
@@ -221,7 +225,7 @@ def provenance(
     return Provenance(source_name(source), settings, fingerprint, place)
 
 
-def _fingerprint(source: str, settings: Settings, loaded: Routine | None) -> str | None:
+def _fingerprint(source: str, settings: RenderSettings, loaded: Routine | None) -> str | None:
     from voiceguide import __version__
     from voiceguide.routine.builtin import builtin_bytes, is_builtin
     from voiceguide.routine.loader import load_routine
@@ -261,7 +265,7 @@ def recorded(track: Path) -> Provenance | None:
     if len(values) < 3:
         return None
     try:
-        settings = Settings.from_json(values[SETTINGS_KEY])
+        settings = RenderSettings.from_json(values[SETTINGS_KEY])
     except (ValueError, KeyError, TypeError) as e:
         raise UntrustedTrack(track, f"its {SETTINGS_KEY} tag is not voiceguide's: {str(e)[:200]}") from None
     source = values[SOURCE_KEY]
