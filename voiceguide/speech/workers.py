@@ -159,7 +159,7 @@ class _Worker:
         try:
             # Its stdout and stderr (where espeak and pyttsx3 print) go nowhere near ours,
             # unless a bug report wants them: then both go to our stderr.
-            shown = sys.stderr.fileno() if debugging() else subprocess.DEVNULL
+            shown = _stderr_fd() if debugging() else subprocess.DEVNULL
             self.process = subprocess.Popen(
                 [sys.executable, "-m", __name__, str(request_r), str(reply_w), backend, str(threads)],
                 pass_fds=(request_r, reply_w),
@@ -225,6 +225,14 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def _stderr_fd() -> int:
+    """Our stderr's file descriptor (2 where it has none of its own: captured in a test)."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, ValueError):  # io.UnsupportedOperation is a ValueError
+        return 2
 
 
 def _cores() -> int:
