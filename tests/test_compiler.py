@@ -12,7 +12,7 @@ from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.model import Routine
 from voiceguide.timeline.compiler import compile_routine, phrases
 from voiceguide.timeline.estimate import estimate_speech_length, number_words, syllables
-from voiceguide.timeline.events import Event, Timeline, TimelineInvalid, check_timeline
+from voiceguide.timeline.events import Cue, Event, Timeline, TimelineInvalid, check_timeline
 from voiceguide.timeline.options import CompileOptions
 
 
@@ -344,3 +344,19 @@ def test_the_built_in_intro_does_not_count_the_sets_a_selection_may_leave_out() 
     chosen = compile_(load_routine("back-pain"), section_ids=("ankles", "hands"))
     intro = " ".join(e.text for e in chosen.events if e.section == "intro" and e.kind == "speech")
     assert not re.search(r"\b(five|5|four|three|two)\b", intro), intro
+
+
+@pytest.mark.parametrize("name", ["neck-and-shoulders", "ranges-and-repeats", "physio-neck"])
+def test_each_hold_tap_run_and_cycle_is_a_span_from_its_first_cue_to_its_end_tone(name: str) -> None:
+    """The compiler lays the spans out: the view, the page's countdown and the checks read
+    them instead of rebuilding them from the cues."""
+    timeline = compile_(load_routine(f"tests/data/cases/{name}.yaml"))
+    ends = [e.start_s for e in timeline.events if e.cue == Cue.END]
+    assert [s.end_s for s in timeline.spans] == ends  # one span for each end tone, in order
+    for span in timeline.spans:
+        starts = [e for e in timeline.events if e.start_s == span.start_s and e.kind == "speech"]
+        assert [e.cue for e in starts] == [span.cue], span  # its first cue starts it
+        if span.cue != Cue.HOLD:
+            assert starts[0].n == 1
+    assert timeline.spans and {s.cue for s in timeline.spans} <= {Cue.COUNT, Cue.HOLD, Cue.TAP, Cue.PRESS}
+    assert timeline.holds() == [(s.start_s, s.end_s) for s in timeline.spans if s.cue in (Cue.COUNT, Cue.HOLD)]

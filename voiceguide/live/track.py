@@ -8,6 +8,7 @@ is made. Its samples are the rendered file's, chunk for chunk (the same mixer).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -102,12 +103,8 @@ class LiveTrack:
         )
         missing = [e.start_s for e in timeline.events if e.kind == "speech" and e.text not in known]
         complete = not missing
-        placeable = Timeline(
-            timeline.title,
-            tuple(e for e in timeline.events if e.kind != "speech" or e.text in known),
-            timeline.chapters,
-            timeline.total_s,
-            timeline.settings,
+        placeable = dataclasses.replace(
+            timeline, events=tuple(e for e in timeline.events if e.kind != "speech" or e.text in known)
         )
         if self._mixer is None:
             self._mixer = TrackMixer(placeable, known, levelled=self._clips.levelled())

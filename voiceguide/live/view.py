@@ -111,7 +111,7 @@ class LivePanel:
             lines.append(Text(said.text))
         elif self.before and not any(e.kind == "speech" for e in past):
             lines.append(Text(self.before))
-        progress = _hold_progress(past, timeline.events[here:], t, counted, self.words)
+        progress = _hold_progress(timeline, position.sample, counted, self.words)
         if progress is not None:
             done, total, label = progress
             # (Padded, the bar ends its line: bare, the state was drawn on the bar's line.)
@@ -133,15 +133,17 @@ class LivePanel:
 
 
 def _hold_progress(
-    past: tuple[Event, ...], future: tuple[Event, ...], t: float, counted: Event | None, words: Screen
+    timeline: Timeline, sample: int, counted: Event | None, words: Screen
 ) -> tuple[float, float, str] | None:
-    """(done, total, label) for the hold, taps or presses in progress, if any."""
-    end = next((e for e in future if e.cue == Cue.END), None)
-    last_end = next((e for e in reversed(past) if e.cue == Cue.END), None)
-    if counted is not None and counted.of and (last_end is None or last_end.start_s < counted.start_s):
+    """(done, total, label) for the hold, taps or presses under way at `sample`, if any: from
+    the spans the compiler laid out (in samples, as a skip lands)."""
+    span = next((s for s in timeline.spans if round(s.start_s * MIX_RATE) <= sample < round(s.end_s * MIX_RATE)), None)
+    if span is None:
+        return None
+    if span.cue == Cue.HOLD:
+        t = sample / MIX_RATE
+        left = f"{max(0.0, span.end_s - t):.0f}"
+        return t - span.start_s, span.end_s - span.start_s, words.seconds_left.format(n=left)
+    if counted is not None and counted.of and counted.start_s >= span.start_s:
         return counted.n or 0, counted.of, words.of.format(n=counted.n, of=counted.of)
-    started = next((e for e in reversed(past) if e.cue == Cue.HOLD), None)
-    if started is not None and end is not None and (last_end is None or last_end.start_s < started.start_s):
-        length = end.start_s - started.start_s
-        return t - started.start_s, length, words.seconds_left.format(n=f"{max(0.0, end.start_s - t):.0f}")
     return None

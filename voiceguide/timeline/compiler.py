@@ -23,7 +23,7 @@ from voiceguide.routine.model import (
     TapStep,
     step_kind,
 )
-from voiceguide.timeline.events import Chapter, Cue, Event, EventKind, Timeline, check_timeline
+from voiceguide.timeline.events import Chapter, Cue, Event, EventKind, Span, Timeline, check_timeline
 from voiceguide.timeline.options import SIDES, CompileOptions
 from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
@@ -67,6 +67,7 @@ class _Compiler:
         self.fit = options.fit or settings.fit
         self.events: list[Event] = []
         self.chapters: list[tuple[str, str, float]] = []
+        self.spans: list[Span] = []
         self.t = 0.0
         self.speech_end = 0.0
         self.section = "intro"
@@ -230,6 +231,7 @@ class _Compiler:
                 self._emit(at, at + TONE_SECONDS["tick"], "tone", "tick", Cue.TICK)
             self._speak(str(k), at, at + interval, cue, where, n=k, of=times, fix="a longer interval")
         self.t = start + times * interval
+        self.spans.append(Span(cue, start, self.t))
         self._tone("end", Cue.END)
 
     def _timed_hold(self, hold: TimedHold, where: str) -> None:
@@ -240,6 +242,7 @@ class _Compiler:
             slot_end = start + (cues[i + 1][0] if i + 1 < len(cues) else seconds)
             self._speak(text, start + offset, slot_end, cue, where, n=n, fix="fewer cues or a longer hold")
         self.t = start + seconds
+        self.spans.append(Span(Cue.HOLD, start, self.t))
         self._tone("end", Cue.END)
 
     def _cycle(
@@ -290,6 +293,7 @@ class _Compiler:
                 fix="a longer release",
             )
         self.t = start + times * period
+        self.spans.append(Span(Cue.PRESS, start, self.t))
         self._tone("end", Cue.END)
 
     def _slot_for(self, texts: Sequence[str], slot: float) -> float | None:
@@ -394,7 +398,7 @@ class _Compiler:
             "rate_wpm": resolved_rate(self.routine, self.options),
             "speech_lengths": self.options.speech_source,
         }
-        return Timeline(self._title(), events, chapters, total, settings)
+        return Timeline(self._title(), events, chapters, total, settings, tuple(self.spans))
 
     def _title(self) -> str:
         """The routine's title; for a selection, with what it holds, so a phone lists it apart

@@ -73,6 +73,17 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A stretch of work as the compiler laid it out, from its first cue to the tone that ends
+    it: a counted hold (`Cue.COUNT`), a timed hold (`Cue.HOLD`), a tap run (`Cue.TAP`) or a
+    cycle of presses and releases (`Cue.PRESS`)."""
+
+    cue: Cue
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
 class Chapter:
     id: str
     title: str
@@ -88,6 +99,8 @@ class Timeline:
     total_s: float
     settings: dict[str, Any] = field(default_factory=dict)
     """What shaped it: profile, count interval, rate, and where speech lengths came from."""
+    spans: tuple[Span, ...] = ()
+    """Each hold, tap run and cycle, in order, as the compiler made it."""
 
     def speech(self) -> list[Event]:
         return [e for e in self.events if e.kind == "speech"]
@@ -98,17 +111,7 @@ class Timeline:
     def holds(self) -> list[tuple[float, float]]:
         """(start, end) of each hold, counted or timed: from its first count, or the sentence that
         starts it, to the sound that ends it. What a listener wants a countdown of."""
-        spans = []
-        start: float | None = None
-        for e in self.events:
-            if start is None and (e.cue == Cue.HOLD or (e.cue == Cue.COUNT and e.n == 1)):
-                start = e.start_s
-            elif start is not None and e.cue == Cue.END:
-                spans.append((start, e.start_s))
-                start = None
-            elif e.cue in (Cue.TAP, Cue.PRESS):  # a tap run or a cycle ends with the same sound
-                start = None
-        return spans
+        return [(s.start_s, s.end_s) for s in self.spans if s.cue in (Cue.COUNT, Cue.HOLD)]
 
     def to_json(self) -> dict[str, Any]:
         def rounded(d: dict[str, Any]) -> dict[str, Any]:
