@@ -17,9 +17,9 @@ from voiceguide.cli.options import (
     Between,
     HelpOpt,
     OneOf,
-    Output,
     ProfileOpt,
     ProseGroup,
+    RenderOutput,
     RoutineArg,
     Selection,
     Timing,
@@ -28,12 +28,12 @@ from voiceguide.cli.options import (
 from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError, printable
 from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
 from voiceguide.live.keys import KEYS_IN_WORDS
-from voiceguide.live.output import BACKENDS
+from voiceguide.live.output import AUDIO_LIBRARIES
 from voiceguide.render.names import OUTPUT_FOLDER
 from voiceguide.speech.registry import AUTO, ENGINE_CHOICES, VoiceChoice
 
 if TYPE_CHECKING:
-    from voiceguide.live.output import Backend
+    from voiceguide.live.output import AudioLibrary
 
 app = typer.Typer(
     name="voiceguide",
@@ -200,7 +200,7 @@ def new(
 @command(app)
 def render(
     routine: RoutineArg,
-    output: Output,
+    output: RenderOutput,
     selection: Selection,
     timing: Timing,
     voice: VoiceChoice,
@@ -294,7 +294,7 @@ def card(
     typer.echo(str(png))
 
 
-BACKEND = OneOf(BACKENDS)
+BACKEND = OneOf(AUDIO_LIBRARIES)
 LISTEN_ENV = "VOICEGUIDE_LISTEN"
 SPOKEN_COMMANDS = '"pause", "continue", "again" (the section), "next", "go back", "stop"'
 
@@ -348,7 +348,7 @@ def play(
             options=timing.options(profile, selection),
             choice=voice,
             lead_in=lead_in,
-            backend=cast("Backend", backend),  # one of BACKENDS: the option's parser checked it
+            backend=cast("AudioLibrary", backend),  # one of AUDIO_LIBRARIES: the option's parser checked it
             quiet=quiet,
             listen=listen,
         )

@@ -279,7 +279,7 @@ def _voice(
 
 
 @dataclass(frozen=True)
-class Output:
+class RenderOutput:
     """-o, --format, --bitrate, --stereo, --transcripts, --force: what a render writes."""
 
     path: Path | None = None
@@ -325,10 +325,10 @@ def _output(
     force: Annotated[
         bool, typer.Option("--force", metavar=FLAG, help="Replace existing output files (regular files only).")
     ] = False,
-) -> Output:
+) -> RenderOutput:
     into_folder = output is not None and output.endswith(("/", os.sep))
     path = None if output is None else Path(output)
-    return Output(path, fmt, bitrate, 2 if stereo else 1, transcripts, force, into_folder)
+    return RenderOutput(path, fmt, bitrate, 2 if stereo else 1, transcripts, force, into_folder)
 
 
 # -- commands ---------------------------------------------------------------------------------

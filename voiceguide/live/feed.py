@@ -167,7 +167,7 @@ class LeadIn:
     """16-bit little-endian mono at the mix rate."""
 
 
-class Output(Protocol):
+class SoundOutput(Protocol):
     """A sound device playing a feed. `start` begins (or resumes) at once; `stop` silences at
     once, dropping what the device holds; `flush` drops what is queued but lets the device
     finish what it holds (a skip to track sample `track_at`: until the track is queued from
@@ -187,7 +187,9 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
-def begin(output: Output, *, at: int, pre_roll_s: float, lead_in: LeadIn | None = None, start: bool = True) -> None:
+def begin(
+    output: SoundOutput, *, at: int, pre_roll_s: float, lead_in: LeadIn | None = None, start: bool = True
+) -> None:
     """Start the output afresh (or, not `start`, make it ready to): quiet for `pre_roll_s`, the
     lead-in if any, then whatever the player queues (the track from sample `at`)."""
     output.feed.clear()

@@ -18,10 +18,10 @@ from typing import Any, Literal
 from voiceguide.errors import AudioError, MissingPart
 from voiceguide.limits import SAMPLE_RATE
 from voiceguide.live.alsa import silence_alsa
-from voiceguide.live.feed import Feed, Output, heard_at, no_device
+from voiceguide.live.feed import Feed, SoundOutput, heard_at, no_device
 
-Backend = Literal["auto", "sounddevice", "simpleaudio"]
-BACKENDS: tuple[Backend, ...] = ("auto", "sounddevice", "simpleaudio")
+AudioLibrary = Literal["auto", "sounddevice", "simpleaudio"]
+AUDIO_LIBRARIES: tuple[AudioLibrary, ...] = ("auto", "sounddevice", "simpleaudio")
 
 STALL_S = 1.5
 """A playing stream whose callback has not run for this long since it started (or four times
@@ -50,7 +50,7 @@ and the keys allow for the latency, and pause drops what the device holds, so it
 nothing a listener notices."""
 
 
-def open_output(backend: Backend = "auto", *, rate: int = SAMPLE_RATE) -> Output:
+def open_output(backend: AudioLibrary = "auto", *, rate: int = SAMPLE_RATE) -> SoundOutput:
     """The output for `backend`; "auto" is the stream, or simpleaudio where PortAudio is missing.
     Opens the device at once, so a missing one is reported before anything else happens."""
     silence_alsa()  # PortAudio and simpleaudio both use alsa-lib, which prints when it fails

@@ -21,7 +21,7 @@ import numpy as np
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.errors import AudioError, Interrupted
 from voiceguide.limits import PRE_ROLL_S
-from voiceguide.live.feed import LeadIn, Output, begin
+from voiceguide.live.feed import LeadIn, SoundOutput, begin
 from voiceguide.live.keys import Command, Request, Spoken
 from voiceguide.live.track import TrackState
 from voiceguide.timeline.events import Chapter, Timeline
@@ -74,7 +74,7 @@ class Position:
     """The track stands still in quiet: the next sound is still being synthesised."""
 
 
-class Source(Protocol):
+class TrackSource(Protocol):
     """The track: how far it is final, and its samples chunk by chunk."""
 
     def state(self) -> TrackState: ...
@@ -87,9 +87,9 @@ class Player:
 
     def __init__(
         self,
-        source: Source,
+        source: TrackSource,
         *,
-        output: Output,
+        output: SoundOutput,
         clock: Clock,
         commands: queue.Queue[Request] | None = None,
         on_tick: Callable[[Position], None] = lambda position: None,

@@ -6,7 +6,7 @@ import queue
 from collections.abc import Callable
 
 from voiceguide.audio.mix import MIX_RATE
-from voiceguide.live.feed import Output
+from voiceguide.live.feed import SoundOutput
 from voiceguide.live.keys import Request
 from voiceguide.live.player import MonotonicClock, Outcome, Player, Position, describe_position
 from voiceguide.live.quickstart import remember
@@ -27,7 +27,7 @@ def play_routine(
     options: CompileOptions,
     choice: VoiceChoice,
     cache: ClipCache,
-    output: Output,
+    output: SoundOutput,
     on_tick: Callable[[Position], None],
     commands: queue.Queue[Request],
     lead_in: bool = True,

@@ -22,7 +22,7 @@ from voiceguide.errors import about
 from voiceguide.limits import AUTO_ENGINE
 from voiceguide.live.feed import LeadIn, begin
 from voiceguide.live.keys import Request
-from voiceguide.live.output import Backend, open_output
+from voiceguide.live.output import AudioLibrary, open_output
 from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
 from voiceguide.paths import voices_file
 
@@ -38,7 +38,7 @@ def play_command(
     options: CompileOptions,
     choice: VoiceChoice,
     lead_in: bool,
-    backend: Backend,
+    backend: AudioLibrary,
     quiet: bool,
     listen: bool = False,
 ) -> Outcome:
