@@ -141,9 +141,16 @@ def remove_stale_parts(folder: Path) -> None:
 
 
 def _new_file_mode() -> int:
-    umask = os.umask(0o022)
-    os.umask(umask)
+    """The mode a new file gets under the process's umask. Reading the umask means setting it
+    for a moment: two threads writing files at once (the picture and levelling caches) take
+    turns, or one could read the other's 022 and leave it set."""
+    with _UMASK_LOCK:
+        umask = os.umask(0o022)
+        os.umask(umask)
     return 0o666 & ~umask
+
+
+_UMASK_LOCK = threading.Lock()
 
 
 def check_writable(target: Path, *, overwrite: bool, keep: Path | None = None) -> None:

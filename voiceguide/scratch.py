@@ -18,6 +18,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Scratch:
         """The process that made the folder (a forked child must not remove it)."""
         self._root_in_use: Path | None = None
         """The root the folder is in: the shared one, or a private one if that was not safe."""
+        self._making = threading.RLock()  # (a Ctrl-C handler in the same thread may ask too)
 
     @property
     def id(self) -> str:
@@ -66,8 +68,9 @@ class Scratch:
 
     @property
     def path(self) -> Path:
-        if self._path is None:
-            self._path = self._make()
+        with self._making:  # threads writing at once (the caches') make one folder
+            if self._path is None:
+                self._path = self._make()
         return self._path
 
     def _make(self) -> Path:

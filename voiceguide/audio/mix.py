@@ -14,12 +14,12 @@ import bisect
 import functools
 import hashlib
 import math
-import os
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
 import numpy as np
 
+from voiceguide.cores import cores
 from voiceguide.limits import SAMPLE_RATE
 from voiceguide.speech.base import Clip
 from voiceguide.timeline.events import Timeline
@@ -156,7 +156,7 @@ class TrackMixer:
         from concurrent.futures import ThreadPoolExecutor
 
         waiting = [key for key in dict.fromkeys(key for _, key in self._placed) if key not in self._sounds]
-        with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="level") as pool:
+        with ThreadPoolExecutor(cores(), thread_name_prefix="level") as pool:
             for _ in pool.map(self._sound, waiting):  # each key once: no two threads level one sound
                 pass
 

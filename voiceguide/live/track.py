@@ -72,8 +72,12 @@ class LiveTrack:
             self._worker.start()
         else:
             self._voice.close()
-        with self._lock:
-            self._state = self._refresh()
+        try:
+            with self._lock:
+                self._state = self._refresh()
+        except BaseException:  # (a clip too long for its slot): the synthesis stops with it
+            self.close()
+            raise
 
     # The background thread: the missing phrases, in the order they are heard.
     def _synthesise(self) -> None:

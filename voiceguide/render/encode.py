@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from voiceguide.audio.mix import PCM_CHUNK, PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
+from voiceguide.cores import cores
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
@@ -123,11 +124,12 @@ def write_encoded(
     writes the same stream, which was checked the first time."""
     require_ffmpeg()
     encoding = _Encoding(fmt, samples.sample_rate, bitrate_kbps, channels)
-    remembered = _Remembered(memory, samples.identity(), encoding, peak_ceiling_dbfs) if memory else None
-    known = remembered.lowerings() if remembered else None
     with _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         parts = _parts(samples, audio, encoding)
+        cuts = [(part.start, part.stop) for part in parts]
+        remembered = _Remembered(memory, samples.identity(), encoding, peak_ceiling_dbfs, cuts) if memory else None
+        known = remembered.lowerings() if remembered else None
         hold("encoding")
         if known is not None:
             _encode_parts(samples, [_Lowering(need) for need in known], encoding, parts)
@@ -144,10 +146,12 @@ def write_encoded(
 
 class _Remembered:
     """What an encode of these samples had lowered, kept in a folder by a key of everything
-    the encoded stream depends on: the samples' identity, the settings, the ceiling, the ffmpeg
-    binary."""
+    the encoded stream depends on: the samples' identity, the settings, the ceiling, where the
+    track is cut into parts (each checked on its own), the ffmpeg binary."""
 
-    def __init__(self, folder: Path, identity: bytes, encoding: _Encoding, ceiling_dbfs: float) -> None:
+    def __init__(
+        self, folder: Path, identity: bytes, encoding: _Encoding, ceiling_dbfs: float, cuts: list[tuple[int, int]]
+    ) -> None:
         digest = hashlib.sha256(identity)
         ffmpeg = shutil.which("ffmpeg") or ""
         try:
@@ -155,7 +159,7 @@ class _Remembered:
             encoder = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
         except OSError:
             encoder = ffmpeg
-        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, encoder)).encode())
+        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, cuts, encoder)).encode())
         self.path = folder / f"{digest.hexdigest()}.npz"
 
     def lowerings(self) -> list[np.ndarray] | None:
@@ -325,9 +329,9 @@ def _parts(samples: Samples, audio: Path, encoding: _Encoding) -> list[Part]:
 
 
 PART_MINUTES = 3.5
-"""About this much of a track goes in each part (two at least, an even number): a part that
-overshoots the ceiling is encoded again alone, and the parts are encoded and checked two at a
-time."""
+"""About this much of a track goes in each part (two at least, an even number, so two cores
+share them evenly): a part that overshoots the ceiling is encoded again alone, and the parts
+are encoded and checked as many at once as there are cores."""
 MAX_PARTS = 32
 
 
@@ -345,7 +349,7 @@ def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: _Encod
     `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
     running: set[subprocess.Popen[bytes]] = set()
     stop = threading.Event()
-    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="encode") as pool:
+    with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="encode") as pool:
         done = [pool.submit(_encode_part, samples, lowerings, encoding, part, running, stop) for part in parts]
         try:
             for each in done:
@@ -380,7 +384,7 @@ def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ce
             needs.append(_needed(samples.total_samples, peaks, ceiling))
         raise AudioError(overshooting)
 
-    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="encode") as pool:
+    with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="encode") as pool:
         try:
             own = list(pool.map(check, parts))
         except BaseException:  # Ctrl-C, or a part that failed: the others stop too
@@ -467,7 +471,9 @@ def _feed(
     """Mix the part's chunks, lower them, and write them to the encoder; then close its input.
     An encoder that stopped early stops the feeding: what it said is reported by the caller."""
     assert encoder.stdin is not None
-    with encoder.stdin as pipe, contextlib.suppress(BrokenPipeError):
+    # The suppress outside: closing the pipe flushes what is buffered, and that write fails
+    # too when the encoder has stopped (a full temporary folder).
+    with contextlib.suppress(BrokenPipeError), encoder.stdin as pipe:
         for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
             if stop.is_set():
                 return
@@ -489,7 +495,7 @@ def _decoded_peaks(parts: list[Part], samples: Samples) -> np.ndarray:
     def decode(part: Part) -> np.ndarray:
         return decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
 
-    with ThreadPoolExecutor(min(len(parts), os.cpu_count() or 1), thread_name_prefix="check") as pool:
+    with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="check") as pool:
         for found in pool.map(decode, parts):
             found = found[:blocks]
             np.maximum(peaks[: found.size], found, out=peaks[: found.size])

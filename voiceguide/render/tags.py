@@ -33,7 +33,7 @@ class Tags:
     year: str = ""
     comment: str = ""
     language: str = ""
-    """The routine's language (a code such as de or pt-BR): ID3 id3.TLAN."""
+    """The routine's language (a code such as de or pt-BR): ID3 TLAN."""
     extra: dict[str, str] = field(default_factory=dict)
     """Tags of voiceguide's own (what made the track): TXXX frames in an MP3."""
 
@@ -96,7 +96,8 @@ def mp3_frames(
         id3.TCON(encoding=_encoding(tags.genre), text=tags.genre),
     ]
     if tags.year:
-        frames.append(id3.TDRC(encoding=_encoding(tags.year), text=tags.year))
+        # ID3v2.3's year (the tag is written as v2.3, and mutagen turns no v2.4 TDRC into it)
+        frames.append(id3.TYER(encoding=_encoding(tags.year), text=tags.year))
     if tags.comment:
         frames.append(id3.COMM(encoding=_encoding(tags.comment), lang="XXX", desc="", text=tags.comment))
     if tags.language:

@@ -1,10 +1,11 @@
 """Piper (piper-tts, GPL-3.0) as a speech engine: neural voices that run offline on a CPU.
 
 Each worker process loads the voice's model once and speaks phrase after phrase with it. A
-render runs a worker per core, each with one thread: ONNX Runtime spreads one phrase over
-every core less well than two workers share them (measured here, the built-in routine's 154
-phrases: 17.1 s in one worker with ONNX Runtime's default threads, 14.1 s in two of one
-thread each). A worker started alone, for a cold `play`'s first phrase, uses every core.
+render runs two workers (`MAX_WORKERS`, fewer on one core), each given its share of the
+cores as ONNX Runtime threads: ONNX Runtime spreads one phrase over the cores less well than
+two workers share them (measured on 2 cores, the built-in routine's 154 phrases: 17.1 s in
+one worker with ONNX Runtime's default threads, 14.1 s in two of one thread each). A worker
+started alone, for a cold `play`'s first phrase, uses every core.
 Only the workers import piper and onnxruntime.
 """
 

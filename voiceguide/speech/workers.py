@@ -28,6 +28,7 @@ from multiprocessing import connection
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
+from voiceguide.cores import cores
 from voiceguide.errors import SpeechError, debugging, traceback_if_debugging
 from voiceguide.faults import worker_fault
 from voiceguide.speech.base import Clip, VoiceInfo, VoiceSettings
@@ -174,6 +175,9 @@ class _Worker:
         self.replies = Connection(reply_r, writable=False)
         self.voices: list[VoiceInfo] | None = None
         self.settings: VoiceSettings | None = None
+        self.ahead = False
+        """Started before its first phrase was known (`WorkerEngine.start`): it makes that
+        phrase alone, with every core."""
         self.pending: str | None = None
         self.deadline = time.monotonic() + START_TIMEOUT_S
 
@@ -235,10 +239,6 @@ def _stderr_fd() -> int:
         return 2
 
 
-def _cores() -> int:
-    return os.cpu_count() or 1
-
-
 class WorkerEngine:
     """An engine whose phrases are spoken in worker processes, each running the `Backend` of
     the engine's module (speech/registry.py)."""
@@ -247,7 +247,7 @@ class WorkerEngine:
     max_workers = MAX_WORKERS
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or min(self.max_workers, _cores())
+        self.workers = workers or min(self.max_workers, cores())
         self._pool: list[_Worker] = []
 
     def start(self, preload: str | None = None) -> None:
@@ -255,9 +255,10 @@ class WorkerEngine:
         and loads the voice `preload` if given (its settings may come later). Alone, it may
         use every core for its first phrase."""
         if not self._pool:
-            self._pool.append(_Worker(self.name, _cores()))
+            self._pool.append(_Worker(self.name, cores()))
             if preload is not None:
                 self._pool[0].requests.send(("preload", preload))
+                self._pool[0].ahead = True
 
     def voices(self) -> list[VoiceInfo]:
         """The installed voices, as a worker reports them when it starts (the worker is kept
@@ -278,7 +279,7 @@ class WorkerEngine:
         wanted = min(self.workers, len(queue))
         # A worker started ahead (`start()`: a cold `play`) makes the first phrase alone, with
         # every core: another booting beside it would slow the phrase someone waits to hear.
-        ahead = len(self._pool) == 1 and self._pool[0].settings is None
+        ahead = len(self._pool) == 1 and self._pool[0].ahead and self._pool[0].settings is None
         self._prepare(settings, 1 if ahead else wanted)
         answered = False
         tries: Counter[str] = Counter()
@@ -333,7 +334,7 @@ class WorkerEngine:
         for worker in keep[count:]:
             worker.close()
         while len(self._pool) < count:
-            self._pool.append(_Worker(self.name, max(1, _cores() // count)))  # they start side by side
+            self._pool.append(_Worker(self.name, max(1, cores() // count)))  # they start side by side
         for worker in self._pool:
             if worker.settings is None:
                 worker.configure(settings)
@@ -341,7 +342,7 @@ class WorkerEngine:
     def _replace(self, worker: _Worker, settings: VoiceSettings) -> None:
         worker.process.kill()
         worker.close()
-        fresh = _Worker(self.name, max(1, _cores() // len(self._pool)))
+        fresh = _Worker(self.name, max(1, cores() // len(self._pool)))
         fresh.configure(settings)
         self._pool[self._pool.index(worker)] = fresh
 
