@@ -25,7 +25,7 @@ from voiceguide.cli.options import (
     Timing,
     command,
 )
-from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError, printable
+from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError
 from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
 from voiceguide.live.keys import KEYS_IN_WORDS
 from voiceguide.live.output import AUDIO_LIBRARIES
@@ -277,9 +277,9 @@ def card(
     if url is not None and not url.startswith(("http://", "https://")):
         raise UsageError(f"--url {url}: give the whole address, starting http:// or https://")
     if shared:
-        from voiceguide.share.network import lan_address, saved_token
+        from voiceguide.share.network import lan_address, saved_token, share_address
 
-        url = f"http://{lan_address()}:{SHARE_PORT}/{saved_token()}/"
+        url = share_address(lan_address(), SHARE_PORT, saved_token())
     pdf, png = write_card(
         routine,
         output=output,
@@ -450,31 +450,19 @@ def share(
     """
     import sys
 
-    if routines is None and not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder; render a routine first (voiceguide render back-pain)")
-    from voiceguide.share.library import Library
+    from voiceguide.progress import StageProgress
+    from voiceguide.share.network import reaches_only_this_computer
+    from voiceguide.share.prepare import library_to_share
     from voiceguide.share.server import share_until_stopped
 
-    left_out = _render_stale(folder) if routines is None else set()
-    named = [name for name in (_rendered(routine, folder) for routine in routines or ()) if name is not None]
-    library = Library(folder, named if routines else None, left_out)
-    if not library.tracks():
-        raise UsageError(
-            f"{folder}: no rendered routines to share; name one (voiceguide share back-pain) or render one first"
-        )
-
-    for m4b in sorted(folder.glob("*.m4b")) if routines is None else []:
-        typer.echo(
-            f"voiceguide: {m4b.name} is not shared: the page and podcast apps play MP3s "
-            "(copy the M4B to an audiobook app yourself, or render the routine as an MP3)",
-            err=True,
-        )
+    with StageProgress() as progress:
+        library = library_to_share(routines, folder, say=lambda line: typer.echo(line, err=True), progress=progress)
 
     def ready(base: str) -> None:
         import segno
 
         shared = len(library.tracks())
-        if base.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        if reaches_only_this_computer(base):
             typer.echo(f"On this computer only (--host {host} cannot be reached from a phone), open:")
         else:
             typer.echo("On your phone (same network), open:")
@@ -548,72 +536,6 @@ def publish(
     typer.echo("Or subscribe in a podcast app:")
     typer.echo(published.feed)
     segno.make(published.address, error="m").terminal(out=sys.stdout, compact=True, border=2)
-
-
-def _rendered(routine: str, folder: Path) -> str | None:
-    """The track name for `routine` in `folder`, rendering its MP3 first if it is missing; None
-    (said in one line) if the MP3 there has tags voiceguide did not write."""
-    from voiceguide.progress import StageProgress
-    from voiceguide.render.names import track_path
-    from voiceguide.render.pipeline import render_missing
-    from voiceguide.render.provenance import UntrustedTrack, made_from, recorded
-    from voiceguide.routine.loader import routine_name
-
-    track = track_path(folder, routine_name(routine))
-    existed = track.exists()
-    try:
-        with StageProgress() as progress:
-            result = render_missing(routine, folder, progress)
-    except UntrustedTrack as e:
-        typer.echo(f"voiceguide: not shared: {e}", err=True)
-        return None
-    made = None if result is not None else recorded(track)
-    if result is not None:
-        said = "rendered again: the routine (or voiceguide) changed since it was rendered" if existed else "rendered"
-        typer.echo(f"{result.path}  {said}", err=True)
-    elif made is None:
-        typer.echo(
-            f"voiceguide: {track} does not say what made it (an earlier voiceguide rendered it), so it is shared "
-            f"as it is; `voiceguide render {routine} --force` makes sure it is current",
-            err=True,
-        )
-    elif not made_from(made, routine, track):
-        typer.echo(
-            f"voiceguide: {track} was made from {printable(made.source[:200])}, not from {routine}: shared as it is;"
-            f" `voiceguide render {routine} --force` makes it from {routine}",
-            err=True,
-        )
-    return routine_name(routine)
-
-
-def _render_stale(folder: Path) -> set[str]:
-    """Render again every track in `folder` whose routine has changed since, so no phone is
-    handed an old version. The names of the tracks left out, each said in one line: tags that
-    voiceguide did not write, a routine outside the folders it may read, a render that failed."""
-    from voiceguide.progress import StageProgress
-    from voiceguide.render.pipeline import check_folder, render_again
-
-    within = [folder, Path.cwd()]
-    check = check_folder(folder, within)
-    left_out = {e.track.stem for e in check.untrusted}
-    for e in check.untrusted:
-        typer.echo(f"voiceguide: not shared: {e}", err=True)
-    for track, made, problem in check.unchecked:
-        typer.echo(
-            f"voiceguide: {track} is shared as it is, not checked: it was made from {printable(made.source[:200])}, "
-            f"{problem}",
-            err=True,
-        )
-    for track, made, source in check.stale:
-        try:
-            with StageProgress() as progress:
-                render_again(track, made, source, progress)
-        except VoiceguideError as e:
-            left_out.add(track.stem)
-            typer.echo(f"voiceguide: not shared: {track}: rendering it again failed: {e}", err=True)
-            continue
-        typer.echo(f"{track}  rendered again: {source} changed since it was rendered", err=True)
-    return left_out
 
 
 def run(argv: list[str]) -> int:

@@ -74,3 +74,14 @@ def saved_token() -> str:
     except VoiceguideError as e:
         raise VoiceguideError(f"{path}: cannot keep the share token ({e})") from None
     return token
+
+
+def share_address(host: str, port: int, token: str) -> str:
+    """The page's address while `share` runs: the one place it is made (the server, the card)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/{token}/"
+
+
+def reaches_only_this_computer(address: str) -> bool:
+    """Whether a phone cannot open `address`: it names this computer's loopback."""
+    return address.startswith(("http://127.", "http://localhost", "http://[::1]"))

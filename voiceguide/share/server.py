@@ -54,6 +54,7 @@ from voiceguide.share.library import (
     OpenFile,
     picture_suffix,
 )
+from voiceguide.share.network import share_address
 
 PAGE_FILES = {
     "": ("index.html", "text/html; charset=utf-8"),
@@ -544,7 +545,7 @@ async def serve(
         server = await loop.create_server(gate, host, port, backlog=gate.limit)
         bound_port = server.sockets[0].getsockname()[1]  # the one chosen, if `port` was 0
         shown = shown_host or host
-        handler.base = f"http://{f'[{shown}]' if ':' in shown else shown}:{bound_port}/{token}/"
+        handler.base = share_address(shown, bound_port, token)
         on_ready(handler.base)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(interrupted.wait(), timeout=minutes * 60)
