@@ -32,10 +32,10 @@ from voiceguide.errors import MissingPart, UsageError, VoiceguideError
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
-from voiceguide.render.encode import PEAK_BLOCK, PcmBuffer, decoded_true_peaks, write_encoded
+from voiceguide.render.encode import PEAK_BLOCK, Encoding, PcmBuffer, decoded_true_peaks, write_encoded
 from voiceguide.render.pipeline import RenderResult, render
 from voiceguide.render.provenance import RenderSettings
-from voiceguide.render.tags import Tags
+from voiceguide.render.tags import Labels, Tags
 from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
@@ -492,14 +492,14 @@ def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: 
     noise = rng.uniform(-1, 1, MIX_RATE * 3) * 10 ** (-1.2 / 20)
     pcm = bytearray((np.concatenate([tone, noise]) * 32767).astype("<i2").tobytes())
     target = tmp_path / "noise.mp3"
-    write_encoded(PcmBuffer(pcm, MIX_RATE), target, fmt="mp3", chapters=(), tags=Tags("noise"), bitrate_kbps=32)
+    write_encoded(PcmBuffer(pcm, MIX_RATE), target, encoding=Encoding(bitrate_kbps=32), labels=Labels(Tags("noise")))
     assert true_peak_dbfs(target) <= -1.0
     ours = 20 * np.log10(float(decoded_true_peaks(target, MIX_RATE).max()))
     assert ours == pytest.approx(true_peak_dbfs(target), abs=0.15)  # our meter agrees with ffmpeg's
     # The tone, well before the noise, is as loud as the tone encoded on its own.
     alone = tmp_path / "tone.mp3"
     tone_pcm = bytearray((tone * 32767).astype("<i2").tobytes())
-    write_encoded(PcmBuffer(tone_pcm, MIX_RATE), alone, fmt="mp3", chapters=(), tags=Tags("tone"), bitrate_kbps=32)
+    write_encoded(PcmBuffer(tone_pcm, MIX_RATE), alone, encoding=Encoding(bitrate_kbps=32), labels=Labels(Tags("tone")))
     level_db = [20 * np.log10(np.std(decode(path)[MIX_RATE // 2 : MIX_RATE])) for path in (target, alone)]
     assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
 
@@ -532,7 +532,11 @@ def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_writes
     for target in (cold, warm):
         encoded.clear()
         write_encoded(
-            PcmBuffer(pcm, MIX_RATE), target, fmt="mp3", chapters=(), tags=Tags("parts"), bitrate_kbps=32, memory=memory
+            PcmBuffer(pcm, MIX_RATE),
+            target,
+            encoding=Encoding(bitrate_kbps=32),
+            labels=Labels(Tags("parts")),
+            memory=memory,
         )
         runs.append(Counter(encoded))
     cold_runs, warm_runs = runs

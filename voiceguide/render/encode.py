@@ -24,10 +24,9 @@ from voiceguide.cores import cores
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
-from voiceguide.pictures.cache import Image
-from voiceguide.render.tags import Tags, raise_if_disk_full, tag_m4b, write_tagged_mp3
+from voiceguide.limits import BITRATE_KBPS
+from voiceguide.render.tags import Labels, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
-from voiceguide.timeline.events import Chapter
 
 PEAK_BLOCK = 4096
 """Samples per stretch (about 0.1 s) over which a decoded track's true peak is measured, and
@@ -95,24 +94,27 @@ class PcmBuffer:
         return hashlib.sha256(self._samples.tobytes()).digest()
 
 
+@dataclass(frozen=True)
+class Encoding:
+    """How a track is encoded: mp3 or m4b, its bit rate, mono or stereo."""
+
+    fmt: str = "mp3"
+    bitrate_kbps: int = BITRATE_KBPS
+    channels: int = 1
+
+
 def write_encoded(
     samples: Samples,
     target: Path,
     *,
-    fmt: str,
-    chapters: tuple[Chapter, ...],
-    tags: Tags,
-    bitrate_kbps: int,
-    channels: int = 1,
-    cover: bytes | None = None,
-    pictures: dict[str, Image] | None = None,
+    encoding: Encoding,
+    labels: Labels,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
 ) -> None:
-    """Encode the samples, check them, then write them to `target` with their tags, chapters
-    and `cover` (a JPEG); `pictures` by chapter id go into the chapters of an MP3. The samples
-    are made and handed to the encoder a chunk at a time: a five-hour track takes no more
-    memory than a five-minute one.
+    """Encode the samples, check them, then write them to `target` with their `labels`. The
+    samples are made and handed to the encoder a chunk at a time: a five-hour track takes no
+    more memory than a five-minute one.
 
     The check: decode what was encoded and read its true peak, since lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
@@ -123,12 +125,13 @@ def write_encoded(
     at once and encoded once, and not decoded, since the same encoder given the same samples
     writes the same stream, which was checked the first time."""
     require_ffmpeg()
-    encoding = _Encoding(fmt, samples.sample_rate, bitrate_kbps, channels)
+    fmt = encoding.fmt
     with _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         parts = _parts(samples, audio, encoding)
         cuts = [(part.start, part.stop) for part in parts]
-        remembered = _Remembered(memory, samples.identity(), encoding, peak_ceiling_dbfs, cuts) if memory else None
+        key = (encoding, samples.sample_rate, peak_ceiling_dbfs, cuts)
+        remembered = _Remembered(memory, samples.identity(), key) if memory else None
         known = remembered.lowerings() if remembered else None
         hold("encoding")
         if known is not None:
@@ -139,9 +142,9 @@ def write_encoded(
                 remembered.keep(needs)
         _join(parts, audio)
         if fmt == "mp3":
-            write_tagged_mp3(audio, target, chapters=chapters, tags=tags, cover=cover, pictures=pictures)
+            write_tagged_mp3(audio, target, labels)
         else:
-            tag_m4b(audio, target, folder, chapters=chapters, tags=tags, cover=cover)
+            tag_m4b(audio, target, folder, labels)
 
 
 class _Remembered:
@@ -149,9 +152,7 @@ class _Remembered:
     the encoded stream depends on: the samples' identity, the settings, the ceiling, where the
     track is cut into parts (each checked on its own), the ffmpeg binary."""
 
-    def __init__(
-        self, folder: Path, identity: bytes, encoding: _Encoding, ceiling_dbfs: float, cuts: list[tuple[int, int]]
-    ) -> None:
+    def __init__(self, folder: Path, identity: bytes, settings: tuple[object, ...]) -> None:
         digest = hashlib.sha256(identity)
         ffmpeg = shutil.which("ffmpeg") or ""
         try:
@@ -159,7 +160,7 @@ class _Remembered:
             encoder = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
         except OSError:
             encoder = ffmpeg
-        digest.update(repr((MEMORY_FORMAT, encoding, ceiling_dbfs, METER_MARGIN_DB, cuts, encoder)).encode())
+        digest.update(repr((MEMORY_FORMAT, settings, METER_MARGIN_DB, encoder)).encode())
         self.path = folder / f"{digest.hexdigest()}.npz"
 
     def lowerings(self) -> list[np.ndarray] | None:
@@ -288,14 +289,6 @@ def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0
 
 
 @dataclass(frozen=True)
-class _Encoding:
-    fmt: str
-    sample_rate: int
-    bitrate_kbps: int
-    channels: int
-
-
-@dataclass(frozen=True)
 class Part:
     """Samples [start, stop) of the track, encoded on their own to `target`."""
 
@@ -309,7 +302,7 @@ class Part:
     Xing header starts with the encoder's delay."""
 
 
-def _parts(samples: Samples, audio: Path, encoding: _Encoding) -> list[Part]:
+def _parts(samples: Samples, audio: Path, encoding: Encoding) -> list[Part]:
     """How the track is encoded: an MP3 in parts where the track allows (`stream_cuts`), each
     part a stream of its own, written one after the other into `audio`; else in one piece."""
     if encoding.fmt != "mp3":
@@ -339,7 +332,7 @@ def part_count(duration_s: float) -> int:
     return min(MAX_PARTS, 2 * max(1, round(duration_s / 60 / PART_MINUTES / 2)))
 
 
-def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: _Encoding, parts: list[Part]) -> None:
+def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: Encoding, parts: list[Part]) -> None:
     """Encode each part in an ffmpeg of its own, as many at once as there are cores, each fed
     its samples by a thread of its own as they are mixed (mixing releases the interpreter's
     lock, and the encoders wait on their pipes): a chunk at a time, so the track is never held
@@ -362,7 +355,7 @@ def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: _Encod
             raise
 
 
-def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ceiling_dbfs: float) -> list[np.ndarray]:
+def _encode_checked(samples: Samples, encoding: Encoding, parts: list[Part], ceiling_dbfs: float) -> list[np.ndarray]:
     """Encode each part, decode it and read its true peak, and encode it again lowered where it
     overshot `ceiling_dbfs`, until it does not: each part on its own, as many at once as there are
     cores, so a part that needs no second encode costs none. The lowerings of every try, for
@@ -430,14 +423,18 @@ def _encode_checked(samples: Samples, encoding: _Encoding, parts: list[Part], ce
 def _encode_part(
     samples: Samples,
     lowerings: list[_Lowering],
-    encoding: _Encoding,
+    encoding: Encoding,
     part: Part,
     running: set[subprocess.Popen[bytes]],
     stop: threading.Event,
 ) -> None:
     pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
     with subprocess.Popen(
-        _ffmpeg_command(part, encoding), stdin=pipe, stdout=subprocess.DEVNULL, stderr=pipe, pipesize=2 * PCM_CHUNK
+        _ffmpeg_command(part, encoding, samples.sample_rate),
+        stdin=pipe,
+        stdout=subprocess.DEVNULL,
+        stderr=pipe,
+        pipesize=2 * PCM_CHUNK,
     ) as encoder:
         running.add(encoder)
         try:
@@ -455,8 +452,8 @@ def _encode_part(
         raise AudioError(f"ffmpeg could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
 
 
-def _ffmpeg_command(part: Part, encoding: _Encoding) -> list[str]:
-    rate = str(encoding.sample_rate)
+def _ffmpeg_command(part: Part, encoding: Encoding, sample_rate: int) -> list[str]:
+    rate = str(sample_rate)
     mp3 = encoding.fmt == "mp3"
     output = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"] if mp3 else ["-c:a", "aac", "-f", "ipod"]
     return [

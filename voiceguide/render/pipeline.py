@@ -14,7 +14,7 @@ from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
-from voiceguide.render.encode import require_ffmpeg, write_encoded, write_wav
+from voiceguide.render.encode import Encoding, require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
 from voiceguide.render.provenance import (
     DEFAULT_SETTINGS,
@@ -27,7 +27,7 @@ from voiceguide.render.provenance import (
     provenance,
     recorded,
 )
-from voiceguide.render.tags import Tags, holds_json
+from voiceguide.render.tags import Labels, Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
 from voiceguide.routine.printed import printed_for
@@ -118,16 +118,12 @@ def render(
                 language=routine.language,
                 extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
             )
+            labels = Labels(tags, timeline.chapters, cover_jpeg(routine), pictures.result()[1] if pictures else {})
             write_encoded(
                 mixer,
                 tmp,
-                fmt=fmt,
-                chapters=timeline.chapters,
-                tags=tags,
-                bitrate_kbps=settings.bitrate_kbps,
-                channels=settings.channels,
-                cover=cover_jpeg(routine),
-                pictures=pictures.result()[1] if pictures else None,
+                encoding=Encoding(fmt, settings.bitrate_kbps, settings.channels),
+                labels=labels,
                 memory=(cache or ClipCache()).root / ENCODES_FOLDER,
             )
         if transcripts:

@@ -38,6 +38,17 @@ class Tags:
     """Tags of voiceguide's own (what made the track): TXXX frames in an MP3."""
 
 
+@dataclass(frozen=True)
+class Labels:
+    """Everything written about a track besides its sound: the text tags, the chapters, the
+    cover (a JPEG), and in an MP3 each chapter's picture by chapter id."""
+
+    tags: Tags
+    chapters: tuple[Chapter, ...] = ()
+    cover: bytes | None = None
+    pictures: dict[str, Image] = field(default_factory=dict)
+
+
 def holds_json(timeline: Timeline) -> str:
     return json.dumps([[round(start, 2), round(end, 2)] for start, end in timeline.holds()], separators=(",", ":"))
 
@@ -62,23 +73,14 @@ def _escape(value: str) -> str:
     return value
 
 
-def write_tagged_mp3(
-    audio: Path,
-    target: Path,
-    *,
-    chapters: tuple[Chapter, ...],
-    tags: Tags,
-    cover: bytes | None,
-    pictures: dict[str, Image] | None = None,
-) -> None:
+def write_tagged_mp3(audio: Path, target: Path, labels: Labels) -> None:
     """`target`: an ID3v2.3 tag, then the MP3 stream at `audio` as it is (not a byte of it
     changes). The tag holds the tags, the cover, a CTOC and one CHAP frame per chapter, in time
-    order; each chapter whose id `pictures` has carries that picture (an APIC frame inside its
-    CHAP frame). Made here, frame by frame with mutagen, rather than by an ffmpeg stream copy:
-    ffmpeg writes no chapter pictures, and copying the stream through it took a tenth of a
-    warm render."""
+    order; each chapter with a picture carries it (an APIC frame inside its CHAP frame). Made
+    here, frame by frame with mutagen, rather than by an ffmpeg stream copy: ffmpeg writes no
+    chapter pictures, and copying the stream through it took a tenth of a warm render."""
     with target.open("wb") as out, audio.open("rb") as stream:
-        write_id3v23_tag(out, mp3_frames(chapters, tags, cover, pictures or {}))
+        write_id3v23_tag(out, mp3_frames(labels.chapters, labels.tags, labels.cover, labels.pictures))
         shutil.copyfileobj(stream, out, 1 << 20)
 
 
@@ -139,11 +141,10 @@ def _encoding(text: str) -> int:
     return 0
 
 
-def tag_m4b(
-    audio: Path, target: Path, folder: Path, *, chapters: tuple[Chapter, ...], tags: Tags, cover: bytes | None
-) -> None:
+def tag_m4b(audio: Path, target: Path, folder: Path, labels: Labels) -> None:
     """Copy the encoded AAC stream into an M4B at `target` (not a sample changes) with the tags,
-    the chapters and the cover, by an ffmpeg stream copy."""
+    the chapters and the cover (no chapter pictures), by an ffmpeg stream copy."""
+    chapters, tags, cover = labels.chapters, labels.tags, labels.cover
     meta = folder / "chapters.txt"
     meta.write_text(ffmetadata(chapters), encoding="utf-8")
     command = ["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(audio), "-i", str(meta)]
