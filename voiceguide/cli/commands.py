@@ -28,12 +28,12 @@ from voiceguide.cli.options import (
 from voiceguide.errors import ExitStatus, Interrupted, UsageError, VoiceguideError
 from voiceguide.limits import MAX_SHARE_MINUTES, PROFILES, SHARE_PORT, Profile
 from voiceguide.live.keys import KEYS_IN_WORDS
-from voiceguide.live.output import AUDIO_LIBRARIES
+from voiceguide.live.settings import AUDIO_LIBRARIES
 from voiceguide.render.names import OUTPUT_FOLDER
 from voiceguide.speech.registry import AUTO, ENGINE_CHOICES, VoiceChoice
 
 if TYPE_CHECKING:
-    from voiceguide.live.output import AudioLibrary
+    from voiceguide.live.settings import AudioLibrary
 
 app = typer.Typer(
     name="voiceguide",
@@ -340,18 +340,13 @@ def play(
     ] = "auto",
     _help: HelpOpt = False,
 ) -> None:
+    from voiceguide.live.settings import PlaySettings
     from voiceguide.live.start import play_command
 
+    library = cast("AudioLibrary", backend)  # one of AUDIO_LIBRARIES: the option's parser checked it
+    settings = PlaySettings(timing.options(profile, selection), voice, lead_in, library, quiet, listen)
     try:
-        outcome = play_command(
-            routine,
-            options=timing.options(profile, selection),
-            choice=voice,
-            lead_in=lead_in,
-            backend=cast("AudioLibrary", backend),  # one of AUDIO_LIBRARIES: the option's parser checked it
-            quiet=quiet,
-            listen=listen,
-        )
+        outcome = play_command(routine, settings)
     except Interrupted as e:  # Ctrl-C says where it stopped, as `q` does, then exits 130
         for where in getattr(e, "__notes__", [])[:1]:
             typer.echo(f"stopped at {where}", err=True)

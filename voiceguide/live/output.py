@@ -13,15 +13,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from voiceguide.errors import AudioError, MissingPart
 from voiceguide.limits import SAMPLE_RATE
 from voiceguide.live.alsa import silence_alsa
 from voiceguide.live.feed import Feed, SoundOutput, heard_at, no_device
-
-AudioLibrary = Literal["auto", "sounddevice", "simpleaudio"]
-AUDIO_LIBRARIES: tuple[AudioLibrary, ...] = ("auto", "sounddevice", "simpleaudio")
+from voiceguide.live.settings import AudioLibrary
 
 STALL_S = 1.5
 """A playing stream whose callback has not run for this long since it started (or four times

@@ -10,12 +10,11 @@ from voiceguide.live.feed import SoundOutput
 from voiceguide.live.keys import Request
 from voiceguide.live.player import MonotonicClock, Outcome, Player, Position, describe_position
 from voiceguide.live.quickstart import remember
+from voiceguide.live.settings import PlaySettings
 from voiceguide.live.track import LiveTrack
 from voiceguide.routine.model import Routine
 from voiceguide.speech import SpeechEngine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.registry import VoiceChoice
-from voiceguide.timeline.options import CompileOptions
 
 LEAD_IN_WAIT_S = 30.0
 """How long the lead-in may take to synthesise on a cold start."""
@@ -24,13 +23,11 @@ LEAD_IN_WAIT_S = 30.0
 def play_routine(
     routine: Routine,
     *,
-    options: CompileOptions,
-    choice: VoiceChoice,
+    settings: PlaySettings,
     cache: ClipCache,
     output: SoundOutput,
     on_tick: Callable[[Position], None],
     commands: queue.Queue[Request],
-    lead_in: bool = True,
     engine: SpeechEngine | None = None,
     quick_key: str | None = None,
 ) -> Outcome:
@@ -40,7 +37,8 @@ def play_routine(
     each pause. If `output` is already playing, a quick start began it with the cached
     lead-in; `quick_key` is where to remember this run's lead-in for the next start.
     """
-    track = LiveTrack(routine, options=options, choice=choice, cache=cache, lead_in=lead_in, engine=engine)
+    options, lead_in = settings.options, settings.lead_in
+    track = LiveTrack(routine, options=options, choice=settings.choice, cache=cache, lead_in=lead_in, engine=engine)
     try:
         if lead_in and track.lead_in is None:
             track.wait_until(lambda s: track.lead_in is not None, LEAD_IN_WAIT_S)

@@ -22,29 +22,21 @@ from voiceguide.errors import about
 from voiceguide.limits import AUTO_ENGINE
 from voiceguide.live.feed import LeadIn, begin
 from voiceguide.live.keys import Request
-from voiceguide.live.output import AudioLibrary, open_output
+from voiceguide.live.output import open_output
 from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
 from voiceguide.paths import voices_file
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Outcome, Position
-    from voiceguide.speech.registry import VoiceChoice
-    from voiceguide.timeline.options import CompileOptions
+    from voiceguide.live.settings import PlaySettings
 
 
-def play_command(
-    routine: str,
-    *,
-    options: CompileOptions,
-    choice: VoiceChoice,
-    lead_in: bool,
-    backend: AudioLibrary,
-    quiet: bool,
-    listen: bool = False,
-) -> Outcome:
+def play_command(routine: str, settings: PlaySettings) -> Outcome:
     """Play `routine` (a built-in's name or a file) live, with the keys and a view on the
-    terminal (one plain line per cue if `quiet` or not a terminal), the media keys, and with
-    `listen` the spoken commands."""
+    terminal (one plain line per cue if `settings.quiet` or not a terminal), the media keys,
+    and with `settings.listen` the spoken commands."""
+    options, choice, lead_in, backend = settings.options, settings.choice, settings.lead_in, settings.library
+    quiet, listen = settings.quiet, settings.listen
     sections_chosen = options.from_section is not None or options.section_ids is not None
     voice, engine_name = choice.voice, choice.engine
     quick_key = (
@@ -105,13 +97,11 @@ def play_command(
             ticks = [tick for tick in (view, media, None if heard is None else heard[0]) if tick is not None]
             return play_routine(
                 loaded,
-                options=options,
-                choice=choice,
+                settings=settings,
                 cache=ClipCache(),
                 output=output,
                 on_tick=ticks[0] if len(ticks) == 1 else _all(ticks),
                 commands=commands,
-                lead_in=lead_in,
                 engine=engine,
                 quick_key=quick_key,
             )
