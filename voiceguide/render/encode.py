@@ -11,11 +11,11 @@ import subprocess
 import tempfile
 import threading
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -342,16 +342,26 @@ def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: Encodi
     `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
     running: set[subprocess.Popen[bytes]] = set()
     stop = threading.Event()
+    _each_part(lambda part: _encode_part(samples, lowerings, encoding, part, running, stop), parts, running, stop)
+
+
+T = TypeVar("T")
+
+
+def _each_part(
+    work: Callable[[Part], T], parts: list[Part], running: set[subprocess.Popen[bytes]], stop: threading.Event
+) -> list[T]:
+    """`work` done on each part, as many at once as there are cores; the results in order. On
+    Ctrl-C, or a part that failed, the others stop too: `stop` is set and every encoder in
+    `running` killed, so its feeding thread's next write fails and it returns."""
     with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="encode") as pool:
-        done = [pool.submit(_encode_part, samples, lowerings, encoding, part, running, stop) for part in parts]
         try:
-            for each in done:
-                each.result()
-        except BaseException:  # Ctrl-C, or a part that failed: the others stop too
+            return list(pool.map(work, parts))
+        except BaseException:
             stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
             for encoder in list(running):
-                encoder.kill()  # so its feeding thread's next write fails, and it returns
+                encoder.kill()
             raise
 
 
@@ -370,6 +380,8 @@ def _encode_checked(samples: Samples, encoding: Encoding, parts: list[Part], cei
         (a five-hour track's whole-track lowering is 0.8 MB, and it has 32 parts)."""
         needs: list[np.ndarray] = []
         for _ in range(ENCODE_TRIES):
+            if stop.is_set():  # another part failed, or Ctrl-C: no new encoder
+                return []
             _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, running, stop)
             peaks = decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
             if not peaks.size or float(peaks.max()) <= ceiling:
@@ -377,15 +389,7 @@ def _encode_checked(samples: Samples, encoding: Encoding, parts: list[Part], cei
             needs.append(_needed(samples.total_samples, peaks, ceiling))
         raise AudioError(overshooting)
 
-    with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="encode") as pool:
-        try:
-            own = list(pool.map(check, parts))
-        except BaseException:  # Ctrl-C, or a part that failed: the others stop too
-            stop.set()
-            pool.shutdown(wait=False, cancel_futures=True)
-            for encoder in list(running):
-                encoder.kill()
-            raise
+    own = _each_part(check, parts, running, stop)
     # One lowering a try for the whole track, each part's on its own blocks.
     blocks = -(-samples.total_samples // PEAK_BLOCK)
     needs = [np.ones(blocks, dtype=np.float32) for _ in range(max(map(len, own)))]
