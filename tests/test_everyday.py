@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from in_process import voiceguide
 
+from voiceguide.languages import pack_for, packs
 from voiceguide.routine.loader import load_routine
-from voiceguide.routine.starter import WORDS
 from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.options import CompileOptions
@@ -48,13 +48,15 @@ def test_hours_are_shown_as_hours() -> None:
     assert [minutes_seconds(s) for s in (59.4, 827, 3599.6, 20565)] == ["0:59", "13:47", "1:00:00", "5:42:45"]
 
 
-@pytest.mark.parametrize("language", [*WORDS, "pt-BR", "es-MX"])
+@pytest.mark.parametrize("language", [*packs(), "pt-BR", "es-MX"])
 def test_a_starter_in_each_language_is_in_that_language_and_lays_out(tmp_path: Path, language: str) -> None:
     path = tmp_path / "mine.yaml"
     ran = voiceguide("new", str(path), "--language", language)
     assert ran.returncode == 0, ran.stderr
     routine = load_routine(str(path))
-    assert routine.language == language and routine.intro[0].say == WORDS[language.split("-")[0]]["settle"]  # type: ignore[union-attr]
+    pack = pack_for(language)
+    assert pack is not None and routine.language == language
+    assert routine.intro[0].say == pack.starter.settle  # type: ignore[union-attr]
     compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
 
 
@@ -70,7 +72,7 @@ def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
     assert other.returncode == 2 and "did you mean 'back-pain'?" in other.stderr
     assert not (tmp_path / "other.yaml").exists()
     unknown = voiceguide("new", str(tmp_path / "sv.yaml"), "--language", "sv")
-    assert unknown.returncode == 2 and "voiceguide has starters in en, de, fr, es, it, nl, pt" in unknown.stderr
+    assert unknown.returncode == 2 and "voiceguide has starters in de, en, es, fr, it, nl, pt" in unknown.stderr
 
 
 @pytest.mark.parametrize(

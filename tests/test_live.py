@@ -745,8 +745,8 @@ ENGLISH_WORDS = re.compile(r"\b(playing|paused|waiting|left|of|count|press|relea
 def test_the_view_of_a_german_routine_is_german_whole_and_uncut_at_40_columns() -> None:
     from rich.console import Console
 
+    from voiceguide.languages import screen_for
     from voiceguide.live.view import LivePanel
-    from voiceguide.routine.printed import screen_for
 
     presses = [e for e in GERMAN.events if e.cue == "press"]
     release = next(e for e in GERMAN.events if e.cue == "release")
@@ -776,15 +776,6 @@ def test_the_view_of_a_german_routine_is_german_whole_and_uncut_at_40_columns() 
             assert "6 von 21" in flat, screen
         if what == "timed hold":
             assert "noch 28 s" in flat, screen  # 2 s into a hold of 30
-
-
-def test_every_language_with_printed_words_has_the_views_words() -> None:
-    from voiceguide.routine.printed import PRINTED, SCREEN
-
-    assert set(PRINTED) <= set(SCREEN)
-    for code, words in SCREEN.items():
-        assert words.of.format(n=3, of=10) != SCREEN["en"].of.format(n=3, of=10) or code == "en", code
-        assert "{time}" in words.left and "{n}" in words.seconds_left, code
 
 
 @pytest.mark.slow

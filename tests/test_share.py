@@ -173,11 +173,17 @@ def test_the_page_and_its_files_are_served_with_safe_headers(sharing: Sharing) -
     for name, kind in (("page.js", "text/javascript"), ("page.css", "text/css"), ("words.js", "text/javascript")):
         status, headers, body = sharing.get(sharing.page + name)
         assert status == 200 and headers["content-type"].startswith(kind) and body
-    # The page's words come from the table the live view's do (voiceguide.routine.printed).
-    from voiceguide.routine.printed import SCREEN
+    # The page's words come from the language packs the live view's do: each language's, and a region's own.
+    from voiceguide.languages import packs
 
     words = json.loads(sharing.get(sharing.page + "words.js")[2].decode().removeprefix("const WORDS = ").rstrip(";\n"))
-    assert set(words) == set(SCREEN) and words["de"]["play"] == "Abspielen" and words["de"]["left"] == "noch {n} s"
+    regions = {code for pack in packs().values() for code, region in pack.regions.items() if region.screen}
+    assert (
+        set(words) == set(packs()) | regions
+        and "pt-br" in regions
+        and words["de"]["play"] == "Abspielen"
+        and words["de"]["left"] == "noch {n} s"
+    )
     status, _, body = sharing.get(sharing.page + "tracks.json")
     (track,) = json.loads(body)
     assert track["title"] == "Short test routine" and bare(track["audio"]) == "tracks/short.mp3"

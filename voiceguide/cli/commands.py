@@ -173,7 +173,7 @@ def new(
             "--language",
             "-l",
             metavar="LANGUAGE",
-            help="The starter's language: en, de, fr, es, it, nl, pt (pt-BR...).",
+            help="The starter's language: a code such as de or pt-BR (a code it has no starter in lists those it has).",
         ),
     ] = "en",
     copy_of: Annotated[

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voiceguide.languages import base_language
 from voiceguide.live.hearing import COMMANDS, FRAME, LANGUAGES, OBEYED, RATE, Ears, Speaking, Verdict
 from voiceguide.live.keys import Spoken
-from voiceguide.routine.numbers import base_language
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Position

@@ -71,11 +71,11 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
 
         from rich.console import Console
 
+        from voiceguide.languages import screen_for
         from voiceguide.live.keys import keys
         from voiceguide.live.session import play_routine
         from voiceguide.live.view import CueLines, LivePanel
         from voiceguide.routine.loader import load_routine
-        from voiceguide.routine.printed import screen_for
         from voiceguide.speech.cache import ClipCache
 
         loaded = load_routine(routine)

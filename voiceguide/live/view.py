@@ -15,13 +15,17 @@ from rich.progress_bar import ProgressBar
 from rich.text import Text
 
 from voiceguide.audio.mix import MIX_RATE
+from voiceguide.languages import ENGLISH, screen_for
+from voiceguide.languages.pack import Screen
 from voiceguide.live.player import Position, chapter_at
-from voiceguide.routine.printed import SCREEN, Screen
 from voiceguide.timeline.events import INSTRUCTIONS, Cue, Event, Timeline
 from voiceguide.times import clock
 
 SEEK_S = 1.0
 """A jump in position larger than this between ticks is a skip, not playback."""
+
+ENGLISH_SCREEN = screen_for(ENGLISH)
+"""The words on screen where nobody says which language."""
 
 
 WAITING_NOTE = "voiceguide: waiting for the voice to catch up (speech is still being made)"
@@ -33,7 +37,7 @@ class CueLines:
     """One plain line per cue as it is reached (for --quiet, pipes and logs) on `out`, a line
     when it pauses and when it plays on, and a note on `err` each time playing waits for speech."""
 
-    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, words: Screen = SCREEN["en"]) -> None:
+    def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr, words: Screen = ENGLISH_SCREEN) -> None:
         self.out = out
         self.words = words
         self.err = err
@@ -72,7 +76,7 @@ class LivePanel:
         console: Console,
         note: Callable[[], str | None] = lambda: None,
         before: str | None = None,
-        words: Screen = SCREEN["en"],
+        words: Screen = ENGLISH_SCREEN,
     ) -> None:
         self.console = console
         self.words = words

@@ -20,12 +20,13 @@ from voiceguide.errors import UsageError, about
 from voiceguide.files import atomic_paths, check_writable
 from voiceguide.fonts import text_width
 from voiceguide.images import cairosvg, svg_png
+from voiceguide.languages import printed_for
+from voiceguide.languages.pack import Printed
 from voiceguide.limits import PICTURE_PIXELS, Profile
 from voiceguide.pictures.draw import PAPER, POINT, drawing_parts, section_picture, svg_text
 from voiceguide.routine.builtin import is_builtin
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, SayStep, Section, Step, TapStep
-from voiceguide.routine.printed import Printed, printed_for
 from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions

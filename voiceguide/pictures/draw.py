@@ -13,30 +13,20 @@ from pathlib import Path
 
 from voiceguide.fonts import FAMILY, text_width
 from voiceguide.images import picture_bytes, svg_png
+from voiceguide.languages import ENGLISH, pack_for, packs
 from voiceguide.limits import PICTURE_PIXELS
 from voiceguide.pictures.cache import Image, cached_picture, picture_key
 from voiceguide.routine.model import Drawing, Point, Routine, Section
-from voiceguide.routine.numbers import base_language
 from voiceguide.routine.views import VIEWS, Side
 
 FONT_FAMILY = f"{FAMILY}, Helvetica, Arial, sans-serif"
 PAPER, SKIN, INK, MARK = "#f7f3ec", "#efd5bb", "#5b4636", "#a8876c"
 POINT, DIMMED = "#d42a2a", "#c4b3a4"
 
-SIDE_LETTERS = {
-    "en": ("L", "R"),
-    "de": ("L", "R"),
-    "nl": ("L", "R"),
-    "fr": ("G", "D"),
-    "es": ("I", "D"),
-    "it": ("S", "D"),
-    "pt": ("E", "D"),
-}
-"""The first letters of "left" and "right" in each language, marked on a view of both sides."""
-
 
 def side_letters(language: str) -> tuple[str, str]:
-    return SIDE_LETTERS.get(base_language(language), SIDE_LETTERS["en"])
+    """The first letters of "left" and "right" in the language, marked on a view of both sides."""
+    return (pack_for(language) or packs()[ENGLISH]).side_letters
 
 
 def drawing_svg(drawing: Drawing, *, active: Side | None = None, language: str = "en") -> str:

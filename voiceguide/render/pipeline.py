@@ -10,6 +10,7 @@ from pathlib import Path
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
+from voiceguide.languages import printed_for
 from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
@@ -30,7 +31,6 @@ from voiceguide.render.provenance import (
 from voiceguide.render.tags import Labels, Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
-from voiceguide.routine.printed import printed_for
 from voiceguide.speech.cache import ClipCache
 from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
 from voiceguide.timeline.compiler import compile_routine, resolved_rate

@@ -1,13 +1,14 @@
-"""What `voiceguide new` writes: the commented starter routine, in any of the seven languages,
+"""What `voiceguide new` writes: the commented starter routine, in any language voiceguide has a pack in,
 or a copy of a routine to adapt."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from voiceguide.errors import UsageError
 from voiceguide.files import write_text_atomic
-from voiceguide.routine.numbers import base_language
+from voiceguide.languages import known_languages, pack_for
 
 STARTER = """\
 # A voiceguide routine. Check it with:  voiceguide validate {filename}
@@ -15,7 +16,7 @@ STARTER = """\
 voiceguide: 1                      # format version
 title: {title}
 description: {description}
-language: {language:<26} # en, de, fr, es, it, nl, pt (pt-BR, fr-BE, es-MX, ...)
+language: {language:<26} # {languages} (pt-BR, fr-BE, es-MX, ...)
 # register: formal                 # formal | informal: how voiceguide's own sentences address
                                    # the listener (default: the language's usual one)
 # sentences:                       # your own words for any sentence voiceguide adds:
@@ -71,137 +72,12 @@ outro:
 """
 
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "My routine",
-        "description": "What this routine is for.",
-        "settle": "Find a comfortable position and breathe slowly.",
-        "first_title": "The first point",
-        "first_locate": "Describe where the point is and how to find it.",
-        "caution": "Press gently, and stop if it hurts.",
-        "press_now": "Press the point now.",
-        "release": "Release.",
-        "second_title": "The second point",
-        "second_locate": "Describe where it is.",
-        "left_hand": "left hand",
-        "right_hand": "right hand",
-        "squeeze": "Squeeze",
-        "shake": "Shake the hand loose.",
-        "done": "Well done. That is the end of the routine.",
-    },
-    "de": {
-        "title": "Meine Übung",
-        "description": "Wofür diese Übung gedacht ist.",
-        "settle": "Suchen Sie sich eine bequeme Position und atmen Sie ruhig.",
-        "first_title": "Der erste Punkt",
-        "first_locate": "Beschreiben Sie, wo der Punkt liegt und wie man ihn findet.",
-        "caution": "Drücken Sie sanft und hören Sie auf, wenn es wehtut.",
-        "press_now": "Drücken Sie jetzt den Punkt.",
-        "release": "Lassen Sie los.",
-        "second_title": "Der zweite Punkt",
-        "second_locate": "Beschreiben Sie, wo er liegt.",
-        "left_hand": "die linke Hand",
-        "right_hand": "die rechte Hand",
-        "squeeze": "Drücken",
-        "shake": "Schütteln Sie die Hand locker aus.",
-        "done": "Gut gemacht. Die Übung ist zu Ende.",
-    },
-    "fr": {
-        "title": "Ma séance",
-        "description": "À quoi sert cette séance.",
-        "settle": "Installez-vous confortablement et respirez lentement.",
-        "first_title": "Le premier point",
-        "first_locate": "Décrivez où se trouve le point et comment le trouver.",
-        "caution": "Appuyez doucement, et arrêtez si cela fait mal.",
-        "press_now": "Appuyez maintenant sur le point.",
-        "release": "Relâchez.",
-        "second_title": "Le deuxième point",
-        "second_locate": "Décrivez où il se trouve.",
-        "left_hand": "la main gauche",
-        "right_hand": "la main droite",
-        "squeeze": "Pincez",
-        "shake": "Secouez la main pour la détendre.",
-        "done": "Très bien. La séance est terminée.",
-    },
-    "es": {
-        "title": "Mi rutina",
-        "description": "Para qué sirve esta rutina.",
-        "settle": "Ponte en una postura cómoda y respira despacio.",
-        "first_title": "El primer punto",
-        "first_locate": "Describe dónde está el punto y cómo encontrarlo.",
-        "caution": "Presiona con suavidad y para si te duele.",
-        "press_now": "Presiona ahora el punto.",
-        "release": "Suelta.",
-        "second_title": "El segundo punto",
-        "second_locate": "Describe dónde está.",
-        "left_hand": "la mano izquierda",
-        "right_hand": "la mano derecha",
-        "squeeze": "Aprieta",
-        "shake": "Sacude la mano para soltarla.",
-        "done": "Muy bien. Aquí termina la rutina.",
-    },
-    "it": {
-        "title": "La mia sequenza",
-        "description": "A che cosa serve questa sequenza.",
-        "settle": "Mettiti in una posizione comoda e respira lentamente.",
-        "first_title": "Il primo punto",
-        "first_locate": "Descrivi dove si trova il punto e come trovarlo.",
-        "caution": "Premi con delicatezza e fermati se fa male.",
-        "press_now": "Ora premi il punto.",
-        "release": "Rilascia.",
-        "second_title": "Il secondo punto",
-        "second_locate": "Descrivi dove si trova.",
-        "left_hand": "la mano sinistra",
-        "right_hand": "la mano destra",
-        "squeeze": "Stringi",
-        "shake": "Scuoti la mano per rilassarla.",
-        "done": "Bene. La sequenza è finita.",
-    },
-    "nl": {
-        "title": "Mijn oefening",
-        "description": "Waar deze oefening voor is.",
-        "settle": "Zoek een comfortabele houding en adem rustig.",
-        "first_title": "Het eerste punt",
-        "first_locate": "Beschrijf waar het punt ligt en hoe je het vindt.",
-        "caution": "Druk zacht en stop als het pijn doet.",
-        "press_now": "Druk nu op het punt.",
-        "release": "Laat los.",
-        "second_title": "Het tweede punt",
-        "second_locate": "Beschrijf waar het ligt.",
-        "left_hand": "de linkerhand",
-        "right_hand": "de rechterhand",
-        "squeeze": "Knijp",
-        "shake": "Schud je hand los.",
-        "done": "Goed gedaan. De oefening is klaar.",
-    },
-    "pt": {
-        "title": "A minha rotina",
-        "description": "Para que serve esta rotina.",
-        "settle": "Procure uma posição confortável e respire devagar.",
-        "first_title": "O primeiro ponto",
-        "first_locate": "Descreva onde fica o ponto e como encontrá-lo.",
-        "caution": "Pressione com suavidade e pare se doer.",
-        "press_now": "Pressione agora o ponto.",
-        "release": "Solte.",
-        "second_title": "O segundo ponto",
-        "second_locate": "Descreva onde fica.",
-        "left_hand": "a mão esquerda",
-        "right_hand": "a mão direita",
-        "squeeze": "Aperte",
-        "shake": "Sacuda a mão para a soltar.",
-        "done": "Muito bem. A rotina terminou.",
-    },
-}
-"""The starter's own sentences in each language voiceguide speaks, in the language's usual
-register (so the author's text matches the sentences voiceguide adds)."""
-
-
 def starter_text(filename: str, language: str = "en") -> str:
     """The starter routine for `language` (a code such as de or pt-BR)."""
-    words = WORDS.get(base_language(language))
-    if words is None:
-        raise UsageError(f"--language {language}: voiceguide has starters in {', '.join(WORDS)}")
-    return STARTER.format(filename=filename, language=language, **words)
+    pack = pack_for(language)
+    if pack is None:
+        raise UsageError(f"--language {language}: voiceguide has starters in {known_languages()}")
+    return STARTER.format(filename=filename, language=language, languages=known_languages(), **asdict(pack.starter))
 
 
 def write_starter(path: Path, *, language: str = "en", overwrite: bool = False) -> None:

@@ -11,7 +11,7 @@ import email.utils
 import re
 import xml.etree.ElementTree as ET
 
-from voiceguide.routine.printed import printed_for, screen_for
+from voiceguide.languages import printed_for, screen_for
 from voiceguide.share.library import CHAPTERS_SUFFIX, COVER_SUFFIX, TRANSCRIPT_SUFFIX, Track, track_address
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from voiceguide.errors import UsageError
 from voiceguide.files import atomic_paths
-from voiceguide.routine.printed import page_words_script, screen_for
+from voiceguide.languages import page_words_script, screen_for
 from voiceguide.share.feed import channel_language, feed_title, podcast_feed
 from voiceguide.share.library import (
     CHAPTERS_SUFFIX,

@@ -41,7 +41,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from voiceguide.errors import Interrupted, UsageError, printable
-from voiceguide.routine.printed import page_words_script
+from voiceguide.languages import page_words_script
 from voiceguide.share.feed import feed_title, podcast_feed
 from voiceguide.share.library import (
     CHAPTERS_SUFFIX,

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from voiceguide.errors import CompileError, MissingPart, UsageError, VoiceguideError, about
 from voiceguide.files import write_text_atomic
+from voiceguide.languages import base_language
 from voiceguide.paths import voices_file
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import Routine
-from voiceguide.routine.numbers import base_language
 from voiceguide.speech import (
     Clip,
     SpeechEngine,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import MissingPart, UsageError
+from voiceguide.languages import base_language
 from voiceguide.limits import AUTO_ENGINE
-from voiceguide.routine.numbers import base_language
 from voiceguide.speech.base import SpeechEngine, VoiceInfo
 
 

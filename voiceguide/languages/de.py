@@ -1,0 +1,156 @@
+"""German: formal (Sie) unless the routine says; side names with their article ("das linke Knie")."""
+
+from __future__ import annotations
+
+from voiceguide.languages.pack import By, Gender, Grammar, Numbers, Pack, Printed, Screen, Sentences, Starter, Unit
+
+
+def _half(whole: int, unit: Unit, words: tuple[str, str, str]) -> str:
+    # "eineinhalb", "zweieinhalb": one word, so the number is spelled here.
+    from num2words import num2words
+
+    return f"{'ein' if whole == 1 else num2words(whole, lang='de')}einhalb {words[2]}"
+
+
+def _unarticled(article: str, rest: str) -> str:
+    # Without "der"/"das" the adjective carries the gender: linker Fuß, linkes Knie (die: linke).
+    ending = {"der ": "r", "das ": "s"}.get(article, "")
+    first, _, others = rest.partition(" ")
+    if ending and others and first.endswith("e") and first[:1].islower():
+        return f"{first}{ending} {others}"
+    return rest
+
+
+def _agree(words: str, gender: Gender) -> str:
+    # "eins" ends a number said alone; before a noun it is "ein" or "eine" ("hundertundeine").
+    if words.endswith("eins"):
+        return words[:-4] + ("eine" if gender == "f" else "ein")
+    return words
+
+
+PACK = Pack(
+    code="de",
+    name="Deutsch",
+    register="formal",
+    sentences=Sentences(
+        work_both=By("Drücken Sie beide Punkte gleichzeitig.", "Drück beide Punkte gleichzeitig."),
+        start_with="Zuerst {side}.",
+        switch_to="Jetzt {side}.",
+        press="Drücken",
+        release="Loslassen",
+        press_count="{word}, {k} von {n}",
+        hold_for=By("Halten Sie den Druck {amount} lang.", "Halte den Druck {amount} lang."),
+        halfway="Die Hälfte ist geschafft.",
+        time_left_one="Noch {amount}.",
+        time_left="Noch {amount}.",
+        lead_in="Gleich geht es los: 3, 2, 1.",
+        intro="Einleitung",
+        closing="Abschluss",
+    ),
+    grammar=Grammar(
+        sides=("die linke Seite", "die rechte Seite"),
+        units={"seconds": ("eine Sekunde", "Sekunde", "Sekunden"), "minutes": ("eine Minute", "Minute", "Minuten")},
+        half=_half,
+        half_unit={"seconds": "eine halbe Sekunde", "minutes": "eine halbe Minute"},
+        decimal_comma=True,
+        articles=("der ", "die ", "das "),
+        unarticled=_unarticled,
+    ),
+    numbers=Numbers(
+        feminine=(
+            "sekunde",
+            "sekunden",
+            "minute",
+            "minuten",
+            "stunde",
+            "stunden",
+            "wiederholung",
+            "wiederholungen",
+        ),
+        masculine=(
+            "atemzug",
+            "atemzüge",
+            "punkt",
+            "punkte",
+            "durchgang",
+            "durchgänge",
+        ),
+        neuter=("mal",),
+        agree=_agree,
+        not_counted=("von", "zu", "und", "oder", "bis", "in"),
+        capitalised_nouns=True,
+    ),
+    printed=Printed(
+        safety="Akupressur lindert Beschwerden; sie stellt keine Diagnose und heilt nicht. Lassen Sie "
+        "plötzliche oder anhaltende Schmerzen ärztlich abklären. Drücken Sie fest, aber nie so, dass "
+        "es wehtut, und hören Sie auf, wenn etwas schmerzt.",
+        safety_heading="Sicherheit",
+        where="Wo",
+        how="Wie",
+        caution="Vorsicht",
+        dose="Dauer",
+        count_to="langsam bis {n} zählen",
+        hold="{amount} halten",
+        times="{n}-mal {word}",
+        tap="klopfen",
+        repeat="wiederholen",
+        each_side="eine Seite nach der anderen",
+        both_sides="beide Seiten zugleich",
+        about_minutes="etwa {n} Min.",
+        point_sets="{n} Punktgruppen",
+        whole_routine="die ganze Übung",
+        scan="Zum Anhören auf dem Handy scannen",
+        shared_only="Nur in diesem Netzwerk während der Freigabe: auf der Seite speichern oder abonnieren.",
+        profile={"short": "kurze Einheit", "standard": "normale Einheit", "full": "volle Einheit"},
+        album="voiceguide-Übungen",
+    ),
+    screen=Screen(
+        playing="läuft",
+        paused="pausiert",
+        waiting="wartet auf die Stimme",
+        playing_again="läuft weiter",
+        left="noch {time}",
+        seconds_left="noch {n} s",
+        of="{n} von {of}",
+        keys="Leertaste Pause · n nächster Abschnitt · p Abschnitt neu · q Beenden",
+        page={
+            "play": "Abspielen",
+            "pause": "Pause",
+            "previous": "Voriges Kapitel",
+            "next": "Nächstes Kapitel",
+            "download": "Aufnahme auf diesem Handy speichern",
+            "routines": "Übungen",
+            "chapters": "Kapitel",
+            "where": "Hier drücken",
+            "none": "Noch keine Übungen freigegeben.",
+            "unreachable": "Der Computer, der die Übungen freigibt, ist nicht erreichbar.",
+            "here": "Diese Seite funktioniert nur in diesem Netzwerk, solange der Computer sie freigibt.",
+            "keep": "Zum Anhören zu Hause:",
+            "subscribe": "In einer Podcast-App abonnieren",
+            "feed": "Feed-Adresse",
+            "saving": "Wird auf diesem Handy gespeichert …",
+            "saved": "Seite auf diesem Handy gespeichert: funktioniert auch ohne Internet.",
+            "cannot_keep": "Dieser Browser kann die Seite nicht offline speichern: "
+            "Aufnahme speichern oder in einer Podcast-App abonnieren.",
+            "feed_description": "Angeleitete Übungen zum Mitmachen zu Hause.",
+        },
+    ),
+    starter=Starter(
+        title="Meine Übung",
+        description="Wofür diese Übung gedacht ist.",
+        settle="Suchen Sie sich eine bequeme Position und atmen Sie ruhig.",
+        first_title="Der erste Punkt",
+        first_locate="Beschreiben Sie, wo der Punkt liegt und wie man ihn findet.",
+        caution="Drücken Sie sanft und hören Sie auf, wenn es wehtut.",
+        press_now="Drücken Sie jetzt den Punkt.",
+        release="Lassen Sie los.",
+        second_title="Der zweite Punkt",
+        second_locate="Beschreiben Sie, wo er liegt.",
+        left_hand="die linke Hand",
+        right_hand="die rechte Hand",
+        squeeze="Drücken",
+        shake="Schütteln Sie die Hand locker aus.",
+        done="Gut gemacht. Die Übung ist zu Ende.",
+    ),
+    side_letters=("L", "R"),
+)

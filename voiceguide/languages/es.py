@@ -1,0 +1,164 @@
+"""Spanish: informal (tú) unless the routine says; "a" contracts with "el" ("al pie derecho")."""
+
+from __future__ import annotations
+
+import re
+
+from voiceguide.languages.pack import (
+    By,
+    Gender,
+    Grammar,
+    Numbers,
+    Pack,
+    Printed,
+    Screen,
+    Sentences,
+    Starter,
+    half_after,
+    joined,
+)
+
+_A = joined("a", {"el ": "al "})
+
+
+def _agree(words: str, gender: Gender) -> str:
+    if gender == "f":
+        words = re.sub(r"ientos\b", "ientas", words)  # doscientas veces
+        return re.sub(r"uno$", "una", words)  # veintiuna veces
+    if words.endswith("veintiuno"):
+        return words[:-9] + "veintiún"  # veintiún segundos
+    return re.sub(r"uno$", "un", words)  # un segundo, treinta y un segundos
+
+
+PACK = Pack(
+    code="es",
+    name="Español",
+    register="informal",
+    sentences=Sentences(
+        work_both=By("Presione los dos puntos a la vez.", "Presiona los dos puntos a la vez."),
+        start_with=By("Empiece por {side}.", "Empieza por {side}."),
+        switch_to=By("Ahora pase {a_side}.", "Ahora pasa {a_side}."),
+        press=By("Presione", "Presiona"),
+        release=By("Suelte", "Suelta"),
+        press_count="{word}, {k} de {n}",
+        hold_for=By("Mantenga la presión durante {amount}.", "Mantén la presión durante {amount}."),
+        halfway=By("Ya va por la mitad.", "Ya vas por la mitad."),
+        time_left_one="Queda {amount}.",
+        time_left="Quedan {amount}.",
+        lead_in="Empezamos en 3, 2, 1.",
+        intro="Introducción",
+        closing="Cierre",
+    ),
+    grammar=Grammar(
+        sides=("el lado izquierdo", "el lado derecho"),
+        units={"seconds": ("un segundo", "segundo", "segundos"), "minutes": ("un minuto", "minuto", "minutos")},
+        half=half_after("y medio"),
+        half_unit={"seconds": "medio segundo", "minutes": "medio minuto"},
+        decimal_comma=True,
+        forms=lambda side: {"a_side": _A(side)},
+        articles=("el ", "la ", "los ", "las "),
+    ),
+    numbers=Numbers(
+        feminine=(
+            "vez",
+            "veces",
+            "hora",
+            "horas",
+            "respiración",
+            "respiraciones",
+            "repetición",
+            "repeticiones",
+            "presión",
+            "presiones",
+        ),
+        masculine=(
+            "segundo",
+            "segundos",
+            "minuto",
+            "minutos",
+            "punto",
+            "puntos",
+            "ciclo",
+            "ciclos",
+            "golpecito",
+            "golpecitos",
+            "toque",
+            "toques",
+        ),
+        agree=_agree,
+        not_counted=("de", "del", "sobre", "y", "o", "a", "al", "en", "por", "para", "con"),
+    ),
+    printed=Printed(
+        safety="La acupresión alivia los síntomas; no diagnostica ni cura. Consulte a un médico si el "
+        "dolor es repentino o persistente. Presione con firmeza, nunca hasta que duela, y pare si algo "
+        "duele.",
+        safety_heading="Seguridad",
+        where="Dónde",
+        how="Cómo",
+        caution="Precaución",
+        dose="Duración",
+        count_to="contar despacio hasta {n}",
+        hold="mantener {amount}",
+        times="{word} {n} veces",
+        tap="dar golpecitos",
+        repeat="repetir",
+        each_side="un lado y luego el otro",
+        both_sides="los dos lados a la vez",
+        about_minutes="unos {n} min",
+        point_sets="{n} grupos de puntos",
+        whole_routine="la sesión completa",
+        scan="Escanee para escuchar en el móvil",
+        shared_only="Solo en esta red mientras se comparte: en la página, guarde la pista o suscríbase.",
+        profile={"short": "sesión corta", "standard": "sesión normal", "full": "sesión completa"},
+        album="Rutinas de voiceguide",
+    ),
+    screen=Screen(
+        playing="reproduciendo",
+        paused="en pausa",
+        waiting="esperando la voz",
+        playing_again="se reanuda",
+        left="quedan {time}",
+        seconds_left="quedan {n} s",
+        of="{n} de {of}",
+        keys="espacio pausa · n sección siguiente · p repetir sección · q salir",
+        page={
+            "play": "Reproducir",
+            "pause": "Pausa",
+            "previous": "Capítulo anterior",
+            "next": "Capítulo siguiente",
+            "download": "Guardar la pista en este móvil",
+            "routines": "Rutinas",
+            "chapters": "capítulos",
+            "where": "Dónde presionar",
+            "none": "Aún no hay rutinas compartidas.",
+            "unreachable": "No se puede acceder al ordenador que comparte las rutinas.",
+            "here": "Esta página solo funciona en esta red mientras el ordenador la comparte.",
+            "keep": "Para escucharla en casa:",
+            "subscribe": "Suscribirse en una app de pódcasts",
+            "feed": "Dirección del feed",
+            "saving": "Guardando en este móvil…",
+            "saved": "Página guardada en este móvil: funciona sin conexión.",
+            "cannot_keep": "Este navegador no puede guardar la página: "
+            "guarda la pista o suscríbete en una app de pódcast.",
+            "feed_description": "Rutinas guiadas por voz para seguir en casa.",
+        },
+    ),
+    starter=Starter(
+        title="Mi rutina",
+        description="Para qué sirve esta rutina.",
+        settle="Ponte en una postura cómoda y respira despacio.",
+        first_title="El primer punto",
+        first_locate="Describe dónde está el punto y cómo encontrarlo.",
+        caution="Presiona con suavidad y para si te duele.",
+        press_now="Presiona ahora el punto.",
+        release="Suelta.",
+        second_title="El segundo punto",
+        second_locate="Describe dónde está.",
+        left_hand="la mano izquierda",
+        right_hand="la mano derecha",
+        squeeze="Aprieta",
+        shake="Sacude la mano para soltarla.",
+        done="Muy bien. Aquí termina la rutina.",
+    ),
+    side_letters=("I", "D"),
+)

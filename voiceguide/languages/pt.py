@@ -1,0 +1,203 @@
+"""Portuguese: formal (o senhor, a senhora) unless the routine says, and Brazil's "você" in both;
+"por" contracts with the side's article ("pelo joelho")."""
+
+from __future__ import annotations
+
+import re
+
+from voiceguide.languages.pack import (
+    By,
+    Gender,
+    Grammar,
+    Numbers,
+    Pack,
+    Printed,
+    Region,
+    Screen,
+    Sentences,
+    Starter,
+    half_after,
+    joined,
+)
+
+_POR = joined("por", {"o ": "pelo ", "a ": "pela ", "os ": "pelos ", "as ": "pelas "})
+
+
+def _agree(words: str, gender: Gender) -> str:
+    if gender != "f":
+        return words
+    words = re.sub(r"(?<!c)entos\b", "entas", words)  # duzentas, trezentas (not "cento")
+    words = re.sub(r"\bum$", "uma", words)  # uma vez, vinte e uma vezes
+    return re.sub(r"\bdois$", "duas", words)  # duas vezes
+
+
+PACK = Pack(
+    code="pt",
+    name="Português",
+    register="formal",
+    sentences=Sentences(
+        work_both=By("Pressione os dois pontos ao mesmo tempo.", "Pressiona os dois pontos ao mesmo tempo."),
+        start_with=By("Comece {por_side}.", "Começa {por_side}."),
+        switch_to=By("Agora passe para {side}.", "Agora passa para {side}."),
+        press=By("Pressione", "Pressiona"),
+        release=By("Solte", "Solta"),
+        press_count="{word}, {k} de {n}",
+        hold_for=By("Mantenha a pressão durante {amount}.", "Mantém a pressão durante {amount}."),
+        halfway="Já vamos a meio.",
+        time_left_one="Falta {amount}.",
+        time_left="Faltam {amount}.",
+        lead_in="Começamos em 3, 2, 1.",
+        intro="Introdução",
+        closing="Encerramento",
+    ),
+    grammar=Grammar(
+        sides=("o lado esquerdo", "o lado direito"),
+        units={"seconds": ("um segundo", "segundo", "segundos"), "minutes": ("um minuto", "minuto", "minutos")},
+        half=half_after("e meio"),
+        half_unit={"seconds": "meio segundo", "minutes": "meio minuto"},
+        decimal_comma=True,
+        forms=lambda side: {"por_side": _POR(side)},
+        articles=("o ", "a ", "os ", "as "),
+    ),
+    numbers=Numbers(
+        feminine=(
+            "vez",
+            "vezes",
+            "hora",
+            "horas",
+            "respiração",
+            "respirações",
+            "repetição",
+            "repetições",
+            "pressão",
+            "pressões",
+        ),
+        masculine=(
+            "segundo",
+            "segundos",
+            "minuto",
+            "minutos",
+            "ponto",
+            "pontos",
+            "ciclo",
+            "ciclos",
+            "toque",
+            "toques",
+        ),
+        agree=_agree,
+        not_counted=("de", "da", "do", "em", "e", "ou", "o", "a", "ao", "por", "para", "com", "sobre"),
+    ),
+    printed=Printed(
+        safety="A acupressão alivia os sintomas; não faz diagnósticos nem cura. Consulte um médico se a "
+        "dor for súbita ou persistente. Pressione com firmeza, nunca a ponto de doer, e pare se algo "
+        "doer.",
+        safety_heading="Segurança",
+        where="Onde",
+        how="Como",
+        caution="Cuidado",
+        dose="Duração",
+        count_to="contar devagar até {n}",
+        hold="manter {amount}",
+        times="{word} {n} vezes",
+        tap="dar toques",
+        repeat="repetir",
+        each_side="um lado de cada vez",
+        both_sides="os dois lados ao mesmo tempo",
+        about_minutes="cerca de {n} min",
+        point_sets="{n} grupos de pontos",
+        whole_routine="a sessão inteira",
+        scan="Leia o código para ouvir no telemóvel",
+        shared_only="Só nesta rede, durante a partilha: na página, guarde a faixa ou subscreva.",
+        profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
+        album="Rotinas do voiceguide",
+    ),
+    screen=Screen(
+        playing="a tocar",
+        paused="em pausa",
+        waiting="à espera da voz",
+        playing_again="continua",
+        left="faltam {time}",
+        seconds_left="faltam {n} s",
+        of="{n} de {of}",
+        keys="espaço pausa · n secção seguinte · p repetir a secção · q sair",
+        page={
+            "play": "Reproduzir",
+            "pause": "Pausa",
+            "previous": "Capítulo anterior",
+            "next": "Capítulo seguinte",
+            "download": "Guardar a faixa neste telemóvel",
+            "routines": "Rotinas",
+            "chapters": "capítulos",
+            "where": "Onde pressionar",
+            "none": "Ainda não há rotinas partilhadas.",
+            "unreachable": "O computador que partilha as rotinas não está acessível.",
+            "here": "Esta página só funciona nesta rede enquanto o computador a partilhar.",
+            "keep": "Para ouvir em casa:",
+            "subscribe": "Subscrever numa app de podcasts",
+            "feed": "Endereço do feed",
+            "saving": "A guardar neste telemóvel…",
+            "saved": "Página guardada neste telemóvel: funciona sem rede.",
+            "cannot_keep": "Este navegador não consegue guardar a página: "
+            "guarde a faixa ou subscreva numa app de podcasts.",
+            "feed_description": "Rotinas guiadas por voz para fazer em casa.",
+        },
+    ),
+    starter=Starter(
+        title="A minha rotina",
+        description="Para que serve esta rotina.",
+        settle="Procure uma posição confortável e respire devagar.",
+        first_title="O primeiro ponto",
+        first_locate="Descreva onde fica o ponto e como encontrá-lo.",
+        caution="Pressione com suavidade e pare se doer.",
+        press_now="Pressione agora o ponto.",
+        release="Solte.",
+        second_title="O segundo ponto",
+        second_locate="Descreva onde fica.",
+        left_hand="a mão esquerda",
+        right_hand="a mão direita",
+        squeeze="Aperte",
+        shake="Sacuda a mão para a soltar.",
+        done="Muito bem. A rotina terminou.",
+    ),
+    side_letters=("E", "D"),
+    regions={
+        # Brazil says "você" to a patient either way, "na metade" where Portugal says "a meio",
+        # and counts "dezesseis" where Portugal counts "dezasseis".
+        "pt-br": Region(
+            sentences={"halfway": "Já estamos na metade."},
+            one_register=True,
+            screen=Screen(
+                playing="tocando",
+                paused="em pausa",
+                waiting="aguardando a voz",
+                playing_again="continua",
+                left="faltam {time}",
+                seconds_left="faltam {n} s",
+                of="{n} de {of}",
+                keys="espaço pausa · n próxima seção · p repetir a seção · q sair",
+                page={
+                    "play": "Reproduzir",
+                    "pause": "Pausa",
+                    "previous": "Capítulo anterior",
+                    "next": "Próximo capítulo",
+                    "download": "Salvar a faixa neste celular",
+                    "routines": "Rotinas",
+                    "chapters": "capítulos",
+                    "where": "Onde pressionar",
+                    "none": "Ainda não há rotinas compartilhadas.",
+                    "unreachable": "O computador que compartilha as rotinas não pode ser acessado.",
+                    "here": "Esta página só funciona nesta rede enquanto o computador estiver compartilhando.",
+                    "keep": "Para ouvir em casa:",
+                    "subscribe": "Assinar em um app de podcast",
+                    "feed": "Endereço do feed",
+                    "saving": "Salvando neste celular…",
+                    "saved": "Página salva neste celular: funciona sem internet.",
+                    "cannot_keep": "Este navegador não consegue salvar a página: "
+                    "salve a faixa ou assine em um app de podcast.",
+                    "feed_description": "Rotinas guiadas por voz para fazer em casa.",
+                },
+            ),
+            numbers="pt_BR",
+        ),
+    },
+)
