@@ -24,15 +24,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from voiceguide.app.voicing import plan_timeline
 from voiceguide.limits import PICTURE_PIXELS
 from voiceguide.pictures.cache import Image
-from voiceguide.pictures.card import card_files, card_svg
+from voiceguide.pictures.card import CardLink, card_files, card_svg
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
 from voiceguide.render.pipeline import render
 from voiceguide.render.provenance import RenderSettings
 from voiceguide.routine.loader import load_routine
-from voiceguide.speech.plan import plan_timeline
 from voiceguide.timeline.options import CompileOptions
 
 
@@ -50,9 +50,9 @@ def peak_memory(statement: str) -> int:
     runs `statement` (VmHWM, which starts afresh at exec)."""
     code = (
         "from voiceguide.routine.loader import load_routine\n"
-        "from voiceguide.speech.plan import plan_timeline\n"
+        "from voiceguide.app.voicing import plan_timeline\n"
         "from voiceguide.timeline.options import CompileOptions\n"
-        "from voiceguide.pictures.card import card_files, card_svg\n"
+        "from voiceguide.pictures.card import CardLink, card_files, card_svg\n"
         "r, o = load_routine('back-pain'), CompileOptions()\n"
         f"{statement}\n"
         "print([line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')][0])"
@@ -82,12 +82,16 @@ def main() -> None:
         drawing = median_time(lambda: chapter_pictures(routine, ids, otherwise=cover), repeats)
 
         def card() -> None:
-            card_files(card_svg(routine, plan_timeline(routine, options=options), profile="standard", url="http://a/"))
+            card_files(
+                card_svg(
+                    routine, plan_timeline(routine, options=options), profile="standard", link=CardLink("http://a/")
+                )
+            )
 
         carding = median_time(card, repeats)
     render_pictured, render_bare = statistics.median(pictured), statistics.median(bare)
     card_memory = peak_memory(
-        "card_files(card_svg(r, plan_timeline(r, options=o), profile='standard', url='http://a/'))"
+        "card_files(card_svg(r, plan_timeline(r, options=o), profile='standard', link=CardLink('http://a/')))"
     )
     plan_memory = peak_memory("plan_timeline(r, options=o)")
     print(

@@ -144,10 +144,10 @@ def main() -> None:
     cache_dir = work / "cache"
     os.environ["VOICEGUIDE_CACHE_DIR"] = str(cache_dir)
 
+    from voiceguide.app.voicing import measured_timeline, prepare_speech
     from voiceguide.audio.mix import MIX_RATE, TrackMixer
     from voiceguide.routine.loader import load_routine
     from voiceguide.speech.cache import ClipCache
-    from voiceguide.speech.plan import measured_timeline, prepare_speech
     from voiceguide.timeline.options import CompileOptions
 
     routine = load_routine("back-pain")

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from voiceguide.app.card import write_card
 from voiceguide.fonts import pillow_font
 from voiceguide.images import svg_png
-from voiceguide.pictures.card import write_card
+from voiceguide.pictures.card import CardLink
 from voiceguide.pictures.draw import drawing_svg, section_picture
 from voiceguide.routine.loader import load_routine
 from voiceguide.routine.model import Drawing
@@ -37,7 +38,7 @@ def main() -> None:
             output=Path(scratch) / "card.pdf",
             folder=Path(scratch),
             options=CompileOptions(),
-            url="http://192.168.1.20:8642/8dG-example-token-Qw/",
+            link=CardLink("http://192.168.1.20:8642/8dG-example-token-Qw/"),
         )
         card = Image.open(png)
         card.thumbnail((820, 1200))

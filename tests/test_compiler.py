@@ -208,10 +208,10 @@ def test_checker_catches_broken_timelines() -> None:
     counts = [i for i, e in enumerate(events) if e.cue == "count"]
     del events[counts[1]]  # a missing count
     with pytest.raises(TimelineInvalid, match=r"count run"):
-        check_timeline(Timeline(good.title, tuple(events), good.chapters, good.total_s))
+        check_timeline(Timeline(good.title, tuple(events), good.chapters, good.total_s, good.layout))
     overlapping = (*good.events, Event(0.1, 0.4, "speech", "x", "s", None, "say"))
     with pytest.raises(TimelineInvalid):
-        check_timeline(Timeline(good.title, tuple(overlapping), good.chapters, good.total_s))
+        check_timeline(Timeline(good.title, tuple(overlapping), good.chapters, good.total_s, good.layout))
 
 
 class TestBackPain:
@@ -315,7 +315,7 @@ def test_a_voice_too_slow_for_its_slots_gets_commands_that_work_and_fit_stretche
         assert all(abs(b - a - step) < 1e-9 for a, b in itertools.pairwise(starts)), (cue, starts)
     presses = cues(fitted, "press")
     assert abs(presses[1].start_s - presses[0].start_s - 3.0) < 1e-9  # press and release each 1.5 s
-    assert fitted.settings["fit"] is True
+    assert fitted.layout.fit is True
     # The routine can ask for it itself (a physiotherapist's slow routine, on every command).
     asked = counted.model_copy(update={"settings": counted.settings.model_copy(update={"fit": True})})
     assert compile_(asked, length=1.33).events == fitted.events

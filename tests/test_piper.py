@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from voiceguide.app.voicing import open_voice
 from voiceguide.cli import app
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.speech import VoiceSettings
 from voiceguide.speech.cache import ClipCache, trim_silence
 from voiceguide.speech.piper_voices import installed_voices
-from voiceguide.speech.plan import open_voice
 from voiceguide.speech.registry import ENGINES, VoiceChoice
 from voiceguide.timeline.compiler import phrases
 from voiceguide.timeline.options import CompileOptions

@@ -26,6 +26,7 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from typer.testing import CliRunner
 
+from voiceguide.app.voicing import prepare_speech
 from voiceguide.audio.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
 from voiceguide.cli import app
 from voiceguide.errors import MissingPart, UsageError, VoiceguideError
@@ -39,7 +40,6 @@ from voiceguide.render.tags import Labels, Tags
 from voiceguide.routine.loader import parse_routine
 from voiceguide.speech import VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import prepare_speech
 from voiceguide.timeline.options import CompileOptions
 
 from audio_tools import decode, ebur128_loudness, onset_lag_s, probe

@@ -95,7 +95,7 @@ def show(
     Once the routine has been rendered, the cached clips give the real speech lengths and
     the sheet matches the track; before that, lengths are estimated from the speech rate.
     """
-    from voiceguide.speech.plan import plan_routine
+    from voiceguide.app.routines import plan_routine
     from voiceguide.timeline.cuesheet import format_cue_sheet
 
     timeline = plan_routine(routine, options=timing.options(profile, selection), choice=None if estimate else voice)
@@ -129,7 +129,7 @@ def validate(
     cached for the render), so a routine that validates renders, and one that fails here
     fails there. Every file is reported; the exit status is non-zero if any failed.
     """
-    from voiceguide.speech.plan import validate_routine
+    from voiceguide.app.routines import validate_routine
 
     options = [timing.options(p) for p in (PROFILES if profile is None else (profile,))]
     worst = ExitStatus.OK
@@ -150,7 +150,7 @@ def validate(
 @command(app, "list")
 def list_routines(_help: HelpOpt = False) -> None:
     """List the built-in routines."""
-    from voiceguide.speech.plan import builtin_summaries
+    from voiceguide.app.routines import builtin_summaries
 
     for name, title, sections, seconds in builtin_summaries():
         typer.echo(f"{name:<16} {title} ({sections} sections, about {seconds / 60:.0f} minutes)")
@@ -270,7 +270,8 @@ def card(
 ) -> None:
     """Make a one-page card to print: each point set with its picture, where and how, the dose
     and the length; with --url or --share, a QR code to the phone page. Writes a PDF and a PNG."""
-    from voiceguide.pictures.card import write_card
+    from voiceguide.app.card import write_card
+    from voiceguide.pictures.card import CardLink
 
     if url is not None and shared:
         raise UsageError("--url and --share both give the QR code's address; use one")
@@ -286,8 +287,7 @@ def card(
         folder=OUTPUT_FOLDER,
         options=timing.options(profile),
         choice=voice,
-        url=url,
-        shared=shared,
+        link=CardLink(url, shared) if url else None,
         overwrite=force,
     )
     typer.echo(str(pdf))
@@ -390,7 +390,7 @@ def voices(
 
         typer.echo(f"{download}: saved to {download_voice(download)}")
         return
-    from voiceguide.speech.plan import installed_voices
+    from voiceguide.speech.voices import installed_voices
 
     header = ("ENGINE", "VOICE", "LANGUAGE", "QUALITY", "LICENCE", "FROM")
     rows = [

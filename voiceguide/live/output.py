@@ -48,15 +48,15 @@ and the keys allow for the latency, and pause drops what the device holds, so it
 nothing a listener notices."""
 
 
-def open_output(backend: AudioLibrary = "auto", *, rate: int = SAMPLE_RATE) -> SoundOutput:
-    """The output for `backend`; "auto" is the stream, or simpleaudio where PortAudio is missing.
+def open_output(library: AudioLibrary = "auto", *, rate: int = SAMPLE_RATE) -> SoundOutput:
+    """The output through the audio `library`; "auto" is the stream, or simpleaudio where PortAudio is missing.
     Opens the device at once, so a missing one is reported before anything else happens."""
     silence_alsa()  # PortAudio and simpleaudio both use alsa-lib, which prints when it fails
-    if backend != "simpleaudio":
+    if library != "simpleaudio":
         try:
             return StreamOutput(rate=rate)
         except _NoPortAudio as e:
-            if backend == "sounddevice":
+            if library == "sounddevice":
                 raise MissingPart(
                     f"the sound stream needs PortAudio ({e}); run `make run` "
                     "(Debian/Ubuntu: apt-get install libportaudio2)"

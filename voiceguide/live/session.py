@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voiceguide.audio.mix import MIX_RATE
 from voiceguide.live.feed import SoundOutput
@@ -20,6 +21,15 @@ LEAD_IN_WAIT_S = 30.0
 """How long the lead-in may take to synthesise on a cold start."""
 
 
+@dataclass(frozen=True)
+class HeadStart:
+    """What `play` did before the routine was read: a speech engine started ahead for the
+    routine's likely voice, and where to remember this run's lead-in for the next quick start."""
+
+    engine: SpeechEngine | None = None
+    quick_key: str | None = None
+
+
 def play_routine(
     routine: Routine,
     *,
@@ -28,16 +38,16 @@ def play_routine(
     output: SoundOutput,
     on_tick: Callable[[Position], None],
     commands: queue.Queue[Request],
-    engine: SpeechEngine | None = None,
-    quick_key: str | None = None,
+    head_start: HeadStart = HeadStart(),
 ) -> Outcome:
     """Play the routine live, to the end or until the listener quits.
 
     The options' `pre_roll_s` is played before the lead-in, and again after
     each pause. If `output` is already playing, a quick start began it with the cached
-    lead-in; `quick_key` is where to remember this run's lead-in for the next start.
+    lead-in.
     """
     options, lead_in = settings.options, settings.lead_in
+    engine, quick_key = head_start.engine, head_start.quick_key
     track = LiveTrack(routine, options=options, choice=settings.choice, cache=cache, lead_in=lead_in, engine=engine)
     try:
         if lead_in and track.lead_in is None:

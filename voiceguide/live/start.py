@@ -35,7 +35,7 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
     """Play `routine` (a built-in's name or a file) live, with the keys and a view on the
     terminal (one plain line per cue if `settings.quiet` or not a terminal), the media keys,
     and with `settings.listen` the spoken commands."""
-    options, choice, lead_in, backend = settings.options, settings.choice, settings.lead_in, settings.library
+    options, choice, lead_in, library = settings.options, settings.choice, settings.lead_in, settings.library
     quiet, listen = settings.quiet, settings.listen
     sections_chosen = options.from_section is not None or options.section_ids is not None
     voice, engine_name = choice.voice, choice.engine
@@ -49,7 +49,7 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
         stack.enter_context(about(routine))  # compile errors name the routine
         output = None
         if cached is not None:
-            output = stack.enter_context(contextlib.closing(open_output(backend)))
+            output = stack.enter_context(contextlib.closing(open_output(library)))
             begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
 
         from voiceguide.speech.registry import ENGINES, make_engine
@@ -73,14 +73,14 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
 
         from voiceguide.languages import screen_for
         from voiceguide.live.keys import keys
-        from voiceguide.live.session import play_routine
+        from voiceguide.live.session import HeadStart, play_routine
         from voiceguide.live.view import CueLines, LivePanel
         from voiceguide.routine.loader import load_routine
         from voiceguide.speech.cache import ClipCache
 
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
-            output = stack.enter_context(contextlib.closing(open_output(backend)))
+            output = stack.enter_context(contextlib.closing(open_output(library)))
         commands: queue.Queue[Request] = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
@@ -102,8 +102,7 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
                 output=output,
                 on_tick=ticks[0] if len(ticks) == 1 else _all(ticks),
                 commands=commands,
-                engine=engine,
-                quick_key=quick_key,
+                head_start=HeadStart(engine, quick_key),
             )
     raise AssertionError("unreachable")  # pragma: no cover
 

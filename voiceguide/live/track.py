@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voiceguide.app.voicing import measured_options, open_voice
 from voiceguide.audio.mix import MIX_RATE, TrackMixer, to_int16
 from voiceguide.errors import VoiceguideError
 from voiceguide.live.feed import LeadIn
 from voiceguide.routine.model import Routine
 from voiceguide.speech import Clip, SpeechEngine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import measured_options, open_voice
 from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.compiler import compile_routine, phrases, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length

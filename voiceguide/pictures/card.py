@@ -16,20 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import UsageError, about
-from voiceguide.files import atomic_paths, check_writable
+from voiceguide.errors import UsageError
 from voiceguide.fonts import text_width
 from voiceguide.images import cairosvg, svg_png
 from voiceguide.languages import printed_for
 from voiceguide.languages.pack import Printed
 from voiceguide.limits import PICTURE_PIXELS, Profile
 from voiceguide.pictures.draw import PAPER, POINT, drawing_parts, section_picture, svg_text
-from voiceguide.routine.builtin import is_builtin
 from voiceguide.routine.language import Phrases
 from voiceguide.routine.model import CycleStep, HoldStep, RepeatStep, Routine, SayStep, Section, Step, TapStep
-from voiceguide.speech.registry import VoiceChoice
 from voiceguide.timeline.events import Timeline
-from voiceguide.timeline.options import CompileOptions
 
 WIDTH, HEIGHT, MARGIN = 210.0, 297.0, 12.0
 """A4 portrait, in millimetres."""
@@ -40,24 +36,31 @@ QR_SIZE = 30.0
 
 
 @dataclass(frozen=True)
+class CardLink:
+    """The address the card's QR code opens; `shared`: it is `share`'s page, which works only on
+    this network while the computer shares (the card says so, and how to keep the track)."""
+
+    url: str
+    shared: bool = False
+
+
+@dataclass(frozen=True)
 class CardFiles:
     pdf: bytes
     png: bytes
 
 
-def card_svg(
-    routine: Routine, timeline: Timeline, *, profile: Profile, url: str | None = None, shared: bool = False
-) -> str:
+def card_svg(routine: Routine, timeline: Timeline, *, profile: Profile, link: CardLink | None = None) -> str:
     """The card as one SVG document, A4 in millimetres."""
     card = _Card(routine, timeline, profile)
     y = card.heading(MARGIN + 9)
     y = card.safety_note(y)
-    bottom = HEIGHT - MARGIN - (QR_SIZE + 4 if url else 6)
+    bottom = HEIGHT - MARGIN - (QR_SIZE + 4 if link else 6)
     row = min(58.0, (bottom - y) / len(routine.sections))
     for number, section in enumerate(routine.sections, 1):
         card.section_row(section, number, y, row)
         y += row
-    card.footer(url, shared)
+    card.footer(link)
     return card.page.document()
 
 
@@ -100,18 +103,19 @@ class _Card:
             self.page.add(svg_text(MARGIN + 4, y + 10.2 + 4.6 * i, line, size=3.4))
         return y + box + 5
 
-    def footer(self, url: str | None, shared: bool = False) -> None:
-        """voiceguide's name, and the QR code of `url` with what it is for; if it is `share`'s
-        page (`shared`), that it works only there and then, and how to keep the track."""
+    def footer(self, link: CardLink | None) -> None:
+        """voiceguide's name, and the QR code of the link with what it is for; if it is `share`'s
+        page, that it works only there and then, and how to keep the track."""
         footer = HEIGHT - MARGIN
         self.page.add(svg_text(MARGIN, footer, "voiceguide", size=3.2, fill=MUTED))
-        if url:
+        if link:
+            url = link.url
             _qr_code(self.page, url, WIDTH - MARGIN - QR_SIZE, footer - QR_SIZE)
             right = WIDTH - MARGIN - QR_SIZE - 4
             self.page.add(svg_text(right, footer - QR_SIZE / 2, self.words.scan, size=3.6, anchor="end", weight="bold"))
             shown = url if text_width(url, 3) < 110 else url[:60] + "…"
             self.page.add(svg_text(right, footer - QR_SIZE / 2 + 5, shown, size=3, anchor="end", fill=MUTED))
-            if shared:
+            if link.shared:
                 note, room = self.words.shared_only, right - MARGIN - 30
                 size = 3.0 if text_width(note, 3.0) <= room else 3.0 * room / text_width(note, 3.0)
                 self.page.add(svg_text(right, footer - QR_SIZE / 2 + 10, note, size=size, anchor="end"))
@@ -330,34 +334,3 @@ def card_paths(output: Path | None, folder: Path, name: str) -> tuple[Path, Path
             raise UsageError(f"{pdf}: a card is written as a PDF (and a PNG beside it); name it .pdf")
         pdf = pdf.with_name(pdf.name + ".pdf")
     return pdf, pdf.with_suffix(".png")
-
-
-def write_card(
-    source: str,
-    *,
-    output: Path | None,
-    folder: Path,
-    options: CompileOptions,
-    choice: VoiceChoice | None = None,
-    url: str | None = None,
-    shared: bool = False,
-    overwrite: bool = False,
-) -> tuple[Path, Path]:
-    """Make the card of the routine `source` (a built-in's name or a file): its PDF and its PNG,
-    both written or neither. The lengths are the rendered track's if its clips are cached,
-    else estimated from the speech rate."""
-    from voiceguide.routine.loader import load_routine, routine_name
-    from voiceguide.speech.plan import plan_timeline
-
-    pdf, png = card_paths(output, folder, routine_name(source))
-    keep = None if is_builtin(source) else Path(source)
-    for path in (pdf, png):
-        check_writable(path, overwrite=overwrite, keep=keep)  # before any work, not after it
-    routine = load_routine(source)
-    with about(source):
-        timeline = plan_timeline(routine, options=options, choice=choice)
-    files = card_files(card_svg(routine, timeline, profile=options.profile, url=url, shared=shared))
-    with atomic_paths([pdf, png], overwrite=overwrite, keep=keep) as (pdf_tmp, png_tmp):
-        pdf_tmp.write_bytes(files.pdf)
-        png_tmp.write_bytes(files.png)
-    return pdf, png

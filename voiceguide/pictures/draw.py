@@ -80,7 +80,7 @@ def drawing_parts(drawing: Drawing, *, active: Side | None = None, language: str
             f'<circle cx="{p.x:g}" cy="{p.y:g}" r="2.8" fill="{POINT}" stroke="#fff" stroke-width="0.8"/>'
         )
     for label in place_labels(lit, keep_clear=letters):
-        parts.append(svg_text(label.x, label.y, label.text, size=LABEL_SIZE, anchor=label.anchor, halo=True))
+        parts.append(label_svg(label))
     return parts
 
 
@@ -171,24 +171,25 @@ def _overlap(a: Box, b: Box) -> bool:
 
 
 def svg_text(
-    x: float,
-    y: float,
-    text: str,
-    *,
-    size: float,
-    anchor: str = "start",
-    weight: str = "normal",
-    fill: str = INK,
-    halo: bool = False,
+    x: float, y: float, text: str, *, size: float, anchor: str = "start", weight: str = "normal", fill: str = INK
 ) -> str:
-    """One line of text; with `halo`, outlined in the paper's colour so it reads over a line."""
-    attributes = (
+    """One line of text."""
+    return f'<text {_text_attributes(x, y, size, anchor, weight)} fill="{fill}">{escape(text)}</text>'
+
+
+def label_svg(label: Label) -> str:
+    """A point's label, outlined in the paper's colour so it reads over a line."""
+    attributes = _text_attributes(label.x, label.y, LABEL_SIZE, label.anchor, "normal")
+    words = escape(label.text)
+    behind = f'<text {attributes} fill="none" stroke="{PAPER}" stroke-width="1.4">{words}</text>'
+    return f'{behind}<text {attributes} fill="{INK}">{words}</text>'
+
+
+def _text_attributes(x: float, y: float, size: float, anchor: str, weight: str) -> str:
+    return (
         f'x="{x:g}" y="{y:g}" font-family="{FONT_FAMILY}" font-size="{size:g}" '
         f'font-weight="{weight}" text-anchor="{anchor}"'
     )
-    words = escape(text)
-    behind = f'<text {attributes} fill="none" stroke="{PAPER}" stroke-width="1.4">{words}</text>' if halo else ""
-    return f'{behind}<text {attributes} fill="{fill}">{words}</text>'
 
 
 def section_picture(

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide.app.voicing import Progress, voice_routine
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
@@ -32,7 +33,6 @@ from voiceguide.render.tags import Labels, Tags, holds_json
 from voiceguide.routine.loader import load_routine, routine_name
 from voiceguide.routine.model import Routine
 from voiceguide.speech.cache import ClipCache
-from voiceguide.speech.plan import Progress, measured_timeline, prepare_speech
 from voiceguide.timeline.compiler import compile_routine, resolved_rate
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.events import Timeline
@@ -91,8 +91,8 @@ def render(
         # Drawn while the voice speaks (a cold render draws for most of a second, on a core
         # the speech workers share), from the chapters as laid out with estimated lengths.
         pictures = drawing.submit(_pictures, routine, options) if fmt == "mp3" else None
-        speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
-        timeline = measured_timeline(routine, options=options, speech=speech)
+        voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
+        timeline, speech = voiced.timeline, voiced.speech
         chapter_ids = [c.id for c in timeline.chapters]
         if pictures is not None and pictures.result()[0] != chapter_ids:
             pictures = drawing.submit(_pictures, routine, options, chapter_ids)

@@ -117,7 +117,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-Phrase = Annotated[str, Field(min_length=1, max_length=600), AfterValidator(_one_line)]
+SpokenText = Annotated[str, Field(min_length=1, max_length=600), AfterValidator(_one_line)]
 """Something spoken: a sentence or a few."""
 Label = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_one_line)]
 """A name or title that is shown or tagged, not spoken."""
@@ -187,9 +187,9 @@ class Cycle(_Strict):
     """Seconds to press (or pinch) each time."""
     release: Seconds
     """Seconds to let go each time."""
-    press_word: Phrase | None = None
+    press_word: SpokenText | None = None
     """What is said at each press ("Pinch", "Squeeze"); "Press" in the routine's language."""
-    release_word: Phrase | None = None
+    release_word: SpokenText | None = None
     """What is said at each release; "Release" in the routine's language."""
     dose: str | None = None
 
@@ -203,7 +203,7 @@ class Repeat(_Strict):
 
 
 class SayStep(_Strict):
-    say: Phrase
+    say: SpokenText
     """Speak this sentence."""
 
 
@@ -263,12 +263,15 @@ Step = Annotated[
 Repeat.model_rebuild()
 
 
-class Source(_Strict):
+class Citation(_Strict):
+    """Where the routine's facts come from (`source:`): an article's title (the track's album)
+    and address."""
+
     title: Label | None = None
     url: str | None = Field(default=None, max_length=2000)
 
 
-class Settings(_Strict):
+class RoutineSettings(_Strict):
     """Defaults for the routine; command-line options override them."""
 
     count_interval: Interval = DEFAULT_COUNT_INTERVAL_S
@@ -413,23 +416,23 @@ class Section(_Strict):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
     """Short name used by --from and --only: lower case, digits and dashes."""
-    title: Phrase
-    locate: Phrase | None = None
+    title: SpokenText
+    locate: SpokenText | None = None
     """How to find the point; spoken before the work starts."""
-    how: Phrase | None = None
+    how: SpokenText | None = None
     """How to press, in a sentence: said after `locate`, and printed on the card under its own
     heading (without it, the card takes the section's first `say` step)."""
-    cautions: list[Phrase] = Field(default_factory=list, max_length=10)
+    cautions: list[SpokenText] = Field(default_factory=list, max_length=10)
     """When not to press, or what to watch for: spoken after `locate`, and set apart on the
     card under its own heading."""
     tags: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     sides: Sides = "none"
     """`both`: both points pressed at once; `left-right`: the steps run once per side."""
-    side_names: tuple[Phrase, Phrase] | None = None
+    side_names: tuple[SpokenText, SpokenText] | None = None
     """What the two sides are called when switching (default "left side", "right side", in
     the routine's language). In English a bare name ("left knee"); in the other languages
     with its article ("das linke Knie", "le genou gauche")."""
-    side_sentences: tuple[Phrase, Phrase] | None = None
+    side_sentences: tuple[SpokenText, SpokenText] | None = None
     """The two sentences that announce the sides, in the author's own words, instead of
     voiceguide's ("Beginnen Sie mit dem linken Knie.", "Jetzt ist das rechte dran.")."""
     picture: Picture | None = None
@@ -450,7 +453,7 @@ class Routine(_Strict):
 
     voiceguide: Literal[1]
     """Format version of the routine file."""
-    title: Phrase
+    title: SpokenText
     description: str | None = Field(default=None, max_length=5000)
     phrases: str | None = None
     """The language of the sentences voiceguide adds ("Hold for 30 seconds.") when the
@@ -461,11 +464,11 @@ class Routine(_Strict):
     """`register`: how the added sentences speak to the listener: `formal` (Sie, vous, usted, Lei, u) or
     `informal` (du, tu, tú, tu, je); by default the language's usual one (formal in de, fr
     and pt, informal in es, it and nl)."""
-    sentences: dict[str, Phrase] = Field(default_factory=dict, max_length=20)
+    sentences: dict[str, SpokenText] = Field(default_factory=dict, max_length=20)
     """The author's own words for any sentence voiceguide adds, by its key (`halfway`,
     `hold_for`, ...): `voiceguide new` lists them."""
-    source: Source | None = None
-    settings: Settings = Field(default_factory=Settings)
+    source: Citation | None = None
+    settings: RoutineSettings = Field(default_factory=RoutineSettings)
     intro: list[Step] = Field(default_factory=list, max_length=200)
     sections: list[Section] = Field(min_length=1, max_length=100)
     outro: list[Step] = Field(default_factory=list, max_length=200)
@@ -522,7 +525,7 @@ class Routine(_Strict):
 def field_names() -> set[str]:
     """Every key the format knows, for "did you mean" suggestions."""
     names: set[str] = set(STEP_KINDS)
-    for model in (Hold, Tap, Cycle, Repeat, Source, Settings, Point, Drawing, Section, Routine):
+    for model in (Hold, Tap, Cycle, Repeat, Citation, RoutineSettings, Point, Drawing, Section, Routine):
         names.update(field.alias or name for name, field in model.model_fields.items())
     return names
 

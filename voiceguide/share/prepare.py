@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from voiceguide.app.voicing import Progress
 from voiceguide.errors import UsageError, VoiceguideError, printable
 from voiceguide.render.names import track_path
 from voiceguide.render.pipeline import check_folder, render_again, render_missing
 from voiceguide.render.provenance import UntrustedTrack, made_from, recorded
 from voiceguide.routine.loader import routine_name
 from voiceguide.share.library import Library
-from voiceguide.speech.plan import Progress
 
 Say = Callable[[str], None]
 """Where each line about a track goes (the command line's stderr)."""

@@ -1,5 +1,5 @@
-"""Speech: engines that turn phrases into clips, the clip cache, voice choice, and a routine
-voiced (`plan.py`: its clips and the timeline laid out with their real lengths)."""
+"""Speech: engines that turn phrases into clips, the clip cache, the voices there are and
+choosing one. It knows nothing of routines: `voiceguide.app.voicing` voices one."""
 
 from voiceguide.speech.base import Clip, SpeechEngine, VoiceInfo, VoiceSettings
 from voiceguide.speech.registry import ENGINES, choose_voice, make_engine

@@ -23,7 +23,7 @@ from voiceguide.routine.model import (
     TapStep,
     step_kind,
 )
-from voiceguide.timeline.events import Chapter, Cue, Event, EventKind, Span, Timeline, check_timeline
+from voiceguide.timeline.events import Chapter, Cue, Event, EventKind, Layout, Span, Timeline, check_timeline
 from voiceguide.timeline.options import SIDES, CompileOptions
 from voiceguide.times import clock
 from voiceguide.tones import TONE_SECONDS
@@ -54,6 +54,16 @@ def compile_routine(routine: Routine, *, options: CompileOptions, speech_length:
 def phrases(routine: Routine, *, options: CompileOptions) -> set[str]:
     """Every sentence the routine will speak under these options (timing ignored)."""
     return _Compiler(routine, options, lambda _text: 0.0).run().phrases()
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """When a cue is spoken: from `at` until `end` (None: for as long as it takes), and what to
+    change if it does not fit there."""
+
+    at: float
+    end: float | None = None
+    fix: str = ""
 
 
 class _Compiler:
@@ -229,7 +239,7 @@ class _Compiler:
                 self._emit(at, at + TONE_SECONDS["knock"], "tone", "knock", Cue.KNOCK)
             elif self.options.count_ticks:
                 self._emit(at, at + TONE_SECONDS["tick"], "tone", "tick", Cue.TICK)
-            self._speak(str(k), at, at + interval, cue, where, n=k, of=times, fix="a longer interval")
+            self._speak(str(k), _Slot(at, at + interval, "a longer interval"), cue, where, n=k, of=times)
         self.t = start + times * interval
         self.spans.append(Span(cue, start, self.t))
         self._tone("end", Cue.END)
@@ -240,7 +250,7 @@ class _Compiler:
         cues = hold.cues(where)
         for i, (offset, text, cue, n) in enumerate(cues):
             slot_end = start + (cues[i + 1][0] if i + 1 < len(cues) else seconds)
-            self._speak(text, start + offset, slot_end, cue, where, n=n, fix="fewer cues or a longer hold")
+            self._speak(text, _Slot(start + offset, slot_end, "fewer cues or a longer hold"), cue, where, n=n)
         self.t = start + seconds
         self.spans.append(Span(Cue.HOLD, start, self.t))
         self._tone("end", Cue.END)
@@ -272,25 +282,10 @@ class _Compiler:
         for k in range(1, times + 1):
             at = start + (k - 1) * period
             # The count rides on the press, where the slot is usually longer than the release.
+            counted = self.words.press_count.format(word=press_word, k=k, n=times)
+            self._speak(counted, _Slot(at, at + press, "a longer press"), Cue.PRESS, where, n=k, of=times)
             self._speak(
-                self.words.press_count.format(word=press_word, k=k, n=times),
-                at,
-                at + press,
-                Cue.PRESS,
-                where,
-                n=k,
-                of=times,
-                fix="a longer press",
-            )
-            self._speak(
-                release_word,
-                at + press,
-                at + period,
-                Cue.RELEASE,
-                where,
-                n=k,
-                of=times,
-                fix="a longer release",
+                release_word, _Slot(at + press, at + period, "a longer release"), Cue.RELEASE, where, n=k, of=times
             )
         self.t = start + times * period
         self.spans.append(Span(Cue.PRESS, start, self.t))
@@ -324,29 +319,21 @@ class _Compiler:
 
     def _say(self, text: str, where: str) -> None:
         at = self._settle()
-        self._speak(text, at, None, Cue.SAY, where)
+        self._speak(text, _Slot(at), Cue.SAY, where)
         self.t = self.speech_end
 
     def _speak(
-        self,
-        text: str,
-        at: float,
-        slot_end: float | None,
-        cue: Cue,
-        where: str,
-        *,
-        n: int | None = None,
-        of: int | None = None,
-        fix: str = "",
+        self, text: str, slot: _Slot, cue: Cue, where: str, *, n: int | None = None, of: int | None = None
     ) -> None:
         length = self.speech_length(text)
+        at, fix = slot.at, slot.fix
         if at < self.speech_end - FIT_TOLERANCE_S:
             raise CompileError(
                 f"{where}: {text!r} at {clock(at)} would overlap the speech before it; {fix or 'add a pause'}"
             )
-        if slot_end is not None and at + length > slot_end + FIT_TOLERANCE_S:
+        if slot.end is not None and at + length > slot.end + FIT_TOLERANCE_S:
             raise CompileError(
-                f"{where}: {text!r} takes {length:.2f} s but its slot is {slot_end - at:.2f} s; "
+                f"{where}: {text!r} takes {length:.2f} s but its slot is {slot.end - at:.2f} s; "
                 f"use a faster --rate or {fix}"
             )
         self._emit(at, at + length, "speech", text, cue, n=n, of=of)
@@ -391,14 +378,14 @@ class _Compiler:
             Chapter(cid, title, 0.0 if i == 0 else start, end)
             for i, ((cid, title, start), end) in enumerate(zip(self.chapters, ends, strict=True))
         )
-        settings = {
-            "profile": self.options.profile,
-            "count_interval_s": self.count_interval,
-            "fit": self.fit,
-            "rate_wpm": resolved_rate(self.routine, self.options),
-            "speech_lengths": self.options.speech_source,
-        }
-        return Timeline(self._title(), events, chapters, total, settings, tuple(self.spans))
+        layout = Layout(
+            profile=self.options.profile,
+            count_interval_s=self.count_interval,
+            fit=self.fit,
+            rate_wpm=resolved_rate(self.routine, self.options),
+            speech_lengths=self.options.speech_source,
+        )
+        return Timeline(self._title(), events, chapters, total, layout, tuple(self.spans))
 
     def _title(self) -> str:
         """The routine's title; for a selection, with what it holds, so a phone lists it apart

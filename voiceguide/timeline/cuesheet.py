@@ -9,12 +9,12 @@ from voiceguide.times import clock, minutes_seconds
 def format_cue_sheet(timeline: Timeline, *, spoken: bool = False) -> str:
     """The cue sheet as text. Runs of counts show their first and last cue and the step between.
     With `spoken`, each speech cue shows the words the voice is given (numbers as words)."""
-    s = timeline.settings
+    s = timeline.layout
     lines = [
         timeline.title,
-        f"profile {s['profile']}, counts every {s['count_interval_s']:g} s"
-        f"{' (stretched to fit the voice where it needs more)' if s.get('fit') else ''}, "
-        f"{s['rate_wpm']} wpm, speech lengths {s['speech_lengths']}",
+        f"profile {s.profile}, counts every {s.count_interval_s:g} s"
+        f"{' (stretched to fit the voice where it needs more)' if s.fit else ''}, "
+        f"{s.rate_wpm} wpm, speech lengths {s.speech_lengths}",
         "",
     ]
     events = [e for e in timeline.events if e.cue not in (Cue.KNOCK, Cue.TICK)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -92,13 +92,24 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What shaped a timeline: the profile, the time between counts (and whether counted steps
+    were stretched to fit the voice), the speech rate, and where speech lengths came from."""
+
+    profile: str
+    count_interval_s: float
+    fit: bool
+    rate_wpm: int
+    speech_lengths: str
+
+
+@dataclass(frozen=True)
 class Timeline:
     title: str
     events: tuple[Event, ...]
     chapters: tuple[Chapter, ...]
     total_s: float
-    settings: dict[str, Any] = field(default_factory=dict)
-    """What shaped it: profile, count interval, rate, and where speech lengths came from."""
+    layout: Layout
     spans: tuple[Span, ...] = ()
     """Each hold, tap run and cycle, in order, as the compiler made it."""
 
@@ -120,7 +131,7 @@ class Timeline:
         return {
             "title": self.title,
             "total_s": round(self.total_s, 3),
-            "settings": self.settings,
+            "settings": asdict(self.layout),
             "chapters": [rounded(asdict(c)) for c in self.chapters],
             "events": [rounded(asdict(e)) for e in self.events],
         }
