@@ -8,6 +8,7 @@ import re
 import pytest
 
 from voiceguide.errors import CompileError
+from voiceguide.limits import PRE_ROLL_S
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.model import Routine
 from voiceguide.timeline.compiler import compile_routine, phrases
@@ -171,6 +172,21 @@ def test_from_starts_at_a_section_without_the_intro() -> None:
         compile_(r, from_section="elbows")
     with pytest.raises(CompileError, match=r"--from: section 'hands' is not among --only knees"):
         compile_(r, from_section="hands", section_ids=("knees",))
+
+
+def test_every_timeline_starts_with_the_pre_roll_of_the_part_it_comes_before() -> None:
+    """The one default (limits.PRE_ROLL_S) for the command line, the player and the library:
+    quiet before the first sound, then the routine exactly as it is without it."""
+    r = load_routine("back-pain")
+    for chosen in ({}, {"from_section": "ankles"}):
+        plain, rolled = compile_(r, pre_roll_s=0.0, **chosen), compile_(r, **chosen)
+        first, *rest = rolled.events
+        assert (first.cue, first.start_s, first.end_s) == (Cue.PRE_ROLL, 0.0, PRE_ROLL_S)
+        assert first.section == plain.events[0].section == ("ankles" if chosen else "intro")
+        assert [(e.text, round(e.start_s - PRE_ROLL_S, 6)) for e in rest] == [
+            (e.text, round(e.start_s, 6)) for e in plain.events
+        ]
+        assert rolled.total_s == pytest.approx(plain.total_s + PRE_ROLL_S)
 
 
 def test_from_a_side_starts_a_two_sided_section_at_that_side() -> None:

@@ -30,7 +30,9 @@ def fixed_length(text: str) -> float:
 
 def sheet(source: str, profile: str) -> str:
     routine = load_routine(source)
-    options = CompileOptions(profile=profile)  # type: ignore[arg-type]
+    # Without the pre-roll (0.75 s of quiet that every track starts with), so the times are the
+    # routine's own; test_compiler checks the pre-roll.
+    options = CompileOptions(profile=profile, pre_roll_s=0.0)  # type: ignore[arg-type]
     return format_cue_sheet(compile_routine(routine, options=options, speech_length=fixed_length))
 
 

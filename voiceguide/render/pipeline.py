@@ -12,7 +12,7 @@ from voiceguide.audio.mix import MIX_RATE, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.languages import printed_for
-from voiceguide.limits import PICTURE_PIXELS, PRE_ROLL_S
+from voiceguide.limits import PICTURE_PIXELS
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
@@ -224,8 +224,7 @@ def render_missing(
     again with the settings it was made with. The result, or None if nothing needed doing."""
     target = track_path(folder, routine_name(source))
     if not target.exists():
-        standard = RenderSettings(options=CompileOptions(pre_roll_s=PRE_ROLL_S))
-        return render_source(source, output=target, settings=standard, progress=progress)
+        return render_source(source, output=target, settings=DEFAULT_SETTINGS, progress=progress)
     made = recorded(target)  # UntrustedTrack for tags voiceguide did not write
     if made is None or not made_from(made, source, target) or is_current(target, made, source=source) is not False:
         return None  # (a track made from another routine is never rendered from what it names)

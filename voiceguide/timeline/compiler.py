@@ -88,9 +88,12 @@ class _Compiler:
 
     def run(self) -> Timeline:
         sections = self._selected_sections()
-        if self.options.pre_roll_s > 0:
+        intro = bool(self.routine.intro) and self.options.from_section is None
+        if self.options.pre_roll_s > 0:  # the quiet belongs to the part it comes before
+            if not intro:
+                self.section = sections[0].id if sections else "outro"
             self._silence(self.options.pre_roll_s, "quiet", Cue.PRE_ROLL)
-        if self.routine.intro and self.options.from_section is None:
+        if intro:
             self._chapter("intro", self.words.intro)
             self._steps(self.routine.intro, "the intro")
         numbers = {s.id: number for number, s in enumerate(self.routine.sections, 1)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from voiceguide.limits import Profile
+from voiceguide.limits import PRE_ROLL_S, Profile
 
 Side = Literal["left", "right"]
 SIDES: tuple[Side, Side] = ("left", "right")
@@ -38,7 +38,8 @@ class CompileOptions:
     fit: bool = False
     """Stretch each counted step (counts, taps, a cycle's press and release) so its longest cue
     fits the voice, for a slower --rate; without it, one that does not fit is an error."""
-    pre_roll_s: float = 0.0
-    """Quiet at the very start, before the first sound (a rendered file's pre-roll)."""
+    pre_roll_s: float = PRE_ROLL_S
+    """Quiet at the very start, before the first sound, so Bluetooth headphones wake before the
+    voice (a rendered file's pre-roll; `play` plays it again after each pause)."""
     speech_source: str = "estimated from the speech rate"
     """Recorded in the timeline's settings so a reader knows which lengths were used."""
