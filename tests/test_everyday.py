@@ -165,3 +165,32 @@ def test_a_voice_of_another_language_is_noted_and_a_near_name_suggested(tmp_path
         pytest.skip("the Piper voice joe is not installed")
     near = voiceguide("validate", str(routine), "--voice", "jo", "--profile", "short")
     assert near.returncode == 2 and "close matches: joe" in near.stderr
+
+
+@needs_audio_tools
+def test_a_polish_routine_is_written_checked_rendered_and_carded(tmp_path: Path) -> None:
+    """The eighth language, end to end: `new --language pl`, `validate`, `show --spoken`,
+    `render` (espeak-ng's Polish voice) and `card`, with the numbers agreeing in what is heard."""
+    import mutagen
+
+    path = tmp_path / "moja.yaml"
+    assert voiceguide("new", str(path), "--language", "pl").returncode == 0
+    checked = voiceguide("validate", str(path))
+    assert checked.returncode == 0, checked.stderr
+    shown = voiceguide("show", str(path), "--spoken")
+    assert shown.returncode == 0, shown.stderr
+    assert "Najpierw lewa dłoń." in shown.stdout and "Teraz prawa dłoń." in shown.stdout
+    assert "Ściskamy, jeden z pięciu" in shown.stdout  # "z" asks for the genitive
+    assert "Proszę utrzymać ucisk przez czterdzieści pięć sekund." in shown.stdout
+    track = tmp_path / "moja.mp3"
+    rendered = voiceguide("render", str(path), "-o", str(track))
+    assert rendered.returncode == 0, rendered.stderr
+    tags = mutagen.File(track)  # type: ignore[attr-defined]
+    assert tags is not None and str(tags.tags["TLAN"]) == "pl" and tags.info.length > 60
+    chapters = [str(frame.sub_frames["TIT2"]) for key, frame in tags.tags.items() if key.startswith("CHAP")]
+    assert "Wprowadzenie" in chapters and "Zakończenie" in chapters
+    vtt = (tmp_path / "moja.mp3.vtt").read_text(encoding="utf-8")
+    assert "Proszę utrzymać ucisk przez 45 sekund." in vtt and "Połowa za nami." in vtt  # the transcript keeps digits
+    carded = voiceguide("card", str(path), "-o", str(tmp_path / "moja.pdf"))
+    assert carded.returncode == 0, carded.stderr
+    assert (tmp_path / "moja.pdf").read_bytes().startswith(b"%PDF") and (tmp_path / "moja.png").stat().st_size > 0

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from voiceguide.errors import RoutineError
+from voiceguide.languages import packs
 from voiceguide.render.pipeline import render
 from voiceguide.routine.language import TABLES, phrases_for
 from voiceguide.routine.loader import load_routine, parse_routine
+from voiceguide.routine.starter import starter_text
 from voiceguide.speech.cache import ClipCache
-from voiceguide.timeline.compiler import compile_routine
+from voiceguide.timeline.compiler import TimedHold, compile_routine
 from voiceguide.timeline.estimate import estimate_speech_length
 from voiceguide.timeline.options import CompileOptions
 
@@ -38,6 +40,7 @@ ENGLISH_ADDED = re.compile(
         ("it", "un secondo", "90 secondi", "un minuto e mezzo", "2 minuti e mezzo"),
         ("nl", "één seconde", "90 seconden", "anderhalve minuut", "2 en een halve minuut"),
         ("pt", "um segundo", "90 segundos", "um minuto e meio", "2 minutos e meio"),
+        ("pl", "sekundę", "90 sekund", "półtorej minuty", "dwie i pół minuty"),
     ],
 )
 def test_amounts_take_the_right_number_and_form(
@@ -54,7 +57,7 @@ def test_amounts_take_the_right_number_and_form(
     ("code", "text", "said"),
     [
         ("en", "Pinch, 3 of 10", "Pinch, three of ten"),
-        ("de", "Drücken, 21 von 100", "Drücken, einundzwanzig von einhundert"),
+        ("de", "Drücken, 21 von 100", "Drücken, einundzwanzig von hundert"),
         ("fr", "77", "soixante-dix-sept"),
         ("es", "Quedan 10 segundos.", "Quedan diez segundos."),
         ("it", "21", "ventuno"),
@@ -116,7 +119,7 @@ def test_a_language_without_phrases_is_an_error_naming_those_there_are() -> None
     with pytest.raises(
         Exception,
         match=r"x\.yaml:3:\d+: language: voiceguide has no phrases in 'sv' \(it has "
-        r"de, en, es, fr, it, nl, pt\); add `phrases: en`",
+        r"de, en, es, fr, it, nl, pl, pt\); add `phrases: en`",
     ):
         parse_routine(text, origin="x.yaml")
     chosen = parse_routine(text.replace("language: sv", "phrases: en\nlanguage: sv"), origin="x.yaml")
@@ -151,10 +154,20 @@ SIDE_NAMES = {
     "nl": ("de linkerknie", "de rechterknie"),
     "pt": ("o joelho esquerdo", "o joelho direito"),
     "pt-BR": ("o joelho esquerdo", "o joelho direito"),
+    "pl": ("lewe kolano", "prawe kolano"),
 }
 """Side names as the README asks for them in each language: with their article, but in English."""
-TIMES = {"en": "times", "de": "Mal", "fr": "fois", "es": "veces", "it": "volte", "nl": "keer", "pt": "vezes"}
-ONCE = {"en": "time", "de": "Mal", "fr": "fois", "es": "vez", "it": "volta", "nl": "keer", "pt": "vez"}
+TIMES = {
+    "en": "times",
+    "de": "Mal",
+    "fr": "fois",
+    "es": "veces",
+    "it": "volte",
+    "nl": "keer",
+    "pt": "vezes",
+    "pl": "razy",
+}
+ONCE = {"en": "time", "de": "Mal", "fr": "fois", "es": "vez", "it": "volta", "nl": "keer", "pt": "vez", "pl": "raz"}
 
 
 def heard(code: str, register: str) -> list[str]:
@@ -266,11 +279,11 @@ HEARD = [
             "Maintenez la pression pendant deux minutes.",
             "Maintenez la pression pendant vingt et une secondes.",
             "Maintenez la pression pendant vingt et une minutes.",
-            "Maintenez la pression pendant une demi-minute.",
+            "Maintenez la pression pendant trente secondes.",
             "Plus qu'une seconde.",
             "Plus que vingt et une secondes.",
             "Plus qu'une minute et demie.",
-            "Vous êtes à mi-parcours.",
+            "Vous êtes à la moitié.",
             "Appuyez, un sur vingt et un",
             "Relâchez",
             "Une fois",
@@ -290,11 +303,11 @@ HEARD = [
             "Maintiens la pression pendant deux minutes.",
             "Maintiens la pression pendant vingt et une secondes.",
             "Maintiens la pression pendant vingt et une minutes.",
-            "Maintiens la pression pendant une demi-minute.",
+            "Maintiens la pression pendant trente secondes.",
             "Plus qu'une seconde.",
             "Plus que vingt et une secondes.",
             "Plus qu'une minute et demie.",
-            "Tu es à mi-parcours.",
+            "Tu es à la moitié.",
             "Appuie, un sur vingt et un",
             "Relâche",
             "Une fois",
@@ -403,7 +416,7 @@ HEARD = [
         "formal",
         [
             "Begint u met de linkerknie.",
-            "Gaat u nu naar de rechterknie.",
+            "Gaat u nu verder met de rechterknie.",
             "Drukt u beide punten tegelijk in.",
             "Houdt u de druk één seconde vast.",
             "Houdt u de druk anderhalve minuut vast.",
@@ -427,7 +440,7 @@ HEARD = [
         "informal",
         [
             "Begin met de linkerknie.",
-            "Ga nu naar de rechterknie.",
+            "Ga nu verder met de rechterknie.",
             "Druk beide punten tegelijk in.",
             "Houd de druk één seconde vast.",
             "Houd de druk anderhalve minuut vast.",
@@ -518,7 +531,121 @@ HEARD = [
             "Começamos em três, dois, um.",
         ],
     ),
+    (
+        "pl",
+        "formal",
+        [
+            "Najpierw lewe kolano.",
+            "Teraz prawe kolano.",
+            "Proszę uciskać oba punkty jednocześnie.",
+            "Proszę utrzymać ucisk przez sekundę.",
+            "Proszę utrzymać ucisk przez półtorej minuty.",
+            "Proszę utrzymać ucisk przez dwie minuty.",
+            "Proszę utrzymać ucisk przez dwadzieścia jeden sekund.",
+            "Proszę utrzymać ucisk przez dwadzieścia jeden minut.",
+            "Proszę utrzymać ucisk przez pół minuty.",
+            "Jeszcze sekundę.",
+            "Jeszcze dwadzieścia jeden sekund.",
+            "Jeszcze półtorej minuty.",
+            "Połowa za nami.",
+            "Uciskamy, jeden z dwudziestu jeden",
+            "Puszczamy",
+            "Jeden raz",
+            "Dwadzieścia jeden razy",
+            "Zaczynamy: trzy, dwa, jeden.",
+        ],
+    ),
+    (
+        "pl",
+        "informal",
+        [
+            "Najpierw lewe kolano.",
+            "Teraz prawe kolano.",
+            "Uciskaj oba punkty jednocześnie.",
+            "Utrzymaj ucisk przez sekundę.",
+            "Utrzymaj ucisk przez półtorej minuty.",
+            "Utrzymaj ucisk przez dwie minuty.",
+            "Utrzymaj ucisk przez dwadzieścia jeden sekund.",
+            "Utrzymaj ucisk przez dwadzieścia jeden minut.",
+            "Utrzymaj ucisk przez pół minuty.",
+            "Jeszcze sekundę.",
+            "Jeszcze dwadzieścia jeden sekund.",
+            "Jeszcze półtorej minuty.",
+            "Połowa za nami.",
+            "Uciśnij, jeden z dwudziestu jeden",
+            "Puść",
+            "Jeden raz",
+            "Dwadzieścia jeden razy",
+            "Zaczynamy: trzy, dwa, jeden.",
+        ],
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("n", "seconds", "minutes", "times"),
+    [
+        (1, "jedna sekunda", "jedna minuta", "jeden raz"),
+        (2, "dwie sekundy", "dwie minuty", "dwa razy"),
+        (5, "pięć sekund", "pięć minut", "pięć razy"),
+        (21, "dwadzieścia jeden sekund", "dwadzieścia jeden minut", "dwadzieścia jeden razy"),
+        (22, "dwadzieścia dwie sekundy", "dwadzieścia dwie minuty", "dwadzieścia dwa razy"),
+        (25, "dwadzieścia pięć sekund", "dwadzieścia pięć minut", "dwadzieścia pięć razy"),
+    ],
+)
+def test_polish_numbers_agree_with_the_nouns_they_count(n: int, seconds: str, minutes: str, times: str) -> None:
+    """Three forms of the noun (1 sekunda, 2 sekundy, 5 sekund) and the number's gender (dwie
+    minuty, dwa razy); what the routine's own text says, and what voiceguide adds."""
+    p = phrases_for("pl")
+    noun = {1: "sekunda", 2: "sekundy", 22: "sekundy"}.get(n, "sekund")
+    assert p.spoken(f"To {n} {noun}") == f"To {seconds}"
+    assert p.spoken(f"To {n} {noun.replace('sekund', 'minut')}") == f"To {minutes}"
+    assert p.spoken(f"To {n} {'raz' if n == 1 else 'razy'}") == f"To {times}"
+    if n > 1:  # voiceguide's own sentences pick the noun's form themselves
+        assert p.spoken(p.left(n, "seconds")) == f"Jeszcze {seconds}."
+        assert p.spoken(p.hold_for.format(amount=p.amount(n, "minutes"))) == f"Proszę utrzymać ucisk przez {minutes}."
+    # A preposition asks for its case: "z dziesięciu", "do dwóch minut"; the accusative "1 minutę"
+    # is "jedną minutę"; before a form voiceguide does not know, the number stays digits.
+    assert p.spoken(f"Policz od 1 do {n}.") == f"Policz od jednego do {_GENITIVES[n]}."
+    assert p.spoken("Trzymaj 1 minutę.") == "Trzymaj jedną minutę."
+    assert p.spoken(f"Po {n} oddechach odpocznij.") == f"Po {n} oddechach odpocznij."
+
+
+_GENITIVES = {
+    1: "jednego",
+    2: "dwóch",
+    5: "pięciu",
+    21: "dwudziestu jeden",
+    22: "dwudziestu dwóch",
+    25: "dwudziestu pięciu",
+}
+
+
+def test_argentina_says_vos_mexico_usted_and_brazil_writes_its_own_starter() -> None:
+    assert phrases_for("es-AR").hold_for == "Mantené la presión durante {amount}."
+    assert phrases_for("es-AR", register="formal").hold_for == phrases_for("es", register="formal").hold_for
+    assert (phrases_for("es-MX").register, phrases_for("es").register) == ("formal", "informal")
+    assert phrases_for("es-MX").press == "Presione" and phrases_for("es-MX", register="informal").press == "Presiona"
+    assert "Presione" in starter_text("x.yaml", "es-MX") and "Presiona ahora" not in starter_text("x.yaml", "es-MX")
+    assert "Presioná ahora el punto." in starter_text("x.yaml", "es-AR")
+    brazil = starter_text("x.yaml", "pt-BR")
+    assert "title: Minha rotina" in brazil and "para soltá-la" in brazil and "A minha" not in brazil
+
+
+@pytest.mark.parametrize("code", sorted(packs()))
+def test_time_left_from_a_minute_up_is_said_in_minutes_and_halves(code: str) -> None:
+    """150 s left of a 3-minute hold is "2 and a half minutes left", not "150 seconds left";
+    a minute is a minute however the hold's length was written; under a minute, seconds."""
+    words = phrases_for(code)
+    for length, unit in ((3, "minutes"), (180, "seconds")):
+        hold = TimedHold(length, unit, halfway=False, remaining=(150, 60, 30), countdown=0, words=words)
+        said = {round(hold.seconds - at): words.spoken(text) for at, text, _, _ in hold.cues("x")[1:]}
+        assert said[150] == words.spoken(words.left(2.5, "minutes")), said
+        assert said[60] == words.spoken(words.left(1, "minutes")) and said[30] == words.spoken(
+            words.left(30, "seconds")
+        )
+        minutes, seconds = words.grammar.units["minutes"][1], words.grammar.units["seconds"][1]
+        assert minutes[:4].casefold() in said[150].casefold() and seconds[:4].casefold() not in said[150].casefold()
 
 
 def test_brazil_and_english_speak_the_same_in_both_registers() -> None:

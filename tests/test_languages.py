@@ -7,7 +7,7 @@ from __future__ import annotations
 import pkgutil
 import re
 import string
-from dataclasses import fields
+from dataclasses import asdict, fields
 
 import pytest
 
@@ -59,7 +59,8 @@ def test_units_halves_and_sides_are_complete(pack: Pack) -> None:
     assert set(grammar.units) == set(grammar.half_unit) == {"seconds", "minutes"}
     for unit, (one, singular, plural) in grammar.units.items():
         assert one and singular and plural and singular != plural, (pack.code, unit)
-        assert singular in grammar.half(1, unit, grammar.units[unit]) + grammar.half(2, unit, grammar.units[unit])
+        halves = grammar.half(1, unit, grammar.units[unit]), grammar.half(2, unit, grammar.units[unit])
+        assert all(halves) and halves[0] != halves[1], (pack.code, unit)
     left, right = grammar.sides
     assert left and right and left != right
     if grammar.articles:
@@ -104,8 +105,10 @@ def test_printed_screen_and_starter_words_are_all_there(pack: Pack) -> None:
 def test_regions_belong_to_their_language_and_replace_only_known_sentences(pack: Pack) -> None:
     for code, region in pack.regions.items():
         assert re.fullmatch(rf"{pack.code}-[a-z]+", code), code
-        for key, text in region.sentences.items():
+        for key, text in {**region.sentences, **region.informal}.items():
             assert sentence_problem(key, text) is None, (code, key)
+        if region.starter is not None:
+            assert all(asdict(region.starter).values()) and region.starter != pack.starter, code
         if region.numbers:
             assert any(number_words(n, code) != number_words(n, pack.code) for n in (16, 77, 81)), code
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from voiceguide.languages.pack import By, Gender, Grammar, Numbers, Pack, Printed, Screen, Sentences, Starter, Unit
 
 
@@ -21,7 +23,12 @@ def _unarticled(article: str, rest: str) -> str:
     return rest
 
 
-def _agree(words: str, gender: Gender) -> str:
+def _spelled(words: str) -> str:
+    # "hundert", "tausend", "hundertzwanzig": num2words' "einhundert" is what a cheque says.
+    return re.sub(r"^ein(hundert|tausend)", r"\1", words)
+
+
+def _agree(words: str, gender: Gender, noun: str) -> str:
     # "eins" ends a number said alone; before a noun it is "ein" or "eine" ("hundertundeine").
     if words.endswith("eins"):
         return words[:-4] + ("eine" if gender == "f" else "ein")
@@ -76,6 +83,7 @@ PACK = Pack(
             "durchgänge",
         ),
         neuter=("mal",),
+        spelled=_spelled,
         agree=_agree,
         not_counted=("von", "zu", "und", "oder", "bis", "in"),
         capitalised_nouns=True,

@@ -1,8 +1,10 @@
-"""Spanish: informal (tú) unless the routine says; "a" contracts with "el" ("al pie derecho")."""
+"""Spanish: informal (tú; vos in Argentina and Uruguay) unless the routine says, but formal
+(usted) by default in Mexico; "a" contracts with "el" ("al pie derecho")."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from voiceguide.languages.pack import (
     By,
@@ -11,6 +13,7 @@ from voiceguide.languages.pack import (
     Numbers,
     Pack,
     Printed,
+    Region,
     Screen,
     Sentences,
     Starter,
@@ -21,7 +24,7 @@ from voiceguide.languages.pack import (
 _A = joined("a", {"el ": "al "})
 
 
-def _agree(words: str, gender: Gender) -> str:
+def _agree(words: str, gender: Gender, noun: str) -> str:
     if gender == "f":
         words = re.sub(r"ientos\b", "ientas", words)  # doscientas veces
         return re.sub(r"uno$", "una", words)  # veintiuna veces
@@ -29,6 +32,35 @@ def _agree(words: str, gender: Gender) -> str:
         return words[:-9] + "veintiún"  # veintiún segundos
     return re.sub(r"uno$", "un", words)  # un segundo, treinta y un segundos
 
+
+_STARTER = Starter(
+    title="Mi rutina",
+    description="Para qué sirve esta rutina.",
+    settle="Ponte en una postura cómoda y respira despacio.",
+    first_title="El primer punto",
+    first_locate="Describe dónde está el punto y cómo encontrarlo.",
+    caution="Presiona con suavidad y para si te duele.",
+    press_now="Presiona ahora el punto.",
+    release="Suelta.",
+    second_title="El segundo punto",
+    second_locate="Describe dónde está.",
+    left_hand="la mano izquierda",
+    right_hand="la mano derecha",
+    squeeze="Aprieta",
+    shake="Sacude la mano para soltarla.",
+    done="Muy bien. Aquí termina la rutina.",
+)
+
+
+_VOSEO = {
+    "work_both": "Presioná los dos puntos a la vez.",
+    "start_with": "Empezá por {side}.",
+    "switch_to": "Ahora pasá {a_side}.",
+    "press": "Presioná",
+    "release": "Soltá",
+    "hold_for": "Mantené la presión durante {amount}.",
+}
+"""Argentina's and Uruguay's informal "vos"."""
 
 PACK = Pack(
     code="es",
@@ -143,22 +175,41 @@ PACK = Pack(
             "feed_description": "Rutinas guiadas por voz para seguir en casa.",
         },
     ),
-    starter=Starter(
-        title="Mi rutina",
-        description="Para qué sirve esta rutina.",
-        settle="Ponte en una postura cómoda y respira despacio.",
-        first_title="El primer punto",
-        first_locate="Describe dónde está el punto y cómo encontrarlo.",
-        caution="Presiona con suavidad y para si te duele.",
-        press_now="Presiona ahora el punto.",
-        release="Suelta.",
-        second_title="El segundo punto",
-        second_locate="Describe dónde está.",
-        left_hand="la mano izquierda",
-        right_hand="la mano derecha",
-        squeeze="Aprieta",
-        shake="Sacude la mano para soltarla.",
-        done="Muy bien. Aquí termina la rutina.",
-    ),
+    starter=_STARTER,
     side_letters=("I", "D"),
+    regions={
+        # Mexico speaks to an adult patient as "usted" unless the routine says.
+        "es-mx": Region(
+            register="formal",
+            starter=replace(
+                _STARTER,
+                settle="Póngase en una postura cómoda y respire despacio.",
+                first_locate="Describa dónde está el punto y cómo encontrarlo.",
+                caution="Presione con suavidad y deténgase si le duele.",
+                press_now="Presione ahora el punto.",
+                release="Suelte.",
+                second_locate="Describa dónde está.",
+                squeeze="Apriete",
+                shake="Sacuda la mano para soltarla.",
+            ),
+        ),
+        **{
+            code: Region(
+                informal=_VOSEO,
+                starter=replace(
+                    _STARTER,
+                    settle="Ponete en una posición cómoda y respirá despacio.",
+                    first_locate="Describí dónde está el punto y cómo encontrarlo.",
+                    caution="Presioná con suavidad y pará si te duele.",
+                    press_now="Presioná ahora el punto.",
+                    release="Soltá.",
+                    second_locate="Describí dónde está.",
+                    squeeze="Apretá",
+                    shake="Sacudí la mano para soltarla.",
+                    done="Muy bien. Acá termina la rutina.",
+                ),
+            )
+            for code in ("es-ar", "es-uy")
+        },
+    },
 )

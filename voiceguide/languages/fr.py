@@ -26,7 +26,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\b([Qq]u)e (une?)\b", r"\1'\2", text)
 
 
-def _agree(words: str, gender: Gender) -> str:
+def _agree(words: str, gender: Gender, noun: str) -> str:
     # un, vingt et un, quatre-vingt-un: "une" before a feminine noun.
     return re.sub(r"\bun$", "une", words) if gender == "f" else words
 
@@ -43,7 +43,7 @@ PACK = Pack(
         release=By("Relâchez", "Relâche"),
         press_count="{word}, {k} sur {n}",
         hold_for=By("Maintenez la pression pendant {amount}.", "Maintiens la pression pendant {amount}."),
-        halfway=By("Vous êtes à mi-parcours.", "Tu es à mi-parcours."),
+        halfway=By("Vous êtes à la moitié.", "Tu es à la moitié."),
         time_left_one="Plus que {amount}.",
         time_left="Plus que {amount}.",
         lead_in="On commence dans 3, 2, 1.",
@@ -54,7 +54,7 @@ PACK = Pack(
         sides=("le côté gauche", "le côté droit"),
         units={"seconds": ("une seconde", "seconde", "secondes"), "minutes": ("une minute", "minute", "minutes")},
         half=half_after("et demie"),
-        half_unit={"seconds": "une demi-seconde", "minutes": "une demi-minute"},
+        half_unit={"seconds": "une demi-seconde", "minutes": "30 secondes"},  # not "une demi-minute"
         decimal_comma=True,
         forms=lambda side: {"a_side": _A(side)},
         articles=("le ", "la ", "les ", "l'"),

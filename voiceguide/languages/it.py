@@ -23,7 +23,7 @@ _DA = joined("da", dict(zip(_ARTICLES, ("dal ", "dallo ", "dalla ", "dall'", "da
 _A = joined("a", dict(zip(_ARTICLES, ("al ", "allo ", "alla ", "all'", "ai ", "agli ", "alle "), strict=True)))
 
 
-def _agree(words: str, gender: Gender) -> str:
+def _agree(words: str, gender: Gender, noun: str) -> str:
     if gender == "f":
         return "una" if words == "uno" else words  # una volta; ventuno volte
     return re.sub(r"uno$", "un", words)  # un secondo, ventun secondi

@@ -16,7 +16,7 @@ PACK = Pack(
     sentences=Sentences(
         work_both=By("Drukt u beide punten tegelijk in.", "Druk beide punten tegelijk in."),
         start_with=By("Begint u met {side}.", "Begin met {side}."),
-        switch_to=By("Gaat u nu naar {side}.", "Ga nu naar {side}."),
+        switch_to=By("Gaat u nu verder met {side}.", "Ga nu verder met {side}."),
         press=By("Indrukken", "Druk in"),
         release=By("Loslaten", "Laat los"),
         press_count="{word}, {k} van {n}",
@@ -120,7 +120,7 @@ PACK = Pack(
         right_hand="de rechterhand",
         squeeze="Knijp",
         shake="Schud je hand los.",
-        done="Goed gedaan. De oefening is klaar.",
+        done="Goed gedaan. De oefening is afgelopen.",
     ),
     side_letters=("L", "R"),
 )

@@ -79,6 +79,10 @@ def _without_article(article: str, rest: str) -> str:
     return rest
 
 
+def _plural(value: float, words: tuple[str, str, str]) -> str:
+    return words[2]
+
+
 @dataclass(frozen=True)
 class Grammar:
     """How the added sentences are put together."""
@@ -93,6 +97,9 @@ class Grammar:
     half_unit: dict[Unit, str]
     """Half of one unit: "half a minute"."""
     decimal_comma: bool
+    plural: Callable[[float, tuple[str, str, str]], str] = _plural
+    """The unit's noun after a number other than one, where the language has more forms than
+    one plural (Polish: 2 sekundy, 5 sekund, 2,5 sekundy); given the unit's words."""
     forms: Callable[[str], dict[str, str]] = _no_forms
     """The side's name as it is joined to a preposition ("au genou droit"), by field name."""
     articles: tuple[str, ...] = ()
@@ -140,13 +147,24 @@ class Numbers:
     neuter: tuple[str, ...] = ()
     """The nouns a routine's numbers count (seconds, minutes, hours, times, breaths, points,
     repetitions, presses, taps), singular and plural, in lower case, by gender."""
-    agree: Callable[[str, Gender], str] | None = None
-    """The counting form made to agree with a noun of that gender; None: numbers never change."""
+    spelled: Callable[[str], str] = _unchanged
+    """num2words' counting form as people say it (German "hundert", not "einhundert")."""
+    agree: Callable[[str, Gender, str], str] | None = None
+    """The counting form made to agree with the noun (given its gender, and the noun itself, in
+    lower case); None: numbers never change."""
     not_counted: tuple[str, ...] = ()
     """Words that follow a number without being counted by it ("3 of 10", "1 sur 21"):
     prepositions and conjunctions."""
     capitalised_nouns: bool = False
     """Every noun starts with a capital (German): a word in lower case is not one."""
+    declined: bool = False
+    """Numbers change with the case the sentence puts them in (Polish: "po 30 sekundach" is "po
+    trzydziestu"), so before a word that is not a known noun every number stays digits, and
+    `validate` names it."""
+    governed: dict[str, Callable[[str, Gender | None], str]] = field(default_factory=dict)
+    """Words that put the number after them in another case, and how its words (as they agree
+    with the noun's gender, if a known noun follows) change in it: Polish "z 10" is "z
+    dziesięciu", "do 2 minut" "do dwóch minut"."""
 
     @cached_property
     def genders(self) -> dict[str, Gender]:
@@ -257,8 +275,13 @@ class Region:
 
     sentences: dict[str, str] = field(default_factory=dict)
     """Added sentences by name (as `Sentences`), in both registers."""
+    informal: dict[str, str] = field(default_factory=dict)
+    """Added sentences by name in the informal register only (Argentina's "vos": "Presioná")."""
+    register: Register | None = None
+    """The register it speaks in unless the routine says, where it is not its language's."""
     one_register: bool = False
     """The region speaks to a patient the same way in both registers (Brazil's "você")."""
+    starter: Starter | None = None
     screen: Screen | None = None
     numbers: str | None = None
     """num2words' code for the region, where it says numbers differently ("fr_BE": septante)."""

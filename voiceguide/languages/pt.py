@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from voiceguide.languages.pack import (
     By,
@@ -23,13 +24,31 @@ from voiceguide.languages.pack import (
 _POR = joined("por", {"o ": "pelo ", "a ": "pela ", "os ": "pelos ", "as ": "pelas "})
 
 
-def _agree(words: str, gender: Gender) -> str:
+def _agree(words: str, gender: Gender, noun: str) -> str:
     if gender != "f":
         return words
     words = re.sub(r"(?<!c)entos\b", "entas", words)  # duzentas, trezentas (not "cento")
     words = re.sub(r"\bum$", "uma", words)  # uma vez, vinte e uma vezes
     return re.sub(r"\bdois$", "duas", words)  # duas vezes
 
+
+_STARTER = Starter(
+    title="A minha rotina",
+    description="Para que serve esta rotina.",
+    settle="Procure uma posição confortável e respire devagar.",
+    first_title="O primeiro ponto",
+    first_locate="Descreva onde fica o ponto e como encontrá-lo.",
+    caution="Pressione com suavidade e pare se doer.",
+    press_now="Pressione agora o ponto.",
+    release="Solte.",
+    second_title="O segundo ponto",
+    second_locate="Descreva onde fica.",
+    left_hand="a mão esquerda",
+    right_hand="a mão direita",
+    squeeze="Aperte",
+    shake="Sacuda a mão para a soltar.",
+    done="Muito bem. A rotina terminou.",
+)
 
 PACK = Pack(
     code="pt",
@@ -142,23 +161,7 @@ PACK = Pack(
             "feed_description": "Rotinas guiadas por voz para fazer em casa.",
         },
     ),
-    starter=Starter(
-        title="A minha rotina",
-        description="Para que serve esta rotina.",
-        settle="Procure uma posição confortável e respire devagar.",
-        first_title="O primeiro ponto",
-        first_locate="Descreva onde fica o ponto e como encontrá-lo.",
-        caution="Pressione com suavidade e pare se doer.",
-        press_now="Pressione agora o ponto.",
-        release="Solte.",
-        second_title="O segundo ponto",
-        second_locate="Descreva onde fica.",
-        left_hand="a mão esquerda",
-        right_hand="a mão direita",
-        squeeze="Aperte",
-        shake="Sacuda a mão para a soltar.",
-        done="Muito bem. A rotina terminou.",
-    ),
+    starter=_STARTER,
     side_letters=("E", "D"),
     regions={
         # Brazil says "você" to a patient either way, "na metade" where Portugal says "a meio",
@@ -166,6 +169,14 @@ PACK = Pack(
         "pt-br": Region(
             sentences={"halfway": "Já estamos na metade."},
             one_register=True,
+            starter=replace(
+                _STARTER,
+                title="Minha rotina",
+                settle="Encontre uma posição confortável e respire devagar.",
+                press_now="Pressione o ponto agora.",
+                second_locate="Descreva onde ele fica.",
+                shake="Sacuda a mão para soltá-la.",
+            ),
             screen=Screen(
                 playing="tocando",
                 paused="em pausa",

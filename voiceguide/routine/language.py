@@ -69,7 +69,7 @@ class Phrases:
         """ "1 second", "90 seconds", "2 and a half minutes", "half a minute"; a part of a minute
         other than a half is said in seconds ("75 seconds")."""
         grammar = self.grammar
-        one, _, plural = grammar.units[unit]
+        one = grammar.units[unit][0]
         if value == 1:
             return one
         whole, part = divmod(value, 1)
@@ -78,7 +78,8 @@ class Phrases:
         if part and unit == "minutes" and (value * 60).is_integer():
             return self.amount(value * 60, "seconds")
         number = f"{value:g}"
-        return f"{number.replace('.', ',') if grammar.decimal_comma else number} {plural}"
+        noun = grammar.plural(value, grammar.units[unit])
+        return f"{number.replace('.', ',') if grammar.decimal_comma else number} {noun}"
 
     def left(self, value: float, unit: Unit) -> str:
         """What is left of a hold: "10 seconds left.", "Quedan 10 segundos."."""
@@ -155,7 +156,7 @@ def _phrases(code: str, register: Register | None, numbers: str, overrides: tupl
     pack = pack_for(code)
     assert pack is not None, code  # the routine's language was checked when it loaded
     region = region_for(code)
-    chosen = register or pack.register
+    chosen = register or region.register or pack.register
     picked = "formal" if region.one_register else chosen
     said = {
         f.name: value if isinstance(value, str) else getattr(value, picked)
@@ -168,7 +169,7 @@ def _phrases(code: str, register: Register | None, numbers: str, overrides: tupl
         register=chosen,
         grammar=pack.grammar,
         numbers=numbers,
-        **{**said, **region.sentences, **dict(overrides)},
+        **{**said, **region.sentences, **(region.informal if picked == "informal" else {}), **dict(overrides)},
     )
 
 

@@ -35,19 +35,19 @@ def _num2words_code(language: str) -> str | None:
 
 
 @cache
-def number_words(n: int, language: str, gender: Gender | None = None) -> str | None:
-    """`n` in words in `language`: the counting form, or the form that goes before a noun of
+def number_words(n: int, language: str, gender: Gender | None = None, noun: str = "") -> str | None:
+    """`n` in words in `language`: the counting form, or the form that goes before `noun`, of
     `gender`. None if num2words does not know the language."""
     code = _num2words_code(language)
     if code is None:
         return None
     from num2words import num2words
 
-    words = str(num2words(n, lang=code))
+    words = _rules(language).spelled(str(num2words(n, lang=code)))
     if gender is None:
         return words
     agree = _rules(language).agree
-    return agree(words, gender) if agree else words
+    return agree(words, gender, noun) if agree else words
 
 
 def _rules(language: str) -> Numbers:
@@ -57,6 +57,7 @@ def _rules(language: str) -> Numbers:
 
 _NUMBER = re.compile(r"(?<![\d.,])\d{1,6}(?![\d]|[.,]\d)")
 _NEXT_WORD = re.compile(r"\s+(\w+)")
+_PREVIOUS_WORD = re.compile(r"(\w+)\s+$")
 
 
 def _numbers(text: str) -> list[tuple[re.Match[str], str | None]]:
@@ -74,18 +75,24 @@ def spoken(text: str, language: str) -> str:
     with a known noun after it; before an unknown word, left as digits (the voice reads them)
     in a language whose numbers change with the noun. Languages num2words does not know keep
     their digits."""
-    nouns = _rules(language).genders
+    rules = _rules(language)
+    nouns = rules.genders
     out, at = [], 0
     for match, word in _numbers(text):
         n = int(match.group())
+        gender = nouns.get(word.casefold()) if word is not None else None
         if word is None or not _may_be_noun(word, language):
             said = number_words(n, language)
-        elif word.casefold() in nouns:
-            said = number_words(n, language, nouns[word.casefold()])
+        elif gender is not None:
+            said = number_words(n, language, gender, word.casefold())
         elif _changes_with_noun(n, language):
             said = None  # "21 Knospen": which form is right is not known here
         else:
             said = number_words(n, language)
+        before = _PREVIOUS_WORD.search(text, 0, match.start())
+        case = rules.governed.get(before.group(1).casefold()) if before else None
+        if case is not None and said is not None:
+            said = case(said, gender)  # "z dziesięciu"
         out += [text[at : match.start()], said if said is not None else match.group()]
         at = match.end()
     return "".join([*out, text[at:]])
@@ -93,7 +100,10 @@ def spoken(text: str, language: str) -> str:
 
 def _changes_with_noun(n: int, language: str) -> bool:
     """Whether `n`'s words before some noun differ from its counting form in this language."""
-    if _rules(language).agree is None:
+    rules = _rules(language)
+    if rules.declined:
+        return True
+    if rules.agree is None:
         return False
     return any(number_words(n, language, g) != number_words(n, language) for g in ("m", "f", "n"))
 

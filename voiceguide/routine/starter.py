@@ -8,7 +8,7 @@ from pathlib import Path
 
 from voiceguide.errors import UsageError
 from voiceguide.files import write_text_atomic
-from voiceguide.languages import known_languages, pack_for
+from voiceguide.languages import known_languages, pack_for, region_for
 
 STARTER = """\
 # A voiceguide routine. Check it with:  voiceguide validate {filename}
@@ -77,7 +77,8 @@ def starter_text(filename: str, language: str = "en") -> str:
     pack = pack_for(language)
     if pack is None:
         raise UsageError(f"--language {language}: voiceguide has starters in {known_languages()}")
-    return STARTER.format(filename=filename, language=language, languages=known_languages(), **asdict(pack.starter))
+    words = region_for(language).starter or pack.starter
+    return STARTER.format(filename=filename, language=language, languages=known_languages(), **asdict(words))
 
 
 def write_starter(path: Path, *, language: str = "en", overwrite: bool = False) -> None:

@@ -443,7 +443,8 @@ class TimedHold:
                     f"{where}: `remaining: {left:g}` cannot happen in a hold of {self._english_length}; "
                     f"it must be less than {seconds:g} seconds"
                 )
-            in_minutes = self.unit == "minutes" and left % 60 == 0
+            # From a minute up, in minutes and halves ("2 and a half minutes left"), as people say it.
+            in_minutes = left >= 60 and left % 30 == 0
             said = words.left(left / 60, "minutes") if in_minutes else words.left(left, "seconds")
             cues.append((seconds - left, said, Cue.REMAINING, None))
         if self.countdown >= seconds:
