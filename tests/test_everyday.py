@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from in_process import voiceguide
 
-from voiceguide.languages import pack_for, packs
+from voiceguide.languages import pack_for, packs, region_for, registers
+from voiceguide.languages.pack import said_in
 from voiceguide.routine.loader import load_routine
 from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.estimate import estimate_speech_length
@@ -56,7 +57,8 @@ def test_a_starter_in_each_language_is_in_that_language_and_lays_out(tmp_path: P
     routine = load_routine(str(path))
     pack = pack_for(language)
     assert pack is not None and routine.language == language
-    assert routine.intro[0].say == pack.starter.settle  # type: ignore[union-attr]
+    starter = region_for(language).starter or pack.starter
+    assert routine.intro[0].say == said_in(starter.settle, registers(language)[1])  # type: ignore[union-attr]
     compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
 
 
@@ -72,7 +74,7 @@ def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
     assert other.returncode == 2 and "did you mean 'back-pain'?" in other.stderr
     assert not (tmp_path / "other.yaml").exists()
     unknown = voiceguide("new", str(tmp_path / "sv.yaml"), "--language", "sv")
-    assert unknown.returncode == 2 and "voiceguide has starters in de, en, es, fr, it, nl, pt" in unknown.stderr
+    assert unknown.returncode == 2 and "voiceguide has starters in de, en, es, fr, it, nl, pl, pt" in unknown.stderr
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from voiceguide.errors import RoutineError
-from voiceguide.languages import packs
+from voiceguide.languages import pack_for, packs
 from voiceguide.render.pipeline import render
 from voiceguide.routine.language import TABLES, phrases_for
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.starter import starter_text
+from voiceguide.routine.wording import other_register_words, wording_notes
 from voiceguide.speech.cache import ClipCache
 from voiceguide.timeline.compiler import TimedHold, compile_routine
 from voiceguide.timeline.estimate import estimate_speech_length
@@ -646,6 +647,34 @@ def test_time_left_from_a_minute_up_is_said_in_minutes_and_halves(code: str) -> 
         )
         minutes, seconds = words.grammar.units["minutes"][1], words.grammar.units["seconds"][1]
         assert minutes[:4].casefold() in said[150].casefold() and seconds[:4].casefold() not in said[150].casefold()
+
+
+@pytest.mark.parametrize("register", ["formal", "informal"])
+@pytest.mark.parametrize("code", [*sorted(packs()), "es-MX", "es-AR", "fr-CA"])
+def test_a_starter_in_either_register_speaks_it_throughout(code: str, register: str) -> None:
+    """`new --register` writes it into the routine, and neither the starter's sentences nor
+    voiceguide's own use a word of the other register."""
+    routine = parse_routine(starter_text("x.yaml", code, register), origin="x.yaml")  # type: ignore[arg-type]
+    assert routine.speech_register == register
+    timeline = compile_routine(routine, options=CompileOptions(), speech_length=estimate_speech_length(170))
+    pack = pack_for(code)
+    assert pack is not None
+    other = {w for e in timeline.speech() for w in other_register_words(e.text, pack, register)}  # type: ignore[arg-type]
+    assert not other, other
+    assert not [note for note in wording_notes(routine) if "speaks" in note]
+
+
+def test_validate_names_an_authors_sentence_in_the_other_register() -> None:
+    text = ROUTINE.format(
+        language="es-MX", extra="", sides="la rodilla izquierda, la rodilla derecha", section_extra=""
+    )
+    text = text.replace("      - hold: {count: 16}", "      - say: Presiona la rodilla con el pulgar.")
+    notes = wording_notes(parse_routine(text, origin="r.yaml"))
+    assert notes == [
+        "'Presiona la rodilla con el pulgar.' speaks informally ('Presiona') but the routine's sentences speak "
+        "formally: write it as they do, or set `register: informal`"
+    ]
+    assert not wording_notes(parse_routine(text.replace("Presiona", "Presione"), origin="r.yaml"))
 
 
 def test_brazil_and_english_speak_the_same_in_both_registers() -> None:

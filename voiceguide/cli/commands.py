@@ -33,6 +33,7 @@ from voiceguide.render.names import OUTPUT_FOLDER
 from voiceguide.speech.registry import AUTO, ENGINE_CHOICES, VoiceChoice
 
 if TYPE_CHECKING:
+    from voiceguide.languages.pack import Register
     from voiceguide.live.settings import AudioLibrary
 
 app = typer.Typer(
@@ -164,6 +165,9 @@ def schema(_help: HelpOpt = False) -> None:
     typer.echo(json.dumps(json_schema(), indent=2))
 
 
+REGISTER = OneOf(("formal", "informal"))
+
+
 @command(app)
 def new(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to write the starter routine (.yaml).")],
@@ -176,6 +180,16 @@ def new(
             help="The starter's language: a code such as de or pt-BR (a code it has no starter in lists those it has).",
         ),
     ] = "en",
+    register: Annotated[
+        str | None,
+        typer.Option(
+            "--register",
+            metavar=REGISTER.metavar,
+            parser=REGISTER,
+            help="How the starter and voiceguide's sentences address the listener (default: the language's usual "
+            "register); written into the routine.",
+        ),
+    ] = None,
     copy_of: Annotated[
         str | None,
         typer.Option(
@@ -193,7 +207,9 @@ def new(
         copy_routine(copy_of, file, overwrite=force)
         typer.echo(f"wrote {file} (a copy of {copy_of})")
         return
-    write_starter(file, language=language, overwrite=force)
+    if register is not None and copy_of is not None:
+        raise UsageError("--register writes a starter; a copy (--from) keeps the routine's own register")
+    write_starter(file, language=language, register=cast("Register | None", register), overwrite=force)
     typer.echo(f"wrote {file}")
 
 

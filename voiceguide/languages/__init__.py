@@ -14,7 +14,7 @@ import json
 import pkgutil
 from functools import cache
 
-from voiceguide.languages.pack import Pack, Printed, Region, Screen
+from voiceguide.languages.pack import Pack, Printed, Region, Register, Screen
 
 ENGLISH = "en"
 """The language whose words are shown and printed where a routine's language has no pack."""
@@ -50,6 +50,15 @@ def region_for(code: str) -> Region:
     """What the code's region says differently from its language (nothing, for most)."""
     pack = pack_for(code)
     return pack.regions.get(region_code(code), Region()) if pack else Region()
+
+
+def registers(code: str, register: Register | None = None) -> tuple[Register, Register]:
+    """The register a routine in `code` speaks in (`register`, else its region's or its
+    language's usual one), and the register whose words say it: a region that speaks the same
+    way in both (Brazil's "você") says its formal words for either."""
+    pack, region = pack_for(code), region_for(code)
+    chosen = register or region.register or (pack.register if pack else "informal")
+    return chosen, "formal" if region.one_register else chosen
 
 
 def known_languages() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from voiceguide.languages.pack import (
     By,
@@ -14,6 +15,7 @@ from voiceguide.languages.pack import (
     Pack,
     Printed,
     Region,
+    Said,
     Screen,
     Sentences,
     Starter,
@@ -36,18 +38,20 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
 _STARTER = Starter(
     title="Mi rutina",
     description="Para qué sirve esta rutina.",
-    settle="Ponte en una postura cómoda y respira despacio.",
+    settle=By("Póngase en una postura cómoda y respire despacio.", "Ponte en una postura cómoda y respira despacio."),
     first_title="El primer punto",
-    first_locate="Describe dónde está el punto y cómo encontrarlo.",
-    caution="Presiona con suavidad y para si te duele.",
-    press_now="Presiona ahora el punto.",
-    release="Suelta.",
+    first_locate=By(
+        "Describa dónde está el punto y cómo encontrarlo.", "Describe dónde está el punto y cómo encontrarlo."
+    ),
+    caution=By("Presione con suavidad y deténgase si le duele.", "Presiona con suavidad y para si te duele."),
+    press_now=By("Presione ahora el punto.", "Presiona ahora el punto."),
+    release=By("Suelte.", "Suelta."),
     second_title="El segundo punto",
-    second_locate="Describe dónde está.",
+    second_locate=By("Describa dónde está.", "Describe dónde está."),
     left_hand="la mano izquierda",
     right_hand="la mano derecha",
-    squeeze="Aprieta",
-    shake="Sacude la mano para soltarla.",
+    squeeze=By("Apriete", "Aprieta"),
+    shake=By("Sacuda la mano para soltarla.", "Sacude la mano para soltarla."),
     done="Muy bien. Aquí termina la rutina.",
 )
 
@@ -61,6 +65,17 @@ _VOSEO = {
     "hold_for": "Mantené la presión durante {amount}.",
 }
 """Argentina's and Uruguay's informal "vos"."""
+
+
+def _vos(**informal: str) -> Starter:
+    """The starter with these sentences in "vos" where it says "tú"."""
+    changes: dict[str, Any] = {key: By(_formal(getattr(_STARTER, key)), said) for key, said in informal.items()}
+    return replace(_STARTER, **changes)
+
+
+def _formal(said: Said) -> str:
+    return said.formal if isinstance(said, By) else said
+
 
 PACK = Pack(
     code="es",
@@ -176,28 +191,53 @@ PACK = Pack(
         },
     ),
     starter=_STARTER,
+    marks={
+        "formal": (
+            "usted",
+            "presione",
+            "suelte",
+            "mantenga",
+            "empiece",
+            "póngase",
+            "respire",
+            "describa",
+            "deténgase",
+            "apriete",
+            "sacuda",
+        ),
+        "informal": (
+            "tú",
+            "te",
+            "vos",
+            "presiona",
+            "suelta",
+            "mantén",
+            "empieza",
+            "ponte",
+            "respira",
+            "aprieta",
+            "sacude",
+            "presioná",
+            "soltá",
+            "mantené",
+            "empezá",
+            "pasá",
+            "ponete",
+            "respirá",
+            "describí",
+            "apretá",
+            "sacudí",
+            "pará",
+        ),
+    },
     side_letters=("I", "D"),
     regions={
         # Mexico speaks to an adult patient as "usted" unless the routine says.
-        "es-mx": Region(
-            register="formal",
-            starter=replace(
-                _STARTER,
-                settle="Póngase en una postura cómoda y respire despacio.",
-                first_locate="Describa dónde está el punto y cómo encontrarlo.",
-                caution="Presione con suavidad y deténgase si le duele.",
-                press_now="Presione ahora el punto.",
-                release="Suelte.",
-                second_locate="Describa dónde está.",
-                squeeze="Apriete",
-                shake="Sacuda la mano para soltarla.",
-            ),
-        ),
+        "es-mx": Region(register="formal"),
         **{
             code: Region(
                 informal=_VOSEO,
-                starter=replace(
-                    _STARTER,
+                starter=_vos(
                     settle="Ponete en una posición cómoda y respirá despacio.",
                     first_locate="Describí dónde está el punto y cómo encontrarlo.",
                     caution="Presioná con suavidad y pará si te duele.",
@@ -206,7 +246,6 @@ PACK = Pack(
                     second_locate="Describí dónde está.",
                     squeeze="Apretá",
                     shake="Sacudí la mano para soltarla.",
-                    done="Muy bien. Acá termina la rutina.",
                 ),
             )
             for code in ("es-ar", "es-uy")

@@ -108,19 +108,27 @@ PACK = Pack(
     starter=Starter(
         title="Mijn oefening",
         description="Waar deze oefening voor is.",
-        settle="Zoek een comfortabele houding en adem rustig.",
+        settle=By(
+            "Zoekt u een comfortabele houding en ademt u rustig.", "Zoek een comfortabele houding en adem rustig."
+        ),
         first_title="Het eerste punt",
-        first_locate="Beschrijf waar het punt ligt en hoe je het vindt.",
-        caution="Druk zacht en stop als het pijn doet.",
-        press_now="Druk nu op het punt.",
-        release="Laat los.",
+        first_locate=By(
+            "Beschrijft u waar het punt ligt en hoe u het vindt.", "Beschrijf waar het punt ligt en hoe je het vindt."
+        ),
+        caution=By("Drukt u zacht en stopt u als het pijn doet.", "Druk zacht en stop als het pijn doet."),
+        press_now=By("Drukt u nu op het punt.", "Druk nu op het punt."),
+        release=By("Laat u maar los.", "Laat los."),
         second_title="Het tweede punt",
-        second_locate="Beschrijf waar het ligt.",
+        second_locate=By("Beschrijft u waar het ligt.", "Beschrijf waar het ligt."),
         left_hand="de linkerhand",
         right_hand="de rechterhand",
-        squeeze="Knijp",
-        shake="Schud je hand los.",
+        squeeze=By("Knijpen", "Knijp"),
+        shake=By("Schudt u uw hand los.", "Schud je hand los."),
         done="Goed gedaan. De oefening is afgelopen.",
     ),
+    marks={
+        "formal": ("u", "uw", "drukt", "houdt", "begint", "gaat", "zoekt", "ademt", "beschrijft", "stopt", "schudt"),
+        "informal": ("je", "jij", "jouw", "houd", "zoek", "adem", "beschrijf", "schud", "knijp"),
+    },
     side_letters=("L", "R"),
 )

@@ -39,6 +39,11 @@ Said = str | By
 """A sentence: one text for both registers, or one for each."""
 
 
+def said_in(said: Said, register: Register) -> str:
+    """The sentence's text in `register`."""
+    return said if isinstance(said, str) else getattr(said, register)
+
+
 @dataclass(frozen=True)
 class Sentences:
     """The sentences the compiler adds; templates use str.format fields. An author may replace
@@ -249,24 +254,25 @@ class Screen:
 
 @dataclass(frozen=True)
 class Starter:
-    """The sentences of the routine `voiceguide new` writes, in the language's usual register
-    (so the author's text matches the sentences voiceguide adds)."""
+    """The sentences of the routine `voiceguide new` writes, in both registers where they
+    differ (so the author's text speaks to the listener as the sentences voiceguide adds do)."""
 
     title: str
     description: str
-    settle: str
+    settle: Said
     first_title: str
-    first_locate: str
-    caution: str
-    press_now: str
-    release: str
+    first_locate: Said
+    caution: Said
+    press_now: Said
+    release: Said
     second_title: str
-    second_locate: str
+    second_locate: Said
     left_hand: str
     right_hand: str
-    squeeze: str
-    shake: str
-    done: str
+    squeeze: Said
+    """A cycle's press word."""
+    shake: Said
+    done: Said
 
 
 @dataclass(frozen=True)
@@ -305,5 +311,9 @@ class Pack:
     starter: Starter
     side_letters: tuple[str, str]
     """The first letters of "left" and "right", marked on a view of both sides."""
+    marks: dict[Register, tuple[str, ...]] = field(default_factory=dict)
+    """Words only one register uses (its pronouns, and the imperatives of the starter and the
+    added sentences), in lower case unless case tells them apart (German "Sie"): `validate`
+    warns when an author's text uses the other register's."""
     regions: dict[str, Region] = field(default_factory=dict)
     """By lower-case code: "pt-br"."""

@@ -27,8 +27,8 @@ from dataclasses import dataclass, fields
 from functools import cache
 from string import Formatter
 
-from voiceguide.languages import known_languages, pack_for, packs, region_for
-from voiceguide.languages.pack import Grammar, Register, Sentences, Unit
+from voiceguide.languages import known_languages, pack_for, packs, region_for, registers
+from voiceguide.languages.pack import Grammar, Register, Sentences, Unit, said_in
 from voiceguide.routine.numbers import spoken as numbers_spoken
 
 __all__ = ["Phrases", "Register", "known_languages", "phrases_for"]
@@ -156,13 +156,8 @@ def _phrases(code: str, register: Register | None, numbers: str, overrides: tupl
     pack = pack_for(code)
     assert pack is not None, code  # the routine's language was checked when it loaded
     region = region_for(code)
-    chosen = register or region.register or pack.register
-    picked = "formal" if region.one_register else chosen
-    said = {
-        f.name: value if isinstance(value, str) else getattr(value, picked)
-        for f in fields(Sentences)
-        for value in [getattr(pack.sentences, f.name)]
-    }
+    chosen, picked = registers(code, register)
+    said = {f.name: said_in(getattr(pack.sentences, f.name), picked) for f in fields(Sentences)}
     return Phrases(
         code=pack.code,
         name=pack.name,

@@ -3,12 +3,13 @@ or a copy of a routine to adapt."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 from voiceguide.errors import UsageError
 from voiceguide.files import write_text_atomic
-from voiceguide.languages import known_languages, pack_for, region_for
+from voiceguide.languages import known_languages, pack_for, region_for, registers
+from voiceguide.languages.pack import Register, Starter, said_in
 
 STARTER = """\
 # A voiceguide routine. Check it with:  voiceguide validate {filename}
@@ -17,7 +18,7 @@ voiceguide: 1                      # format version
 title: {title}
 description: {description}
 language: {language:<26} # {languages} (pt-BR, fr-BE, es-MX, ...)
-# register: formal                 # formal | informal: how voiceguide's own sentences address
+{register_line}# formal | informal: how voiceguide's own sentences address
                                    # the listener (default: the language's usual one)
 # sentences:                       # your own words for any sentence voiceguide adds:
 #   halfway: Halfway there, well done.   # work_both, start_with, switch_to, press, release,
@@ -72,18 +73,30 @@ outro:
 """
 
 
-def starter_text(filename: str, language: str = "en") -> str:
+def starter_text(filename: str, language: str = "en", register: Register | None = None) -> str:
     """The starter routine for `language` (a code such as de or pt-BR)."""
     pack = pack_for(language)
     if pack is None:
         raise UsageError(f"--language {language}: voiceguide has starters in {known_languages()}")
-    words = region_for(language).starter or pack.starter
-    return STARTER.format(filename=filename, language=language, languages=known_languages(), **asdict(words))
+    _, picked = registers(language, register)
+    starter = region_for(language).starter or pack.starter
+    words = {f.name: said_in(getattr(starter, f.name), picked) for f in fields(Starter)}
+    line = f"register: {register}" if register else "# register: formal"
+    return STARTER.format(
+        filename=filename,
+        language=language,
+        languages=known_languages(),
+        register_line=f"{line:<35}",
+        **words,
+    )
 
 
-def write_starter(path: Path, *, language: str = "en", overwrite: bool = False) -> None:
-    """Write the starter routine to `path` (not over an existing file unless `overwrite`)."""
-    write_text_atomic(path, starter_text(path.name, language), overwrite=overwrite)
+def write_starter(
+    path: Path, *, language: str = "en", register: Register | None = None, overwrite: bool = False
+) -> None:
+    """Write the starter routine to `path` (not over an existing file unless `overwrite`), in
+    `register` (written into it) or the language's usual one."""
+    write_text_atomic(path, starter_text(path.name, language, register), overwrite=overwrite)
 
 
 def copy_routine(source: str, path: Path, *, overwrite: bool = False) -> None:

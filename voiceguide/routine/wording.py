@@ -1,11 +1,15 @@
 """What `validate` tells an author about the words a listener will hear: sentences borrowed
-from another language's table, and numbers in their own text whose form voiceguide cannot
-make agree with the word after them."""
+from another language's table, their own sentences in the other register from the routine's
+(a patient addressed as "Sie" by voiceguide and "du" by the author), and numbers in their own
+text whose form voiceguide cannot make agree with the word after them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
+from voiceguide.languages import pack_for, region_for, registers
+from voiceguide.languages.pack import Pack, Register
 from voiceguide.routine.language import has_phrases
 from voiceguide.routine.model import CycleStep, RepeatStep, Routine, SayStep, Step
 from voiceguide.routine.numbers import guesses, number_words
@@ -29,6 +33,7 @@ def wording_notes(routine: Routine) -> list[str]:
             f"{table.name}, as `phrases: {routine.phrases}` says; {numbers}; write your own with `sentences:` "
             "(and each section's `side_sentences:`)"
         )
+    notes += _register_notes(routine)
     seen: set[str] = set()
     for text in _authors_texts(routine):
         for found in guesses(text, language):
@@ -39,6 +44,33 @@ def wording_notes(routine: Routine) -> list[str]:
                     "agree; the voice reads the digits its own way (write the number in words to be sure)"
                 )
     return notes
+
+
+_WORD = re.compile(r"[\w'-]+")
+
+
+def other_register_words(text: str, pack: Pack, register: Register) -> list[str]:
+    """The words of `text` that only the register other than `register` uses ("du" in a formal
+    German routine), as its pack lists them."""
+    marks = pack.marks.get("informal" if register == "formal" else "formal", ())
+    exact = {m for m in marks if not m.islower()}  # German "Sie" is not "sie"
+    lowered = {m for m in marks if m.islower()}
+    return [w for w in _WORD.findall(text) if w in exact or w.casefold() in lowered]
+
+
+def _register_notes(routine: Routine) -> Iterator[str]:
+    pack = pack_for(routine.language)
+    if pack is None or region_for(routine.language).one_register:
+        return
+    register, _ = registers(routine.language, routine.speech_register)
+    other = "informal" if register == "formal" else "formal"
+    for text in _authors_texts(routine):
+        found = other_register_words(text, pack, register)
+        if found:
+            yield (
+                f"{text!r} speaks {other}ly ({found[0]!r}) but the routine's sentences speak {register}ly: "
+                f"write it as they do, or set `register: {other}`"
+            )
 
 
 def _authors_texts(routine: Routine) -> Iterator[str]:
