@@ -64,6 +64,15 @@ def test_amounts_take_the_right_number_and_form(
         ("it", "21", "ventuno"),
         ("nl", "Nog 7 seconden.", "Nog zeven seconden."),
         ("pt", "Pressione, 2 de 3", "Pressione, dois de três"),
+        ("de", "Nach 1 Minute und mit 1 Atemzug", "Nach einer Minute und mit einem Atemzug"),  # dative
+        ("de", "Noch 1 Durchgang.", "Noch ein Durchgang."),
+        ("it", "Tieni per 1 ora.", "Tieni per un'ora."),  # elided, and joined
+        (
+            "fr-BE",
+            "de 80 à 81 secondes, puis 181",
+            "de quatre-vingts à quatre-vingt-une secondes, puis cent quatre-vingt-un",
+        ),
+        ("fr-CH", "de 70, 80 ou 90", "de septante, quatre-vingts ou nonante"),  # "huitante" is only some cantons'
         ("de", "Noch 0,5 Sekunden.", "Noch 0,5 Sekunden."),  # a decimal is the voice's to read
         ("en", "Hold for 2.5 seconds.", "Hold for 2.5 seconds."),
     ],

@@ -28,6 +28,13 @@ def _spelled(words: str) -> str:
     return re.sub(r"^ein(hundert|tausend)", r"\1", words)
 
 
+def _dative(words: str, gender: Gender | None) -> str:
+    # "nach einer Minute", "mit einem Atemzug"; other numbers do not change.
+    if words in ("ein", "eine"):
+        return "einer" if gender == "f" else "einem"
+    return words
+
+
 def _agree(words: str, gender: Gender, noun: str) -> str:
     # "eins" ends a number said alone; before a noun it is "ein" or "eine" ("hundertundeine").
     if words.endswith("eins"):
@@ -86,6 +93,7 @@ PACK = Pack(
         spelled=_spelled,
         agree=_agree,
         not_counted=("von", "zu", "und", "oder", "bis", "in"),
+        governed=dict.fromkeys(("nach", "mit", "von", "seit", "aus", "bei", "zu", "vor", "in", "binnen"), _dative),
         capitalised_nouns=True,
     ),
     printed=Printed(

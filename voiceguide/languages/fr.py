@@ -26,6 +26,13 @@ def _tidy(text: str) -> str:
     return re.sub(r"\b([Qq]u)e (une?)\b", r"\1'\2", text)
 
 
+def _belgian(words: str) -> str:
+    # num2words says "quatre-vingt et un" and a bare "quatre-vingt"; Belgium says "quatre-vingt-un"
+    # as France does, and "quatre-vingts".
+    words = words.replace("quatre-vingt et un", "quatre-vingt-un")
+    return re.sub(r"quatre-vingt$", "quatre-vingts", words)
+
+
 def _agree(words: str, gender: Gender, noun: str) -> str:
     # un, vingt et un, quatre-vingt-un: "une" before a feminine noun.
     return re.sub(r"\bun$", "une", words) if gender == "f" else words
@@ -204,8 +211,9 @@ PACK = Pack(
     },
     side_letters=("G", "D"),
     regions={
-        # Belgium and Switzerland count "septante", "nonante".
-        "fr-be": Region(numbers="fr_BE"),
-        "fr-ch": Region(numbers="fr_CH"),
+        # Belgium and Switzerland count "septante", "nonante" (Switzerland's "huitante" is only
+        # some cantons'; both say "quatre-vingts").
+        "fr-be": Region(numbers="fr_BE", spelled=_belgian),
+        "fr-ch": Region(numbers="fr_BE", spelled=_belgian),
     },
 )

@@ -25,7 +25,9 @@ _A = joined("a", dict(zip(_ARTICLES, ("al ", "allo ", "alla ", "all'", "ai ", "a
 
 def _agree(words: str, gender: Gender, noun: str) -> str:
     if gender == "f":
-        return "una" if words == "uno" else words  # una volta; ventuno volte
+        if words == "uno":  # una volta; un'ora (the voice is given it joined: see numbers.spoken)
+            return "un'" if noun[:1] in "aeiouàèéìòù" else "una"
+        return words  # ventuno volte
     return re.sub(r"uno$", "un", words)  # un secondo, ventun secondi
 
 

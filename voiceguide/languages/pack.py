@@ -291,6 +291,8 @@ class Region:
     screen: Screen | None = None
     numbers: str | None = None
     """num2words' code for the region, where it says numbers differently ("fr_BE": septante)."""
+    spelled: Callable[[str], str] | None = None
+    """num2words' counting form for the region as people there say it, where it is not."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,9 @@ def number_words(n: int, language: str, gender: Gender | None = None, noun: str 
     from num2words import num2words
 
     words = _rules(language).spelled(str(num2words(n, lang=code)))
+    regional = region_for(language).spelled
+    if regional is not None:
+        words = regional(words)
     if gender is None:
         return words
     agree = _rules(language).agree
@@ -95,6 +98,8 @@ def spoken(text: str, language: str) -> str:
             said = case(said, gender)  # "z dziesięciu"
         out += [text[at : match.start()], said if said is not None else match.group()]
         at = match.end()
+        if said is not None and said.endswith("'"):  # elided: "un'ora"
+            at = len(text) - len(text[at:].lstrip(" "))
     return "".join([*out, text[at:]])
 
 
