@@ -686,6 +686,62 @@ def test_validate_names_an_authors_sentence_in_the_other_register() -> None:
     assert not wording_notes(parse_routine(text.replace("Presiona", "Presione"), origin="r.yaml"))
 
 
+BARE_SIDES = [
+    ("fr", "genou gauche, genou droit", "Commencez par le genou gauche.", "Passez maintenant au genou droit."),
+    ("fr", "main gauche, main droite", "Commencez par la main gauche.", "Passez maintenant à la main droite."),
+    ("fr", "épaule gauche, épaule droite", "Commencez par l'épaule gauche.", "Passez maintenant à l'épaule droite."),
+    (
+        "es",
+        "rodilla izquierda, rodilla derecha",
+        "Empieza por la rodilla izquierda.",
+        "Ahora pasa a la rodilla derecha.",
+    ),
+    ("es", "pie izquierdo, pie derecho", "Empieza por el pie izquierdo.", "Ahora pasa al pie derecho."),
+    ("it", "ginocchio sinistro, ginocchio destro", "Inizia dal ginocchio sinistro.", "Ora passa al ginocchio destro."),
+    ("it", "spalla sinistra, spalla destra", "Inizia dalla spalla sinistra.", "Ora passa alla spalla destra."),
+    ("it", "orecchio sinistro, orecchio destro", "Inizia dall'orecchio sinistro.", "Ora passa all'orecchio destro."),
+    ("pt", "joelho esquerdo, joelho direito", "Comece pelo joelho esquerdo.", "Agora passe para o joelho direito."),
+    ("pt", "mão esquerda, mão direita", "Comece pela mão esquerda.", "Agora passe para a mão direita."),
+    ("de", "linkes Knie, rechtes Knie", "Zuerst das linke Knie.", "Jetzt das rechte Knie."),
+    ("de", "linker Fuß, rechter Fuß", "Zuerst der linke Fuß.", "Jetzt der rechte Fuß."),
+    ("de", "linke Hand, rechte Hand", "Zuerst die linke Hand.", "Jetzt die rechte Hand."),
+    ("nl", "linkerknie, rechterknie", "Begin met de linkerknie.", "Ga nu verder met de rechterknie."),
+    ("nl", "linkeroor, rechteroor", "Begin met het linkeroor.", "Ga nu verder met het rechteroor."),
+]
+"""Side names as an author writes them for the chapter titles, without an article: the
+sentences around them take the article (and its contraction) the noun's gender asks for."""
+
+
+@pytest.mark.parametrize(("code", "sides", "first", "then"), BARE_SIDES)
+def test_side_names_without_an_article_make_grammatical_sentences(code: str, sides: str, first: str, then: str) -> None:
+    text = ROUTINE.format(language=code, extra="register: informal", sides=sides, section_extra="")
+    if code in ("fr", "pt"):  # their formal register is the usual one: pin that too
+        text = text.replace("register: informal", "register: formal")
+    heard_now = [t for t, _ in said(text)]
+    assert first in heard_now and then in heard_now, heard_now
+    assert not [n for n in wording_notes(parse_routine(text, origin="r.yaml")) if "article" in n]
+    titles = [
+        c.title
+        for c in compile_routine(
+            parse_routine(text, origin="r.yaml"), options=CompileOptions(), speech_length=estimate_speech_length(170)
+        ).chapters
+    ]
+    assert f"1. Knie ({sides.split(', ')[0]})" in titles  # the label is the author's own
+
+
+def test_validate_says_which_side_sentence_it_cannot_make_and_how_to_write_it() -> None:
+    text = ROUTINE.format(language="fr", extra="", sides="machin gauche, machin droit", section_extra="")
+    notes = [n for n in wording_notes(parse_routine(text, origin="r.yaml")) if "article" in n]
+    assert notes == [
+        "section 'knie': voiceguide does not know which article 'machin gauche' takes, so it says "
+        "'Commencez par machin gauche.'; write the side names with their article, as in 'le côté gauche' "
+        "(or give the section `side_sentences:`)",
+        "section 'knie': voiceguide does not know which article 'machin droit' takes, so it says "
+        "'Passez maintenant à machin droit.'; write the side names with their article, as in 'le côté gauche' "
+        "(or give the section `side_sentences:`)",
+    ]
+
+
 def test_brazil_and_english_speak_the_same_in_both_registers() -> None:
     assert heard("pt-BR", "informal") == heard("pt-BR", "formal")  # "você" either way
     assert heard("en", "informal") == heard("en", "formal")

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import re
 
-from voiceguide.languages.pack import By, Gender, Grammar, Numbers, Pack, Printed, Screen, Sentences, Starter, Unit
+from voiceguide.languages.pack import (
+    By,
+    Gender,
+    Grammar,
+    Numbers,
+    Pack,
+    Printed,
+    Screen,
+    Sentences,
+    Starter,
+    Unit,
+    with_article,
+)
 
 
 def _half(whole: int, unit: Unit, words: tuple[str, str, str]) -> str:
@@ -42,6 +54,24 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     return words
 
 
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("fuß", "knöchel", "ellbogen", "ellenbogen", "arm", "oberschenkel", "unterarm"), "m"),
+    **dict.fromkeys(("daumen", "finger", "zeh", "handrücken", "fußrücken", "unterschenkel"), "m"),
+    **dict.fromkeys(("hand", "schulter", "hüfte", "seite", "schläfe", "wade", "ferse", "wange", "kniekehle"), "f"),
+    **dict.fromkeys(("achsel", "augenbraue", "handfläche"), "f"),
+    **dict.fromkeys(("knie", "handgelenk", "bein", "ohr", "auge", "fußgelenk", "sprunggelenk"), "n"),
+}
+"""The body parts a side name names, with their gender, for the article it takes."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    # "linkes Knie" is "das linke Knie", "linker Fuß" "der linke Fuß": after the article an
+    # adjective ends in -e.
+    *adjectives, noun = side.split()
+    weak = [re.sub(r"e[rs]$", "e", word) if word[:1].islower() else word for word in adjectives]
+    return " ".join([{"m": "der", "f": "die", "n": "das"}[gender], *weak, noun])
+
+
 PACK = Pack(
     code="de",
     name="Deutsch",
@@ -68,6 +98,7 @@ PACK = Pack(
         half_unit={"seconds": "eine halbe Sekunde", "minutes": "eine halbe Minute"},
         decimal_comma=True,
         articles=("der ", "die ", "das "),
+        articled=with_article(_BODY, ("der ", "die ", "das "), _with_article, head_last=True),
         unarticled=_unarticled,
     ),
     numbers=Numbers(

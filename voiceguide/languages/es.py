@@ -21,6 +21,7 @@ from voiceguide.languages.pack import (
     Starter,
     half_after,
     joined,
+    with_article,
 )
 
 _A = joined("a", {"el ": "al "})
@@ -33,6 +34,19 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     if words.endswith("veintiuno"):
         return words[:-9] + "veintiún"  # veintiún segundos
     return re.sub(r"uno$", "un", words)  # un segundo, treinta y un segundos
+
+
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("pie", "tobillo", "codo", "hombro", "brazo", "lado", "muslo", "talón", "pulgar"), "m"),
+    **dict.fromkeys(("dedo", "ojo", "antebrazo", "gemelo", "oído"), "m"),
+    **dict.fromkeys(("rodilla", "mano", "muñeca", "cadera", "pierna", "oreja", "sien", "pantorrilla"), "f"),
+    **dict.fromkeys(("mejilla", "palma", "axila", "ceja"), "f"),
+}
+"""The body parts a side name names, with their gender, for the article it takes."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    return f"{'el' if gender == 'm' else 'la'} {side}"
 
 
 _STARTER = Starter(
@@ -104,6 +118,7 @@ PACK = Pack(
         decimal_comma=True,
         forms=lambda side: {"a_side": _A(side)},
         articles=("el ", "la ", "los ", "las "),
+        articled=with_article(_BODY, ("el ", "la ", "los ", "las "), _with_article),
     ),
     numbers=Numbers(
         feminine=(

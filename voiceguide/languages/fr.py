@@ -17,6 +17,7 @@ from voiceguide.languages.pack import (
     Starter,
     half_after,
     joined,
+    with_article,
 )
 
 _A = joined("à", {"le ": "au ", "les ": "aux "})
@@ -36,6 +37,22 @@ def _belgian(words: str) -> str:
 def _agree(words: str, gender: Gender, noun: str) -> str:
     # un, vingt et un, quatre-vingt-un: "une" before a feminine noun.
     return re.sub(r"\bun$", "une", words) if gender == "f" else words
+
+
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("genou", "pied", "poignet", "coude", "bras", "avant-bras", "côté", "mollet", "talon"), "m"),
+    **dict.fromkeys(("pouce", "doigt", "œil", "orteil", "sourcil"), "m"),
+    **dict.fromkeys(("cheville", "main", "épaule", "hanche", "jambe", "oreille", "tempe", "cuisse", "joue"), "f"),
+    **dict.fromkeys(("narine", "paume", "aisselle"), "f"),
+}
+"""The body parts a side name names, with their gender, for the article it takes."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    # l'épaule, l'oreille; "hanche" starts with an h that takes no elision: la hanche.
+    if side[:1].casefold() in "aeiouyéèêœ":
+        return f"l'{side}"
+    return f"{'le' if gender == 'm' else 'la'} {side}"
 
 
 PACK = Pack(
@@ -65,6 +82,7 @@ PACK = Pack(
         decimal_comma=True,
         forms=lambda side: {"a_side": _A(side)},
         articles=("le ", "la ", "les ", "l'"),
+        articled=with_article(_BODY, ("le ", "la ", "les ", "l'"), _with_article),
         tidy=_tidy,
     ),
     numbers=Numbers(

@@ -16,6 +16,7 @@ from voiceguide.languages.pack import (
     Starter,
     half_after,
     joined,
+    with_article,
 )
 
 _ARTICLES = ("il ", "lo ", "la ", "l'", "i ", "gli ", "le ")
@@ -29,6 +30,26 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
             return "un'" if noun[:1] in "aeiouàèéìòù" else "una"
         return words  # ventuno volte
     return re.sub(r"uno$", "un", words)  # un secondo, ventun secondi
+
+
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("ginocchio", "piede", "polso", "gomito", "braccio", "lato", "orecchio", "polpaccio"), "m"),
+    **dict.fromkeys(("tallone", "pollice", "dito", "occhio", "avambraccio", "fianco", "stinco"), "m"),
+    **dict.fromkeys(("caviglia", "mano", "spalla", "anca", "gamba", "tempia", "coscia", "guancia"), "f"),
+    **dict.fromkeys(("palma", "ascella", "narice"), "f"),
+}
+"""The body parts a side name names, with their gender, for the article it takes."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    # l'orecchio, l'anca; lo stinco; il ginocchio, la spalla.
+    first = side[:1].casefold()
+    if first in "aeiouàèéìòù":
+        return f"l'{side}"
+    if gender == "f":
+        return f"la {side}"
+    impure = re.match(r"(?i)(s[^aeiou]|z|gn|ps|x|y)", side)
+    return f"{'lo' if impure else 'il'} {side}"
 
 
 PACK = Pack(
@@ -58,6 +79,7 @@ PACK = Pack(
         decimal_comma=True,
         forms=lambda side: {"da_side": _DA(side), "a_side": _A(side)},
         articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article),
     ),
     numbers=Numbers(
         feminine=(

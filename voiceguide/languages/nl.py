@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from voiceguide.languages.pack import By, Grammar, Numbers, Pack, Printed, Screen, Sentences, Starter, Unit
+from voiceguide.languages.pack import (
+    By,
+    Gender,
+    Grammar,
+    Numbers,
+    Pack,
+    Printed,
+    Screen,
+    Sentences,
+    Starter,
+    Unit,
+    with_article,
+)
 
 
 def _half(whole: int, unit: Unit, words: tuple[str, str, str]) -> str:
     return f"anderhalve {words[1]}" if whole == 1 else f"{whole} en een halve {words[1]}"
+
+
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("knie", "voet", "enkel", "hand", "pols", "elleboog", "schouder", "heup", "arm"), "m"),
+    **dict.fromkeys(("kant", "slaap", "dij", "kuit", "hiel", "duim", "vinger", "wang", "zij", "teen"), "m"),
+    **dict.fromkeys(("been", "oor", "oog", "bovenbeen", "onderbeen"), "n"),
+}
+"""The body parts a side name names ("m": de, "n": het), for the article it takes; a compound
+("linkerknie") by its end."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    return f"{'het' if gender == 'n' else 'de'} {side}"
 
 
 PACK = Pack(
@@ -35,6 +60,7 @@ PACK = Pack(
         half_unit={"seconds": "een halve seconde", "minutes": "een halve minuut"},
         decimal_comma=True,
         articles=("de ", "het "),
+        articled=with_article(_BODY, ("de ", "het "), _with_article, head_last=True),
     ),
     numbers=Numbers(
         neuter=(

@@ -88,6 +88,10 @@ def _plural(value: float, words: tuple[str, str, str]) -> str:
     return words[2]
 
 
+def _as_written(side: str) -> str | None:
+    return side
+
+
 @dataclass(frozen=True)
 class Grammar:
     """How the added sentences are put together."""
@@ -109,6 +113,10 @@ class Grammar:
     """The side's name as it is joined to a preposition ("au genou droit"), by field name."""
     articles: tuple[str, ...] = ()
     """The articles a side name may start with, left out where it is a label (chapter titles)."""
+    articled: Callable[[str], str | None] = _as_written
+    """The side's name with the article it takes at the start of a sentence, whether the author
+    wrote one or not ("genou gauche" → "le genou gauche"); None where it has none and its
+    noun is not known (`validate` says so). See `with_article`."""
     unarticled: Callable[[str, str], str] = _without_article
     """The name without `article`, as a label says it: German adjectives take the ending the
     article carried ("das linke Knie" → "linkes Knie")."""
@@ -139,8 +147,29 @@ def joined(preposition: str, contractions: dict[str, str]) -> Callable[[str], st
     return join
 
 
-def _as_counted(words: str, gender: Gender) -> str:
-    return words
+def with_article(
+    nouns: dict[str, Gender],
+    articles: tuple[str, ...],
+    article: Callable[[str, Gender], str],
+    *,
+    head_last: bool = False,
+) -> Callable[[str], str | None]:
+    """`Grammar.articled` for a language whose side names take an article: a name that starts
+    with one of `articles` is as written; else its noun (the first word, or the last with
+    `head_last`; a compound by its end, "linkerknie") is looked up in `nouns` (lower case) and
+    `article` gives the name with the article that noun's gender takes."""
+
+    def articled(side: str) -> str | None:
+        if side.casefold().startswith(articles):
+            return side
+        words = side.split()
+        if not words:
+            return None
+        noun = (words[-1] if head_last else words[0]).lower()  # not casefold: "fuß" stays "fuß"
+        gender = nouns.get(noun) or next((g for n, g in nouns.items() if noun.endswith(n) and len(n) > 2), None)
+        return article(side, gender) if gender else None
+
+    return articled
 
 
 @dataclass(frozen=True)

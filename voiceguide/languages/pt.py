@@ -19,6 +19,7 @@ from voiceguide.languages.pack import (
     Starter,
     half_after,
     joined,
+    with_article,
 )
 
 _POR = joined("por", {"o ": "pelo ", "a ": "pela ", "os ": "pelos ", "as ": "pelas "})
@@ -30,6 +31,19 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     words = re.sub(r"(?<!c)entos\b", "entas", words)  # duzentas, trezentas (not "cento")
     words = re.sub(r"\bum$", "uma", words)  # uma vez, vinte e uma vezes
     return re.sub(r"\bdois$", "duas", words)  # duas vezes
+
+
+_BODY: dict[str, Gender] = {
+    **dict.fromkeys(("joelho", "pé", "tornozelo", "pulso", "cotovelo", "ombro", "braço", "lado"), "m"),
+    **dict.fromkeys(("quadril", "calcanhar", "polegar", "dedo", "olho", "antebraço", "ouvido"), "m"),
+    **dict.fromkeys(("mão", "anca", "perna", "orelha", "têmpora", "coxa", "panturrilha", "bochecha"), "f"),
+    **dict.fromkeys(("palma", "axila", "sobrancelha"), "f"),
+}
+"""The body parts a side name names, with their gender, for the article it takes."""
+
+
+def _with_article(side: str, gender: Gender) -> str:
+    return f"{'o' if gender == 'm' else 'a'} {side}"
 
 
 _STARTER = Starter(
@@ -79,6 +93,7 @@ PACK = Pack(
         decimal_comma=True,
         forms=lambda side: {"por_side": _POR(side)},
         articles=("o ", "a ", "os ", "as "),
+        articled=with_article(_BODY, ("o ", "a ", "os ", "as "), _with_article),
     ),
     numbers=Numbers(
         feminine=(

@@ -89,9 +89,11 @@ class Phrases:
         return said[0].upper() + said[1:]
 
     def start(self, side: str) -> str:
+        side = self.grammar.articled(side) or side
         return self.start_with.format(side=side, **self.grammar.forms(side))
 
     def switch(self, side: str) -> str:
+        side = self.grammar.articled(side) or side
         return self.switch_to.format(side=side, **self.grammar.forms(side))
 
     def label(self, side: str) -> str:

@@ -34,6 +34,7 @@ def wording_notes(routine: Routine) -> list[str]:
             "(and each section's `side_sentences:`)"
         )
     notes += _register_notes(routine)
+    notes += _side_notes(routine)
     seen: set[str] = set()
     for text in _authors_texts(routine):
         for found in guesses(text, language):
@@ -71,6 +72,22 @@ def _register_notes(routine: Routine) -> Iterator[str]:
                 f"{text!r} speaks {other}ly ({found[0]!r}) but the routine's sentences speak {register}ly: "
                 f"write it as they do, or set `register: {other}`"
             )
+
+
+def _side_notes(routine: Routine) -> Iterator[str]:
+    """A side name without its article whose noun voiceguide does not know: the sentence it
+    cannot make, and how to write the name so it can."""
+    table = routine.phrase_table
+    for section in routine.sections:
+        if section.side_names is None or section.side_sentences is not None:
+            continue
+        for name, say in zip(section.side_names, (table.start, table.switch), strict=True):
+            if table.grammar.articled(name) is None:
+                yield (
+                    f"section {section.id!r}: voiceguide does not know which article {name!r} takes, so it says "
+                    f"{say(name)!r}; write the side names with their article, as in {table.sides[0]!r} "
+                    "(or give the section `side_sentences:`)"
+                )
 
 
 def _authors_texts(routine: Routine) -> Iterator[str]:
