@@ -66,6 +66,7 @@ def test_amounts_take_the_right_number_and_form(
         ("pt", "Pressione, 2 de 3", "Pressione, dois de três"),
         ("de", "Nach 1 Minute und mit 1 Atemzug", "Nach einer Minute und mit einem Atemzug"),  # dative
         ("de", "Noch 1 Durchgang.", "Noch ein Durchgang."),
+        ("de", "Nehmen Sie 1 Atemzug, dann 1 Minute Pause.", "Nehmen Sie einen Atemzug, dann eine Minute Pause."),
         ("it", "Tieni per 1 ora.", "Tieni per un'ora."),  # elided, and joined
         (
             "fr-BE",

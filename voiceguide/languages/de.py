@@ -47,6 +47,11 @@ def _dative(words: str, gender: Gender | None) -> str:
     return words
 
 
+def _accusative(words: str, gender: Gender | None) -> str:
+    # "Nehmen Sie einen Atemzug", "für einen Durchgang": only "ein" before a masculine noun changes.
+    return "einen" if words == "ein" and gender == "m" else words
+
+
 def _agree(words: str, gender: Gender, noun: str) -> str:
     # "eins" ends a number said alone; before a noun it is "ein" or "eine" ("hundertundeine").
     if words.endswith("eins"):
@@ -124,7 +129,11 @@ PACK = Pack(
         spelled=_spelled,
         agree=_agree,
         not_counted=("von", "zu", "und", "oder", "bis", "in"),
-        governed=dict.fromkeys(("nach", "mit", "von", "seit", "aus", "bei", "zu", "vor", "in", "binnen"), _dative),
+        governed={
+            **dict.fromkeys(("nach", "mit", "von", "seit", "aus", "bei", "zu", "vor", "in", "binnen"), _dative),
+            # After an imperative's "Sie" the number starts its object: "Nehmen Sie 1 Atemzug".
+            **dict.fromkeys(("sie", "für", "durch", "ohne", "um", "gegen"), _accusative),
+        },
         capitalised_nouns=True,
     ),
     printed=Printed(
