@@ -1,6 +1,6 @@
 """The start-up promise, held by what gets imported rather than by a stopwatch: `--help` and a
 bad option answer before anything heavy loads, and a warm `play` starts its sound before
-numpy has loaded."""
+numpy, or even the command line, has loaded."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ begin = output.begin
 
 def begin_and_note(*args, **kwargs):  # the first sound of a run starts here
     snapshots.setdefault("sound starts", sorted(sys.modules))
+    snapshots["begun"] = snapshots.get("begun", 0) + 1
     return begin(*args, **kwargs)
 
 output.begin = begin_and_note
@@ -105,6 +106,11 @@ def test_a_warm_play_starts_its_sound_before_numpy_loads(tmp_path: Path) -> None
     assert status == 0
     assert heavy(warm["sound starts"]) == []  # the lead-in plays straight from its file...
     assert "numpy" in warm["exit"]  # ...while the rest loads
+    # ...and before the command line itself loads (live/early.py), which then carries on in the
+    # output it started: the sound starts once.
+    assert not {"typer", "voiceguide.cli"} & set(warm["sound starts"]), warm["sound starts"]
+    assert {"typer", "voiceguide.cli"} <= set(warm["exit"])
+    assert warm["begun"] == 1, warm
 
 
 @needs_audio_tools

@@ -46,13 +46,23 @@ def main() -> None:
     signal.signal(signal.SIGINT, _on_sigint)
     sys.excepthook = _excepthook  # an Interrupted that escapes everything still means 130
     status: int | str | None = ExitStatus.OK
+    early = sys.argv[1:2] == ["play"]
     try:
+        if early:  # a warm start's lead-in, before the command line loads (live/early.py)
+            from voiceguide.live.early import start_early
+
+            start_early(sys.argv[1:])
         from voiceguide.cli import run
 
         status = run(sys.argv[1:])
     except Interrupted:
         _running = False
         _exit_interrupted()
+    finally:
+        if early:
+            from voiceguide.live.early import close_unused
+
+            close_unused()
     _running = False
     sys.exit(status)
 

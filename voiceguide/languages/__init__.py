@@ -13,8 +13,10 @@ import importlib
 import json
 import pkgutil
 from functools import cache
+from typing import TYPE_CHECKING
 
-from voiceguide.languages.pack import Pack, Printed, Region, Register, Screen
+if TYPE_CHECKING:  # the packs load on first use: `base_language` is on every command's path
+    from voiceguide.languages.pack import Pack, Printed, Region, Register, Screen
 
 ENGLISH = "en"
 """The language whose words are shown and printed where a routine's language has no pack."""
@@ -48,6 +50,8 @@ def pack_for(code: str) -> Pack | None:
 
 def region_for(code: str) -> Region:
     """What the code's region says differently from its language (nothing, for most)."""
+    from voiceguide.languages.pack import Region
+
     pack = pack_for(code)
     return pack.regions.get(region_code(code), Region()) if pack else Region()
 

@@ -63,13 +63,13 @@ def start_key(source: str, *, voice: str | None, rate: int | None, engine: str) 
 
 
 def _installed() -> str:
-    """Which voiceguide is installed, cheaply: the size and time of the file that holds the
-    sentences it adds (the lead-in among them)."""
+    """Which voiceguide is installed, cheaply: the sizes and times of the files that hold the
+    sentences it adds (the lead-in among them): the language packs."""
     try:
-        info = (Path(__file__).parent.parent / "routine" / "language.py").stat()
+        folder = sorted(os.scandir(Path(__file__).parent.parent / "languages"), key=lambda e: e.name)
+        return repr([(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in folder if e.name.endswith(".py")])
     except OSError:
         return ""
-    return f"{info.st_size}:{info.st_mtime_ns}"
 
 
 def _read_or_empty(path: Path) -> bytes:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.errors import about
 from voiceguide.limits import AUTO_ENGINE
+from voiceguide.live.early import Start, take
 from voiceguide.live.feed import LeadIn, begin
 from voiceguide.live.keys import Request
 from voiceguide.live.output import open_output
@@ -45,10 +46,13 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
         else None
     )
     cached = cached_lead_in(quick_key)
+    early = take(Start(quick_key, library, options.pre_roll_s) if quick_key and cached else None)
     with contextlib.ExitStack() as stack:
         stack.enter_context(about(routine))  # compile errors name the routine
         output = None
-        if cached is not None:
+        if early is not None:  # the entry point started this same lead-in already
+            output = stack.enter_context(contextlib.closing(early))
+        elif cached is not None:
             output = stack.enter_context(contextlib.closing(open_output(library)))
             begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
 

@@ -1,0 +1,139 @@
+"""A warm `play`'s first sound before the command line loads.
+
+The command line (typer, its option groups, the settings they build) takes about 0.1 s to
+load and parse here, longer than the rest of a warm start. So the entry point hands the
+arguments of a plain `voiceguide play ROUTINE [options]` here first: if they are all among
+the few read below and each is valid, and the lead-in for them is cached (quickstart.py),
+the output starts with it at once. The command line then parses the arguments as ever, and
+`play` carries on in that output if what it parsed starts the same lead-in (`take`); else,
+or if the command never gets that far (a bad argument), the early output is closed
+(`close_unused`). Anything else (a --from, a --help, an option not read here) leaves the
+start to `play` itself, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from voiceguide.limits import AUTO_ENGINE, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
+
+if TYPE_CHECKING:
+    from voiceguide.live.feed import SoundOutput
+
+FLAGS = {"--quiet", "--listen", "--no-listen", "--lead-in"}
+"""Options without a value that do not change how the lead-in starts."""
+VALUES = {"--voice", "--engine", "--rate", "--profile", "--backend", "--pre-roll"}
+"""Options with a value read here."""
+LIBRARIES = ("auto", "sounddevice", "simpleaudio")
+
+
+@dataclass(frozen=True)
+class Start:
+    """What an early start was made for: `play` carries on in its output only if it would start
+    the same lead-in the same way."""
+
+    key: str
+    library: str
+    pre_roll_s: float
+
+
+_started: tuple[Start, SoundOutput] | None = None
+
+
+def start_early(argv: list[str]) -> None:
+    """Start the cached lead-in of `play ROUTINE` with these arguments, if they are simple and
+    valid and it is cached; else do nothing."""
+    global _started
+    start = _read(argv)
+    if start is None:
+        return
+    from voiceguide.live.feed import LeadIn, begin
+    from voiceguide.live.output import open_output
+    from voiceguide.live.quickstart import cached_lead_in, start_key
+
+    routine, voice, engine, rate, library, pre_roll_s = start
+    key = start_key(routine, voice=voice, rate=rate, engine=engine)
+    cached = cached_lead_in(key)
+    if key is None or cached is None:
+        return
+    try:
+        output = open_output(library)  # type: ignore[arg-type]  # one of LIBRARIES: checked above
+    except Exception:  # no device here: `play` says so, in its own words
+        return
+    try:
+        begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
+    except Exception:  # `play` starts it again, and says what is wrong
+        output.close()
+        return
+    _started = (Start(key, library, pre_roll_s), output)
+
+
+def take(start: Start | None) -> SoundOutput | None:
+    """The early output, if it was started for `start` (it is then `play`'s to close); an early
+    output started otherwise (or where `play` makes no quick start) is closed."""
+    global _started
+    if _started is None:
+        return None
+    made, output = _started
+    _started = None
+    if made == start:
+        return output
+    output.close()
+    return None
+
+
+def close_unused() -> None:
+    """Close an early output the command did not take (it failed before it played)."""
+    global _started
+    if _started is not None:
+        with contextlib.suppress(Exception):
+            _started[1].close()
+        _started = None
+
+
+def _read(argv: list[str]) -> tuple[str, str | None, str, int | None, str, float] | None:
+    """(routine, voice, engine, rate, audio library, pre-roll) of a plain, valid `play`; None
+    for anything else."""
+    if not argv or argv[0] != "play":
+        return None
+    routine: str | None = None
+    values: dict[str, str] = {}
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in FLAGS:
+            continue
+        if arg in VALUES:
+            value = next(args, None)
+            if value is None or arg in values:
+                return None
+            values[arg] = value
+        elif arg.startswith("-") or routine is not None:
+            return None  # --from, --help, --no-lead-in, an option not read here, a second routine
+        else:
+            routine = arg
+    try:
+        rate = int(values["--rate"]) if "--rate" in values else None
+        pre_roll_s = float(values.get("--pre-roll", PRE_ROLL_S))
+    except ValueError:
+        return None
+    library = values.get("--backend", "auto")
+    checks = (
+        routine is not None,
+        rate is None or RATE_WPM[0] <= rate <= RATE_WPM[1],
+        PRE_ROLL_RANGE_S[0] <= pre_roll_s <= PRE_ROLL_RANGE_S[1],
+        values.get("--profile", "standard") in PROFILES,
+        library in LIBRARIES,
+        values.get("--engine", AUTO_ENGINE) in _engines(),
+    )
+    if not all(checks):
+        return None
+    assert routine is not None
+    return routine, values.get("--voice"), values.get("--engine", AUTO_ENGINE), rate, library, pre_roll_s
+
+
+def _engines() -> tuple[str, ...]:
+    from voiceguide.speech.registry import ENGINE_CHOICES
+
+    return ENGINE_CHOICES
