@@ -12,7 +12,15 @@ from dataclasses import asdict, fields
 import pytest
 
 import voiceguide.languages
-from voiceguide.languages import base_language, pack_for, packs, page_words_script, region_code, screen_for
+from voiceguide.languages import (
+    base_language,
+    pack_for,
+    packs,
+    page_words_script,
+    printed_for,
+    region_code,
+    screen_for,
+)
 from voiceguide.languages.pack import PAGE_WORDS, By, Pack, Printed, Screen, Sentences, Starter
 from voiceguide.routine.language import SENTENCE_KEYS, phrases_for, sentence_problem
 from voiceguide.routine.numbers import number_words
@@ -36,6 +44,9 @@ def test_a_code_finds_its_pack_and_region() -> None:
     assert pack_for("DE-at") is packs()["de"] and pack_for("sv") is None
     assert screen_for("pt-BR").playing == "tocando" and screen_for("pt").playing != "tocando"
     assert screen_for("sv") is packs()["en"].screen
+    # Brazil's card says "celular", Portugal's "telemóvel".
+    assert "celular" in printed_for("pt-BR").scan and "telemóvel" in printed_for("pt").scan
+    assert "telemóvel" not in printed_for("pt-BR").scan + printed_for("pt-BR").shared_only
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.code)
@@ -109,6 +120,12 @@ def test_regions_belong_to_their_language_and_replace_only_known_sentences(pack:
             assert sentence_problem(key, text) is None, (code, key)
         if region.starter is not None:
             assert all(asdict(region.starter).values()) and region.starter != pack.starter, code
+        if region.printed is not None:  # the fields its language's printed words have
+            assert all(
+                _fields(getattr(region.printed, f.name)) == _fields(getattr(pack.printed, f.name))
+                for f in fields(Printed)
+                if isinstance(getattr(pack.printed, f.name), str)
+            ), code
         if region.numbers:
             assert any(number_words(n, code) != number_words(n, pack.code) for n in (16, 77, 81)), code
 

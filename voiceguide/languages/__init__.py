@@ -71,8 +71,9 @@ def known_languages() -> str:
 
 
 def printed_for(code: str) -> Printed:
-    """The printed words for a language code; English if voiceguide has none in it."""
-    return (pack_for(code) or packs()[ENGLISH]).printed
+    """The printed words for a language code (its region's, where it has its own); English if
+    voiceguide has none in it."""
+    return region_for(code).printed or (pack_for(code) or packs()[ENGLISH]).printed
 
 
 def screen_for(code: str) -> Screen:

@@ -317,6 +317,7 @@ class Region:
     one_register: bool = False
     """The region speaks to a patient the same way in both registers (Brazil's "você")."""
     starter: Starter | None = None
+    printed: Printed | None = None
     screen: Screen | None = None
     numbers: str | None = None
     """num2words' code for the region, where it says numbers differently ("fr_BE": septante)."""

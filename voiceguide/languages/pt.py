@@ -46,6 +46,31 @@ def _with_article(side: str, gender: Gender) -> str:
     return f"{'o' if gender == 'm' else 'a'} {side}"
 
 
+_PRINTED = Printed(
+    safety="A acupressão alivia os sintomas; não faz diagnósticos nem cura. Consulte um médico se a "
+    "dor for súbita ou persistente. Pressione com firmeza, nunca a ponto de doer, e pare se algo "
+    "doer.",
+    safety_heading="Segurança",
+    where="Onde",
+    how="Como",
+    caution="Cuidado",
+    dose="Duração",
+    count_to="contar devagar até {n}",
+    hold="manter {amount}",
+    times="{word} {n} vezes",
+    tap="dar toques",
+    repeat="repetir",
+    each_side="um lado de cada vez",
+    both_sides="os dois lados ao mesmo tempo",
+    about_minutes="cerca de {n} min",
+    point_sets="{n} grupos de pontos",
+    whole_routine="a sessão inteira",
+    scan="Leia o código para ouvir no telemóvel",
+    shared_only="Só nesta rede, durante a partilha: na página, guarde a faixa ou subscreva.",
+    profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
+    album="Rotinas do voiceguide",
+)
+
 _STARTER = Starter(
     title="A minha rotina",
     description="Para que serve esta rotina.",
@@ -123,30 +148,7 @@ PACK = Pack(
         agree=_agree,
         not_counted=("de", "da", "do", "em", "e", "ou", "o", "a", "ao", "por", "para", "com", "sobre"),
     ),
-    printed=Printed(
-        safety="A acupressão alivia os sintomas; não faz diagnósticos nem cura. Consulte um médico se a "
-        "dor for súbita ou persistente. Pressione com firmeza, nunca a ponto de doer, e pare se algo "
-        "doer.",
-        safety_heading="Segurança",
-        where="Onde",
-        how="Como",
-        caution="Cuidado",
-        dose="Duração",
-        count_to="contar devagar até {n}",
-        hold="manter {amount}",
-        times="{word} {n} vezes",
-        tap="dar toques",
-        repeat="repetir",
-        each_side="um lado de cada vez",
-        both_sides="os dois lados ao mesmo tempo",
-        about_minutes="cerca de {n} min",
-        point_sets="{n} grupos de pontos",
-        whole_routine="a sessão inteira",
-        scan="Leia o código para ouvir no telemóvel",
-        shared_only="Só nesta rede, durante a partilha: na página, guarde a faixa ou subscreva.",
-        profile={"short": "sessão curta", "standard": "sessão normal", "full": "sessão completa"},
-        album="Rotinas do voiceguide",
-    ),
+    printed=_PRINTED,
     screen=Screen(
         playing="a tocar",
         paused="em pausa",
@@ -215,6 +217,11 @@ PACK = Pack(
         "pt-br": Region(
             sentences={"halfway": "Já estamos na metade."},
             one_register=True,
+            printed=replace(
+                _PRINTED,
+                scan="Aponte a câmera para ouvir no celular",
+                shared_only="Só nesta rede, enquanto estiver compartilhado: na página, salve a faixa ou assine.",
+            ),
             starter=replace(
                 _STARTER,
                 title="Minha rotina",
