@@ -73,6 +73,8 @@ def test_a_built_in_routine_is_copied_whole_to_adapt(tmp_path: Path) -> None:
     other = voiceguide("new", str(tmp_path / "other.yaml"), "--from", "back-pian")
     assert other.returncode == 2 and "did you mean 'back-pain'?" in other.stderr
     assert not (tmp_path / "other.yaml").exists()
+    both = voiceguide("new", str(tmp_path / "x.yaml"), "--from", "back-pain", "--register", "formal")
+    assert both.returncode == 2 and "--register writes a starter" in both.stderr
     unknown = voiceguide("new", str(tmp_path / "sv.yaml"), "--language", "sv")
     assert unknown.returncode == 2 and "voiceguide has starters in de, en, es, fr, it, nl, pl, pt" in unknown.stderr
 

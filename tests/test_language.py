@@ -674,6 +674,36 @@ def test_a_starter_in_either_register_speaks_it_throughout(code: str, register: 
     assert not [note for note in wording_notes(routine) if "speaks" in note]
 
 
+@pytest.mark.parametrize(
+    ("code", "register", "text", "flagged"),
+    [
+        ("es", "formal", "Presiona el punto.", ["Presiona"]),
+        ("es", "formal", "Presione con suavidad y suelta.", ["suelta"]),
+        ("es", "formal", "Presione el punto mientras respira hondo.", []),  # usted's present, not tú's order
+        ("es", "formal", "Deje la mano suelta.", []),
+        ("it", "informal", "Fai tre respiri profondi.", []),  # a noun
+        ("it", "informal", "Prema il punto.", ["Prema"]),
+        ("fr", "formal", "Quand la douleur passe, relâchez.", []),
+        ("fr", "formal", "Le pouce appuie sur le point.", []),
+        ("fr", "formal", "Installe-toi bien.", ["Installe-toi"]),
+        ("nl", "informal", "Je ademt rustig.", []),  # the je-form, not u's
+        ("nl", "informal", "Drukt u nu.", ["u"]),
+        ("pt", "formal", "Deixe a mão solta enquanto respira.", []),
+        ("de", "informal", "Sie liegt zwei Finger unter dem Knie.", []),  # "she", starting a sentence
+        ("de", "informal", "Drücken Sie jetzt.", ["Sie"]),
+        ("de", "formal", "Atme ruhig und halte.", ["Atme", "halte"]),
+        ("pl", "formal", "Ci, którzy ćwiczą, odpoczywają.", []),
+        ("pl", "formal", "Uciśnij punkt.", ["Uciśnij"]),
+    ],
+)
+def test_the_other_registers_words_are_its_pronouns_anywhere_and_its_orders_where_a_clause_starts(
+    code: str, register: str, text: str, flagged: list[str]
+) -> None:
+    pack = pack_for(code)
+    assert pack is not None
+    assert other_register_words(text, pack, register) == flagged  # type: ignore[arg-type]
+
+
 def test_validate_names_an_authors_sentence_in_the_other_register() -> None:
     text = ROUTINE.format(
         language="es-MX", extra="", sides="la rodilla izquierda, la rodilla derecha", section_extra=""
@@ -706,6 +736,10 @@ BARE_SIDES = [
     ("de", "linkes Knie, rechtes Knie", "Zuerst das linke Knie.", "Jetzt das rechte Knie."),
     ("de", "linker Fuß, rechter Fuß", "Zuerst der linke Fuß.", "Jetzt der rechte Fuß."),
     ("de", "linke Hand, rechte Hand", "Zuerst die linke Hand.", "Jetzt die rechte Hand."),
+    ("de", "Linkes Knie, Rechter Fuß", "Zuerst das linke Knie.", "Jetzt der rechte Fuß."),
+    ("de", "links, rechts", "Zuerst links.", "Jetzt rechts."),  # a direction stands bare
+    ("it", "sinistra, destra", "Inizia dalla sinistra.", "Ora passa alla destra."),
+    ("es", "izquierda, derecha", "Empieza por la izquierda.", "Ahora pasa a la derecha."),
     ("nl", "linkerknie, rechterknie", "Begin met de linkerknie.", "Ga nu verder met de rechterknie."),
     ("nl", "linkeroor, rechteroor", "Begin met het linkeroor.", "Ga nu verder met het rechteroor."),
 ]

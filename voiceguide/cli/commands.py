@@ -203,12 +203,12 @@ def new(
     --from, a copy of a routine (the built-in back-pain, say) to adapt."""
     from voiceguide.routine.starter import copy_routine, write_starter
 
+    if register is not None and copy_of is not None:
+        raise UsageError("--register writes a starter; a copy (--from) keeps the routine's own register")
     if copy_of is not None:
         copy_routine(copy_of, file, overwrite=force)
         typer.echo(f"wrote {file} (a copy of {copy_of})")
         return
-    if register is not None and copy_of is not None:
-        raise UsageError("--register writes a starter; a copy (--from) keeps the routine's own register")
     write_starter(file, language=language, register=cast("Register | None", register), overwrite=force)
     typer.echo(f"wrote {file}")
 

@@ -70,10 +70,10 @@ _BODY: dict[str, Gender] = {
 
 
 def _with_article(side: str, gender: Gender) -> str:
-    # "linkes Knie" is "das linke Knie", "linker Fuß" "der linke Fuß": after the article an
-    # adjective ends in -e.
+    # "linkes Knie" is "das linke Knie", "Linker Fuß" "der linke Fuß": after the article an
+    # adjective ends in -e (and, no longer first, is written in lower case).
     *adjectives, noun = side.split()
-    weak = [re.sub(r"e[rs]$", "e", word) if word[:1].islower() else word for word in adjectives]
+    weak = [re.sub(r"e[rs]$", "e", word.lower()) for word in adjectives]
     return " ".join([{"m": "der", "f": "die", "n": "das"}[gender], *weak, noun])
 
 
@@ -103,7 +103,7 @@ PACK = Pack(
         half_unit={"seconds": "eine halbe Sekunde", "minutes": "eine halbe Minute"},
         decimal_comma=True,
         articles=("der ", "die ", "das "),
-        articled=with_article(_BODY, ("der ", "die ", "das "), _with_article, head_last=True),
+        articled=with_article(_BODY, ("der ", "die ", "das "), _with_article, head_last=True, bare=("links", "rechts")),
         unarticled=_unarticled,
     ),
     numbers=Numbers(
@@ -216,24 +216,11 @@ PACK = Pack(
     ),
     marks={
         "formal": ("Sie", "Ihnen", "Ihre", "Ihren", "Ihrem", "Ihrer"),
-        "informal": (
-            "du",
-            "dich",
-            "dir",
-            "dein",
-            "deine",
-            "deinen",
-            "deinem",
-            "drück",
-            "halte",
-            "lass",
-            "such",
-            "atme",
-            "beschreib",
-            "schüttel",
-            "hör",
-            "leg",
-        ),
+        "informal": ("du", "dich", "dir", "dein", "deine", "deinen", "deinem"),
+    },
+    imperatives={
+        "formal": (),
+        "informal": ("drück", "halte", "lass", "such", "atme", "beschreib", "schüttel", "hör", "leg", "nimm"),
     },
     side_letters=("L", "R"),
 )

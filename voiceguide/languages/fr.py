@@ -43,7 +43,7 @@ _BODY: dict[str, Gender] = {
     **dict.fromkeys(("genou", "pied", "poignet", "coude", "bras", "avant-bras", "côté", "mollet", "talon"), "m"),
     **dict.fromkeys(("pouce", "doigt", "œil", "orteil", "sourcil"), "m"),
     **dict.fromkeys(("cheville", "main", "épaule", "hanche", "jambe", "oreille", "tempe", "cuisse", "joue"), "f"),
-    **dict.fromkeys(("narine", "paume", "aisselle"), "f"),
+    **dict.fromkeys(("narine", "paume", "aisselle", "gauche", "droite"), "f"),
 }
 """The body parts a side name names, with their gender, for the article it takes."""
 
@@ -191,15 +191,15 @@ PACK = Pack(
         done="Très bien. La séance est terminée.",
     ),
     marks={
+        "formal": ("vous", "votre", "vos", "installez-vous"),
+        "informal": ("tu", "te", "toi", "ton", "ta", "tes", "installe-toi"),
+    },
+    imperatives={
         "formal": (
-            "vous",
-            "votre",
-            "vos",
             "appuyez",
             "relâchez",
             "maintenez",
             "respirez",
-            "installez-vous",
             "décrivez",
             "pincez",
             "secouez",
@@ -208,17 +208,10 @@ PACK = Pack(
             "passez",
         ),
         "informal": (
-            "tu",
-            "te",
-            "toi",
-            "ton",
-            "ta",
-            "tes",
             "appuie",
             "relâche",
             "maintiens",
             "respire",
-            "installe-toi",
             "décris",
             "pince",
             "secoue",

@@ -36,7 +36,7 @@ _BODY: dict[str, Gender] = {
     **dict.fromkeys(("ginocchio", "piede", "polso", "gomito", "braccio", "lato", "orecchio", "polpaccio"), "m"),
     **dict.fromkeys(("tallone", "pollice", "dito", "occhio", "avambraccio", "fianco", "stinco"), "m"),
     **dict.fromkeys(("caviglia", "mano", "spalla", "anca", "gamba", "tempia", "coscia", "guancia"), "f"),
-    **dict.fromkeys(("palma", "ascella", "narice"), "f"),
+    **dict.fromkeys(("palma", "ascella", "narice", "sinistra", "destra"), "f"),
 }
 """The body parts a side name names, with their gender, for the article it takes."""
 
@@ -186,35 +186,10 @@ PACK = Pack(
         shake=By("Scuota la mano per rilassarla.", "Scuoti la mano per rilassarla."),
         done="Bene. La sequenza è finita.",
     ),
-    marks={
-        "formal": (
-            "Lei",
-            "prema",
-            "rilasci",
-            "mantenga",
-            "inizi",
-            "passi",
-            "metta",
-            "respiri",
-            "descriva",
-            "fermi",
-            "stringa",
-            "scuota",
-        ),
-        "informal": (
-            "tu",
-            "ti",
-            "premi",
-            "rilascia",
-            "mantieni",
-            "inizia",
-            "mettiti",
-            "respira",
-            "descrivi",
-            "fermati",
-            "stringi",
-            "scuoti",
-        ),
+    marks={"formal": ("Lei",), "informal": ("tu", "mettiti", "fermati")},
+    imperatives={
+        "formal": ("prema", "rilasci", "mantenga", "inizi", "passi", "respiri", "descriva", "stringa", "scuota"),
+        "informal": ("premi", "rilascia", "mantieni", "inizia", "passa", "respira", "descrivi", "stringi", "scuoti"),
     },
     side_letters=("S", "D"),
 )

@@ -60,7 +60,7 @@ PACK = Pack(
         half_unit={"seconds": "een halve seconde", "minutes": "een halve minuut"},
         decimal_comma=True,
         articles=("de ", "het "),
-        articled=with_article(_BODY, ("de ", "het "), _with_article, head_last=True),
+        articled=with_article(_BODY, ("de ", "het "), _with_article, head_last=True, bare=("links", "rechts")),
     ),
     numbers=Numbers(
         neuter=(
@@ -152,9 +152,7 @@ PACK = Pack(
         shake=By("Schudt u uw hand los.", "Schud je hand los."),
         done="Goed gedaan. De oefening is afgelopen.",
     ),
-    marks={
-        "formal": ("u", "uw", "drukt", "houdt", "begint", "gaat", "zoekt", "ademt", "beschrijft", "stopt", "schudt"),
-        "informal": ("je", "jij", "jouw", "houd", "zoek", "adem", "beschrijf", "schud", "knijp"),
-    },
+    marks={"formal": ("u", "uw"), "informal": ("je", "jij", "jouw")},
+    imperatives={"formal": (), "informal": ()},
     side_letters=("L", "R"),
 )

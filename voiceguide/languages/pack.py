@@ -153,14 +153,16 @@ def with_article(
     article: Callable[[str, Gender], str],
     *,
     head_last: bool = False,
+    bare: tuple[str, ...] = (),
 ) -> Callable[[str], str | None]:
     """`Grammar.articled` for a language whose side names take an article: a name that starts
     with one of `articles` is as written; else its noun (the first word, or the last with
     `head_last`; a compound by its end, "linkerknie") is looked up in `nouns` (lower case) and
-    `article` gives the name with the article that noun's gender takes."""
+    `article` gives the name with the article that noun's gender takes. Names in `bare` stand
+    without one ("links": "Zuerst links.")."""
 
     def articled(side: str) -> str | None:
-        if side.casefold().startswith(articles):
+        if side.casefold().startswith(articles) or side.casefold() in bare:
             return side
         words = side.split()
         if not words:
@@ -344,8 +346,12 @@ class Pack:
     side_letters: tuple[str, str]
     """The first letters of "left" and "right", marked on a view of both sides."""
     marks: dict[Register, tuple[str, ...]] = field(default_factory=dict)
-    """Words only one register uses (its pronouns, and the imperatives of the starter and the
-    added sentences), in lower case unless case tells them apart (German "Sie"): `validate`
-    warns when an author's text uses the other register's."""
+    """Words only one register uses, wherever they stand: its pronouns and possessives, in lower
+    case unless case tells them apart (German "Sie", Italian "Lei"). `validate` warns when an
+    author's text uses the other register's."""
+    imperatives: dict[Register, tuple[str, ...]] = field(default_factory=dict)
+    """The register's imperatives (of the starter and the added sentences), in lower case: a
+    mark only where a sentence or clause starts with one, since most are also spelled like
+    another form ("Presione mientras respira": "respira" is usted's present, not tú's order)."""
     regions: dict[str, Region] = field(default_factory=dict)
     """By lower-case code: "pt-br"."""

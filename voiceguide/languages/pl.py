@@ -208,12 +208,10 @@ PACK = Pack(
         shake=By("Proszę rozluźnić dłoń, lekko nią potrząsając.", "Rozluźnij dłoń, lekko nią potrząsając."),
         done="Bardzo dobrze. To koniec sesji.",
     ),
-    marks={
-        "formal": ("proszę", "pan", "pani", "państwo"),
+    marks={"formal": ("proszę", "pan", "pani", "państwo"), "informal": ("ty", "cię")},
+    imperatives={
+        "formal": (),
         "informal": (
-            "ty",
-            "ci",
-            "cię",
             "uciśnij",
             "puść",
             "utrzymaj",

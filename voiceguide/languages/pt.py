@@ -37,7 +37,7 @@ _BODY: dict[str, Gender] = {
     **dict.fromkeys(("joelho", "pé", "tornozelo", "pulso", "cotovelo", "ombro", "braço", "lado"), "m"),
     **dict.fromkeys(("quadril", "calcanhar", "polegar", "dedo", "olho", "antebraço", "ouvido"), "m"),
     **dict.fromkeys(("mão", "anca", "perna", "orelha", "têmpora", "coxa", "panturrilha", "bochecha"), "f"),
-    **dict.fromkeys(("palma", "axila", "sobrancelha"), "f"),
+    **dict.fromkeys(("palma", "axila", "sobrancelha", "esquerda", "direita"), "f"),
 }
 """The body parts a side name names, with their gender, for the article it takes."""
 
@@ -181,10 +181,9 @@ PACK = Pack(
         },
     ),
     starter=_STARTER,
-    marks={
+    marks={"formal": ("senhor", "senhora"), "informal": ("tu",)},
+    imperatives={
         "formal": (
-            "senhor",
-            "senhora",
             "pressione",
             "solte",
             "mantenha",
@@ -196,19 +195,7 @@ PACK = Pack(
             "aperte",
             "sacuda",
         ),
-        "informal": (
-            "tu",
-            "te",
-            "pressiona",
-            "solta",
-            "mantém",
-            "começa",
-            "procura",
-            "respira",
-            "descreve",
-            "aperta",
-            "sacode",
-        ),
+        "informal": ("pressiona", "solta", "mantém", "começa", "procura", "respira", "descreve", "aperta", "sacode"),
     },
     side_letters=("E", "D"),
     regions={

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from voiceguide.limits import AUTO_ENGINE, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
+from voiceguide.live.settings import AUDIO_LIBRARIES
 
 if TYPE_CHECKING:
     from voiceguide.live.feed import SoundOutput
@@ -26,7 +27,6 @@ FLAGS = {"--quiet", "--listen", "--no-listen", "--lead-in"}
 """Options without a value that do not change how the lead-in starts."""
 VALUES = {"--voice", "--engine", "--rate", "--profile", "--backend", "--pre-roll"}
 """Options with a value read here."""
-LIBRARIES = ("auto", "sounddevice", "simpleaudio")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def start_early(argv: list[str]) -> None:
     if key is None or cached is None:
         return
     try:
-        output = open_output(library)  # type: ignore[arg-type]  # one of LIBRARIES: checked above
+        output = open_output(library)  # type: ignore[arg-type]  # one of AUDIO_LIBRARIES: checked above
     except Exception:  # no device here: `play` says so, in its own words
         return
     try:
@@ -80,7 +80,8 @@ def take(start: Start | None) -> SoundOutput | None:
     _started = None
     if made == start:
         return output
-    output.close()
+    with contextlib.suppress(Exception):
+        output.close()
     return None
 
 
@@ -124,7 +125,7 @@ def _read(argv: list[str]) -> tuple[str, str | None, str, int | None, str, float
         rate is None or RATE_WPM[0] <= rate <= RATE_WPM[1],
         PRE_ROLL_RANGE_S[0] <= pre_roll_s <= PRE_ROLL_RANGE_S[1],
         values.get("--profile", "standard") in PROFILES,
-        library in LIBRARIES,
+        library in AUDIO_LIBRARIES,
         values.get("--engine", AUTO_ENGINE) in _engines(),
     )
     if not all(checks):

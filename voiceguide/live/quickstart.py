@@ -2,8 +2,10 @@
 
 Loading the routine (pydantic), the speech engine and the mixer takes about half a second
 here. The lead-in ("Starting in 3. 2. 1.") lasts longer than that, so on a warm start `play`
-starts the output with it straight from a small file keyed by everything that shapes it,
-as soon as its options are parsed; the player then carries on after it in the same stream.
+starts the output with it straight from a small file keyed by everything that shapes it:
+the entry point itself for a plain `play ROUTINE` (early.py), before the command line has
+loaded; else `play`, as soon as its options are parsed. The player then carries on after it
+in the same stream.
 Once loaded, the lead-in is computed properly and the file rewritten if it differs (a voice
 changed, a cache cleared).
 """

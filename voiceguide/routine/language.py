@@ -3,8 +3,9 @@ physiotherapist would say it.
 
 The author writes the routine's own words (titles, where a point is, what to say). The
 compiler adds the rest: "Hold for 90 seconds.", "Halfway.", "Press, 3 of 10", "Now switch
-to the right knee." Those come from the language's pack (voiceguide/languages), in the routine's register
-(formal: Sie, vous, usted, Lei, u, o senhor; informal: du, tu, tú, tu, je, tu), so a German
+to the right knee." Those come from the language's pack (voiceguide/languages), in the
+routine's register (formal: Sie, vous, usted, Lei, u, o senhor, Proszę; informal: du, tu,
+tú, tu, je, tu, ty), so a German
 routine is German throughout and speaks to the patient as the author does. An author can
 replace any of them by its key (`sentences:`), and a section's side announcements
 (`side_sentences:`).
@@ -16,8 +17,10 @@ the noun after them (numbers.py).
 Side names: in English, a bare noun phrase ("left knee": voiceguide says "the"); in the other
 languages, with its article, as it would stand at the start of a sentence ("das linke Knie",
 "le genou gauche", "la rodilla izquierda", "il ginocchio sinistro", "de linkerknie",
-"o joelho esquerdo"); French, Spanish, Italian and Portuguese sentences contract it where
+"o joelho esquerdo"), or without it, when the pack knows the noun's gender and adds it
+(`Grammar.articled`); French, Spanish, Italian and Portuguese sentences contract it where
 the language does ("au genou droit", "al pie derecho", "dal ginocchio", "pelo joelho").
+Polish has no articles: its side names stand as written.
 """
 
 from __future__ import annotations

@@ -431,7 +431,8 @@ class Section(_Strict):
     side_names: tuple[SpokenText, SpokenText] | None = None
     """What the two sides are called when switching (default "left side", "right side", in
     the routine's language). In English a bare name ("left knee"); in the other languages
-    with its article ("das linke Knie", "le genou gauche")."""
+    with its article ("das linke Knie", "le genou gauche") or without it ("genou gauche":
+    voiceguide adds it for the body parts it knows)."""
     side_sentences: tuple[SpokenText, SpokenText] | None = None
     """The two sentences that announce the sides, in the author's own words, instead of
     voiceguide's ("Beginnen Sie mit dem linken Knie.", "Jetzt ist das rechte dran.")."""
@@ -461,9 +462,9 @@ class Routine(_Strict):
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     """The language the routine is written in: it picks the voice and the added sentences."""
     speech_register: Register | None = Field(default=None, alias="register")
-    """`register`: how the added sentences speak to the listener: `formal` (Sie, vous, usted, Lei, u) or
-    `informal` (du, tu, tú, tu, je); by default the language's usual one (formal in de, fr
-    and pt, informal in es, it and nl)."""
+    """`register`: how the added sentences speak to the listener: `formal` (Sie, vous, usted, Lei, u,
+    Proszę) or `informal` (du, tu, tú, tu, je, ty); by default the language's (or region's)
+    usual one (formal in de, fr, pl, pt and es-MX, informal in es, it and nl)."""
     sentences: dict[str, SpokenText] = Field(default_factory=dict, max_length=20)
     """The author's own words for any sentence voiceguide adds, by its key (`halfway`,
     `hold_for`, ...): `voiceguide new` lists them."""

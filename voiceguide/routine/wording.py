@@ -50,13 +50,30 @@ def wording_notes(routine: Routine) -> list[str]:
 _WORD = re.compile(r"[\w'-]+")
 
 
+_CLAUSE_STARTS = re.compile(
+    r"(?:^|[.!?;:,]\s*|\b(?:y|e|et|und|en|i|and|ou|o|oder|oraz|lub|dann|puis|luego|poi|depois)\s+)([\w'-]+)"
+)
+"""A word that starts a sentence or clause: where an imperative stands."""
+
+
 def other_register_words(text: str, pack: Pack, register: Register) -> list[str]:
     """The words of `text` that only the register other than `register` uses ("du" in a formal
-    German routine), as its pack lists them."""
-    marks = pack.marks.get("informal" if register == "formal" else "formal", ())
+    German routine; "Presiona" opening a sentence in a formal Spanish one), as its pack lists
+    them."""
+    other: Register = "informal" if register == "formal" else "formal"
+    marks = pack.marks.get(other, ())
     exact = {m for m in marks if not m.islower()}  # German "Sie" is not "sie"
     lowered = {m for m in marks if m.islower()}
-    return [w for w in _WORD.findall(text) if w in exact or w.casefold() in lowered]
+    sentence_start = re.compile(r"(?:^|[.!?]\s+)$")
+    found = [
+        match.group()
+        for match in _WORD.finditer(text)
+        if (match.group() in exact and not sentence_start.search(text, 0, match.start()))
+        or match.group().casefold() in lowered
+    ]
+    imperatives = set(pack.imperatives.get(other, ()))
+    found += [w for w in _CLAUSE_STARTS.findall(text) if w.casefold() in imperatives and w not in found]
+    return found
 
 
 def _register_notes(routine: Routine) -> Iterator[str]:
