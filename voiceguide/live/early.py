@@ -44,7 +44,13 @@ _started: tuple[Start, SoundOutput] | None = None
 
 def start_early(argv: list[str]) -> None:
     """Start the cached lead-in of `play ROUTINE` with these arguments, if they are simple and
-    valid and it is cached; else do nothing."""
+    valid and it is cached; else do nothing. Nothing here fails the command: whatever goes
+    wrong, `play` starts as it would have, and says what is wrong in its own words."""
+    with contextlib.suppress(Exception):
+        _start_early(argv)
+
+
+def _start_early(argv: list[str]) -> None:
     global _started
     start = _read(argv)
     if start is None:
@@ -58,15 +64,12 @@ def start_early(argv: list[str]) -> None:
     cached = cached_lead_in(key)
     if key is None or cached is None:
         return
-    try:
-        output = open_output(library)  # type: ignore[arg-type]  # one of AUDIO_LIBRARIES: checked above
-    except Exception:  # no device here: `play` says so, in its own words
-        return
+    output = open_output(library)  # type: ignore[arg-type]  # one of AUDIO_LIBRARIES: checked above
     try:
         begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
-    except Exception:  # `play` starts it again, and says what is wrong
+    except Exception:
         output.close()
-        return
+        raise
     _started = (Start(key, library, pre_roll_s), output)
 
 
