@@ -805,6 +805,35 @@ def test_a_scratch_root_that_is_not_safely_ours_is_not_used(tmp_path: Path, squa
     assert scratch_root().name == f"voiceguide-{os.getuid()}"
 
 
+def test_a_small_dev_shm_is_passed_over_for_the_temporary_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's /dev/shm is often 64 MB: a long render's parts would not fit, so the
+    scratch folder goes to the system's temporary folder instead (unless TMPDIR says)."""
+    import tempfile
+
+    from voiceguide import scratch
+
+    if not (Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK)):
+        pytest.skip("no writable /dev/shm here")
+    monkeypatch.delenv("TMPDIR", raising=False)
+    statvfs = os.statvfs
+
+    def room(megabytes: int):  # type: ignore[no-untyped-def]
+        def fake(path: object) -> object:
+            found = statvfs(path)  # type: ignore[arg-type]
+            if str(path) != "/dev/shm":
+                return found
+            return type("Found", (), {"f_bavail": megabytes * 256, "f_frsize": 4096})()
+
+        return fake
+
+    monkeypatch.setattr(os, "statvfs", room(64))
+    assert scratch.scratch_root().parent == Path(tempfile.gettempdir())
+    monkeypatch.setattr(os, "statvfs", room(2048))
+    assert scratch.scratch_root().parent == Path("/dev/shm")
+    monkeypatch.setenv("TMPDIR", "/var/tmp")
+    assert scratch.scratch_root().parent == Path("/var/tmp")
+
+
 def test_two_renders_to_one_name_cannot_both_win(tmp_path: Path, short_routine_file: Path) -> None:
     out = tmp_path / "x.mp3"
     first, _ = held_render(tmp_path, short_routine_file, out)  # has found the name free, now encoding

@@ -29,18 +29,32 @@ YOUNG_S = 60.0
 """A half-made folder (".new-...", not yet locked and named) this new is left alone."""
 
 
+SHM_ROOM_BYTES = 512 * 1024 * 1024
+"""The room /dev/shm must have to be used: a five-hour track's encoded parts take about 150 MB
+there, and a container's /dev/shm is often only 64 MB."""
+
+
 def scratch_root() -> Path:
     """Where every voiceguide process's scratch folder lives (one root per user): TMPDIR if
-    set, else in memory (/dev/shm) where the system has it, else the system's temporary folder."""
+    set, else in memory (/dev/shm) where the system has it with room to spare, else the
+    system's temporary folder."""
     chosen = os.environ.get("TMPDIR")
     shm = Path("/dev/shm")
     if chosen:
         base = Path(chosen)
-    elif shm.is_dir() and os.access(shm, os.W_OK):
+    elif shm.is_dir() and os.access(shm, os.W_OK) and _room(shm) >= SHM_ROOM_BYTES:
         base = shm
     else:
         base = Path(tempfile.gettempdir())
     return base / f"voiceguide-{os.getuid()}"
+
+
+def _room(folder: Path) -> int:
+    try:
+        found = os.statvfs(folder)
+    except OSError:
+        return 0
+    return found.f_bavail * found.f_frsize
 
 
 class Scratch:
