@@ -59,6 +59,9 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     return words
 
 
+_ARTICLES = ("der ", "die ", "das ")
+"""The articles a side name may start with."""
+
 _BODY: dict[str, Gender] = {
     **dict.fromkeys(("fuß", "knöchel", "ellbogen", "ellenbogen", "arm", "oberschenkel", "unterarm"), "m"),
     **dict.fromkeys(("daumen", "finger", "zeh", "handrücken", "fußrücken", "unterschenkel"), "m"),
@@ -102,8 +105,8 @@ PACK = Pack(
         half=_half,
         half_unit={"seconds": "eine halbe Sekunde", "minutes": "eine halbe Minute"},
         decimal_comma=True,
-        articles=("der ", "die ", "das "),
-        articled=with_article(_BODY, ("der ", "die ", "das "), _with_article, head_last=True, bare=("links", "rechts")),
+        articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article, head_last=True, bare=("links", "rechts")),
         unarticled=_unarticled,
     ),
     numbers=Numbers(

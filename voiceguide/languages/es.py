@@ -36,6 +36,9 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     return re.sub(r"uno$", "un", words)  # un segundo, treinta y un segundos
 
 
+_ARTICLES = ("el ", "la ", "los ", "las ")
+"""The articles a side name may start with."""
+
 _BODY: dict[str, Gender] = {
     **dict.fromkeys(("pie", "tobillo", "codo", "hombro", "brazo", "lado", "muslo", "talón", "pulgar"), "m"),
     **dict.fromkeys(("dedo", "ojo", "antebrazo", "gemelo", "oído"), "m"),
@@ -117,8 +120,8 @@ PACK = Pack(
         half_unit={"seconds": "medio segundo", "minutes": "medio minuto"},
         decimal_comma=True,
         forms=lambda side: {"a_side": _A(side)},
-        articles=("el ", "la ", "los ", "las "),
-        articled=with_article(_BODY, ("el ", "la ", "los ", "las "), _with_article),
+        articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article),
     ),
     numbers=Numbers(
         feminine=(

@@ -39,6 +39,9 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     return re.sub(r"\bun$", "une", words) if gender == "f" else words
 
 
+_ARTICLES = ("le ", "la ", "les ", "l'")
+"""The articles a side name may start with."""
+
 _BODY: dict[str, Gender] = {
     **dict.fromkeys(("genou", "pied", "poignet", "coude", "bras", "avant-bras", "côté", "mollet", "talon"), "m"),
     **dict.fromkeys(("pouce", "doigt", "œil", "orteil", "sourcil"), "m"),
@@ -81,8 +84,8 @@ PACK = Pack(
         half_unit={"seconds": "une demi-seconde", "minutes": "30 secondes"},  # not "une demi-minute"
         decimal_comma=True,
         forms=lambda side: {"a_side": _A(side)},
-        articles=("le ", "la ", "les ", "l'"),
-        articled=with_article(_BODY, ("le ", "la ", "les ", "l'"), _with_article),
+        articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article),
         tidy=_tidy,
     ),
     numbers=Numbers(

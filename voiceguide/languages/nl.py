@@ -21,6 +21,9 @@ def _half(whole: int, unit: Unit, words: tuple[str, str, str]) -> str:
     return f"anderhalve {words[1]}" if whole == 1 else f"{whole} en een halve {words[1]}"
 
 
+_ARTICLES = ("de ", "het ")
+"""The articles a side name may start with."""
+
 _BODY: dict[str, Gender] = {
     **dict.fromkeys(("knie", "voet", "enkel", "hand", "pols", "elleboog", "schouder", "heup", "arm"), "m"),
     **dict.fromkeys(("kant", "slaap", "dij", "kuit", "hiel", "duim", "vinger", "wang", "zij", "teen"), "m"),
@@ -59,8 +62,8 @@ PACK = Pack(
         half=_half,
         half_unit={"seconds": "een halve seconde", "minutes": "een halve minuut"},
         decimal_comma=True,
-        articles=("de ", "het "),
-        articled=with_article(_BODY, ("de ", "het "), _with_article, head_last=True, bare=("links", "rechts")),
+        articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article, head_last=True, bare=("links", "rechts")),
     ),
     numbers=Numbers(
         neuter=(

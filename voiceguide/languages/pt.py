@@ -33,6 +33,9 @@ def _agree(words: str, gender: Gender, noun: str) -> str:
     return re.sub(r"\bdois$", "duas", words)  # duas vezes
 
 
+_ARTICLES = ("o ", "a ", "os ", "as ")
+"""The articles a side name may start with."""
+
 _BODY: dict[str, Gender] = {
     **dict.fromkeys(("joelho", "pé", "tornozelo", "pulso", "cotovelo", "ombro", "braço", "lado"), "m"),
     **dict.fromkeys(("quadril", "calcanhar", "polegar", "dedo", "olho", "antebraço", "ouvido"), "m"),
@@ -117,8 +120,8 @@ PACK = Pack(
         half_unit={"seconds": "meio segundo", "minutes": "meio minuto"},
         decimal_comma=True,
         forms=lambda side: {"por_side": _POR(side)},
-        articles=("o ", "a ", "os ", "as "),
-        articled=with_article(_BODY, ("o ", "a ", "os ", "as "), _with_article),
+        articles=_ARTICLES,
+        articled=with_article(_BODY, _ARTICLES, _with_article),
     ),
     numbers=Numbers(
         feminine=(
