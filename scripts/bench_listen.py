@@ -1,7 +1,7 @@
 """How well `play --listen` hears its commands, and how rarely it obeys its own voice.
 
 Offline, through the code that listens live (voiceguide.live.hearing.Ears: the echo
-canceller, the voice detector and the judge with PocketSphinx), 10 ms at a time, on the
+canceller, the voice detector and the judge with Whisper), 10 ms at a time, on the
 recorded corpus in tests/data/listen (scripts/make_listen_corpus.py):
 
 - Commands said once each, by every voice of a half, at two levels (near the microphone and
@@ -55,7 +55,7 @@ _recogniser: Recogniser | None = None
 
 
 def recogniser() -> Recogniser:
-    """One per process: its model takes a moment and 140 MB to load."""
+    """One per process: its model takes a moment and about 100 MB to load."""
     global _recogniser
     _recogniser = _recogniser or Recogniser()
     return _recogniser
@@ -125,7 +125,7 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
         elif isinstance(answer, Verdict):
             loop.turn(hi + delay, 1.0)
             if answer.command is not None:
-                obeyed.append((round(t, 2), answer.words))
+                obeyed.append((round(t, 2), answer.words, answer.measured))
     return {
         "seconds": far.size // FRAME * FRAME / RATE,
         "cpu_s": time.process_time() - started,
@@ -179,7 +179,7 @@ def report(rows: list[dict], own: list[dict]) -> None:
         ducks = sum(o["ducks"] for o in own)
         cpu = sum(o["cpu_s"] for o in own) / sum(o["seconds"] for o in own)
         print(f"\nits own voice, {hours:.1f} hours of the built-in routine through {len(own)} rooms:")
-        print(f"  commands obeyed: {len(false)} {false[:10]}")
+        print(f"  commands obeyed: {len(false)} {[(t, words) for t, words, _ in false[:10]]}")
         print(f"  ducks for nothing: {ducks} ({ducks / hours:.1f} an hour)")
         print(f"  CPU: {cpu:.3f} s per second of sound ({100 * cpu:.1f} % of one core)")
     misses = [r for r in commands if r["half"] == "held-out" and r["obeyed"] != r["words"] and r["duck"]]

