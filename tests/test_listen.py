@@ -408,9 +408,9 @@ def obeyed_in(scene: corpus.Scene, *, duck: bool = True) -> tuple[list[str], boo
 
 def test_held_out_voices_are_obeyed_the_first_time_in_a_pause() -> None:
     """Voices the thresholds were never chosen on, each command once, near the microphone: at
-    least 84 % obeyed at the first word in these scenes (71 of 84, one fewer than with WebRTC's
-    AEC3; scripts/bench_listen.py, other seeds: 87 %; the goal is 90), and never as another
-    command."""
+    least 87 % obeyed at the first word in these scenes (76 of 84 with Whisper, 71 with
+    PocketSphinx; scripts/bench_listen.py, other seeds: 86 %; the goal is 90), and never as
+    another command."""
     right = wrong = 0
     for take in HELD_OUT:
         scene = corpus.scene(take, level_db=-6.0, over_voice=False, seed=zlib.crc32(take.voice.encode()))
@@ -418,7 +418,7 @@ def test_held_out_voices_are_obeyed_the_first_time_in_a_pause() -> None:
         right += obeyed[:1] == [take.words]
         wrong += bool(obeyed) and obeyed[0] != take.words
         assert ducked or not obeyed, f"{take.words} by {take.voice} obeyed without being heard to start"
-    assert right >= 0.84 * len(HELD_OUT), f"{right} of {len(HELD_OUT)}"
+    assert right >= 0.87 * len(HELD_OUT), f"{right} of {len(HELD_OUT)}"
     assert wrong == 0
 
 
@@ -442,9 +442,10 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
 
 def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() -> None:
     """Every held-out command, said near the microphone over the routine's voice: the voice
-    goes down while the word is still being said (84 of 84 here), more than half are obeyed
-    at the first word (47 of 84 here; with WebRTC's AEC3 it was 2 of the 14 "pause"), and no
-    other command is ever obeyed. The counts guard against getting worse."""
+    goes down while the word is still being said (84 of 84 here), about three in four are
+    obeyed at the first word (62 of 84 here with Whisper, 47 with PocketSphinx; with WebRTC's
+    AEC3 it was 2 of the 14 "pause"), and no other command is ever obeyed. The counts guard
+    against getting worse."""
     right = ducked = 0
     for take in HELD_OUT:
         scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=zlib.crc32(take.voice.encode()))
@@ -454,7 +455,7 @@ def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() 
         assert set(obeyed) <= {take.words}, f"{take.words} by {take.voice}: obeyed {obeyed}"
         right += obeyed[:1] == [take.words]
     assert ducked >= 80, f"ducked for {ducked} of {len(HELD_OUT)}"
-    assert right >= 44, f"obeyed {right} of {len(HELD_OUT)}"
+    assert right >= 58, f"obeyed {right} of {len(HELD_OUT)}"
 
 
 def test_the_corpus_room_answers_a_duck_as_a_room_does() -> None:
