@@ -232,9 +232,14 @@ class Recogniser:
         return [t for t in tokens if t < self._end]
 
     def _scores(self, encoded: Any, texts: list[list[int]], samples: int) -> list[float]:
-        """The log probability of each text (then its end) being what the utterance says."""
+        """The log probability of each text's tokens being what the utterance says. (CTranslate2's
+        `align` gives no probability to the end token, so a text that is only the start of
+        what was said is not marked down; and it puts its own `<|notimestamps|>` after the start
+        it is given, so the scores are taken after two of them: FIT and MARGIN were chosen on
+        these scores.)"""
         batch = self._storage(np.repeat(np.asarray(encoded), len(texts), axis=0))
-        aligned = self._model.align(batch, self._start, [[*t, self._end] for t in texts], max(1, samples // 320))
+        frames = max(2, min(samples, round(WINDOW_S * RATE)) // 160)  # mel frames, as `align` counts them
+        aligned = self._model.align(batch, self._start, texts, frames)
         return [float(np.sum(np.log(np.maximum(a.text_token_probs, 1e-12)))) for a in aligned]
 
 
