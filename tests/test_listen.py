@@ -541,10 +541,13 @@ def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
     sounds = {f"hiss at {db} dBFS": rng.standard_normal(RATE) * 10 ** (db / 20) for db in (-40, -50, -60)}
     fade = np.exp(-np.linspace(0, 8, RATE // 4))
     sounds["a breath"] = np.concatenate([rng.standard_normal(RATE // 4) * fade * 0.05, np.zeros(RATE // 2)])
+    written = []
     for name, sound in sounds.items():
         pcm = (sound * 32767).astype(np.int16)
         verdict = judge(Utterance(pcm, pcm, np.zeros_like(pcm), said="", residue=1e-12), recogniser())
         assert verdict.command is None, f"{name}: {verdict}"
+        written += [name] if verdict.words else []
+    assert written, "no sound was written as a command: the speech check went untried"
 
 
 def test_the_judge_does_not_decode_what_cannot_be_a_command() -> None:
