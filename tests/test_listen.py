@@ -27,6 +27,7 @@ pytest.importorskip("webrtcvad", reason="needs webrtcvad-wheels (make test insta
 
 
 from voiceguide.live.hearing import (
+    ABOVE_ESTIMATE_DB,
     COMMANDS,
     FRAME,
     NOT_A_COMMAND,
@@ -42,6 +43,7 @@ from voiceguide.live.hearing import (
     Verdict,
     command_in,
     judge,
+    word_above_echo_db,
 )
 from voiceguide.live.keys import Command
 
@@ -577,18 +579,25 @@ def speech_like(seed: int, seconds: float = 0.6) -> np.ndarray:
     return (np.concatenate(pieces) * 32767).astype(np.int16)
 
 
-def test_the_judge_takes_what_is_far_under_the_echo_taken_out_or_follows_it_for_the_voice() -> None:
+def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_the_voice() -> None:
     """What is left after cancelling may look like a person to the level checks and still be
-    the voice: far under the echo the canceller took out (its residue), or rising and falling
-    with it (the canceller lost the room)."""
+    the voice: under the echo the canceller took out in every frame (what it leaves follows the
+    voice), or rising and falling with it (the canceller lost the room). A person's word stands
+    above the echo in its own frames once the voice is ducked, however loud the voice was first."""
     table = Table(Heard("next", margin=3.0, fit=0.0))
     word, echo = speech_like(1), speech_like(2)  # as loud as each other (within 0.4 dB), peaks at 1/3
     assert judge(heard(word, estimate=echo), table).why == OBEYED  # unrelated, and as loud
-    assert judge(heard(word, estimate=echo * 2), table).why == OBEYED  # 6 dB under it: ducked late
-    quiet = (word / 5).astype(np.int16)  # 14 dB under the echo: what the canceller leaves
-    assert judge(heard(quiet, estimate=echo), table).why == OWN_VOICE
-    assert judge(heard(quiet, estimate=np.zeros_like(echo)), table).why == OBEYED  # in a pause, nothing to leave
-    leaked = (echo / 2).astype(np.int16)  # the echo itself, only 6 dB down
+    half = echo.size // 2
+    ducked_late = np.concatenate([echo[:half], echo[half:] // 8])  # 18 dB down halfway through the word
+    softer = word // 6  # 16 dB under the echo over the whole utterance: ruled by the loud first half
+    assert word_above_echo_db(heard(softer, estimate=ducked_late)) > 0
+    assert judge(heard(softer, estimate=ducked_late), table).why == OBEYED
+    residue = echo // 5  # what the canceller leaves: 14 dB under the echo in every frame
+    assert word_above_echo_db(heard(residue, estimate=echo)) == pytest.approx(-14, abs=0.5)
+    assert judge(heard(residue, estimate=echo), table).why == OWN_VOICE
+    assert judge(heard(residue, estimate=np.zeros_like(echo)), table).why == OBEYED  # in a pause, nothing to leave
+    leaked = echo // 2  # the echo itself, only 6 dB down: above the check, but it follows the echo
+    assert word_above_echo_db(heard(leaked, estimate=echo)) > ABOVE_ESTIMATE_DB
     assert judge(heard(leaked, estimate=echo), table).why == OWN_VOICE
 
 
