@@ -6,7 +6,8 @@ time to first sound (the pre-roll's quiet passes through that device at once, so
 voiceguide's own delay; a real device adds the pre-roll you set). As a baseline in the same
 run: starting Python and importing voiceguide's command line (`voiceguide --version`), which
 no play can beat. "Cold" is an empty cache; "warm" is a cache holding every phrase and the
-lead-in, as after the routine has been played once with this voice.
+lead-in, as after the routine has been played once with this voice. And the floor of a cold
+start: a Piper worker started alone, from its start to the lead-in made by it.
 
 Sounds in place: through a private PulseAudio server (as the tests start one), the test
 routine is played live and, as the control, its rendered WAV with `aplay`; each sound's
@@ -71,6 +72,31 @@ def first_sound_s(home: Path, cache: Path, *args: str) -> float:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(10)
+
+
+def speech_floor_s() -> float:
+    """From starting a Piper worker to the built-in routine's lead-in made by it, with nothing
+    else running: Python, Piper, its model and the phrase. A cold `play` cannot make its first
+    sound sooner with this voice, whatever it does meanwhile (it starts the same worker at its
+    own start, and loads the routine beside it)."""
+    from voiceguide.app.voicing import open_voice
+    from voiceguide.routine.loader import load_routine
+    from voiceguide.speech.cache import ClipCache
+    from voiceguide.speech.registry import ANY_VOICE
+    from voiceguide.timeline.options import CompileOptions
+
+    routine = load_routine("back-pain")
+    with tempfile.TemporaryDirectory() as folder:
+        cache = ClipCache(Path(folder))
+        voice = open_voice(routine, options=CompileOptions(), choice=ANY_VOICE, cache=cache)
+        try:
+            clips = voice.clips([routine.phrase_table.lead_in], cache)
+            start = time.perf_counter()
+            voice.engine.start(preload=voice.settings.voice_id)
+            next(iter(clips.synthesise()))
+            return time.perf_counter() - start
+        finally:
+            voice.close()
 
 
 def startup_s() -> float:
@@ -172,10 +198,11 @@ def main() -> None:
     (home / ".asoundrc").write_text(
         f'pcm.!default {{ type file; slave.pcm {{ type null }}; file "{home / "capture.raw"}"; format "raw" }}\n'
     )
-    cold, warm, base = [], [], []
+    cold, warm, base, floor = [], [], [], []
     for n in range(args.repeats):
         cache = work / f"cache-{n}"
         base.append(startup_s())
+        floor.append(speech_floor_s())
         cold.append(first_sound_s(home, cache))  # empty cache: voices listed, phrases made
         fill = ["render", "back-pain", "-f", "wav", "--force", "--no-transcripts", "-o", str(work / "warm.wav")]
         subprocess.run(  # fill the cache, as an earlier render or play of the routine would
@@ -190,6 +217,8 @@ def main() -> None:
         "startup_baseline_s": statistics.median(base),
         "first_sound_cold_s": statistics.median(cold),
         "first_sound_warm_s": statistics.median(warm),
+        "lead_in_from_a_lone_worker_s": statistics.median(floor),
+        "cold / lone worker": statistics.median(cold) / statistics.median(floor),
         "cold / startup": statistics.median(cold) / statistics.median(base),
         "warm / startup": statistics.median(warm) / statistics.median(base),
     }

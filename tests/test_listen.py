@@ -445,9 +445,9 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
 def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() -> None:
     """Every held-out command, said near the microphone over the routine's voice: the voice
     goes down while the word is still being said (84 of 84 here), about three in four are
-    obeyed at the first word (62 of 84 here with Whisper, 47 with PocketSphinx; with WebRTC's
-    AEC3 it was 2 of the 14 "pause"), and no other command is ever obeyed. The counts guard
-    against getting worse."""
+    obeyed at the first word (64 of 84 here with Whisper, 62 when the echo check took the
+    utterance whole, 47 with PocketSphinx; with WebRTC's AEC3 it was 2 of the 14 "pause"), and
+    no other command is ever obeyed. The counts guard against getting worse."""
     right = ducked = 0
     for take in HELD_OUT:
         scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=zlib.crc32(take.voice.encode()))
@@ -457,7 +457,7 @@ def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() 
         assert set(obeyed) <= {take.words}, f"{take.words} by {take.voice}: obeyed {obeyed}"
         right += obeyed[:1] == [take.words]
     assert ducked >= 80, f"ducked for {ducked} of {len(HELD_OUT)}"
-    assert right >= 58, f"obeyed {right} of {len(HELD_OUT)}"
+    assert right >= 60, f"obeyed {right} of {len(HELD_OUT)}"
 
 
 def test_the_corpus_room_answers_a_duck_as_a_room_does() -> None:
