@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 from bench_goals import judge
 
+from voiceguide.paths import VOICES_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -82,18 +84,18 @@ def speech_floor_s() -> float:
     from voiceguide.app.voicing import open_voice
     from voiceguide.routine.loader import load_routine
     from voiceguide.speech.cache import ClipCache
-    from voiceguide.speech.registry import ANY_VOICE
+    from voiceguide.speech.registry import VoiceChoice
     from voiceguide.timeline.options import CompileOptions
 
     routine = load_routine("back-pain")
     with tempfile.TemporaryDirectory() as folder:
         cache = ClipCache(Path(folder))
-        voice = open_voice(routine, options=CompileOptions(), choice=ANY_VOICE, cache=cache)
+        voice = open_voice(routine, options=CompileOptions(), choice=VoiceChoice(engine="piper"), cache=cache)
         try:
             clips = voice.clips([routine.phrase_table.lead_in], cache)
             start = time.perf_counter()
             voice.engine.start(preload=voice.settings.voice_id)
-            next(iter(clips.synthesise()))
+            next(clips.synthesise())
             return time.perf_counter() - start
         finally:
             voice.close()
@@ -193,6 +195,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-play-"))
+    # The same voices for every play here and the lone worker: those installed with voiceguide
+    # (each play's HOME is the bench's own), not ones downloaded into the user's data folder.
+    os.environ.setdefault(VOICES_ENV, str(work / "voices"))
     home = work / "home"
     home.mkdir()
     (home / ".asoundrc").write_text(

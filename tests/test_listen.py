@@ -42,6 +42,7 @@ from voiceguide.live.hearing import (
     Utterance,
     Verdict,
     command_in,
+    energy,
     judge,
     word_above_echo_db,
 )
@@ -589,7 +590,9 @@ def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_t
     assert judge(heard(word, estimate=echo), table).why == OBEYED  # unrelated, and as loud
     half = echo.size // 2
     ducked_late = np.concatenate([echo[:half], echo[half:] // 8])  # 18 dB down halfway through the word
-    softer = word // 6  # 16 dB under the echo over the whole utterance: ruled by the loud first half
+    softer = word // 6  # 16 dB under the echo before the duck, 2 dB over it after
+    whole_db = 10 * np.log10(energy(softer) / energy(ducked_late))  # about -13: the loud first half rules
+    assert whole_db < ABOVE_ESTIMATE_DB  # taken whole, it would be turned down as the voice
     assert word_above_echo_db(heard(softer, estimate=ducked_late)) > 0
     assert judge(heard(softer, estimate=ducked_late), table).why == OBEYED
     residue = echo // 5  # what the canceller leaves: 14 dB under the echo in every frame

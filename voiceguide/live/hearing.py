@@ -124,8 +124,9 @@ before the duck took hold: the utterance as a whole, which the check took before
 those first loud frames (tuning half: said across the room over the voice, 41 of 84 commands
 obeyed now, 27 then)."""
 WORD_PERCENTILE = 90
-"""The frames of an utterance that show the word: all but the top tenth (a click, a stray
-frame) of what is left against the echo, frame by frame."""
+"""Where in an utterance the word shows: the level (left against the echo, frame by frame)
+that all but its tenth highest frames stay under, so that a click or a stray frame alone
+does not make it a person."""
 ECHO_LIKENESS = 0.7
 """An utterance whose spectrum rises and falls with the echo the canceller took out (the
 correlation of their band energies over its frames) is the voice getting through, not a
@@ -340,6 +341,8 @@ def word_above_echo_db(utterance: Utterance) -> float:
     if utterance.estimate is None or not utterance.estimate.any():
         return float("inf")
     left, took_out = _frame_energies(utterance.clean), _frame_energies(utterance.estimate)
+    if not left.size:  # shorter than a frame
+        return float("inf")
     ratios = 10 * np.log10(left / np.maximum(took_out, 10 ** (SPEECH_DBFS / 10)))
     return float(np.percentile(ratios, WORD_PERCENTILE))
 
