@@ -13,6 +13,7 @@ import time
 import wave
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,6 +34,7 @@ from voiceguide.live.hearing import (
     NOT_A_COMMAND,
     OBEYED,
     OWN_VOICE,
+    PLAYED_UNKNOWN,
     RATE,
     UNSURE,
     Ears,
@@ -47,6 +49,7 @@ from voiceguide.live.hearing import (
     word_above_echo_db,
 )
 from voiceguide.live.keys import Command
+from voiceguide.live.listen import Listener
 
 WAIT_S = 60.0
 """The most a step may take on a slow machine: a bound against hanging, not a speed test."""
@@ -604,6 +607,23 @@ def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_t
     assert judge(heard(leaked, estimate=echo), table).why == OWN_VOICE
 
 
+def test_nothing_is_obeyed_where_what_the_speaker_played_is_not_known() -> None:
+    """A frame whose echo reference never came has nothing cancelled: the voice, whole, would
+    pass for a person. The utterance it is in is turned down, undecoded; the same word with
+    every frame's reference known is obeyed."""
+    verdicts = {}
+    for known in (True, False):
+        table = Table(Heard("next", margin=3.0, fit=0.0))
+        ears = Ears(table)
+        pcm = np.concatenate([np.zeros(RATE, np.int16), speech_like(1), np.zeros(RATE, np.int16)])
+        for i in range(pcm.size // FRAME):
+            far = None if not known and 100 <= i < 110 else np.zeros(FRAME, np.int16)
+            answer = ears.hear(pcm[i * FRAME : (i + 1) * FRAME], far)
+            if isinstance(answer, Verdict):
+                verdicts[known] = (answer.why, table.asked)
+    assert verdicts == {True: (OBEYED, 1), False: (PLAYED_UNKNOWN, 0)}
+
+
 def heard(clean: np.ndarray, *, estimate: np.ndarray) -> Utterance:
     return Utterance(clean, clean, np.zeros_like(clean), said="", residue=1e-9, estimate=estimate)
 
@@ -668,3 +688,82 @@ def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
     assert tape.frame_at(100.3 + jitter[3] + 0.05) == 3 * 4410 + round(0.05 * rate)
     assert tape.frame_at(102.01) == 50000 + round(0.01 * rate)
     assert tape.frame_at(99.0) is None  # before anything played
+
+
+class WatchedTape:
+    """The real EarTape, telling the test when the listener starts to wait on it."""
+
+    def __init__(self, rate: int) -> None:
+        from voiceguide.live.listen import EarTape
+
+        self.tape = EarTape(rate)
+        self.waiting = threading.Event()
+        self.waits = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.tape, name)
+
+    def reaches(self, ear_time: float, wait_s: float) -> bool:
+        self.waits += 1
+        self.waiting.set()
+        return bool(self.tape.reaches(ear_time, wait_s))
+
+
+class HeardFars:
+    """Ears that keep the reference each frame came with."""
+
+    def __init__(self) -> None:
+        self.fars: list[np.ndarray | None] = []
+
+    def hear(self, near: np.ndarray, far: np.ndarray | None, said: str = "") -> None:
+        self.fars.append(far)
+
+
+def listener_on(tape: WatchedTape, ears: HeardFars, *, playing: bool) -> Listener:
+    fakes: Any = (ears, tape)  # the real Listener, on the real tape and fake ears
+    return Listener(*fakes, obey=lambda v: None, duck=lambda down: None, playing=lambda: playing)
+
+
+def test_the_listener_waits_for_what_was_played_while_the_voice_plays() -> None:
+    """On a loaded machine the microphone's thread can run before the output has handed over
+    what reached the ear: the listener waits for it rather than take it for quiet (the voice
+    was once obeyed that way, its echo not cancelled)."""
+    rate = 44100
+    tape, ears = WatchedTape(rate), HeardFars()
+    listener = listener_on(tape, ears, playing=True)
+    tone = (np.sin(2 * np.pi * 440 * np.arange(rate // 5) / rate) * 16000).astype("<i2")
+    hearing = threading.Thread(target=listener.hear, args=(np.zeros(FRAME, np.int16), 100.0))
+    hearing.start()
+    assert tape.waiting.wait(WAIT_S), "the listener heard the frame without waiting for the voice"
+    tape.played(tone.tobytes(), 0, 99.95)  # 99.95 to 100.15 s: covers the frame and its lead
+    hearing.join(WAIT_S)
+    assert not hearing.is_alive()
+    (far,) = ears.fars
+    assert far is not None and np.abs(far).max() > 10000
+
+
+def test_the_listener_hears_unknown_where_nothing_comes_and_quiet_where_nothing_plays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The output stops handing over while still playing (a stalled device): the frame's
+    reference is not known, and the listener does not wait again until something comes. Paused,
+    nothing plays: quiet, at once."""
+    from voiceguide.live import listen
+
+    monkeypatch.setattr(listen, "PLAYED_WAIT_S", 0.05)
+    rate = 44100
+    tone = (np.sin(2 * np.pi * 440 * np.arange(rate // 5) / rate) * 16000).astype("<i2")
+    tape, ears = WatchedTape(rate), HeardFars()
+    listener = listener_on(tape, ears, playing=True)
+    tape.played(tone.tobytes(), 0, 99.0)
+    for k in range(3):
+        listener.hear(np.zeros(FRAME, np.int16), 100.0 + k * 0.01)
+    assert ears.fars == [None, None, None]
+    assert tape.waits == 1
+    tape.played(tone.tobytes(), rate // 5, 99.95)
+    listener.hear(np.zeros(FRAME, np.int16), 100.03)
+    assert ears.fars[-1] is not None and np.abs(ears.fars[-1]).max() > 10000
+    paused, quiet = WatchedTape(rate), HeardFars()
+    listener_on(paused, quiet, playing=False).hear(np.zeros(FRAME, np.int16), 100.0)
+    assert paused.waits == 0
+    assert quiet.fars[0] is not None and not quiet.fars[0].any()

@@ -281,6 +281,9 @@ class Utterance:
     estimate: np.ndarray | None = None
     """The echo the canceller took out of those frames (int16; zeros where nothing played, None
     without a canceller)."""
+    far_known: bool = True
+    """Whether what the speaker played is known for every frame (`far` is quiet where it is not:
+    the player had not handed it over in time)."""
 
 
 @dataclass(frozen=True)
@@ -303,6 +306,7 @@ NOT_A_COMMAND = "not a command"
 OWN_VOICE = "taken for voiceguide's own voice"
 UNSURE = "not sure which command"
 TOO_SOON = "too soon after the last command"
+PLAYED_UNKNOWN = "what the speaker played then is not known"
 
 
 def energy(x: np.ndarray) -> float:
@@ -358,6 +362,8 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray], Heard]) -> Ver
     measured = f"{seconds:.2f} s"
     if not SHORTEST_S <= seconds <= LONGEST_S:
         return Verdict(None, "", NOT_A_COMMAND, measured=measured)
+    if not utterance.far_known:  # the echo was not cancelled: it may be the voice, unmeasured
+        return Verdict(None, "", PLAYED_UNKNOWN, measured=measured)
     left = energy(utterance.clean)
     above_echo_db = 10 * np.log10(left / (utterance.residue + 1e-12))
     above_estimate_db = word_above_echo_db(utterance)
@@ -391,6 +397,7 @@ class _Frame(NamedTuple):
     residue: float
     """What the canceller was expected to leave of the voice (mean square)."""
     estimate: np.ndarray | None
+    far_known: bool
 
 
 @dataclass(frozen=True)
@@ -435,9 +442,12 @@ class Ears:
     def speaking(self) -> bool:
         return bool(self._frames)
 
-    def hear(self, near: np.ndarray, far: np.ndarray, said: str = "") -> Speaking | Verdict | None:
-        """One 10 ms frame from the microphone and what the speaker played in it (int16), and
-        what the voice was saying then."""
+    def hear(self, near: np.ndarray, far: np.ndarray | None, said: str = "") -> Speaking | Verdict | None:
+        """One 10 ms frame from the microphone and what the speaker played in it (int16; None
+        where that is not known), and what the voice was saying then. An utterance with a frame
+        whose `far` is not known is not obeyed: nothing could be told of its echo."""
+        far_known = far is not None
+        far = np.zeros_like(near) if far is None else far
         clean = near if self._canceller is None else self._canceller.process(near, far)
         estimate = None if self._canceller is None else self._canceller.estimate
         self._far.append(energy(far))
@@ -452,11 +462,11 @@ class Ears:
             and level > residue * 10 ** (ONSET_ABOVE_ECHO_DB / 10)
             and (not sounding or self._voice_frames >= LEARN_FRAMES)
         )
-        frame = _Frame(near, clean, far, residue, estimate)
+        frame = _Frame(near, clean, far, residue, estimate, far_known)
         self._said_before.append(said)
         self._since_command += 1
         if not self._frames:
-            if not speech:  # a person's word never teaches it what the voice leaves
+            if not speech and far_known:  # a person's word never teaches it what the voice leaves
                 self._learn(level, voice)
             self._recent.append(speech)
             self._before.append(frame)
@@ -486,6 +496,7 @@ class Ears:
             said=" ".join(self._said),
             residue=float(np.mean([f.residue for f in frames])),
             estimate=None if self._canceller is None else np.concatenate([f.estimate for f in frames]),
+            far_known=all(f.far_known for f in frames),
         )
         verdict = judge(utterance, self.recognise)
         if verdict.command is not None:

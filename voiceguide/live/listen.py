@@ -40,6 +40,14 @@ by tens of milliseconds (through the test's sound server the echo came 25 ms bef
 said). 80 ms of lead leaves the room 0.56 s."""
 JUMP_S = 0.05
 """Reported times further than this from where counting has got to mean the sound jumped."""
+PLAYED_WAIT_S = 2.0
+"""How long the listener waits, while the voice plays, for the output to hand over what reached
+the ear as a microphone frame was captured. The output hands each block over a stream's
+latency (0.1 s) before it is heard, so this is only ever waited for on a loaded machine, where
+the microphone's thread can run before the output's; or after a (re)start, when a sound server
+can take over 1.5 s to ask for the first samples. A frame heard without it would have nothing
+cancelled: the voice, whole, would look like a person speaking (under load it once obeyed its
+own "next")."""
 
 
 class EarTape:
@@ -64,12 +72,24 @@ class EarTape:
         """The ear time at which the last block taken in ends."""
         self._write_t = 0.0
         """The ear time of the next resampled sample."""
+        self._handed = threading.Condition()
+        self.horizon = float("-inf")
+        """The ear time up to which blocks have been handed over."""
 
     def played(self, samples: bytes | bytearray, first: int, ear_time: float) -> None:
         """Called from the output's callback with each block, the feed's number for its first
         frame, and when that frame is heard."""
         self._blocks.append((bytes(samples), ear_time))
         self._marks.append((ear_time, first))
+        with self._handed:
+            self.horizon = max(self.horizon, ear_time + len(samples) / 2 / self._rate)
+            self._handed.notify_all()
+
+    def reaches(self, ear_time: float, wait_s: float) -> bool:
+        """Whether what reaches the ear up to `ear_time` has been handed over, waiting up to
+        `wait_s` for it."""
+        with self._handed:
+            return self._handed.wait_for(lambda: self.horizon >= ear_time, wait_s)
 
     def frame_at(self, ear_time: float) -> int | None:
         """The feed frame heard at `ear_time`, if something was playing then."""
@@ -128,13 +148,18 @@ class Listener:
         *,
         obey: Callable[[Verdict], None],
         duck: Callable[[bool], None],
+        playing: Callable[[], bool],
         words_at: Callable[[int], str] = lambda frame: "",
     ) -> None:
         self.ears = ears
         self.tape = tape
         self.obey = obey
         self.duck = duck
+        self.playing = playing
+        """Whether the output is playing, so that what it plays will be handed over."""
         self.words_at = words_at
+        self._gave_up_at = float("nan")
+        """The tape's horizon when waiting for it last timed out: not waited for again until it moves."""
         self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=1000)
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -178,8 +203,11 @@ class Listener:
                     next_t += FRAME / RATE
 
     def hear(self, near: np.ndarray, captured: float) -> None:
-        """One 10 ms frame captured at `captured`, with what reached the ear then."""
-        far = self.tape.window(captured + FAR_LEAD_S, FRAME)
+        """One 10 ms frame captured at `captured`, with what reached the ear then: waited for
+        while the output plays (`PLAYED_WAIT_S`), not known if it does not come."""
+        far: np.ndarray | None = None
+        if self._played_by(captured + FAR_LEAD_S + FRAME / RATE):
+            far = self.tape.window(captured + FAR_LEAD_S, FRAME)
         frame = self.tape.frame_at(captured)
         answer = self.ears.hear(near, far, "" if frame is None else self.words_at(frame))
         if isinstance(answer, Speaking):
@@ -187,6 +215,18 @@ class Listener:
         elif isinstance(answer, Verdict):
             self.duck(False)
             self.obey(answer)
+
+    def _played_by(self, ear_time: float) -> bool:
+        """Whether what reached the ear up to `ear_time` is known: handed over, or nothing is
+        playing. (Quiet is not known while the output plays: it may only be late.)"""
+        if not self.playing() or self.tape.horizon >= ear_time:
+            return True
+        if self.tape.horizon == self._gave_up_at:  # the output has handed nothing over since
+            return False
+        if self.tape.reaches(ear_time, PLAYED_WAIT_S) or not self.playing():
+            return True
+        self._gave_up_at = self.tape.horizon
+        return False
 
     def close(self) -> None:
         """Stop the microphone, then the listening thread."""
@@ -276,7 +316,9 @@ def listening(
 
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
-    listener = Listener(Ears(), tape, obey=obey, duck=output.duck, words_at=voice.at)
+    listener = Listener(
+        Ears(), tape, obey=obey, duck=output.duck, playing=lambda: bool(output.playing), words_at=voice.at
+    )
     try:
         listener.open()
     except Exception as e:  # sounddevice.PortAudioError: no microphone, or no permission
