@@ -666,6 +666,36 @@ def test_the_canceller_takes_out_the_echo_and_leaves_a_word_whole() -> None:
     assert db(out[after]) < db(echo[after]) - 20
 
 
+def test_the_canceller_follows_an_echo_that_drifts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Microphone and speaker on clocks 60 ppm apart (a USB microphone and Bluetooth headphones;
+    the test's sound server's loopback drifts as much): the echo comes a sample later every
+    second or so. The canceller follows it and still takes the echo down after 20 s; not
+    following, it takes almost nothing off; where nothing drifts, following costs nothing."""
+    from voiceguide.live import canceller
+
+    far = np.concatenate([speech_like(seed, 2.0) for seed in range(10)]).astype(np.float64) / 32768
+
+    def taken_off_db(drift_ppm: float) -> float:
+        """How far the canceller takes the echo down over the last 5 s of 20."""
+        played = soxr.resample(far, RATE, RATE * (1 + drift_ppm * 1e-6), quality="VHQ")[: far.size]
+        echo = np.zeros_like(far)
+        echo[900 : 900 + played.size] = 0.5 * played[: far.size - 900]
+        cancel, left = canceller.Canceller(), []
+        for i in range(far.size // FRAME):
+            frame = slice(i * FRAME, (i + 1) * FRAME)
+            left.append(cancel.process((echo[frame] * 32767).astype(np.int16), (far[frame] * 32767).astype(np.int16)))
+        out = np.concatenate(left).astype(np.float64) / 32767
+        last = slice(15 * RATE, 20 * RATE)
+        return float(10 * np.log10(np.mean(echo[last] ** 2) / np.mean(out[last] ** 2)))
+
+    steady, drifting = taken_off_db(0), taken_off_db(60)
+    monkeypatch.setattr(canceller, "FOLLOW_EVERY", 10**9)  # never measures: never follows
+    assert taken_off_db(0) == pytest.approx(steady, abs=0.5)
+    assert steady > 40
+    assert drifting > 8
+    assert taken_off_db(60) < 3
+
+
 def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
     """The echo canceller's reference is as continuous as the sound was, though the device
     reports each block's time a few milliseconds off; a real jump starts it afresh."""
@@ -691,7 +721,7 @@ def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
 
 
 class WatchedTape:
-    """The real EarTape, telling the test when the listener starts to wait on it."""
+    """The real EarTape, telling the test each time the listener waits on it."""
 
     def __init__(self, rate: int) -> None:
         from voiceguide.live.listen import EarTape
@@ -703,10 +733,10 @@ class WatchedTape:
     def __getattr__(self, name: str) -> object:
         return getattr(self.tape, name)
 
-    def reaches(self, ear_time: float, wait_s: float) -> bool:
+    def wait_handed(self, seen: float, wait_s: float) -> None:
         self.waits += 1
         self.waiting.set()
-        return bool(self.tape.reaches(ear_time, wait_s))
+        self.tape.wait_handed(seen, wait_s)
 
 
 class HeardFars:
@@ -724,45 +754,73 @@ def listener_on(tape: WatchedTape, ears: HeardFars, *, playing: bool) -> Listene
     return Listener(*fakes, obey=lambda v: None, duck=lambda down: None, playing=lambda: playing)
 
 
-def test_the_listener_waits_for_what_was_played_while_the_voice_plays() -> None:
+def tone_blocks(rate: int, seconds: float, block_s: float) -> list[bytes]:
+    tone = (np.sin(2 * np.pi * 440 * np.arange(round(seconds * rate)) / rate) * 16000).astype("<i2")
+    n = round(block_s * rate)
+    return [tone[i : i + n].tobytes() for i in range(0, tone.size, n)]
+
+
+def test_the_listener_waits_for_what_was_played_while_the_voice_plays(monkeypatch: pytest.MonkeyPatch) -> None:
     """On a loaded machine the microphone's thread can run before the output has handed over
     what reached the ear: the listener waits for it rather than take it for quiet (the voice
-    was once obeyed that way, its echo not cancelled)."""
+    was once obeyed that way, its echo not cancelled); and for the tape's resampler to give out
+    the last of it, which it holds back until more comes."""
+    from voiceguide.live import listen
+
+    monkeypatch.setattr(listen, "PLAYED_WAIT_S", WAIT_S)  # a bound against hanging
     rate = 44100
     tape, ears = WatchedTape(rate), HeardFars()
     listener = listener_on(tape, ears, playing=True)
-    tone = (np.sin(2 * np.pi * 440 * np.arange(rate // 5) / rate) * 16000).astype("<i2")
     hearing = threading.Thread(target=listener.hear, args=(np.zeros(FRAME, np.int16), 100.0))
     hearing.start()
-    assert tape.waiting.wait(WAIT_S), "the listener heard the frame without waiting for the voice"
-    tape.played(tone.tobytes(), 0, 99.95)  # 99.95 to 100.15 s: covers the frame and its lead
+    handed = 0
+    for k, block in enumerate(tone_blocks(rate, 0.5, 0.01)):  # 10 ms at a time from 99.95 s
+        deadline = time.monotonic() + WAIT_S
+        while hearing.is_alive() and not tape.waiting.wait(0.01):  # waiting for more, or done
+            assert time.monotonic() < deadline, "the listener neither heard the frame nor waited"
+        if not hearing.is_alive():
+            break
+        tape.waiting.clear()
+        tape.played(block, k * 441, 99.95 + k * 0.01)
+        handed = k + 1
     hearing.join(WAIT_S)
+    assert handed > 0, "the listener heard the frame without waiting for the voice"
     assert not hearing.is_alive()
-    (far,) = ears.fars
-    assert far is not None and np.abs(far).max() > 10000
+    (far,) = ears.fars  # the frame's reference: 100.08 to 100.09 s, whole to its last sample
+    assert far is not None and np.abs(far[-FRAME // 4 :]).max() > 10000
+    assert 99.95 + handed * 0.01 > 100.09  # it took blocks beyond the frame's, for the resampler
 
 
 def test_the_listener_hears_unknown_where_nothing_comes_and_quiet_where_nothing_plays(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The output stops handing over while still playing (a stalled device): the frame's
-    reference is not known, and the listener does not wait again until something comes. Paused,
-    nothing plays: quiet, at once."""
+    reference is not known, and the listener does not wait again until something comes. Nor is
+    what was heard before the first block it was handed (the output may have played before the
+    listener began). Paused, nothing plays: quiet, at once."""
     from voiceguide.live import listen
 
     monkeypatch.setattr(listen, "PLAYED_WAIT_S", 0.05)
     rate = 44100
-    tone = (np.sin(2 * np.pi * 440 * np.arange(rate // 5) / rate) * 16000).astype("<i2")
     tape, ears = WatchedTape(rate), HeardFars()
     listener = listener_on(tape, ears, playing=True)
-    tape.played(tone.tobytes(), 0, 99.0)
-    for k in range(3):
+    blocks = tone_blocks(rate, 0.4, 0.2)
+    tape.played(blocks[0], 0, 99.0)
+    listener.hear(np.zeros(FRAME, np.int16), 100.0)
+    waited = tape.waits
+    assert waited > 0
+    for k in (1, 2):
         listener.hear(np.zeros(FRAME, np.int16), 100.0 + k * 0.01)
     assert ears.fars == [None, None, None]
-    assert tape.waits == 1
-    tape.played(tone.tobytes(), rate // 5, 99.95)
+    assert tape.waits == waited  # nothing handed over since it gave up: not waited for again
+    tape.played(b"".join(blocks), rate // 5, 99.95)  # 99.95 to 100.35 s
     listener.hear(np.zeros(FRAME, np.int16), 100.03)
     assert ears.fars[-1] is not None and np.abs(ears.fars[-1]).max() > 10000
+    late, unknown = WatchedTape(rate), HeardFars()
+    late.played(blocks[0], 0, 100.5)  # the first block handed over: heard from 100.5 s
+    listener_on(late, unknown, playing=True).hear(np.zeros(FRAME, np.int16), 100.0)
+    assert unknown.fars == [None]
+    assert late.waits == 0
     paused, quiet = WatchedTape(rate), HeardFars()
     listener_on(paused, quiet, playing=False).hear(np.zeros(FRAME, np.int16), 100.0)
     assert paused.waits == 0

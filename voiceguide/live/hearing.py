@@ -448,7 +448,7 @@ class Ears:
         whose `far` is not known is not obeyed: nothing could be told of its echo."""
         far_known = far is not None
         far = np.zeros_like(near) if far is None else far
-        clean = near if self._canceller is None else self._canceller.process(near, far)
+        clean = near if self._canceller is None else self._canceller.process(near, far, learn=far_known)
         estimate = None if self._canceller is None else self._canceller.estimate
         self._far.append(energy(far))
         voice = max(self._far)

@@ -41,13 +41,16 @@ said). 80 ms of lead leaves the room 0.56 s."""
 JUMP_S = 0.05
 """Reported times further than this from where counting has got to mean the sound jumped."""
 PLAYED_WAIT_S = 2.0
-"""How long the listener waits, while the voice plays, for the output to hand over what reached
-the ear as a microphone frame was captured. The output hands each block over a stream's
-latency (0.1 s) before it is heard, so this is only ever waited for on a loaded machine, where
-the microphone's thread can run before the output's; or after a (re)start, when a sound server
-can take over 1.5 s to ask for the first samples. A frame heard without it would have nothing
+"""How long the listener waits, while the voice plays, for the tape to hold what reached the
+ear with a microphone frame (and FAR_LEAD_S after). The output hands each block over a stream's
+latency (0.1 s) before it is heard, and the tape's resampler holds up to 40 ms of it back, so
+this is waited for a moment now and then, and longer on a loaded machine, where the
+microphone's thread can run before the output's, or after a (re)start, when a sound server can
+take over 1.5 s to ask for the first samples. A frame heard without it would have nothing
 cancelled: the voice, whole, would look like a person speaking (under load it once obeyed its
 own "next")."""
+WAIT_SLICE_S = 0.05
+"""Waiting for it, the listener looks this often whether the output still plays."""
 
 
 class EarTape:
@@ -75,6 +78,8 @@ class EarTape:
         self._handed = threading.Condition()
         self.horizon = float("-inf")
         """The ear time up to which blocks have been handed over."""
+        self.since: float | None = None
+        """The ear time of the first block handed over: what was heard before is not known."""
 
     def played(self, samples: bytes | bytearray, first: int, ear_time: float) -> None:
         """Called from the output's callback with each block, the feed's number for its first
@@ -82,18 +87,24 @@ class EarTape:
         self._blocks.append((bytes(samples), ear_time))
         self._marks.append((ear_time, first))
         with self._handed:
+            self.since = ear_time if self.since is None else self.since
             self.horizon = max(self.horizon, ear_time + len(samples) / 2 / self._rate)
             self._handed.notify_all()
 
-    def reaches(self, ear_time: float, wait_s: float) -> bool:
-        """Whether what reaches the ear up to `ear_time` has been handed over, waiting up to
-        `wait_s` for it."""
+    def wait_handed(self, seen: float, wait_s: float) -> None:
+        """Wait (at most `wait_s`) for a block to be handed over after `horizon` was `seen`."""
         with self._handed:
-            return self._handed.wait_for(lambda: self.horizon >= ear_time, wait_s)
+            self._handed.wait_for(lambda: self.horizon != seen, wait_s)
+
+    def written(self) -> float:
+        """The ear time up to which the tape holds what was played (behind `horizon` by what
+        the resampler still holds back, up to 40 ms); -inf before anything."""
+        self._drain()
+        return float("-inf") if self._end_t is None else self._write_t
 
     def frame_at(self, ear_time: float) -> int | None:
         """The feed frame heard at `ear_time`, if something was playing then."""
-        for start, first in reversed(self._marks):
+        for start, first in reversed(self._marks.copy()):  # the output's thread appends to it
             if start <= ear_time:
                 frame = first + round((ear_time - start) * self._rate)
                 return frame if ear_time - start < 0.5 else None  # past a block: stopped
@@ -206,7 +217,7 @@ class Listener:
         """One 10 ms frame captured at `captured`, with what reached the ear then: waited for
         while the output plays (`PLAYED_WAIT_S`), not known if it does not come."""
         far: np.ndarray | None = None
-        if self._played_by(captured + FAR_LEAD_S + FRAME / RATE):
+        if self._played_by(captured + FAR_LEAD_S, captured + FAR_LEAD_S + FRAME / RATE):
             far = self.tape.window(captured + FAR_LEAD_S, FRAME)
         frame = self.tape.frame_at(captured)
         answer = self.ears.hear(near, far, "" if frame is None else self.words_at(frame))
@@ -216,17 +227,25 @@ class Listener:
             self.duck(False)
             self.obey(answer)
 
-    def _played_by(self, ear_time: float) -> bool:
-        """Whether what reached the ear up to `ear_time` is known: handed over, or nothing is
-        playing. (Quiet is not known while the output plays: it may only be late.)"""
-        if not self.playing() or self.tape.horizon >= ear_time:
-            return True
-        if self.tape.horizon == self._gave_up_at:  # the output has handed nothing over since
-            return False
-        if self.tape.reaches(ear_time, PLAYED_WAIT_S) or not self.playing():
-            return True
-        self._gave_up_at = self.tape.horizon
-        return False
+    def _played_by(self, start: float, end: float) -> bool:
+        """Whether what reached the ear from `start` to `end` is on the tape: written there,
+        or nothing is playing. (Quiet is not known while the output plays: it may only be
+        late; nor before the first block the tape was handed, which it may have played.)"""
+        deadline = time.monotonic() + PLAYED_WAIT_S
+        while self.playing() and not self._stop.is_set():
+            if self.tape.since is not None and start < self.tape.since:
+                return False
+            if self.tape.written() >= end:
+                return True
+            seen = self.tape.horizon
+            if seen == self._gave_up_at:  # the output has handed nothing over since
+                return False
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._gave_up_at = seen
+                return False
+            self.tape.wait_handed(seen, min(left, WAIT_SLICE_S))
+        return True
 
     def close(self) -> None:
         """Stop the microphone, then the listening thread."""
@@ -319,14 +338,15 @@ def listening(
     listener = Listener(
         Ears(), tape, obey=obey, duck=output.duck, playing=lambda: bool(output.playing), words_at=voice.at
     )
+    output.monitor = tape.played  # before the microphone: its first frames have what was played
     try:
         listener.open()
     except Exception as e:  # sounddevice.PortAudioError: no microphone, or no permission
+        output.monitor = None
         say(f"voiceguide: no microphone ({str(e).strip() or type(e).__name__}): playing without listening")
         listener.close()
         yield None
         return
-    output.monitor = tape.played
 
     def note() -> str:
         if not last:
