@@ -720,6 +720,29 @@ def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:
     assert tape.frame_at(99.0) is None  # before anything played
 
 
+def test_the_ear_tape_is_quiet_after_a_stop_where_it_was_handed_more() -> None:
+    """A pause aborts the stream: the tenth of a second it had been handed, to be heard after
+    the stop, never was. The tape is quiet from the stop until the next block (an echo that
+    never came would be subtracted: the canceller would make a sound of its own)."""
+    from voiceguide.live.listen import EarTape
+
+    rate = 44100
+    tape = EarTape(rate)
+    for k, block in enumerate(tone_blocks(rate, 0.4, 0.1)):  # heard from 100.0 to 100.4 s
+        tape.played(block, k * 4410, 100.0 + k * 0.1)
+    tape.stopped(100.25)
+    assert np.abs(tape.window(100.2, RATE // 25)).max() > 10000  # heard before the stop
+    assert not tape.window(100.26, RATE // 10).any()  # handed over, never heard
+    assert tape.frame_at(100.1) == 4410
+    assert tape.frame_at(100.3) is None
+    assert tape.written() <= 100.25
+    tape.played(tone_blocks(rate, 0.1, 0.1)[0], 9000, 101.0)  # resumed
+    assert tape.written() > 101.0
+    assert np.abs(tape.window(101.02, RATE // 20)).max() > 10000
+    assert not tape.window(100.3, RATE // 2).any()
+    assert tape.frame_at(101.05) == 9000 + round(0.05 * rate)
+
+
 class WatchedTape:
     """The real EarTape, telling the test each time the listener waits on it."""
 

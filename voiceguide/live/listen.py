@@ -63,9 +63,11 @@ class EarTape:
     def __init__(self, rate: int) -> None:
         import soxr
 
-        self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=4096)
-        self._marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=4096)
-        """(ear time, feed frame) at the start of each block played: which frame is heard when."""
+        self._blocks: collections.deque[tuple[bytes | None, float]] = collections.deque(maxlen=4096)
+        """Blocks handed over and not yet resampled, with their ear times; None: a stop."""
+        self._marks: collections.deque[tuple[float, int | None]] = collections.deque(maxlen=4096)
+        """(ear time, feed frame) at the start of each block played, (ear time, None) at a stop:
+        which frame is heard when."""
         self._resampler = soxr.ResampleStream(rate, RATE, 1, dtype="float32")
         self._rate = rate
         self._tape = np.zeros(round(self.SECONDS * RATE), dtype=np.float32)
@@ -91,6 +93,16 @@ class EarTape:
             self.horizon = max(self.horizon, ear_time + len(samples) / 2 / self._rate)
             self._handed.notify_all()
 
+    def stopped(self, ear_time: float) -> None:
+        """Called when the output stops at `ear_time` (a pause, the end; a skip plays on what
+        the device holds), before it drops what it holds: what it had handed over to be heard
+        later never is (a stream's latency of it, 0.1 s), so from then on the tape is quiet
+        until it plays again. Kept, it was an echo the canceller subtracted though none came.
+        (What the listener has read already, up to `FAR_LEAD_S` ahead of the microphone, is in
+        the canceller's reference and stays there.)"""
+        self._blocks.append((None, ear_time))
+        self._marks.append((ear_time, None))
+
     def wait_handed(self, seen: float, wait_s: float) -> None:
         """Wait (at most `wait_s`) for a block to be handed over after `horizon` was `seen`."""
         with self._handed:
@@ -106,6 +118,8 @@ class EarTape:
         """The feed frame heard at `ear_time`, if something was playing then."""
         for start, first in reversed(self._marks.copy()):  # the output's thread appends to it
             if start <= ear_time:
+                if first is None:  # stopped
+                    return None
                 frame = first + round((ear_time - start) * self._rate)
                 return frame if ear_time - start < 0.5 else None  # past a block: stopped
         return None
@@ -126,6 +140,9 @@ class EarTape:
         was. Only a jump (a start, a resume) sets the time anew."""
         while self._blocks:
             data, ear_time = self._blocks.popleft()
+            if data is None:
+                self._cut(ear_time)
+                continue
             samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768
             if self._end_t is None or abs(ear_time - self._end_t) > JUMP_S:
                 self._resampler.clear()  # a new start: no tail of the sound before it
@@ -134,6 +151,14 @@ class EarTape:
             resampled = self._resampler.resample_chunk(samples)
             self._write(resampled, self._write_t)
             self._write_t += resampled.size / RATE
+
+    def _cut(self, ear_time: float) -> None:
+        """Quiet from `ear_time` on; the next block starts afresh."""
+        self._tape[max(0, round((ear_time - self._start) * RATE)) :] = 0
+        self._resampler.clear()
+        if self._end_t is not None:
+            self._write_t = min(self._write_t, ear_time)
+            self._end_t = float("-inf")  # whenever the next block comes, it is a new start
 
     def _write(self, samples: np.ndarray, ear_time: float) -> None:
         horizon = ear_time + samples.size / RATE
@@ -338,7 +363,7 @@ def listening(
     listener = Listener(
         Ears(), tape, obey=obey, duck=output.duck, playing=lambda: bool(output.playing), words_at=voice.at
     )
-    output.monitor = tape.played  # before the microphone: its first frames have what was played
+    output.monitor = tape  # before the microphone: its first frames have what was played
     try:
         listener.open()
     except Exception as e:  # sounddevice.PortAudioError: no microphone, or no permission

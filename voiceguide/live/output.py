@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from voiceguide.errors import AudioError, MissingPart
 from voiceguide.limits import SAMPLE_RATE
@@ -66,6 +66,17 @@ def open_output(library: AudioLibrary = "auto", *, rate: int = SAMPLE_RATE) -> S
     return BufferOutput(rate=rate)
 
 
+class Monitor(Protocol):
+    """Hears what the stream plays, as it plays it."""
+
+    def played(self, samples: bytes | bytearray, first: int, ear_time: float) -> None:
+        """A block the device took: the feed's number for its first frame, and the time that
+        frame reaches the ear."""
+
+    def stopped(self, ear_time: float) -> None:
+        """The stream stopped at `ear_time`: what it was handed for later was never heard."""
+
+
 class _NoPortAudio(Exception):
     pass
 
@@ -93,9 +104,8 @@ class StreamOutput:
         """The device stopped answering: PortAudio is not called again."""
         self._device_busy = threading.Lock()
         """Held while a call to PortAudio is in progress."""
-        self.monitor: Callable[[bytes | bytearray, int, float], None] | None = None
-        """Given each block the device takes, the feed's number for its first frame and the
-        time that frame reaches the ear (the echo canceller's reference, `play --listen`)."""
+        self.monitor: Monitor | None = None
+        """Told what is played and when it stops (the echo canceller's reference, `play --listen`)."""
         self._gain = 1.0
         self._target = 1.0
         """The voice's level, and where it is going (a duck)."""
@@ -123,8 +133,8 @@ class StreamOutput:
                 ahead = self._stream.latency
             at_ear = time.monotonic() + ahead
             self._heard.append((first, frames, at_ear))
-            if self.monitor is not None:
-                self.monitor(samples, first, at_ear)
+            if self.monitor is not None and self.playing:  # stopping: what it plays is dropped
+                self.monitor.played(samples, first, at_ear)
         except Exception as e:  # PortAudio would stop the stream without a word: tell the player
             self._error = e
             out[:] = bytes(len(out))
@@ -159,6 +169,8 @@ class StreamOutput:
     def stop(self) -> None:
         if self.playing:
             self.playing = False
+            if self.monitor is not None:  # what it was handed for later is never heard
+                self.monitor.stopped(time.monotonic())
             # Drops what the device holds: silent at once. A stop that does not return in time
             # (a frozen server) goes on by itself; the next call waits its turn.
             self._device(self._stream.abort, "stop", DEVICE_WAIT_S)
