@@ -736,6 +736,12 @@ def test_the_ear_tape_is_quiet_after_a_stop_where_it_was_handed_more() -> None:
     assert tape.frame_at(100.1) == 4410
     assert tape.frame_at(100.3) is None
     assert tape.written() <= 100.25
+    quick = EarTape(rate)  # stopped and started again at once (a pause keeps the stream playing quiet)
+    quick.played(tone_blocks(rate, 0.1, 0.1)[0], 0, 100.0)
+    quick.stopped(100.05)
+    quick.played(tone_blocks(rate, 0.1, 0.1)[0], 9000, 100.07)  # closer than a jump: still a new start
+    assert not quick.window(100.055, RATE // 100).any()
+    assert np.abs(quick.window(100.09, RATE // 50)).max() > 10000
     tape.played(tone_blocks(rate, 0.1, 0.1)[0], 9000, 101.0)  # resumed
     assert tape.written() > 101.0
     assert np.abs(tape.window(101.02, RATE // 20)).max() > 10000

@@ -106,6 +106,10 @@ class StreamOutput:
         """Held while a call to PortAudio is in progress."""
         self.monitor: Monitor | None = None
         """Told what is played and when it stops (the echo canceller's reference, `play --listen`)."""
+        self._handing = False
+        """Whether what the callback plays is handed to the monitor: from a start until a stop."""
+        self._handing_lock = threading.Lock()
+        """Held while a block is handed over, and while a stop is marked: no block lands after it."""
         self._gain = 1.0
         self._target = 1.0
         """The voice's level, and where it is going (a duck)."""
@@ -133,8 +137,10 @@ class StreamOutput:
                 ahead = self._stream.latency
             at_ear = time.monotonic() + ahead
             self._heard.append((first, frames, at_ear))
-            if self.monitor is not None and self.playing:  # stopping: what it plays is dropped
-                self.monitor.played(samples, first, at_ear)
+            with self._handing_lock:
+                monitor = self.monitor  # read once: listening may set it to None meanwhile
+                if monitor is not None and self._handing:  # stopping: what it plays is dropped
+                    monitor.played(samples, first, at_ear)
         except Exception as e:  # PortAudio would stop the stream without a word: tell the player
             self._error = e
             out[:] = bytes(len(out))
@@ -160,6 +166,7 @@ class StreamOutput:
             return
         self._heard.clear()
         self._taken = 0
+        self._handing = True
         if not self._device(self._stream.start, "start", START_WAIT_S):
             self._lost = True
             raise AudioError(f"the sound device did not start within {START_WAIT_S:g} s")
@@ -169,8 +176,11 @@ class StreamOutput:
     def stop(self) -> None:
         if self.playing:
             self.playing = False
-            if self.monitor is not None:  # what it was handed for later is never heard
-                self.monitor.stopped(time.monotonic())
+            with self._handing_lock:  # what it was handed for later is never heard
+                self._handing = False
+                monitor = self.monitor
+                if monitor is not None:
+                    monitor.stopped(time.monotonic())
             # Drops what the device holds: silent at once. A stop that does not return in time
             # (a frozen server) goes on by itself; the next call waits its turn.
             self._device(self._stream.abort, "stop", DEVICE_WAIT_S)
