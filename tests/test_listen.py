@@ -30,12 +30,15 @@ pytest.importorskip("webrtcvad", reason="needs webrtcvad-wheels (make test insta
 from voiceguide.live.hearing import (
     ABOVE_ESTIMATE_DB,
     COMMANDS,
+    FIT,
     FRAME,
+    MARGIN,
     NOT_A_COMMAND,
     OBEYED,
     OWN_VOICE,
     PLAYED_UNKNOWN,
     RATE,
+    SPEECH,
     UNSURE,
     Ears,
     Heard,
@@ -53,8 +56,15 @@ from voiceguide.live.listen import Listener
 
 WAIT_S = 60.0
 """The most a step may take on a slow machine: a bound against hanging, not a speed test."""
-TAKES = 6
-"""Syntheses of a command tried until one is heard in quiet (the test's precondition)."""
+TAKES = 10
+"""Syntheses of a command tried until one is heard clearly in quiet (the test's precondition)."""
+CLEARLY = Heard(None, margin=MARGIN + 3.0, fit=FIT + 2.0, speech=SPEECH + 0.1)
+"""How clearly a take must be heard in quiet, offline, to be said in the real-time test: well
+clear of what the judge asks (`FIT`, `MARGIN`, `SPEECH`), as a person says a command they want
+obeyed. A take only just obeyed in quiet (Piper samples each take afresh) can be turned down
+once it has been through the room and the sound server (a "pause" at fit -5.6 against -5.0,
+five times running, on a loaded machine): how well Whisper hears a borderline take is the
+offline corpus's to measure, not this test's."""
 TRIES = 5
 REPLY_S = 5.0
 """How long the test waits for a command to be heard before saying it again (it is heard
@@ -114,16 +124,35 @@ def synthesise(text: str, engine: str, voice: str, level_db: float, folder: Path
     return path
 
 
-def heard_offline(path: Path) -> list[str]:
-    """The commands the listener itself obeys in the file, in quiet (the test's precondition)."""
+def heard_offline(path: Path) -> tuple[list[str], list[Heard]]:
+    """The commands the listener itself obeys in the file, in quiet, and what the recogniser
+    made of each utterance it was given (the test's precondition)."""
     with wave.open(str(path)) as w:
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
     quiet = np.zeros(RATE, dtype="<i2")  # the listener has been listening a while
     pcm = np.concatenate([quiet, pcm, quiet])
-    ears = Ears(recogniser())
+    heard: list[Heard] = []
+
+    def recognise(utterance: np.ndarray) -> Heard:
+        heard.append(recogniser()(utterance))
+        return heard[-1]
+
+    ears = Ears(recognise)
     silence = np.zeros(FRAME, "<i2")
     found = [ears.hear(pcm[i : i + FRAME], silence) for i in range(0, pcm.size - FRAME, FRAME)]
-    return [v.words for v in found if isinstance(v, Verdict) and v.command is not None]
+    return [v.words for v in found if isinstance(v, Verdict) and v.command is not None], heard
+
+
+def heard_clearly(words: str, path: Path) -> bool:
+    """Whether the listener obeys `words` in the file, in quiet, and nothing else, `CLEARLY`."""
+    obeyed, heard = heard_offline(path)
+    return (
+        obeyed == [words]
+        and len(heard) == 1
+        and heard[0].fit >= CLEARLY.fit
+        and heard[0].margin >= CLEARLY.margin
+        and heard[0].speech >= CLEARLY.speech
+    )
 
 
 _recogniser: list[Recogniser] = []
@@ -266,7 +295,7 @@ def quiet_from(recording: np.ndarray, start_s: float, rate: int = 44100) -> floa
 @pytest.fixture(scope="module")
 def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each command said by one of three voices (Piper's, two of espeak-ng's) near the
-    microphone or across the room, checked to be obeyed by the listener itself in quiet."""
+    microphone or across the room, checked to be obeyed by the listener itself in quiet, clearly."""
     folder = tmp_path_factory.mktemp("commands")
     said = {}
     for words, engine, voice, level in (
@@ -278,13 +307,13 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ("stop", "piper", "en_US-joe-medium", -20.0),
     ):
         # Piper samples its voice afresh each time (espeak does not): take the first of a few
-        # takes that the listener itself obeys in quiet, as a person would say it clearly.
+        # takes that the listener itself obeys clearly in quiet, as a person would say it.
         for _ in range(TAKES):
             path = synthesise(words, engine, voice, level, folder)
-            if heard_offline(path) == [words]:
+            if heard_clearly(words, path):
                 break
         else:
-            raise AssertionError(f"{path.name}: the listener does not obey it in quiet, in {TAKES} takes")
+            raise AssertionError(f"{path.name}: the listener does not obey it clearly in quiet, in {TAKES} takes")
         said[words] = path
     return said
 
