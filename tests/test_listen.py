@@ -702,6 +702,7 @@ def test_the_canceller_follows_an_echo_that_drifts(monkeypatch: pytest.MonkeyPat
     following, it takes almost nothing off; where nothing drifts, following costs nothing."""
     from voiceguide.live import canceller
 
+    monkeypatch.setattr(canceller, "REFIT_GAIN_DB", float("inf"))  # the adaptive filter alone
     far = np.concatenate([speech_like(seed, 2.0) for seed in range(10)]).astype(np.float64) / 32768
 
     def taken_off_db(drift_ppm: float) -> float:
@@ -723,6 +724,64 @@ def test_the_canceller_follows_an_echo_that_drifts(monkeypatch: pytest.MonkeyPat
     assert steady > 40
     assert drifting > 8
     assert taken_off_db(60) < 3
+
+
+def test_the_canceller_takes_the_echo_out_again_soon_where_its_delay_jumps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Words with gaps between them, their echo a plain delay (as through the test's sound
+    server) that jumps by 60 samples 10 s in (a stream started afresh after a pause). The short
+    filter fitted to a second of the echo takes it out within three seconds at the start and
+    two after the jump, where the adaptive filter alone learns it anew a few dB a second."""
+    from voiceguide.live import canceller
+
+    delay, later = np.zeros(1000), np.zeros(1000)
+    delay[900], later[960] = 0.5, 0.5
+    fitted = echo_taken_off_db(delay, later)
+    monkeypatch.setattr(canceller, "REFIT_GAIN_DB", float("inf"))  # never takes over
+    adaptive = echo_taken_off_db(delay, later)
+    assert min(fitted[3:10] + fitted[12:]) > 60  # from its fourth second, and the second after the jump
+    assert max(adaptive[2:5]) < 25 and adaptive[12] < 10
+
+
+def test_the_short_filter_never_takes_over_where_it_would_take_out_too_little(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A direct path under a room's tail 12 dB down: clear enough for the delay to be measured
+    and a short filter fitted again and again, but 64 taps cannot take out the 20 dB it must
+    (`REFIT_TAKES_OUT_DB`), so the adaptive filter goes on alone, to the sample; it does take
+    over there, early on, where it need only beat the adaptive filter."""
+    from voiceguide.live import canceller
+
+    room = np.zeros(3000)
+    room[900] = 0.5
+    room[964:] = (
+        np.random.default_rng(5).standard_normal(2036) * np.exp(-np.arange(2036) / 800) * 0.5 * 10 ** (-12 / 20) / 20
+    )
+    fits = []
+    fit = canceller.Canceller._refit
+    monkeypatch.setattr(canceller.Canceller, "_refit", lambda self, delay: fits.append(delay) or fit(self, delay))
+    gated = echo_taken_off_db(room, room)
+    assert len(fits) > 50  # fitted again and again
+    monkeypatch.setattr(canceller, "REFIT_GAIN_DB", float("inf"))
+    assert echo_taken_off_db(room, room) == gated  # never took over
+    monkeypatch.setattr(canceller, "REFIT_GAIN_DB", 3.0)
+    monkeypatch.setattr(canceller, "REFIT_TAKES_OUT_DB", 0.0)
+    assert echo_taken_off_db(room, room) != gated  # it would have, but for that gate
+
+
+def echo_taken_off_db(before: np.ndarray, after: np.ndarray) -> list[float]:
+    """How far the canceller takes down the echo of 20 words (0.7 s each, 0.3 s apart),
+    second by second, through the room `before`, then from 10 s on the room `after`."""
+    from voiceguide.live import canceller
+
+    gap = np.zeros(RATE * 3 // 10, np.int16)
+    far = np.concatenate([np.concatenate([speech_like(seed, 0.7), gap]) for seed in range(20)]) / 32768
+    at = 10 * RATE
+    echo = np.concatenate([np.convolve(far, before)[:at], np.convolve(far, after)[at : far.size]])
+    cancel, left = canceller.Canceller(), []
+    for i in range(far.size // FRAME):
+        frame = slice(i * FRAME, (i + 1) * FRAME)
+        left.append(cancel.process((echo[frame] * 32767).astype(np.int16), (far[frame] * 32767).astype(np.int16)))
+    out = np.concatenate(left).astype(np.float64) / 32767
+    seconds = [slice(s * RATE, (s + 1) * RATE) for s in range(far.size // RATE)]
+    return [float(10 * np.log10(np.mean(echo[s] ** 2) / np.mean(out[s] ** 2))) for s in seconds]
 
 
 def test_the_ear_tape_lays_jittery_blocks_end_to_end() -> None:

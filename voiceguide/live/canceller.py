@@ -7,7 +7,8 @@ Through the corpus's rooms it left nothing of a command said near the microphone
 voice, so nothing could be heard to start and the voice was never ducked. pywebrtc-audio does
 not give out its linear filter's output, so this is one: a partitioned-block frequency-domain
 NLMS filter (overlap-save, 10 ms blocks), the textbook design of the linear stage of Speex's
-and WebRTC's cancellers, in numpy (0.6 ms of one core per 10 ms here, 0.17 of it `Drift`'s).
+and WebRTC's cancellers, in numpy (0.6 ms of one core per 10 ms here, 0.17 of it `Drift`'s,
+and under 0.1 the short filter's, below).
 
 It subtracts its estimate of the echo and nothing else: what is left is the person, as the
 microphone heard them, over what the filter cannot model of the room (about 30 dB under the
@@ -26,11 +27,20 @@ model of the room moves by each whole sample (`Canceller._move`), and the refere
 by the fraction. Two recordings of the test's sound server, replayed: 5 dB taken off the echo
 without it and 15 with it; 1 and 4 on the other (whose echo the filter cannot model well
 either way: the loopback resamples as it goes). A room whose clocks agree loses nothing to it.
+
+The adaptive filter learns a room a few dB a second from speech, and learns it anew whenever
+the echo's delay jumps (a sound server's stream started afresh after a pause: 60 samples through
+the test's). Where the echo is mostly one path (a loopback, a speaker close to the microphone),
+a second of the voice is enough to know it: each time `Drift` measures the delay, a short filter
+there (64 taps) is fitted to that second at once (least squares), and takes over if it leaves
+clearly less than the adaptive filter of the loud blocks that follow, and takes out 20 dB or
+more (`_refit`, `_judge`). In a reverberant room it never does, and nothing changes.
 """
 
 from __future__ import annotations
 
 import collections
+import itertools
 
 import numpy as np
 
@@ -75,6 +85,22 @@ that (the filter models 0.64 s) is cancelled, but its drift not followed."""
 TAPS = 16
 """The length of the filter that delays the reference by a fraction of a sample."""
 
+REFIT_TAPS = 64
+"""The length (4 ms) of the short filter `Canceller` fits to the last second at once (least
+squares): the echo's direct path and its first reflections."""
+REFIT_BEFORE = 16
+"""...from this many samples before the echo's strongest lag."""
+JUDGE_BLOCKS = 10
+"""The short filter is judged on this many loud blocks after it was fitted, where it or the
+adaptive filter expects echo..."""
+REFIT_GAIN_DB = 3.0
+"""...and takes over only where it left at least this much less of them than the adaptive
+filter did..."""
+REFIT_TAKES_OUT_DB = 20.0
+"""...and takes at least this much out: a room it models well (a direct path and little else,
+as through the test's sound server: 35 to 50 dB there), not one moment of an adaptive filter
+doing badly (a room's reverberation, or a drift it follows by fractions of a sample)."""
+
 KEEP_BLOCKS = 40
 """`hold` goes back to a filter at least this old (0.4 s) of learning: from before the person's
 first sound, which comes before the listener is sure someone speaks (only in its first 0.4 s
@@ -104,6 +130,9 @@ class Drift:
         self._elsewhere: list[float] = []
         """Delays measured in a row, away from the line followed (and close to each other)."""
         self._blocks = 0
+        self.measured: float | None = None
+        """The echo's delay (samples, as played) if measured in the last block: the delay of the
+        last second of the microphone against the speaker, where the one is clearly the other."""
 
     @property
     def late(self) -> float:
@@ -112,19 +141,21 @@ class Drift:
             return 0.0
         return self._line[0] * self._blocks + self._line[1] - self._first
 
-    def reference(self, near: np.ndarray, far: np.ndarray, *, measure: bool) -> tuple[np.ndarray, int]:
+    def reference(self, near: np.ndarray, far: np.ndarray, *, measure: bool, follow: bool) -> tuple[np.ndarray, int]:
         """`far` (float, full scale 1) delayed by the fraction of a sample the echo came later
         since first measured, and the whole samples, for the filter to move its model of the
         room by (`Canceller._move`). Until a drift is followed, `far` as it is; from then on, by
         the fraction and `TAPS` // 2 - 1 more, which the filter's model is moved back by.
-        Measures again (every `FOLLOW_EVERY` blocks) only if `measure`: nobody is speaking over
-        the voice."""
+        Measures the echo's delay again every `FOLLOW_EVERY` blocks if `measure` (what was played
+        is known: `measured`), and follows it only if `follow` too (nobody is speaking over the
+        voice)."""
         self._near.append(near)
         self._far.append(far)
         self._history = np.concatenate([self._history[far.size :], far])
         self._blocks += 1
+        self.measured = None
         if measure and self._blocks % FOLLOW_EVERY == 0 and len(self._far) == FOLLOW_WINDOW:
-            self._follow()
+            self._measure(follow=follow)
         if abs(self.late - self.held) > FOLLOW_MIN_CHANGE:
             self.held = self.late
         if self.held == 0.0:  # no drift followed (yet): the reference as it was played
@@ -133,11 +164,15 @@ class Drift:
         kernel = _fraction(self.held - whole)  # which delays by TAPS // 2 - 1 more: moved back
         return np.convolve(self._history[-BLOCK - TAPS + 1 :], kernel, mode="valid"), whole - (TAPS // 2 - 1)
 
-    def _follow(self) -> None:
+    def _measure(self, *, follow: bool) -> None:
         far = np.concatenate(self._far)
         if np.mean(far**2) < 1e-4:  # under -40 dBFS: too little of the voice to measure
             return
-        delay = _delay(np.concatenate(self._near), far)
+        self.measured = _delay(np.concatenate(self._near), far)
+        if follow:
+            self._follow(self.measured)
+
+    def _follow(self, delay: float | None) -> None:
         if delay is None:
             self._elsewhere.clear()  # another delay counts only if measured in a row
             return
@@ -221,6 +256,22 @@ class Canceller:
         self._drift = Drift()
         self._moved = 0
         """Samples the filter's model of the room has moved since it started (`_move`)."""
+        self._inputs: collections.deque[np.ndarray] = collections.deque(maxlen=FOLLOW_WINDOW + parts)
+        """The filter's inputs (the reference, as `Drift` delays it), the last second and the
+        filter's length before it, for `_refit`..."""
+        self._nears: collections.deque[np.ndarray] = collections.deque(maxlen=FOLLOW_WINDOW)
+        """...and the microphone's, the last second."""
+        self._delaying = False
+        """Whether `Drift` delays the reference (by a fraction and `TAPS` // 2 - 1 more)."""
+        self._candidate: tuple[int, np.ndarray] | None = None
+        """The short filter last fitted, not yet judged: its first tap (in the filter's model
+        of the room) and its taps, the earliest first..."""
+        self._judged = np.zeros(4)
+        """...and, over the blocks judged since: how many, the energy heard, what the adaptive
+        filter left of it and what the short filter would have left."""
+        self._blocks_seen = 0
+        self._fitted_at = 0
+        """The block the candidate was fitted at."""
         self.estimate = np.zeros(BLOCK, np.int16)
 
     def process(self, near: np.ndarray, far: np.ndarray, *, learn: bool = True) -> np.ndarray:
@@ -228,9 +279,13 @@ class Canceller:
         `far` is not what was played (it is not known), so nothing is learnt from the block."""
         y = near.astype(np.float64) / 32768
         learning = self._learning and learn
-        x, late = self._drift.reference(y, far.astype(np.float64) / 32768, measure=learning)
+        x, late = self._drift.reference(y, far.astype(np.float64) / 32768, measure=learn, follow=learning)
         if late != self._moved:
             self._move(late - self._moved)
+        if (self._drift.held != 0.0) != self._delaying:  # `Drift` starts (or stops) delaying the
+            self._delaying = not self._delaying  # reference by a few samples more (or less):
+            self._inputs.clear()  # what it gave before is no longer the filter's input
+            self._candidate = None
         spectrum = np.fft.rfft(np.concatenate([self._previous, x]))
         self._previous = x
         self._spectra = np.roll(self._spectra, 1, axis=0)
@@ -241,6 +296,14 @@ class Canceller:
         """The echo it took out of the last block."""
         if learning:
             self._learn(error)
+        self._inputs.append(x)
+        self._nears.append(y)
+        self._blocks_seen += 1
+        if self._candidate is not None and learn:
+            self._judge(y, estimate)
+        free = self._candidate is None or self._blocks_seen - self._fitted_at > FOLLOW_WINDOW  # or a second old
+        if self._drift.measured is not None and free and len(self._inputs) == self._inputs.maxlen:
+            self._refit(self._drift.measured)
         return np.clip(np.round(error * 32768), -32768, 32767).astype(np.int16)
 
     def _learn(self, error: np.ndarray) -> None:
@@ -256,10 +319,80 @@ class Canceller:
         if self._blocks % (KEEP_BLOCKS // 2) == 0:
             self._kept.append(self._weights.copy())
 
+    def _refit(self, delay: float) -> None:
+        """`Drift` has just measured the echo's `delay` over the last second, which was clearly
+        the voice's echo. A short filter there is fitted to that second at once (least
+        squares), to take over if it leaves clearly less of what comes next than the adaptive
+        filter does (`_judge`). The adaptive filter learns a room a few dB a second from speech,
+        and must learn it again whenever the echo's delay jumps (a sound server's stream started
+        afresh: 60 samples after a pause through the test's), while a second of the voice shows
+        where the echo is and how strong. Where a room's reverberation matters more than its
+        direct path the short filter never wins, and the adaptive filter goes on alone."""
+        y = np.concatenate(self._nears)
+        x = np.concatenate(self._inputs)
+        reach = x.size - y.size  # the filter's length: x[reach + n] is played with y[n]
+        lag = delay - (self._drift.held - self._moved)  # where in the filter's model the echo is
+        first = int(np.clip(round(lag) - REFIT_BEFORE, 0, reach - REFIT_TAPS))
+        # Column u of the least-squares problem is played[u : u + y.size]: what tap
+        # first + REFIT_TAPS - 1 - u meets. By FFT: numpy's dot of long vectors wakes BLAS's
+        # threads, which then spin on the other core.
+        played = x[reach - first - REFIT_TAPS + 1 : reach - first + y.size]
+        size = 1 << (played.size + REFIT_TAPS).bit_length()
+        spectrum = np.fft.rfft(played, size)
+        cross = np.fft.irfft(spectrum * np.conj(np.fft.rfft(y, size)), size)[:REFIT_TAPS]
+        head = np.fft.irfft(spectrum * np.conj(np.fft.rfft(played[: y.size], size)), size)[:REFIT_TAPS]
+        matrix = np.empty((REFIT_TAPS, REFIT_TAPS))
+        for shift in range(REFIT_TAPS):  # each diagonal: column u against column u + shift
+            u = np.arange(REFIT_TAPS - shift)
+            k = u[:-1]  # R[u + 1, v + 1] = R[u, v] + what the later end adds - what the earlier drops
+            ends = played[y.size + k] * played[y.size + k + shift] - played[k] * played[k + shift]
+            diagonal = head[shift] + np.concatenate([[0.0], np.cumsum(ends)])
+            matrix[u, u + shift] = matrix[u + shift, u] = diagonal
+        matrix += np.eye(REFIT_TAPS) * (1e-6 * matrix[0, 0] + 1e-12)
+        self._candidate = (first, np.linalg.solve(matrix, cross)[::-1])
+        self._judged[:] = 0
+        self._fitted_at = self._blocks_seen
+
+    def _judge(self, near: np.ndarray, estimate: np.ndarray) -> None:
+        """Weigh the short filter last fitted against the adaptive filter (whose `estimate` of
+        the echo left `near` less it) on the blocks that follow where either expects echo; once
+        it has `JUDGE_BLOCKS` of them, take it over if it left clearly less and took out
+        `REFIT_TAKES_OUT_DB`, or drop it."""
+        assert self._candidate is not None
+        first, fitted = self._candidate
+        heard = float(np.sum(near**2))
+        if heard < 1e-4 * BLOCK:
+            return  # too quiet to judge by (under -40 dBFS)
+        need = (first + REFIT_TAPS - 1) // BLOCK + 2  # blocks of input its taps reach back over
+        recent = np.concatenate(list(itertools.islice(reversed(self._inputs), need))[::-1])
+        if recent.size < BLOCK + first + REFIT_TAPS - 1:
+            return
+        windows = np.lib.stride_tricks.sliding_window_view(recent, REFIT_TAPS)
+        start = recent.size - BLOCK - first - (REFIT_TAPS - 1)  # what the taps meet at near[0]
+        echo = windows[start : start + BLOCK] @ fitted[::-1]
+        if max(np.sum(echo**2), np.sum(estimate**2)) < 1e-4 * BLOCK:
+            return  # neither expects echo here: nothing to tell them apart by
+        self._judged += (1, heard, float(np.sum((near - estimate) ** 2)), float(np.sum((near - echo) ** 2)))
+        blocks, heard, now, left = self._judged
+        if blocks < JUDGE_BLOCKS:
+            return
+        self._candidate = None
+        if left * 10 ** (REFIT_GAIN_DB / 10) >= now or left > heard * 10 ** (-REFIT_TAKES_OUT_DB / 10):
+            return
+        response = np.zeros(self._weights.shape[0] * BLOCK)
+        response[first : first + REFIT_TAPS] = fitted
+        self._weights = _partitioned(response, self._weights.shape[0])
+        self._kept.clear()
+        self._kept.append(self._weights.copy())
+
     def _move(self, samples: int) -> None:
         """The echo comes `samples` later than it did: move the filter's model of the room (and
         the models kept to go back to) by as much, so that nothing need be learnt again."""
         self._weights = _moved(self._weights, samples)
+        if self._candidate is not None:  # moved as well, or dropped if out of the filter's reach
+            first = self._candidate[0] + samples
+            ok = 0 <= first <= self._weights.shape[0] * BLOCK - REFIT_TAPS
+            self._candidate = (first, self._candidate[1]) if ok else None
         self._kept = collections.deque((_moved(w, samples) for w in self._kept), maxlen=self._kept.maxlen)
         self._moved += samples
 
@@ -287,5 +420,10 @@ def _moved(weights: np.ndarray, samples: int) -> np.ndarray:
         moved[samples:] = response[: response.size - samples]
     else:
         moved[:samples] = response[-samples:]
-    parts = np.concatenate([moved.reshape(weights.shape[0], BLOCK), np.zeros((weights.shape[0], BLOCK))], axis=1)
-    return np.fft.rfft(parts, axis=1)
+    return _partitioned(moved, weights.shape[0])
+
+
+def _partitioned(response: np.ndarray, parts: int) -> np.ndarray:
+    """An impulse response of `parts` blocks as the partitioned filter's weights."""
+    blocks = np.concatenate([response.reshape(parts, BLOCK), np.zeros((parts, BLOCK))], axis=1)
+    return np.fft.rfft(blocks, axis=1)
