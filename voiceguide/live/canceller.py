@@ -89,7 +89,7 @@ REFIT_TAPS = 64
 """The length (4 ms) of the short filter `Canceller` fits to the last second at once (least
 squares): the echo's direct path and its first reflections."""
 REFIT_BEFORE = 16
-"""...from this many samples before the echo's strongest lag."""
+"""...from this many samples before the echo's delay as `Drift` measured it."""
 JUDGE_BLOCKS = 10
 """The short filter is judged on this many loud blocks after it was fitted, where it or the
 adaptive filter expects echo..."""
