@@ -549,6 +549,51 @@ def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_writes
     assert cold.read_bytes() == warm.read_bytes()  # what was checked cold is what warm writes
 
 
+def _noting_encoders(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Every encoder started from now on, in order."""
+    from voiceguide.render import encode
+
+    started: list[subprocess.Popen[bytes]] = []
+    start = encode._start_encoder
+
+    def noting(command: list[str]) -> subprocess.Popen[bytes]:
+        started.append(start(command))
+        return started[-1]
+
+    monkeypatch.setattr(encode, "_start_encoder", noting)
+    return started
+
+
+@pytest.mark.parametrize("seconds", [11, 4], ids=["in-parts", "in-one-piece"])
+def test_encoders_started_ahead_write_the_same_stream_and_the_unused_ones_are_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: int
+) -> None:
+    from voiceguide.cores import cores
+    from voiceguide.render.encode import EncodersAhead, stream_cuts
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * (seconds - 1) // 3) / MIX_RATE) * 0.1
+    gap = np.zeros(MIX_RATE // 2)
+    track = PcmBuffer(
+        (np.concatenate([gap, tone, gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes(), MIX_RATE
+    )
+    in_parts = stream_cuts(track) is not None
+    assert in_parts == (seconds == 11)  # four seconds are too short to cut
+    encoding, labels = Encoding(bitrate_kbps=32), Labels(Tags("ahead"))
+    started = _noting_encoders(monkeypatch)
+    write_encoded(track, tmp_path / "plain.mp3", encoding=encoding, labels=labels)
+    assert len(started) == (2 if in_parts else 1)
+    started.clear()
+    with EncodersAhead(encoding, MIX_RATE, cores()) as ahead:
+        assert len(started) == cores()  # waiting before the samples are known
+        write_encoded(track, tmp_path / "ahead.mp3", encoding=encoding, labels=labels, ahead=ahead)
+        # In parts, each part takes an encoder that waits, where there is one; in one piece,
+        # the track's own encoder is started (its stream has a header the parts' have not).
+        assert len(started) == (max(cores(), 2) if in_parts else cores() + 1)
+    assert (tmp_path / "ahead.mp3").read_bytes() == (tmp_path / "plain.mp3").read_bytes()
+    assert all(encoder.returncode is not None for encoder in started)  # none left running...
+    assert not ahead.folder.exists()  # ...or behind
+
+
 def test_true_peaks_are_read_block_by_block_across_reads(tmp_path: Path) -> None:
     # Blocks of noise at levels from quiet to loud; the file is read in several pieces.
     rng = np.random.default_rng(3)
@@ -722,8 +767,8 @@ def test_render_with_the_direct_espeak_engine(tmp_path: Path, short_routine_file
 def held_render(
     tmp_path: Path, routine: Path, output: Path, *extra: str, at: str = "encoding"
 ) -> tuple[subprocess.Popen[str], Path]:
-    """A render held at a point (voiceguide/faults.py; by default just before its encoder
-    starts), in its own process group (as a terminal starts it), with its temporary files
+    """A render held at a point (voiceguide/faults.py; by default just before it encodes), in
+    its own process group (as a terminal starts it), with its temporary files
     under tmp_path/tmp."""
     temporary = tmp_path / "tmp"
     temporary.mkdir(exist_ok=True)

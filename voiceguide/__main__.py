@@ -15,6 +15,12 @@ from types import FrameType, TracebackType
 
 from voiceguide.errors import ExitStatus, Interrupted
 
+# numpy's OpenBLAS keeps a thread a core, which spins for a while after every call it spreads
+# over them. voiceguide's arrays are small and its work is spread already (an encoder a core,
+# Piper's workers, the listener beside the voice), so those threads only took a core from that
+# work: 0.1-0.2 s of CPU a warm render, most of it at numpy's import. Before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 _running = False
 
 

@@ -8,7 +8,7 @@ failpoints: deterministic, where "sleep, then signal" would depend on the machin
 The points are:
 
 - `encoding`: a render has mixed its track and written its temporary files, and is about to
-  start the encoder.
+  encode it (an MP3's first encoders are started already, waiting for the samples).
 - `placing`: every file of a write is ready beside its final name, and they are about to be
   put in place (Ctrl-C waits until they are).
 

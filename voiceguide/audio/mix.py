@@ -115,8 +115,9 @@ class TrackMixer:
         self._digests: dict[Key, bytes] = {}
         """Each levelled sound's digest (of its 16-bit samples): what the track's identity is made of."""
         self._unlevelled: dict[Key, tuple[np.ndarray, int, float]] = {}
-        """Sounds not yet levelled: each is levelled the first time the mix reaches it, so
-        live playback can start before the whole routine's phrases are processed."""
+        """Sounds not yet levelled (16-bit for a clip, floats for a tone): each is levelled the
+        first time the mix reaches it, so live playback can start before the whole routine's
+        phrases are processed."""
         self._longest = 0
         self.add_clips(clips)
         self.set_timeline(timeline)
@@ -126,8 +127,7 @@ class TrackMixer:
         for text, clip in clips.items():
             key = ("speech", text)
             if key not in self._sounds and key not in self._unlevelled:
-                native = clip.samples.astype(np.float32) / 32768.0
-                self._add(key, native, clip.sample_rate, SPEECH_LUFS)
+                self._add(key, clip.samples, clip.sample_rate, SPEECH_LUFS)
 
     def set_timeline(self, timeline: Timeline) -> None:
         """Place the timeline's sounds (every speech event's clip must have been added)."""
@@ -192,6 +192,8 @@ class TrackMixer:
             kept = self._levelled if key[0] == "speech" else None
             pcm = kept.get(key[1], self._tag) if kept else None
             if pcm is None:
+                if native.dtype == np.int16:  # a clip (a warm render takes its levelled one as kept)
+                    native = native.astype(np.float32) / 32768.0
                 # Levelled at the sound's own rate, then limited again at the mix rate: the points
                 # the resampler draws between samples may pass the ceiling a little (true peaks).
                 levelled = resample(level_sound(native, rate, target), rate, self.sample_rate)

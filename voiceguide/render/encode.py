@@ -111,6 +111,7 @@ def write_encoded(
     labels: Labels,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
+    ahead: EncodersAhead | None = None,
 ) -> None:
     """Encode the samples, check them, then write them to `target` with their `labels`. The
     samples are made and handed to the encoder a chunk at a time: a five-hour track takes no
@@ -123,10 +124,13 @@ def write_encoded(
     `memory` is a folder where what was lowered is kept, by the samples' identity, the settings
     and the encoder: the same track encoded again (a warm render) is lowered the same way
     at once and encoded once, and not decoded, since the same encoder given the same samples
-    writes the same stream, which was checked the first time."""
+    writes the same stream, which was checked the first time.
+
+    `ahead`: encoders started for this encode before its samples were known; the encode's
+    files are then kept in its folder (the caller closes it)."""
     require_ffmpeg()
     fmt = encoding.fmt
-    with _scratch_folder() as folder:
+    with contextlib.nullcontext(ahead.folder) if ahead else _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         parts = _parts(samples, audio, encoding)
         cuts = [(part.start, part.stop) for part in parts]
@@ -135,9 +139,9 @@ def write_encoded(
         known = remembered.lowerings() if remembered else None
         hold("encoding")
         if known is not None:
-            _encode_parts(samples, [_Lowering(need) for need in known], encoding, parts)
+            _encode_parts(samples, [_Lowering(need) for need in known], encoding, parts, ahead)
         else:
-            needs = _encode_checked(samples, encoding, parts, peak_ceiling_dbfs)
+            needs = _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, ahead)
             if remembered:
                 remembered.keep(needs)
         _join(parts, audio)
@@ -314,11 +318,65 @@ def _parts(samples: Samples, audio: Path, encoding: Encoding) -> list[Part]:
         # end the track that much early (it ends in the timeline's quiet tail), so the length
         # players show matches the timeline.
         return [Part(0, max(0, samples.total_samples - MP3_ENCODER_DELAY), audio)]
-    bare = ("-write_xing", "0")  # frames only: nothing between the parts
     return [
-        Part(start, stop, audio.with_name(f"part-{number:03d}.mp3"), bare, start - MP3_ENCODER_DELAY)
+        Part(start, stop, _part_target(audio.parent, number), BARE_STREAM, start - MP3_ENCODER_DELAY)
         for number, (start, stop) in enumerate(cuts.parts)
     ]
+
+
+BARE_STREAM = ("-write_xing", "0")
+"""A part's output options: frames only, so nothing comes between the parts once joined."""
+
+
+def _part_target(folder: Path, number: int) -> Path:
+    return folder / f"part-{number:03d}.mp3"
+
+
+class EncodersAhead:
+    """MP3 encoders started before the track is known, each waiting on its input for the
+    samples of a part (`_parts`), for the first `count` parts: an ffmpeg takes about 0.07 s of
+    CPU to start, which is then spent while a warm render still loads the voice and the sounds
+    on one core, not while the parts are encoded on every core. A part whose encoder waits here
+    takes it; `close` stops the rest and removes the folder, where `write_encoded` then keeps
+    its files too. One that cannot start (out of processes or pipe memory) is left to start
+    when its part does."""
+
+    def __init__(self, encoding: Encoding, sample_rate: int, count: int) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="encode-", dir=SCRATCH.path))
+        self._waiting: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
+        try:
+            for number in range(count):
+                part = Part(0, 0, _part_target(self.folder, number), BARE_STREAM)
+                command = tuple(_ffmpeg_command(part, encoding, sample_rate))
+                with contextlib.suppress(OSError):
+                    self._waiting[command] = _start_encoder(list(command))
+        except BaseException:
+            self.close()
+            raise
+
+    @staticmethod
+    def count_for(duration_s: float) -> int:
+        """How many to start for a track of about `duration_s`: its parts, up to two for each
+        core (as many more start as the first of them finish)."""
+        return min(part_count(duration_s), 2 * cores())
+
+    def __enter__(self) -> EncodersAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def take(self, command: list[str]) -> subprocess.Popen[bytes] | None:
+        """The encoder started with this command, if one waits (each is taken once)."""
+        return self._waiting.pop(tuple(command), None)
+
+    def close(self) -> None:
+        while self._waiting:  # (a part's thread may take one still, after a second Ctrl-C)
+            with contextlib.suppress(KeyError):
+                encoder = self._waiting.popitem()[1]
+                encoder.kill()
+                encoder.communicate()  # reaped, its pipes closed
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 PART_MINUTES = 3.5
@@ -332,7 +390,9 @@ def part_count(duration_s: float) -> int:
     return min(MAX_PARTS, 2 * max(1, round(duration_s / 60 / PART_MINUTES / 2)))
 
 
-def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: Encoding, parts: list[Part]) -> None:
+def _encode_parts(
+    samples: Samples, lowerings: list[_Lowering], encoding: Encoding, parts: list[Part], ahead: EncodersAhead | None
+) -> None:
     """Encode each part in an ffmpeg of its own, as many at once as there are cores, each fed
     its samples by a thread of its own as they are mixed (mixing releases the interpreter's
     lock, and the encoders wait on their pipes): a chunk at a time, so the track is never held
@@ -340,56 +400,79 @@ def _encode_parts(samples: Samples, lowerings: list[_Lowering], encoding: Encodi
 
     ffmpeg through a pipe, not pydub's `export()`: that needs the whole track in one
     `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
-    running: set[subprocess.Popen[bytes]] = set()
-    stop = threading.Event()
-    _each_part(lambda part: _encode_part(samples, lowerings, encoding, part, running, stop), parts, running, stop)
+    encoders = _Encoders(ahead)
+    _each_part(lambda part: _encode_part(samples, lowerings, encoding, part, encoders), parts, encoders)
 
 
 T = TypeVar("T")
 
 
-def _each_part(
-    work: Callable[[Part], T], parts: list[Part], running: set[subprocess.Popen[bytes]], stop: threading.Event
-) -> list[T]:
+class _Encoders:
+    """The encoders of one pass over the parts: the ones running, and whether the pass is
+    stopping (another part failed, or Ctrl-C). A part's encoder is taken from those started
+    `ahead` where one waits for it, else started now."""
+
+    def __init__(self, ahead: EncodersAhead | None) -> None:
+        self.running: set[subprocess.Popen[bytes]] = set()
+        self.stopping = threading.Event()
+        self._ahead = ahead
+
+    def start(self, command: list[str]) -> subprocess.Popen[bytes]:
+        encoder = (self._ahead.take(command) if self._ahead else None) or _start_encoder(command)
+        self.running.add(encoder)
+        return encoder
+
+    def stop(self) -> None:
+        """Stop the pass: every running encoder killed, so its feeding thread's next write fails
+        and it returns."""
+        self.stopping.set()
+        for encoder in list(self.running):
+            encoder.kill()
+
+
+def _start_encoder(command: list[str]) -> subprocess.Popen[bytes]:
+    pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
+    return subprocess.Popen(command, stdin=pipe, stdout=subprocess.DEVNULL, stderr=pipe, pipesize=2 * PCM_CHUNK)
+
+
+def _each_part(work: Callable[[Part], T], parts: list[Part], encoders: _Encoders) -> list[T]:
     """`work` done on each part, as many at once as there are cores; the results in order. On
-    Ctrl-C, or a part that failed, the others stop too: `stop` is set and every encoder in
-    `running` killed, so its feeding thread's next write fails and it returns."""
+    Ctrl-C, or a part that failed, the others stop too (`encoders.stop`)."""
     with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="encode") as pool:
         try:
             return list(pool.map(work, parts))
         except BaseException:
-            stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            for encoder in list(running):
-                encoder.kill()
+            encoders.stop()
             raise
 
 
-def _encode_checked(samples: Samples, encoding: Encoding, parts: list[Part], ceiling_dbfs: float) -> list[np.ndarray]:
+def _encode_checked(
+    samples: Samples, encoding: Encoding, parts: list[Part], ceiling_dbfs: float, ahead: EncodersAhead | None
+) -> list[np.ndarray]:
     """Encode each part, decode it and read its true peak, and encode it again lowered where it
     overshot `ceiling_dbfs`, until it does not: each part on its own, as many at once as there are
     cores, so a part that needs no second encode costs none. The lowerings of every try, for
     the whole track (`_needed`), in order."""
     ceiling = 10 ** ((ceiling_dbfs - METER_MARGIN_DB) / 20)
     overshooting = f"the {encoding.fmt} encoder kept overshooting {ceiling_dbfs:g} dBFS true peak"
-    running: set[subprocess.Popen[bytes]] = set()
-    stop = threading.Event()
+    encoders = _Encoders(ahead)
 
     def check(part: Part) -> list[tuple[int, np.ndarray]]:
         """The part's own lowerings, one a try: the blocks from the first it lowers to the last
         (a five-hour track's whole-track lowering is 0.8 MB, and it has 32 parts)."""
         needs: list[np.ndarray] = []
         for _ in range(ENCODE_TRIES):
-            if stop.is_set():  # another part failed, or Ctrl-C: no new encoder
+            if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
                 return []
-            _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, running, stop)
+            _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, encoders)
             peaks = decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
             if not peaks.size or float(peaks.max()) <= ceiling:
                 return [_lowered_span(need) for need in needs]
             needs.append(_needed(samples.total_samples, peaks, ceiling))
         raise AudioError(overshooting)
 
-    own = _each_part(check, parts, running, stop)
+    own = _each_part(check, parts, encoders)
     # One lowering a try for the whole track, each part's on its own blocks.
     blocks = -(-samples.total_samples // PEAK_BLOCK)
     needs = [np.ones(blocks, dtype=np.float32) for _ in range(max(map(len, own)))]
@@ -415,7 +498,7 @@ def _encode_checked(samples: Samples, encoding: Encoding, parts: list[Part], cei
     for _ in range(ENCODE_TRIES):
         if not todo:
             return needs
-        _encode_parts(samples, [_Lowering(need) for need in needs], encoding, todo)
+        _encode_parts(samples, [_Lowering(need) for need in needs], encoding, todo, None)
         peaks = _decoded_peaks(todo, samples)
         if not peaks.size or float(peaks.max()) <= ceiling:
             return needs
@@ -429,25 +512,16 @@ def _encode_part(
     lowerings: list[_Lowering],
     encoding: Encoding,
     part: Part,
-    running: set[subprocess.Popen[bytes]],
-    stop: threading.Event,
+    encoders: _Encoders,
 ) -> None:
-    pipe = subprocess.PIPE  # a chunk's worth of room (Linux): fewer turns between feeder and encoder
-    with subprocess.Popen(
-        _ffmpeg_command(part, encoding, samples.sample_rate),
-        stdin=pipe,
-        stdout=subprocess.DEVNULL,
-        stderr=pipe,
-        pipesize=2 * PCM_CHUNK,
-    ) as encoder:
-        running.add(encoder)
+    with encoders.start(_ffmpeg_command(part, encoding, samples.sample_rate)) as encoder:
         try:
-            _feed(samples, lowerings, part, encoder, stop)
+            _feed(samples, lowerings, part, encoder, encoders.stopping)
             assert encoder.stderr is not None
             said = encoder.stderr.read().decode(errors="replace")
         finally:
             encoder.wait()
-            running.discard(encoder)
+            encoders.running.discard(encoder)
     # At `-v error` ffmpeg says nothing unless something failed, and a write that fails as the
     # file is closed (a full disk) is said, and exits 0.
     if encoder.returncode != 0 or said.strip():

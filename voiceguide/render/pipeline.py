@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from voiceguide.app.voicing import Progress, voice_routine
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
+from voiceguide.cores import cores
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.languages import printed_for
@@ -16,7 +18,7 @@ from voiceguide.limits import PICTURE_PIXELS
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
-from voiceguide.render.encode import Encoding, require_ffmpeg, write_encoded, write_wav
+from voiceguide.render.encode import EncodersAhead, Encoding, require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
 from voiceguide.render.provenance import (
     DEFAULT_SETTINGS,
@@ -87,48 +89,55 @@ def render(
     if fmt != "wav":
         require_ffmpeg()
 
-    with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
-        # Drawn while the voice speaks (a cold render draws for most of a second, on a core
-        # the speech workers share), from the chapters as laid out with estimated lengths.
-        pictures = drawing.submit(_pictures, routine, options) if fmt == "mp3" else None
-        voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
-        timeline, speech = voiced.timeline, voiced.speech
-        chapter_ids = [c.id for c in timeline.chapters]
-        if pictures is not None and pictures.result()[0] != chapter_ids:
-            pictures = drawing.submit(_pictures, routine, options, chapter_ids)
+    encoding = Encoding(fmt, settings.bitrate_kbps, settings.channels)
+    estimated = _estimated(routine, options) if fmt == "mp3" else None
+    ahead_count = EncodersAhead.count_for(estimated.total_s) if estimated else cores()
+    # The MP3's encoders start now, while the voice and its sounds load.
+    with EncodersAhead(encoding, MIX_RATE, ahead_count) if fmt == "mp3" else contextlib.nullcontext() as ahead:
+        with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
+            # Drawn while the voice speaks (a cold render draws for most of a second, on a core
+            # the speech workers share), from the chapters as laid out with estimated lengths.
+            estimated_ids = [c.id for c in estimated.chapters] if estimated else []
+            pictures = drawing.submit(_pictures, routine, estimated_ids) if fmt == "mp3" else None
+            voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
+            timeline, speech = voiced.timeline, voiced.speech
+            chapter_ids = [c.id for c in timeline.chapters]
+            if pictures is not None and pictures.result()[0] != chapter_ids:
+                pictures = drawing.submit(_pictures, routine, chapter_ids)
 
-    progress("mixing", 0, 1)
-    mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
-    mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
-    progress("mixing", 1, 1)
+        progress("mixing", 0, 1)
+        mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
+        mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
+        progress("mixing", 1, 1)
 
-    progress("encoding", 0, 1)
-    printed = printed_for(routine.language)
-    written = [output, *(side_files if transcripts else ())]
-    # The track and its transcripts replace what was there together, or not at all.
-    with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
-        if fmt == "wav":
-            write_wav(mixer, tmp)
-        else:
-            tags = Tags(
-                title=timeline.title,
-                album=routine.source.title if routine.source and routine.source.title else printed.album,
-                year=str(datetime.date.today().year),
-                comment=printed.safety,
-                language=routine.language,
-                extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
-            )
-            labels = Labels(tags, timeline.chapters, cover_jpeg(routine), pictures.result()[1] if pictures else {})
-            write_encoded(
-                mixer,
-                tmp,
-                encoding=Encoding(fmt, settings.bitrate_kbps, settings.channels),
-                labels=labels,
-                memory=(cache or ClipCache()).root / ENCODES_FOLDER,
-            )
-        if transcripts:
-            for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
-                side_tmp.write_text(text, encoding="utf-8")
+        progress("encoding", 0, 1)
+        printed = printed_for(routine.language)
+        written = [output, *(side_files if transcripts else ())]
+        # The track and its transcripts replace what was there together, or not at all.
+        with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
+            if fmt == "wav":
+                write_wav(mixer, tmp)
+            else:
+                tags = Tags(
+                    title=timeline.title,
+                    album=routine.source.title if routine.source and routine.source.title else printed.album,
+                    year=str(datetime.date.today().year),
+                    comment=printed.safety,
+                    language=routine.language,
+                    extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
+                )
+                labels = Labels(tags, timeline.chapters, cover_jpeg(routine), pictures.result()[1] if pictures else {})
+                write_encoded(
+                    mixer,
+                    tmp,
+                    encoding=encoding,
+                    labels=labels,
+                    memory=(cache or ClipCache()).root / ENCODES_FOLDER,
+                    ahead=ahead,
+                )
+            if transcripts:
+                for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
+                    side_tmp.write_text(text, encoding="utf-8")
     if not transcripts:
         for path in side_files:
             remove_stale(path)  # an earlier render's, which would no longer match
@@ -144,22 +153,18 @@ def render(
     )
 
 
-def _chapter_ids(routine: Routine, options: CompileOptions) -> list[str]:
-    """The chapters' ids as laid out with estimated speech lengths (the real ones are the same
-    unless the estimate does not fit where the voice does)."""
+def _estimated(routine: Routine, options: CompileOptions) -> Timeline | None:
+    """The timeline as laid out with estimated speech lengths: the real one has its chapters
+    and about its length, unless the estimate does not fit where the voice does (then None)."""
     estimate = estimate_speech_length(resolved_rate(routine, options))
     try:
-        return [c.id for c in compile_routine(routine, options=options, speech_length=estimate).chapters]
+        return compile_routine(routine, options=options, speech_length=estimate)
     except VoiceguideError:
-        return []
+        return None
 
 
-def _pictures(
-    routine: Routine, options: CompileOptions, chapter_ids: list[str] | None = None
-) -> tuple[list[str], dict[str, Image]]:
-    """The chapters' pictures (the cover where a chapter has none), with the chapters' ids:
-    those given, else as laid out with estimated lengths."""
-    chapter_ids = _chapter_ids(routine, options) if chapter_ids is None else chapter_ids
+def _pictures(routine: Routine, chapter_ids: list[str]) -> tuple[list[str], dict[str, Image]]:
+    """The chapters' pictures (the cover where a chapter has none), with the chapters' ids."""
     otherwise = Image(cover_jpeg(routine, size=PICTURE_PIXELS), "image/jpeg")
     return chapter_ids, chapter_pictures(routine, chapter_ids, otherwise=otherwise)
 
