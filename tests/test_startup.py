@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.speech.registry import ENGINES
+
 from conftest import DATA, needs_audio_tools
 
 HEAVY = (
@@ -30,7 +32,7 @@ HEAVY = (
 itself loads it to run a command; voiceguide's own models, which build pydantic schemas, are.)"""
 
 PROBE = """
-import atexit, json, sys
+import atexit, json, os, sys
 from pathlib import Path
 report = Path(sys.argv[1])
 snapshots = {}
@@ -50,12 +52,30 @@ def begin_and_note(*args, **kwargs):  # the first sound of a run starts here
     return begin(*args, **kwargs)
 
 output.begin = begin_and_note
+if "PROBE_BOOTS" in os.environ:  # note where a speech engine's worker is started ahead
+    import voiceguide.speech.workers as workers
+
+    start, synthesize_many = workers.WorkerEngine.start, workers.WorkerEngine.synthesize_many
+
+    def start_and_note(self, preload=None):
+        if preload is not None:
+            snapshots.setdefault("voice boots", sorted(sys.modules))
+            snapshots.setdefault("booted", []).append(id(self))
+        return start(self, preload)
+
+    def synthesize_and_note(self, texts, settings):
+        snapshots.setdefault("speaks", id(self))
+        return synthesize_many(self, texts, settings)
+
+    workers.WorkerEngine.start = start_and_note
+    workers.WorkerEngine.synthesize_many = synthesize_and_note
 sys.argv = ["voiceguide", *sys.argv[2:]]
 from voiceguide.__main__ import main
 main()
 """
 """Runs the command line with `sys.argv[2:]`, and writes to `sys.argv[1]` which modules were
-loaded when the sound started (if it did) and at exit."""
+loaded when the sound started (if it did) and at exit; with PROBE_BOOTS set, also when a
+speech engine was first booted ahead of its phrases, which engines were, and which spoke first."""
 
 
 def modules(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[dict[str, list[str]], int]:
@@ -111,6 +131,43 @@ def test_a_warm_play_starts_its_sound_before_numpy_loads(tmp_path: Path) -> None
     assert not {"typer", "voiceguide.cli"} & set(warm["sound starts"]), warm["sound starts"]
     assert {"typer", "voiceguide.cli"} <= set(warm["exit"])
     assert warm["begun"] == 1, warm
+
+
+@needs_audio_tools
+@pytest.mark.skipif(not ENGINES["piper"].installed() and not os.environ.get("CI"), reason="needs piper-tts")
+def test_a_cold_play_boots_its_voice_before_the_command_line_loads(tmp_path: Path) -> None:
+    """No lead-in cached: Piper's worker loads its model (about half a second) while the command
+    line and the routine load, and `play` speaks with that engine rather than booting another."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".asoundrc").write_text('pcm.!default { type file; slave.pcm { type null }; file "/dev/null" }\n')
+    env = {"HOME": str(home), "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache"), "PROBE_BOOTS": "1"}
+    cold, status = modules(tmp_path, "play", str(DATA / "cases" / "minimal.yaml"), "--quiet", env=env)
+    assert status == 0 and cold["begun"] == 1
+    assert not {"typer", "voiceguide.cli", "numpy"} & set(cold["voice boots"]), cold["voice boots"]
+    assert len(cold["booted"]) == 1 and cold["speaks"] == cold["booted"][0]  # taken by `play`
+
+
+class _Engine:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_engine_booted_early_is_closed_unless_play_asks_for_that_same_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.live import early
+
+    for asked, taken in (((None, "auto"), True), (("joe", "auto"), False), ((None, "espeak-ng"), False)):
+        engine = _Engine()
+        monkeypatch.setattr(early, "_booted", (("back-pain", None, "auto"), engine))
+        assert (early.take_engine("back-pain", *asked) is engine) == taken
+        assert engine.closed != taken  # one not taken is closed; one taken is the caller's
+        assert early.take_engine("back-pain", None, "auto") is None  # taken once
+    engine = _Engine()
+    monkeypatch.setattr(early, "_booted", (("back-pain", None, "auto"), engine))
+    early.close_unused()  # the command failed before it played
+    assert engine.closed
 
 
 @needs_audio_tools

@@ -1,4 +1,4 @@
-"""A warm `play`'s first sound before the command line loads.
+"""A warm `play`'s first sound before the command line loads; a cold one's voice booting by then.
 
 The command line (typer, its option groups, the settings they build) takes about 0.1 s to
 load and parse here, longer than the rest of a warm start. So the entry point hands the
@@ -9,6 +9,11 @@ the output starts with it at once. The command line then parses the arguments as
 or if the command never gets that far (a bad argument), the early output is closed
 (`close_unused`). Anything else (a --from, a --help, an option not read here) leaves the
 start to `play` itself, as before.
+
+A cold start (no lead-in cached) boots its speech engine here instead (`boot_engine`): Piper's
+worker loads its model, about half a second, while the command line and the routine load on
+the other core, rather than after them. `play` takes that engine if it asks for the same one
+(`take_engine`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from voiceguide.live.settings import AUDIO_LIBRARIES
 
 if TYPE_CHECKING:
     from voiceguide.live.feed import SoundOutput
+    from voiceguide.speech.base import SpeechEngine
 
 FLAGS = {"--quiet", "--listen", "--no-listen", "--lead-in"}
 """Options without a value that do not change how the lead-in starts."""
@@ -40,6 +46,8 @@ class Start:
 
 
 _started: tuple[Start, SoundOutput] | None = None
+_booted: tuple[tuple[str, str | None, str], SpeechEngine] | None = None
+"""The engine booted for (routine, voice, engine asked for)."""
 
 
 def start_early(argv: list[str]) -> None:
@@ -51,7 +59,7 @@ def start_early(argv: list[str]) -> None:
 
 
 def _start_early(argv: list[str]) -> None:
-    global _started
+    global _started, _booted
     start = _read(argv)
     if start is None:
         return
@@ -63,6 +71,9 @@ def _start_early(argv: list[str]) -> None:
     key = start_key(routine, voice=voice, rate=rate, engine=engine)
     cached = cached_lead_in(key)
     if key is None or cached is None:
+        booted = boot_engine(routine, voice, engine)
+        if booted is not None:
+            _booted = ((routine, voice, engine), booted)
         return
     output = open_output(library)  # type: ignore[arg-type]  # one of AUDIO_LIBRARIES: checked above
     try:
@@ -88,13 +99,51 @@ def take(start: Start | None) -> SoundOutput | None:
     return None
 
 
+def boot_engine(routine: str, voice: str | None, engine_name: str) -> SpeechEngine | None:
+    """A cold start's speech engine, its worker started without waiting, so it boots while
+    everything else loads: for `auto`, Piper with the voice the routine's language likely takes
+    (the loaded routine has the last word); another engine asked for, only if its voice list is
+    not remembered yet (its worker lists them). None where `auto` finds no Piper voice."""
+    from voiceguide.live.quickstart import peek_language
+    from voiceguide.paths import voices_file
+    from voiceguide.speech.registry import ENGINES, make_engine, piper_voice_for
+
+    if engine_name != AUTO_ENGINE:
+        engine = make_engine(engine_name)
+        if not voices_file(ENGINES[engine.name].voice_list).exists():
+            engine.start()
+        return engine
+    likely = piper_voice_for(voice, peek_language(routine))
+    if likely is None:
+        return None
+    engine = make_engine("piper")
+    engine.start(preload=likely)
+    return engine
+
+
+def take_engine(routine: str, voice: str | None, engine_name: str) -> SpeechEngine | None:
+    """The engine the entry point booted, if for this same routine, voice and engine (it is
+    then the caller's to close); one booted otherwise is closed."""
+    global _booted
+    if _booted is None:
+        return None
+    made, engine = _booted
+    _booted = None
+    if made == (routine, voice, engine_name):
+        return engine
+    with contextlib.suppress(Exception):
+        engine.close()
+    return None
+
+
 def close_unused() -> None:
-    """Close an early output the command did not take (it failed before it played)."""
-    global _started
-    if _started is not None:
-        with contextlib.suppress(Exception):
-            _started[1].close()
-        _started = None
+    """Close an early output or engine the command did not take (it failed before it played)."""
+    global _started, _booted
+    for unused in (_started, _booted):
+        if unused is not None:
+            with contextlib.suppress(Exception):
+                unused[1].close()
+    _started = _booted = None
 
 
 def _read(argv: list[str]) -> tuple[str, str | None, str, int | None, str, float] | None:

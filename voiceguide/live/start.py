@@ -3,8 +3,9 @@
 A warm start speaks its lead-in at once from a small cached file (quickstart.py) while the
 heavier modules load; its key holds the routine's bytes. A section chosen with --from or
 --only is checked before anything is heard, so it never follows half a lead-in. A cold start
-boots its speech worker first (Piper's model takes a moment to load), so it is ready once
-everything else has loaded; the loaded routine has the last word on the voice.
+boots its speech worker first (Piper's model takes a moment to load): the entry point does
+(early.py), else `play` as soon as its options are parsed, so it is ready once everything
+else has loaded; the loaded routine has the last word on the voice.
 
 The heavy modules are imported inside, in the order that keeps the first sound early.
 """
@@ -19,13 +20,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import about
-from voiceguide.limits import AUTO_ENGINE
-from voiceguide.live.early import Start, take
+from voiceguide.live.early import Start, boot_engine, take, take_engine
 from voiceguide.live.feed import LeadIn, begin
 from voiceguide.live.keys import Request
 from voiceguide.live.output import open_output
-from voiceguide.live.quickstart import cached_lead_in, peek_language, start_key
-from voiceguide.paths import voices_file
+from voiceguide.live.quickstart import cached_lead_in, start_key
 
 if TYPE_CHECKING:
     from voiceguide.live.player import Outcome, Position
@@ -56,35 +55,33 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
             output = stack.enter_context(contextlib.closing(open_output(library)))
             begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
 
-        from voiceguide.speech.registry import ENGINES, make_engine
+        # Cold: the engine booted by the entry point, or booted now (warm: the clips are
+        # cached, an engine starts only if one is missing).
+        engine = take_engine(routine, voice, engine_name)
+        if engine is None and cached is None:
+            engine = boot_engine(routine, voice, engine_name)
+        if engine is not None:
+            stack.enter_context(contextlib.closing(engine))
 
-        engine = None
-        if cached is not None:
-            pass  # warm: the clips are cached, an engine starts only if one is missing
-        elif engine_name != AUTO_ENGINE:
-            engine = stack.enter_context(contextlib.closing(make_engine(engine_name)))
-            if not voices_file(ENGINES[engine.name].voice_list).exists():
-                engine.start()
-        else:
-            from voiceguide.speech.registry import piper_voice_for
-
-            likely = piper_voice_for(voice, peek_language(routine))
-            if likely is not None:
-                engine = stack.enter_context(contextlib.closing(make_engine("piper")))
-                engine.start(preload=likely)
-
-        from rich.console import Console
-
-        from voiceguide.languages import screen_for
-        from voiceguide.live.keys import keys
-        from voiceguide.live.session import HeadStart, play_routine
-        from voiceguide.live.view import CueLines, LivePanel
+        from voiceguide.live.track import LiveTrack
         from voiceguide.routine.loader import load_routine
         from voiceguide.speech.cache import ClipCache
 
         loaded = load_routine(routine)
         if output is None:  # opened before any synthesis: no device is said at once
             output = stack.enter_context(contextlib.closing(open_output(library)))
+        # The track asks for its lead-in now, so it is spoken while the view, the keys and the
+        # listener load (on a cold start the voice's worker is ready by then: early.py).
+        track = LiveTrack(loaded, options=options, choice=choice, cache=ClipCache(), lead_in=lead_in, engine=engine)
+        stack.enter_context(contextlib.closing(track))
+
+        from rich.console import Console
+
+        from voiceguide.languages import screen_for
+        from voiceguide.live.keys import keys
+        from voiceguide.live.session import play_routine
+        from voiceguide.live.view import CueLines, LivePanel
+
         commands: queue.Queue[Request] = queue.Queue()
         console = Console()
         plain = quiet or not console.is_terminal
@@ -100,13 +97,12 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
         with keys(commands), _media_keys(commands) as media, view_context as view:
             ticks = [tick for tick in (view, media, None if heard is None else heard[0]) if tick is not None]
             return play_routine(
-                loaded,
+                track,
                 settings=settings,
-                cache=ClipCache(),
                 output=output,
                 on_tick=ticks[0] if len(ticks) == 1 else _all(ticks),
                 commands=commands,
-                head_start=HeadStart(engine, quick_key),
+                quick_key=quick_key,
             )
     raise AssertionError("unreachable")  # pragma: no cover
 
