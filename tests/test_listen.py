@@ -857,18 +857,20 @@ class WatchedTape:
 
 
 class HeardFars:
-    """Ears that keep the reference each frame came with."""
+    """Ears that keep what each frame came with."""
 
     def __init__(self) -> None:
         self.fars: list[np.ndarray | None] = []
+        self.given: list[tuple[np.ndarray, np.ndarray | None, str]] = []
 
     def hear(self, near: np.ndarray, far: np.ndarray | None, said: str = "") -> None:
         self.fars.append(far)
+        self.given.append((near.copy(), far, said))
 
 
-def listener_on(tape: WatchedTape, ears: HeardFars, *, playing: bool) -> Listener:
+def listener_on(tape: WatchedTape, ears: HeardFars, *, playing: bool, record: Any = None) -> Listener:
     fakes: Any = (ears, tape)  # the real Listener, on the real tape and fake ears
-    return Listener(*fakes, obey=lambda v: None, duck=lambda down: None, playing=lambda: playing)
+    return Listener(*fakes, obey=lambda v: None, duck=lambda down: None, playing=lambda: playing, record=record)
 
 
 def tone_blocks(rate: int, seconds: float, block_s: float) -> list[bytes]:
@@ -942,3 +944,44 @@ def test_the_listener_hears_unknown_where_nothing_comes_and_quiet_where_nothing_
     listener_on(paused, quiet, playing=False).hear(np.zeros(FRAME, np.int16), 100.0)
     assert paused.waits == 0
     assert quiet.fars[0] is not None and not quiet.fars[0].any()
+
+
+def test_a_recording_keeps_what_the_listener_gave_its_ears_frame_for_frame(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """VOICEGUIDE_LISTEN_RECORD: replayed, the recording hands fresh ears the very frames, the
+    references (unknown where they were) and the voice's words the live ears were given."""
+    from voiceguide.live import listen
+
+    monkeypatch.setattr(listen, "PLAYED_WAIT_S", 0.05)
+    rate = 44100
+    tape, ears = WatchedTape(rate), HeardFars()
+    record = listen.Recording(tmp_path / "heard.npz")
+    listener = listener_on(tape, ears, playing=True, record=record)
+    listener.words_at = lambda frame: "Alpha point" if frame < rate // 10 else "now the knee"
+    tape.played(b"".join(tone_blocks(rate, 0.3, 0.1)), 0, 99.95)  # heard from 99.95 to 100.25 s
+    rng = np.random.default_rng(4)
+    for k in range(30):  # 100.00 to 100.30 s: the last frames' reference never comes
+        listener.hear((rng.standard_normal(FRAME) * 1000).astype(np.int16), 100.0 + k * 0.01)
+    record.save()
+    again = list(listen.recorded_frames(tmp_path / "heard.npz"))
+    assert len(again) == len(ears.given) == 30
+    for k, ((near, far, said), (kept_near, kept_far, kept_said, captured)) in enumerate(
+        zip(ears.given, again, strict=True)
+    ):
+        assert np.array_equal(near, kept_near) and said == kept_said and captured == pytest.approx(100.0 + k * 0.01)
+        assert (far is None) == (kept_far is None)
+        assert far is None or np.array_equal(far, kept_far)
+    assert {said for _, _, said in ears.given} == {"Alpha point", "now the knee"}
+    assert ears.given[0][1] is not None and ears.given[-1][1] is None  # known, then not
+    replayed = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parent.parent / "scripts" / "replay_listen.py"),
+            str(tmp_path / "heard.npz"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert replayed.returncode == 0, replayed.stderr  # through the listener's own ears

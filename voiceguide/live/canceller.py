@@ -269,9 +269,8 @@ class Canceller:
         self._judged = np.zeros(4)
         """...and, over the blocks judged since: how many, the energy heard, what the adaptive
         filter left of it and what the short filter would have left."""
-        self._blocks_seen = 0
-        self._fitted_at = 0
-        """The block the candidate was fitted at."""
+        self._candidate_age = 0
+        """Blocks since the candidate was fitted."""
         self.estimate = np.zeros(BLOCK, np.int16)
 
     def process(self, near: np.ndarray, far: np.ndarray, *, learn: bool = True) -> np.ndarray:
@@ -298,10 +297,10 @@ class Canceller:
             self._learn(error)
         self._inputs.append(x)
         self._nears.append(y)
-        self._blocks_seen += 1
+        self._candidate_age += 1
         if self._candidate is not None and learn:
             self._judge(y, estimate)
-        free = self._candidate is None or self._blocks_seen - self._fitted_at > FOLLOW_WINDOW  # or a second old
+        free = self._candidate is None or self._candidate_age > FOLLOW_WINDOW  # or a second old
         if self._drift.measured is not None and free and len(self._inputs) == self._inputs.maxlen:
             self._refit(self._drift.measured)
         return np.clip(np.round(error * 32768), -32768, 32767).astype(np.int16)
@@ -351,7 +350,7 @@ class Canceller:
         matrix += np.eye(REFIT_TAPS) * (1e-6 * matrix[0, 0] + 1e-12)
         self._candidate = (first, np.linalg.solve(matrix, cross)[::-1])
         self._judged[:] = 0
-        self._fitted_at = self._blocks_seen
+        self._candidate_age = 0
 
     def _judge(self, near: np.ndarray, estimate: np.ndarray) -> None:
         """Weigh the short filter last fitted against the adaptive filter (whose `estimate` of

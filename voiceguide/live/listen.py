@@ -20,10 +20,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from voiceguide.errors import VoiceguideError
 from voiceguide.languages import base_language
 from voiceguide.live.hearing import COMMANDS, FRAME, LANGUAGES, OBEYED, RATE, Ears, Speaking, Verdict
 from voiceguide.live.keys import Spoken
@@ -51,6 +53,58 @@ cancelled: the voice, whole, would look like a person speaking (under load it on
 own "next")."""
 WAIT_SLICE_S = 0.05
 """Waiting for it, the listener looks this often whether the output still plays."""
+RECORD_ENV = "VOICEGUIDE_LISTEN_RECORD"
+"""A file to keep what the listener was given in (`Recording`), for a report of a misheard
+command: `VOICEGUIDE_LISTEN_RECORD=heard.npz voiceguide play back-pain --listen`."""
+
+
+class Recording:
+    """What the listener was given, frame by frame: the microphone, what reached the ear with
+    it (none where that was not known), and what the voice was saying. Replayed through fresh
+    `Ears` (`replay`; scripts/replay_listen.py), it gives the verdicts it gave live, so a
+    misheard command can be looked into offline. Held in memory (about 4 MB a minute) and
+    written when listening ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._frames: list[tuple[np.ndarray, np.ndarray | None, str, float]] = []
+
+    def add(self, near: np.ndarray, far: np.ndarray | None, said: str, captured: float) -> None:
+        self._frames.append((near.copy(), None if far is None else far.copy(), said, captured))
+
+    def save(self) -> None:
+        from voiceguide.files import atomic_path
+
+        silent = np.zeros(FRAME, np.int16)
+        with atomic_path(self.path, overwrite=True) as tmp, tmp.open("wb") as f:
+            np.savez_compressed(
+                f,
+                near=np.array([near for near, _, _, _ in self._frames], np.int16).reshape(-1, FRAME),
+                far=np.array([silent if far is None else far for _, far, _, _ in self._frames], np.int16).reshape(
+                    -1, FRAME
+                ),
+                known=np.array([far is not None for _, far, _, _ in self._frames], bool),
+                said=np.array([said for _, _, said, _ in self._frames], str),
+                captured=np.array([captured for _, _, _, captured in self._frames], np.float64),
+            )
+
+
+def recorded_frames(path: Path) -> Iterator[tuple[np.ndarray, np.ndarray | None, str, float]]:
+    """A `Recording`'s frames, as the listener gave them to its `Ears`: (near, far, said, captured)."""
+    with np.load(path) as kept:
+        near, far, known, said, captured = (kept[k] for k in ("near", "far", "known", "said", "captured"))
+    for k in range(len(near)):
+        yield near[k], far[k] if known[k] else None, str(said[k]), float(captured[k])
+
+
+def replay(path: Path) -> Iterator[tuple[float, Speaking | Verdict]]:
+    """What fresh `Ears` make of a `Recording`: each answer that is not None, with the time its
+    frame was captured."""
+    ears = Ears()
+    for near, far, said, captured in recorded_frames(path):
+        answer = ears.hear(near, far, said)
+        if answer is not None:
+            yield captured, answer
 
 
 class EarTape:
@@ -186,6 +240,7 @@ class Listener:
         duck: Callable[[bool], None],
         playing: Callable[[], bool],
         words_at: Callable[[int], str] = lambda frame: "",
+        record: Recording | None = None,
     ) -> None:
         self.ears = ears
         self.tape = tape
@@ -194,6 +249,7 @@ class Listener:
         self.playing = playing
         """Whether the output is playing, so that what it plays will be handed over."""
         self.words_at = words_at
+        self.record = record
         self._gave_up_at = float("nan")
         """The tape's horizon when waiting for it last timed out: not waited for again until it moves."""
         self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=1000)
@@ -245,7 +301,10 @@ class Listener:
         if self._played_by(captured + FAR_LEAD_S, captured + FAR_LEAD_S + FRAME / RATE):
             far = self.tape.window(captured + FAR_LEAD_S, FRAME)
         frame = self.tape.frame_at(captured)
-        answer = self.ears.hear(near, far, "" if frame is None else self.words_at(frame))
+        said = "" if frame is None else self.words_at(frame)
+        if self.record is not None:
+            self.record.add(near, far, said, captured)
+        answer = self.ears.hear(near, far, said)
         if isinstance(answer, Speaking):
             self.duck(True)
         elif isinstance(answer, Verdict):
@@ -360,8 +419,15 @@ def listening(
 
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
+    record = Recording(Path(os.environ[RECORD_ENV])) if os.environ.get(RECORD_ENV) else None
     listener = Listener(
-        Ears(), tape, obey=obey, duck=output.duck, playing=lambda: bool(output.playing), words_at=voice.at
+        Ears(),
+        tape,
+        obey=obey,
+        duck=output.duck,
+        playing=lambda: bool(output.playing),
+        words_at=voice.at,
+        record=record,
     )
     output.monitor = tape  # before the microphone: its first frames have what was played
     try:
@@ -385,3 +451,9 @@ def listening(
         output.monitor = None
         output.duck(False)
         listener.close()
+        if record is not None:
+            try:
+                record.save()
+                say(f"voiceguide: what the listener heard is in {record.path} (scripts/replay_listen.py replays it)")
+            except (OSError, VoiceguideError) as e:
+                say(f"voiceguide: could not keep what the listener heard in {record.path}: {e}")
