@@ -985,3 +985,47 @@ def test_a_recording_keeps_what_the_listener_gave_its_ears_frame_for_frame(
         timeout=120,
     )
     assert replayed.returncode == 0, replayed.stderr  # through the listener's own ears
+
+
+def test_a_recording_replayed_gives_the_verdicts_the_listener_gave_live(tmp_path: Path) -> None:
+    """Real ears: two commands said in a pause, heard live by the listener while it records,
+    then the recording replayed through fresh ears (scripts/replay_listen.py's way): the same
+    moments, the same verdicts."""
+    from voiceguide.live import listen
+
+    pause, nxt = (next(t for t in corpus.takes("tune") if t.words == words) for words in ("pause", "next"))
+    quiet = np.zeros(RATE, np.float32)
+    heard_pcm = (np.concatenate([quiet, pause.samples, quiet, nxt.samples, quiet]) * 32767).astype(np.int16)
+    live: list[tuple[str, ...]] = []
+
+    def noted(answer: Speaking | Verdict) -> tuple[str, ...]:
+        if isinstance(answer, Speaking):
+            return ("speaking",)
+        return ("verdict", answer.words, answer.why, str(answer.command))
+
+    record = listen.Recording(tmp_path / "heard.npz")
+    listener = Listener(
+        Ears(recogniser()),
+        listen.EarTape(44100),
+        obey=lambda verdict: live.append(noted(verdict)),
+        duck=lambda down: live.append(("speaking",)) if down else None,
+        playing=lambda: False,  # nothing plays: what reached the ear is quiet
+        record=record,
+    )
+    for k in range(heard_pcm.size // FRAME):
+        listener.hear(heard_pcm[k * FRAME : (k + 1) * FRAME], 50.0 + k * FRAME / RATE)
+    record.save()
+    replayed = [noted(answer) for _, answer in listen.replay(tmp_path / "heard.npz", Ears(recogniser()))]
+    assert replayed == live
+    assert any(v[0] == "verdict" and v[2] == OBEYED for v in live), live  # it heard a command at all
+
+
+def test_a_recording_that_cannot_be_written_is_said_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.live import listen
+
+    said: list[str] = []
+    monkeypatch.setenv(listen.RECORD_ENV, str(tmp_path))  # a folder
+    assert listen._recording(said.append) is None
+    assert len(said) == 1 and str(tmp_path) in said[0] and "folder" in said[0]
+    monkeypatch.setenv(listen.RECORD_ENV, str(tmp_path / "new" / "heard.npz"))
+    assert listen._recording(said.append) is not None and len(said) == 1

@@ -110,14 +110,19 @@ def boot_engine(routine: str, voice: str | None, engine_name: str) -> SpeechEngi
 
     if engine_name != AUTO_ENGINE:
         engine = make_engine(engine_name)
-        if not voices_file(ENGINES[engine.name].voice_list).exists():
-            engine.start()
-        return engine
-    likely = piper_voice_for(voice, peek_language(routine))
-    if likely is None:
-        return None
-    engine = make_engine("piper")
-    engine.start(preload=likely)
+        if voices_file(ENGINES[engine.name].voice_list).exists():
+            return engine  # its voices are known: its worker starts when a phrase is missing
+        preload = None
+    else:
+        preload = piper_voice_for(voice, peek_language(routine))
+        if preload is None:
+            return None
+        engine = make_engine("piper")
+    try:
+        engine.start(preload=preload)
+    except BaseException:
+        engine.close()
+        raise
     return engine
 
 

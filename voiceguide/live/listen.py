@@ -13,6 +13,7 @@ ALSA duplex stream fails through PulseAudio here: its capture side times out.)
 
 from __future__ import annotations
 
+import array
 import bisect
 import collections
 import contextlib
@@ -60,47 +61,58 @@ command: `VOICEGUIDE_LISTEN_RECORD=heard.npz voiceguide play back-pain --listen`
 
 class Recording:
     """What the listener was given, frame by frame: the microphone, what reached the ear with
-    it (none where that was not known), and what the voice was saying. Replayed through fresh
-    `Ears` (`replay`; scripts/replay_listen.py), it gives the verdicts it gave live, so a
-    misheard command can be looked into offline. Held in memory (about 4 MB a minute) and
+    it (or that it was not known), and what the voice was saying. Replayed through fresh `Ears`
+    (`replay`; scripts/replay_listen.py), it gives the verdicts it gave live, so a misheard
+    command can be looked into offline. Held in memory as it comes (about 4 MB a minute) and
     written when listening ends."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._frames: list[tuple[np.ndarray, np.ndarray | None, str, float]] = []
+        self._near = bytearray()
+        self._far = bytearray()
+        self._known = bytearray()
+        self._said = array.array("i")
+        """Each frame's index into `_texts`: the voice says one phrase over many frames."""
+        self._texts: dict[str, int] = {}
+        self._captured = array.array("d")
 
     def add(self, near: np.ndarray, far: np.ndarray | None, said: str, captured: float) -> None:
-        self._frames.append((near.copy(), None if far is None else far.copy(), said, captured))
+        self._near += near.astype("<i2", copy=False).tobytes()
+        self._far += bytes(2 * FRAME) if far is None else far.astype("<i2", copy=False).tobytes()
+        self._known.append(far is not None)
+        self._said.append(self._texts.setdefault(said, len(self._texts)))
+        self._captured.append(captured)
 
     def save(self) -> None:
         from voiceguide.files import atomic_path
 
-        silent = np.zeros(FRAME, np.int16)
+        frames = len(self._captured)  # (copies: a frame the listener still adds lands after them)
         with atomic_path(self.path, overwrite=True) as tmp, tmp.open("wb") as f:
             np.savez_compressed(
                 f,
-                near=np.array([near for near, _, _, _ in self._frames], np.int16).reshape(-1, FRAME),
-                far=np.array([silent if far is None else far for _, far, _, _ in self._frames], np.int16).reshape(
-                    -1, FRAME
-                ),
-                known=np.array([far is not None for _, far, _, _ in self._frames], bool),
-                said=np.array([said for _, _, said, _ in self._frames], str),
-                captured=np.array([captured for _, _, _, captured in self._frames], np.float64),
+                near=np.frombuffer(bytes(self._near[: 2 * FRAME * frames]), "<i2").reshape(-1, FRAME),
+                far=np.frombuffer(bytes(self._far[: 2 * FRAME * frames]), "<i2").reshape(-1, FRAME),
+                known=np.frombuffer(bytes(self._known[:frames]), np.uint8).astype(bool),
+                said=np.array(self._said[:frames], np.int32),
+                texts=np.array(list(self._texts) or [""], str),
+                captured=np.array(self._captured[:frames], np.float64),
             )
 
 
 def recorded_frames(path: Path) -> Iterator[tuple[np.ndarray, np.ndarray | None, str, float]]:
     """A `Recording`'s frames, as the listener gave them to its `Ears`: (near, far, said, captured)."""
     with np.load(path) as kept:
-        near, far, known, said, captured = (kept[k] for k in ("near", "far", "known", "said", "captured"))
+        near, far, known, said, texts, captured = (
+            kept[k] for k in ("near", "far", "known", "said", "texts", "captured")
+        )
     for k in range(len(near)):
-        yield near[k], far[k] if known[k] else None, str(said[k]), float(captured[k])
+        yield near[k], far[k] if known[k] else None, str(texts[said[k]]), float(captured[k])
 
 
-def replay(path: Path) -> Iterator[tuple[float, Speaking | Verdict]]:
+def replay(path: Path, ears: Ears | None = None) -> Iterator[tuple[float, Speaking | Verdict]]:
     """What fresh `Ears` make of a `Recording`: each answer that is not None, with the time its
     frame was captured."""
-    ears = Ears()
+    ears = ears or Ears()
     for near, far, said, captured in recorded_frames(path):
         answer = ears.hear(near, far, said)
         if answer is not None:
@@ -371,6 +383,22 @@ class VoiceWords:
         return " ".join(said)
 
 
+def _recording(say: Callable[[str], None]) -> Recording | None:
+    """A `Recording` where `RECORD_ENV` asks for one and its file can be written (else one line
+    says why not, at once, not when play ends)."""
+    wanted = os.environ.get(RECORD_ENV)
+    if not wanted:
+        return None
+    from voiceguide.files import check_writable
+
+    try:
+        check_writable(Path(wanted), overwrite=True)
+    except VoiceguideError as e:
+        say(f"voiceguide: not keeping what the listener hears: {e}")
+        return None
+    return Recording(Path(wanted))
+
+
 @contextlib.contextmanager
 def listening(
     commands: Any,
@@ -419,7 +447,7 @@ def listening(
 
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
-    record = Recording(Path(os.environ[RECORD_ENV])) if os.environ.get(RECORD_ENV) else None
+    record = _recording(say)
     listener = Listener(
         Ears(),
         tape,
