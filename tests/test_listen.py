@@ -4,6 +4,7 @@ synthetic commands, and into which a loopback plays the speaker back as a room's
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import subprocess
@@ -39,6 +40,7 @@ from voiceguide.live.hearing import (
     PLAYED_UNKNOWN,
     RATE,
     SPEECH,
+    SPEECH_AGREED,
     UNSURE,
     Ears,
     Heard,
@@ -555,13 +557,35 @@ def test_the_judge_turns_down_what_is_not_clearly_one_command() -> None:
     assert judge(utterance(), Table(Heard("stop", margin=3.0, speech=0.1))).why == NOT_A_COMMAND  # hiss
 
 
-def test_a_command_is_what_whisper_writes_alone_or_repeated() -> None:
+def test_the_judge_asks_less_sure_speech_of_a_command_whisper_wrote_unprompted_too() -> None:
+    unsure = Heard("stop", margin=3.0, speech=(SPEECH_AGREED + SPEECH) / 2)
+    assert judge(utterance(), Table(unsure)).why == NOT_A_COMMAND
+    assert judge(utterance(), Table(dataclasses.replace(unsure, agreed=True))).why == OBEYED
+    hiss = Heard("stop", margin=3.0, speech=SPEECH_AGREED - 0.1, agreed=True)
+    assert judge(utterance(), Table(hiss)).why == NOT_A_COMMAND
+
+
+def test_a_command_is_what_whisper_writes_alone_repeated_or_after_one_word() -> None:
     assert command_in(" Pause.") == "pause"
     assert command_in(" go back,") == "go back"
     assert command_in(" Stop! Stop! Stop!") == "stop"  # a short word, then silence: written again
     assert command_in(" Go back. Go back.") == "go back"
     assert command_in(" Next, next") == "next"
-    assert command_in(" and pause") is None  # the voice's last word got in: not the command alone
+    assert command_in(" and pause") == "pause"  # a word before it: faint, or the voice's last
+    assert command_in(" Just go back.") == "go back"
+    assert command_in(" Okay, stop. Stop.") == "stop"
+    assert command_in(" No, stop!") == "stop"
+    assert command_in(" Don't stop.") is None  # turned around
+    assert command_in(" Don’t go back") is None
+    assert command_in(" Didn't stop") is None
+    assert command_in(" not again") is None
+    assert command_in(" What's next?") is None  # asked about
+    assert command_in(" So, next?") is None
+    assert command_in(" Non-stop.") is None
+    assert command_in(" stop again") is None  # two commands: neither
+    assert command_in(" back go back") is None
+    assert command_in(" and then pause") is None  # more than one word before it: someone talking
+    assert command_in(" pause now") is None
     assert command_in(" Stop. Pause.") is None
     assert command_in(" go") is None
     assert command_in(" back go") is None
@@ -583,6 +607,20 @@ def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
         assert verdict.command is None, f"{name}: {verdict}"
         written += [name] if verdict.words else []
     assert written, "no sound was written as a command: the speech check went untried"
+
+
+def test_whisper_writes_a_clear_command_unprompted_too_but_not_hiss() -> None:
+    """What lets `judge` ask less of Whisper's "speech" (SPEECH_AGREED), from the real
+    recogniser: a command said clearly is written as that command unprompted as well; hiss made
+    loud, which the prompt makes a command, is not."""
+    quiet = np.zeros(RATE // 4, dtype=np.float32)
+    for words in ("stop", "go back"):
+        take = next(t for t in corpus.takes("tune") if t.words == words)
+        heard = recogniser()((np.concatenate([quiet, take.samples, quiet]) * 32767).astype(np.int16))
+        assert (heard.words, heard.agreed) == (words, True), f"{words} by {take.voice}: {heard}"
+    hiss = np.random.default_rng(5).standard_normal(RATE) * 10**-2.5
+    heard = recogniser()((hiss * 32767).astype(np.int16))
+    assert (heard.words, heard.agreed) == ("stop", False), heard  # prompted "Stop", unprompted not
 
 
 def test_the_judge_does_not_decode_what_cannot_be_a_command() -> None:
