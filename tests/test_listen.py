@@ -562,6 +562,37 @@ def test_the_judge_asks_less_sure_speech_of_a_command_whisper_wrote_unprompted_t
     assert judge(utterance(), Table(hiss)).why == NOT_A_COMMAND
 
 
+def test_the_judge_takes_a_command_after_a_word_where_both_readings_agree() -> None:
+    """A command after a word: "please pause" fits "Please pause." far better than the bare
+    "pause" (`FIT`), but where Whisper, not told the commands, wrote the command too, the two
+    readings agree on it."""
+    led = Heard("pause", margin=3.0, fit=FIT - 3.0, agreed=True)
+    assert judge(utterance(), Table(led)).why == OBEYED
+    assert judge(utterance(), Table(dataclasses.replace(led, agreed=False))).why == NOT_A_COMMAND
+    assert judge(utterance(), Table(dataclasses.replace(led, margin=-1.0))).why == UNSURE  # "stop" as likely
+
+
+@pytest.mark.parametrize(
+    ("said", "obeyed"),
+    [("please pause", "pause"), ("okay, next", "next"), ("please stop", "stop"), ("okay, thanks", None)],
+)
+def test_a_command_said_after_a_word_is_obeyed_and_a_remark_is_not(
+    said: str, obeyed: str | None, tmp_path: Path
+) -> None:
+    """The real recogniser and judge, on espeak-ng's US voice (the same sound on every run)."""
+    from voiceguide.speech.base import VoiceSettings
+    from voiceguide.speech.registry import make_engine
+
+    speaker = make_engine("espeak")
+    try:
+        clip = speaker.synthesize(said, VoiceSettings("gmw/en-us", 160, 1.0))
+    finally:
+        speaker.close()
+    samples = soxr.resample(clip.samples.astype(np.float32) / 32768, clip.sample_rate, RATE)
+    take = corpus.Take(said, "espeak en-us", "plain", "none", samples)
+    assert heard_offline(said_at(take, -6.0, tmp_path))[0] == ([obeyed] if obeyed else [])
+
+
 def test_a_command_is_what_whisper_writes_alone_repeated_or_after_one_word() -> None:
     assert command_in(" Pause.") == "pause"
     assert command_in(" go back,") == "go back"

@@ -76,7 +76,9 @@ FIT = -5.0
 """How much better (log probability, over the whole utterance) what Whisper hears unprompted
 may fit than the command it heard when prompted with the six: a word that is no command can be
 written as one when prompted ("shop" as "Stop"), yet fit something else far better ("okay",
-"hello", "thank you": 9 to 12 better when said alone)."""
+"hello", "thank you": 9 to 12 better when said alone). Not asked where Whisper, unprompted,
+wrote the same command: a word said clearly before it ("please pause") fits that text 5 to 9
+better than the bare command, and both readings agree (scripts/bench_listen_leads.py)."""
 MARGIN = 0.0
 """How much better (log probability) the command heard must fit the utterance than each of
 the other five: "stop" and "pause" compete and the better one wins, or neither does."""
@@ -405,7 +407,7 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray], Heard]) -> Ver
     measured += f", the voice saying {utterance.said!r}"
     if heard.words is None or heard.speech < (SPEECH_AGREED if heard.agreed else SPEECH):
         return Verdict(None, heard.words or "", NOT_A_COMMAND, measured=measured)
-    if heard.fit < FIT:
+    if heard.fit < FIT and not heard.agreed:
         return Verdict(None, heard.words, NOT_A_COMMAND, measured=measured)
     if heard.margin <= MARGIN:
         return Verdict(None, heard.words, UNSURE, measured=measured)
