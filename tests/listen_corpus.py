@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.live.hearing import FRAME, RATE
+from voiceguide.live.hearing import FRAME, RATE, Ears, Heard, Recogniser, Verdict
 
 CORPUS = Path(__file__).parent / "data" / "listen"
 LEVELS_DB = (-6.0, -20.0)
@@ -260,3 +260,20 @@ def render_builtin(work: Path) -> tuple[Path, list[tuple[float, float, str]]]:
     )
     events = json.loads(shown.stdout)["events"]
     return track, [(e["start_s"], e["end_s"], e["spoken"] or e["text"]) for e in events if e["kind"] == "speech"]
+
+
+def obeyed_in_quiet(pcm: np.ndarray, recognise: Recogniser) -> tuple[list[str], list[Heard]]:
+    """The commands the listener obeys in `pcm` (int16, 16 kHz) said in quiet, nothing playing,
+    and what the recogniser made of each utterance it was given."""
+    quiet = np.zeros(RATE, dtype="<i2")  # the listener has been listening a while
+    pcm = np.concatenate([quiet, pcm, quiet])
+    heard: list[Heard] = []
+
+    def hear(utterance: np.ndarray) -> Heard:
+        heard.append(recognise(utterance))
+        return heard[-1]
+
+    ears = Ears(hear)
+    silence = np.zeros(FRAME, "<i2")
+    found = [ears.hear(pcm[i : i + FRAME], silence) for i in range(0, pcm.size - FRAME, FRAME)]
+    return [v.words for v in found if isinstance(v, Verdict) and v.command is not None], heard

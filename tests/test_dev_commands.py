@@ -77,6 +77,23 @@ def test_the_listening_benchmark_runs_and_reports_both_halves(tmp_path: Path) ->
     assert any(r["obeyed"] == r["words"] for r in scenes)  # it hears something
 
 
+@needs_audio_tools
+def test_the_lead_word_benchmark_runs_and_counts_what_was_obeyed() -> None:
+    """scripts/bench_listen_leads.py with one voice (espeak-ng's US English): it runs, and says
+    how many led-in commands and remarks were obeyed."""
+    result = subprocess.run(
+        [sys.executable, "scripts/bench_listen_leads.py", "--half", "tune", "--voices", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    obeyed = re.search(r"tune: led-in commands obeyed (\d+) of 8 ", result.stdout)
+    assert obeyed is not None and int(obeyed.group(1)) > 0, result.stdout  # it hears something
+    assert re.search(r"tune: remarks obeyed as a command \d+ of 8", result.stdout), result.stdout
+
+
 def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:
     copy = tmp_path / "checkout"
     shutil.copytree(ROOT / "tests", copy / "tests", ignore=shutil.ignore_patterns("__pycache__"))
