@@ -16,21 +16,19 @@ it is judged on.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import soxr
-
-from voiceguide.live.hearing import RATE, Recogniser
-from voiceguide.speech.base import SpeechEngine, VoiceSettings
+from voiceguide.live.hearing import Recogniser
+from voiceguide.speech.base import SpeechEngine
 from voiceguide.speech.registry import make_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from listen_corpus import obeyed_in_quiet
+from listen_corpus import obeyed_in_quiet, synthesised
 
 LEVEL_DBFS = -6.0
 
@@ -120,48 +118,42 @@ its remarks include words that end in a command's word after another ("tea pause
 next"), which must not be obeyed."""
 
 
-def said(text: str, engine: str, voice: str, speakers: dict[str, SpeechEngine]) -> np.ndarray:
-    """`text` in that voice, 16 kHz int16, its peak at LEVEL_DBFS."""
-    speaker = speakers.setdefault(engine, make_engine(engine))
-    clip = speaker.synthesize(text, VoiceSettings(voice, 160, 1.0))
-    samples = soxr.resample(clip.samples.astype(np.float32) / 32768, clip.sample_rate, RATE)
-    samples = samples / np.max(np.abs(samples)) * 10 ** (LEVEL_DBFS / 20)
-    return (samples * 32767).astype("<i2")
-
-
 def run(half: str, recognise: Recogniser, speakers: dict[str, SpeechEngine], voices: int) -> Iterator[str]:
-    spec = HALVES[half]
-    spec = Half(spec.voices[:voices], spec.commands, spec.remarks)
+    spec = dataclasses.replace(HALVES[half], voices=HALVES[half].voices[:voices])
     right = wrong = missed = remarks_obeyed = 0
-    misses: list[str] = []
+    notes: list[str] = []
     for engine, voice in spec.voices:
+        if engine not in speakers:
+            speakers[engine] = make_engine(engine)
         for text, command in spec.commands.items():
-            got = obeyed_in_quiet(said(text, engine, voice, speakers), recognise)[0]
+            got = obeyed_in_quiet(synthesised(speakers[engine], text, voice, LEVEL_DBFS), recognise)[0]
             if got[:1] == [command]:
                 right += 1
             elif got:
                 wrong += 1
-                misses.append(f"{text!r} by {voice} as {got[0]!r}")
+                notes.append(f"missed: {text!r} by {voice}, obeyed as {got[0]!r}")
             else:
                 missed += 1
-                misses.append(f"{text!r} by {voice}")
+                notes.append(f"missed: {text!r} by {voice}")
         for text in spec.remarks:
-            got = obeyed_in_quiet(said(text, engine, voice, speakers), recognise)[0]
+            got = obeyed_in_quiet(synthesised(speakers[engine], text, voice, LEVEL_DBFS), recognise)[0]
             if got:
                 remarks_obeyed += 1
-                misses.append(f"remark {text!r} by {voice} obeyed as {got[0]!r}")
+                notes.append(f"remark {text!r} by {voice} obeyed as {got[0]!r}")
     told = right + wrong + missed
     count = len(spec.voices) * len(spec.remarks)
     yield f"{half}: led-in commands obeyed {right} of {told} ({100 * right / told:.0f} %), as another command {wrong}"
     yield f"{half}: remarks obeyed as a command {remarks_obeyed} of {count}"
-    yield from (f"  {m}" for m in misses)
+    yield from (f"  {note}" for note in notes)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["tune", "held-out", "both"], default="both")
-    parser.add_argument("--voices", type=int, default=99, help="only the first N voices of each half")
+    parser.add_argument("--voices", type=int, default=99, help="only the first N (at least 1) voices of each half")
     args = parser.parse_args()
+    if args.voices < 1:
+        parser.error("--voices must be at least 1")
     recognise = Recogniser()
     speakers: dict[str, SpeechEngine] = {}
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide.live.hearing import FRAME, RATE, Ears, Heard, Recogniser, Verdict
+from voiceguide.speech.base import SpeechEngine, VoiceSettings
 
 CORPUS = Path(__file__).parent / "data" / "listen"
 LEVELS_DB = (-6.0, -20.0)
@@ -277,3 +278,13 @@ def obeyed_in_quiet(pcm: np.ndarray, recognise: Recogniser) -> tuple[list[str], 
     silence = np.zeros(FRAME, "<i2")
     found = [ears.hear(pcm[i : i + FRAME], silence) for i in range(0, pcm.size - FRAME, FRAME)]
     return [v.words for v in found if isinstance(v, Verdict) and v.command is not None], heard
+
+
+def synthesised(speaker: SpeechEngine, text: str, voice: str, level_db: float) -> np.ndarray:
+    """`text` said by `speaker` (one of voiceguide's engines) with `voice`, 16 kHz int16, its
+    peak at `level_db`: for phrases the recorded corpus does not hold."""
+    import soxr
+
+    clip = speaker.synthesize(text, VoiceSettings(voice, 160, 1.0))
+    samples = soxr.resample(clip.samples.astype(np.float32) / 32768, clip.sample_rate, RATE)
+    return (samples / np.max(np.abs(samples)) * 10 ** (level_db / 20) * 32767).astype("<i2")

@@ -91,7 +91,9 @@ def test_the_lead_word_benchmark_runs_and_counts_what_was_obeyed() -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     obeyed = re.search(r"tune: led-in commands obeyed (\d+) of 8 ", result.stdout)
     assert obeyed is not None and int(obeyed.group(1)) > 0, result.stdout  # it hears something
-    assert re.search(r"tune: remarks obeyed as a command \d+ of 8", result.stdout), result.stdout
+    assert re.search(r"tune: remarks obeyed as a command \d+ of 8", result.stdout), (
+        result.stdout
+    )  # how many: the note's
 
 
 def test_regen_golden_rewrites_nothing_on_a_clean_tree(tmp_path: Path) -> None:

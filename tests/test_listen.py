@@ -572,16 +572,13 @@ def test_the_judge_takes_a_command_after_a_word_where_both_readings_agree() -> N
 def test_a_command_said_after_a_word_is_obeyed_and_a_remark_is_not(said: str, obeyed: str | None) -> None:
     """The real recogniser and judge, on espeak-ng's US voice (a formant synthesiser: the same
     sound on every run of one espeak-ng)."""
-    from voiceguide.speech.base import VoiceSettings
     from voiceguide.speech.registry import make_engine
 
     speaker = make_engine("espeak")
     try:
-        clip = speaker.synthesize(said, VoiceSettings("gmw/en-us", 160, 1.0))
+        pcm = corpus.synthesised(speaker, said, "gmw/en-us", -6.0)
     finally:
         speaker.close()
-    samples = soxr.resample(clip.samples.astype(np.float32) / 32768, clip.sample_rate, RATE)
-    pcm = (samples / np.max(np.abs(samples)) * 10 ** (-6 / 20) * 32767).astype("<i2")
     assert corpus.obeyed_in_quiet(pcm, recogniser())[0] == ([obeyed] if obeyed else [])
 
 
@@ -594,6 +591,10 @@ def test_a_command_is_what_whisper_writes_alone_repeated_or_after_a_lead_word() 
     assert command_in(" and pause") == "pause"  # a word that leaves it a command
     assert command_in(" Just go back.") == "go back"
     assert command_in(" Please pause.") == "pause"
+    assert command_in(" All right, stop.") == "stop"  # two words written for one
+    assert command_in(" O.K., next.") == "next"
+    assert command_in(" No. Stop.") == "stop"
+    assert command_in(" No pause.") is None  # "no" only as a word of its own
     assert command_in(" Okay, stop. Stop.") == "stop"
     assert command_in(" No, stop!") == "stop"
     assert command_in(" Don't stop.") is None  # turned around
