@@ -474,6 +474,12 @@ class Ears:
     def speaking(self) -> bool:
         return bool(self._frames)
 
+    @property
+    def learnt(self) -> bool:
+        """Whether it has heard enough of the voice (`LEARN_FRAMES`) to take someone speaking
+        over it: before that, only the quiet between phrases is listened to."""
+        return self._voice_frames >= LEARN_FRAMES
+
     def hear(self, near: np.ndarray, far: np.ndarray | None, said: str = "") -> Speaking | Verdict | None:
         """One 10 ms frame from the microphone and what the speaker played in it (int16; None
         where that is not known), and what the voice was saying then. An utterance with a frame
@@ -492,7 +498,7 @@ class Ears:
             level > 10 ** (SPEECH_DBFS / 10)
             and self._detector.is_speech(clean.tobytes(), RATE)
             and level > residue * 10 ** (ONSET_ABOVE_ECHO_DB / 10)
-            and (not sounding or self._voice_frames >= LEARN_FRAMES)
+            and (not sounding or self.learnt)
         )
         frame = _Frame(near, clean, far, residue, estimate, far_known)
         self._said_before.append(said)

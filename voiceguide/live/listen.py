@@ -253,6 +253,7 @@ class Listener:
         playing: Callable[[], bool],
         words_at: Callable[[int], str] = lambda frame: "",
         record: Recording | None = None,
+        learnt: Callable[[], None] = lambda: None,
     ) -> None:
         self.ears = ears
         self.tape = tape
@@ -262,6 +263,9 @@ class Listener:
         """Whether the output is playing, so that what it plays will be handed over."""
         self.words_at = words_at
         self.record = record
+        self.learnt = learnt
+        """Called once, when the ears have heard enough of the voice to hear someone over it."""
+        self._told_learnt = False
         self._gave_up_at = float("nan")
         """The tape's horizon when waiting for it last timed out: not waited for again until it moves."""
         self._blocks: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=1000)
@@ -317,6 +321,9 @@ class Listener:
         if self.record is not None:
             self.record.add(near, far, said, captured)
         answer = self.ears.hear(near, far, said)
+        if not self._told_learnt and self.ears.learnt:
+            self._told_learnt = True
+            self.learnt()
         if isinstance(answer, Speaking):
             self.duck(True)
         elif isinstance(answer, Verdict):
@@ -445,6 +452,10 @@ def listening(
         if verdict.command is not None:
             commands.put(Spoken(verdict.command))
 
+    def learnt() -> None:
+        if detail:
+            say("voiceguide: learnt the room: someone speaking over the voice is heard from now on")
+
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
     record = _recording(say)
@@ -456,6 +467,7 @@ def listening(
         playing=lambda: bool(output.playing),
         words_at=voice.at,
         record=record,
+        learnt=learnt,
     )
     output.monitor = tape  # before the microphone: its first frames have what was played
     try:
