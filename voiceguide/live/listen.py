@@ -253,7 +253,7 @@ class Listener:
         playing: Callable[[], bool],
         words_at: Callable[[int], str] = lambda frame: "",
         record: Recording | None = None,
-        learnt: Callable[[], None] = lambda: None,
+        on_learnt: Callable[[], None] = lambda: None,
     ) -> None:
         self.ears = ears
         self.tape = tape
@@ -263,8 +263,8 @@ class Listener:
         """Whether the output is playing, so that what it plays will be handed over."""
         self.words_at = words_at
         self.record = record
-        self.learnt = learnt
-        """Called once, when the ears have heard enough of the voice to hear someone over it."""
+        self.on_learnt = on_learnt
+        """Called once, when the ears have heard enough of the voice to listen for someone over it."""
         self._told_learnt = False
         self._gave_up_at = float("nan")
         """The tape's horizon when waiting for it last timed out: not waited for again until it moves."""
@@ -323,7 +323,7 @@ class Listener:
         answer = self.ears.hear(near, far, said)
         if not self._told_learnt and self.ears.learnt:
             self._told_learnt = True
-            self.learnt()
+            self.on_learnt()
         if isinstance(answer, Speaking):
             self.duck(True)
         elif isinstance(answer, Verdict):
@@ -454,7 +454,7 @@ def listening(
 
     def learnt() -> None:
         if detail:
-            say("voiceguide: learnt the room: someone speaking over the voice is heard from now on")
+            say("voiceguide: learnt the room: someone speaking over the voice is listened for from now on")
 
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
@@ -467,7 +467,7 @@ def listening(
         playing=lambda: bool(output.playing),
         words_at=voice.at,
         record=record,
-        learnt=learnt,
+        on_learnt=learnt,
     )
     output.monitor = tape  # before the microphone: its first frames have what was played
     try:
