@@ -544,9 +544,11 @@ class Table:
     def __init__(self, heard: Heard) -> None:
         self.heard = heard
         self.asked = 0
+        self.said: list[str] = []
 
-    def __call__(self, pcm: np.ndarray) -> Heard:
+    def __call__(self, pcm: np.ndarray, said: str = "") -> Heard:
         self.asked += 1
+        self.said.append(said)
         return self.heard
 
 
@@ -557,8 +559,10 @@ def utterance(*, seconds: float = 0.6, level: float = 0.1, residue: float = 1e-9
 
 
 def test_the_judge_obeys_a_clear_command() -> None:
-    verdict = judge(utterance(), Table(Heard("next", margin=3.0, fit=0.0)))
+    table = Table(Heard("next", margin=3.0, fit=0.0))
+    verdict = judge(utterance(said="Alpha point. 1"), table)
     assert (verdict.command, verdict.words, verdict.why) == (Command.NEXT, "next", OBEYED)
+    assert table.said == ["Alpha point. 1"]  # the recogniser leaves the voice's own words out
 
 
 def test_the_judge_turns_down_what_is_not_clearly_one_command() -> None:
@@ -650,6 +654,23 @@ def test_a_command_is_what_whisper_writes_alone_repeated_or_after_a_lead_word() 
     assert command_in(" back go") is None
     assert command_in(" Continue go") is None
     assert command_in("") is None
+
+
+def test_the_voices_own_words_whisper_wrote_beside_a_command_are_left_out() -> None:
+    """What the canceller missed of the voice reaches Whisper as words: those the voice was
+    saying in the utterance's frames are not the person's (a replayed run of the real-time
+    test: "pause three" while the voice counted "2 3", three tries in a row unheard)."""
+    assert command_in(" pause three", echo="2 3") == "pause"
+    assert command_in(" Pause three.", echo="") is None  # the voice said no "three"
+    assert command_in(" Twenty-one, stop.", echo="21") == "stop"
+    assert command_in(" point next", echo="Alpha point. 1") == "next"
+    assert command_in(" please pause now", echo="now the right knee") == "pause"
+    assert command_in(" pause now", echo="press slowly") is None
+    assert command_in(" Don't stop.", echo="don't press too hard") is None  # turns it around
+    assert command_in(" What's next?", echo="what's next is the knee") is None  # asks about it
+    assert command_in(" next?", echo="the next point") == "next"  # a command's own word stays
+    assert command_in(" stop next", echo="the next point") is None  # two commands: neither
+    assert command_in(" pause", echo="pause here") == "pause"  # for the judge to weigh (`OWN_WORDS_DB`)
 
 
 def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
@@ -1057,7 +1078,7 @@ def test_someone_over_the_voice_is_listened_for_once_three_seconds_of_it_are_lea
     def onsets(word_at: int) -> tuple[list[int], list[bool]]:
         """The frames where an utterance starts, with the word said from frame `word_at` on,
         and whether the ears were learnt after each frame."""
-        ears = Ears(lambda pcm: Heard(None, margin=0.0, fit=0.0, speech=0.0))
+        ears = Ears(lambda pcm, said: Heard(None, margin=0.0, fit=0.0, speech=0.0))
         for _ in range(2 * LEARN_FRAMES):
             ears.hear(quiet, quiet)
         near = played.astype(np.float32) * 0.1  # the room gives back a tenth

@@ -229,8 +229,9 @@ class Recogniser:
         self._prompted = [self._special("startofprev"), *self._tokens(PROMPT), *self._start]
         self._spellings = [self._tokens(SPELLINGS[words]) for words in COMMANDS]
 
-    def __call__(self, pcm: np.ndarray) -> Heard:
-        """What the 16 kHz int16 samples `pcm` say, if they say a command."""
+    def __call__(self, pcm: np.ndarray, said: str = "") -> Heard:
+        """What the 16 kHz int16 samples `pcm` say, if they say a command, while voiceguide's
+        voice was saying `said` (`command_in`)."""
         audio = pcm[: round(WINDOW_S * RATE)].astype(np.float32) / 32768
         peak = float(np.max(np.abs(audio), initial=0.0))
         audio *= min(10 ** (LOUDNESS_DBFS / 20) / max(peak, 1e-9), 10 ** (30 / 20))
@@ -241,7 +242,7 @@ class Recogniser:
         prompted = self._model.generate(
             encoded, [self._prompted], beam_size=1, max_length=len(self._prompted) + 10, return_no_speech_prob=True
         )[0]
-        words = command_in(self._tokenizer.decode(self._text(prompted.sequences_ids[0])))
+        words = command_in(self._tokenizer.decode(self._text(prompted.sequences_ids[0])), said)
         speech = 1.0 - prompted.no_speech_prob
         if words is None:
             return Heard(None, 0.0, speech=speech)
@@ -250,7 +251,7 @@ class Recogniser:
         *commands, alone = self._scores(encoded, [*self._spellings, unprompted_text], pcm.size)
         mine = commands[list(COMMANDS).index(words)]
         others = max(score for other, score in zip(COMMANDS, commands, strict=True) if other != words)
-        agreed = command_in(self._tokenizer.decode(unprompted_text)) == words
+        agreed = command_in(self._tokenizer.decode(unprompted_text), said) == words
         return Heard(words, mine - others, min(mine - alone, 0.0), speech, agreed)
 
     def _special(self, name: str) -> int:
@@ -277,12 +278,23 @@ class Recogniser:
         return [float(np.sum(np.log(np.maximum(a.text_token_probs, 1e-12)))) for a in aligned]
 
 
-def command_in(text: str) -> str | None:
+def command_in(text: str, echo: str = "") -> str | None:
     """The command `text` is, said once or repeated ("Stop! Stop!": Whisper given a short word
     and silence may write it more than once), possibly after one of `LEAD_WORDS` ("please
-    pause", "okay, next"); else None. Not asked as a question ("so, next?")."""
+    pause", "okay, next"); else None. Not asked as a question ("so, next?").
+
+    `echo` is what voiceguide's voice was saying in the same frames: its words in `text` are
+    what the canceller missed of it ("pause three" where the voice counted "3"), not the
+    person's, and are left out, unless they could turn a command around (`NOT_ECHO`) or are
+    a command's own."""
     text = re.sub(r"\ball right\b", "alright", re.sub(r"\bo\.? ?k\.?(?=\W|$)", "ok", text.casefold()))
-    words = re.sub(r"[^a-z ]", " ", re.sub(r"['’]", "", text)).split()
+    words = _words(text)
+    echoed = _echo_words(echo)
+    if echoed:
+        kept = [word for word in words if word not in echoed]
+        if kept != words and text.rstrip().endswith("?"):
+            return None
+        words = kept
     if len(words) > 1 and words[0] in LEAD_WORDS:
         if text.rstrip().endswith("?") or (words[0] == "no" and not re.match(r"\W*no\W*[,.!]", text)):
             return None
@@ -292,6 +304,27 @@ def command_in(text: str) -> str | None:
         if words and len(words) % len(said) == 0 and words == said * (len(words) // len(said)):
             return command
     return None
+
+
+NOT_ECHO = {"no", "not", "dont", "didnt", "doesnt", "never", "cant", "wont", "what", "whats"}
+"""Words never left out of what Whisper wrote as the voice's echo, even where the voice said
+them: a person may have, and they turn a command around ("don't stop") or ask about it
+("what's next")."""
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, lower case, without apostrophes, punctuation or digits."""
+    return re.sub(r"[^a-z ]", " ", re.sub(r"['’]", "", text.casefold())).split()
+
+
+def _echo_words(said: str) -> set[str]:
+    """The words of what the voice said that Whisper may write for its echo: each word, and
+    each number in English words ("3": "three"; Whisper writes English)."""
+    from num2words import num2words
+
+    numbers = (str(num2words(int(n), lang="en")) for n in re.findall(r"\d+", said))
+    spoken = {word for word in _words(" ".join([said, *numbers]))}
+    return spoken - NOT_ECHO - {word for command in COMMANDS for word in command.split()}
 
 
 @dataclass(frozen=True)
@@ -387,7 +420,7 @@ def _frame_energies(pcm: np.ndarray) -> np.ndarray:
     return np.mean((pcm[: n * FRAME].astype(np.float64).reshape(n, FRAME) / 32768) ** 2, axis=1) + 1e-12
 
 
-def judge(utterance: Utterance, recognise: Callable[[np.ndarray], Heard]) -> Verdict:
+def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -> Verdict:
     """Obey this utterance? Pure: the same frames give the same verdict."""
     seconds = utterance.near.size / RATE
     measured = f"{seconds:.2f} s"
@@ -407,7 +440,7 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray], Heard]) -> Ver
     )
     if above_echo_db < ABOVE_ECHO_DB or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
         return Verdict(None, "", OWN_VOICE, measured=measured)
-    heard = recognise(utterance.clean)
+    heard = recognise(utterance.clean, utterance.said)
     measured += f", fit {heard.fit:+.2f}, margin {heard.margin:.2f}, speech {heard.speech:.2f}"
     measured += ", written unprompted too" if heard.agreed else ""
     measured += f", the voice saying {utterance.said!r}"
@@ -447,7 +480,9 @@ class Ears:
     it as it goes (how far under the voice the cancelled sound stays while nobody speaks), so
     the voice's residue never counts as someone speaking."""
 
-    def __init__(self, recognise: Callable[[np.ndarray], Heard] | None = None, *, cancel_echo: bool = True) -> None:
+    def __init__(
+        self, recognise: Callable[[np.ndarray, str], Heard] | None = None, *, cancel_echo: bool = True
+    ) -> None:
         import webrtcvad
 
         self.recognise = recognise or Recogniser()
