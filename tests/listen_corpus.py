@@ -270,8 +270,8 @@ def obeyed_in_quiet(pcm: np.ndarray, recognise: Recogniser) -> tuple[list[str], 
     pcm = np.concatenate([quiet, pcm, quiet])
     heard: list[Heard] = []
 
-    def hear(utterance: np.ndarray) -> Heard:
-        heard.append(recognise(utterance))
+    def hear(utterance: np.ndarray, said: str) -> Heard:
+        heard.append(recognise(utterance, said))
         return heard[-1]
 
     ears = Ears(hear)
