@@ -278,38 +278,32 @@ class Recogniser:
         return [float(np.sum(np.log(np.maximum(a.text_token_probs, 1e-12)))) for a in aligned]
 
 
-def command_in(text: str, echo: str = "") -> str | None:
+def command_in(text: str, said: str = "") -> str | None:
     """The command `text` is, said once or repeated ("Stop! Stop!": Whisper given a short word
     and silence may write it more than once), possibly after one of `LEAD_WORDS` ("please
     pause", "okay, next"); else None. Not asked as a question ("so, next?").
 
-    `echo` is what voiceguide's voice was saying in the same frames: its words in `text` are
-    what the canceller missed of it ("pause three" where the voice counted "3"), not the
-    person's, and are left out, unless they could turn a command around (`NOT_ECHO`) or are
-    a command's own."""
+    Digits are no words of a command ("Pause 3"): what the canceller missed of the voice
+    counting. Nor are the numbers the voice was saying (`said`, the words of the utterance's
+    frames and the 3 s before), written out before or after the command ("pause three" while
+    it counted "2 3"). Of the voice's words only its numbers are left out so: any other word
+    of its could be a person's, or join with another into a command ("let go. back")."""
     text = re.sub(r"\ball right\b", "alright", re.sub(r"\bo\.? ?k\.?(?=\W|$)", "ok", text.casefold()))
     words = _words(text)
-    echoed = _echo_words(echo)
-    if echoed:
-        kept = [word for word in words if word not in echoed]
-        if kept != words and text.rstrip().endswith("?"):
-            return None
-        words = kept
+    counted = _numbers_in(said)
+    while words and words[0] in counted:
+        words = words[1:]
+    while words and words[-1] in counted:
+        words = words[:-1]
     if len(words) > 1 and words[0] in LEAD_WORDS:
         if text.rstrip().endswith("?") or (words[0] == "no" and not re.match(r"\W*no\W*[,.!]", text)):
             return None
         words = words[1:]
     for command in COMMANDS:
-        said = command.split()
-        if words and len(words) % len(said) == 0 and words == said * (len(words) // len(said)):
+        own = command.split()
+        if words and len(words) % len(own) == 0 and words == own * (len(words) // len(own)):
             return command
     return None
-
-
-NOT_ECHO = {"no", "not", "dont", "didnt", "doesnt", "never", "cant", "wont", "what", "whats"}
-"""Words never left out of what Whisper wrote as the voice's echo, even where the voice said
-them: a person may have, and they turn a command around ("don't stop") or ask about it
-("what's next")."""
 
 
 def _words(text: str) -> list[str]:
@@ -317,14 +311,11 @@ def _words(text: str) -> list[str]:
     return re.sub(r"[^a-z ]", " ", re.sub(r"['’]", "", text.casefold())).split()
 
 
-def _echo_words(said: str) -> set[str]:
-    """The words of what the voice said that Whisper may write for its echo: each word, and
-    each number in English words ("3": "three"; Whisper writes English)."""
+def _numbers_in(said: str) -> set[str]:
+    """The words of the numbers in `said` as Whisper writes them (English: "21", "twenty one")."""
     from num2words import num2words
 
-    numbers = (str(num2words(int(n), lang="en")) for n in re.findall(r"\d+", said))
-    spoken = {word for word in _words(" ".join([said, *numbers]))}
-    return spoken - NOT_ECHO - {word for command in COMMANDS for word in command.split()}
+    return set(_words(" ".join(str(num2words(int(n), lang="en")) for n in re.findall(r"\d+", said))))
 
 
 @dataclass(frozen=True)
