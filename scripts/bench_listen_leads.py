@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `voiceguide` runs, so verdicts are play's (tests/conftest.py)
 
 from voiceguide.live.hearing import Recogniser
 from voiceguide.speech.base import SpeechEngine

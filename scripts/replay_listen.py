@@ -9,7 +9,10 @@ each verdict, with the words, the reason and the measures behind it.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `voiceguide` runs, so verdicts are play's (tests/conftest.py)
 
 from voiceguide.live.hearing import Speaking
 from voiceguide.live.listen import recorded_frames, replay
