@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # numpy's OpenBLAS on one thread, as `voiceguide` runs it (its __main__), before numpy loads:
-# the listener's scores move with the thread count (Whisper's "speech" 0.74 against 0.71 on
-# one recording), so only then does a recording replayed here give the verdicts play gave.
+# the listener's scores move with the thread count (on one recording Whisper's "speech" was
+# 0.71 with a thread a core and under `SPEECH`, 0.7, with one, where play had not obeyed), so
+# only then does a recording replayed here give the verdicts play gave.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import pytest

@@ -217,15 +217,12 @@ def room_echo(server: SoundServer, latency_ms: int = 30, *, steady: bool = True)
     """The speaker heard by the microphone, as in a room: a loopback from the speaker's
     monitor into the room, `latency_ms` late, until the block ends.
 
-    `steady`: the echo keeps its delay, as in a room whose speaker and microphone run on one
-    clock (a laptop's own). Both ends of the loop do (the server's), but by default the
-    loopback re-adjusts its rate every 10 s to hold its latency, which wanders on a loaded
-    machine: the echo's delay moves by a few samples in steps, which no room does (a drift
-    between two clocks is steady: the canceller's tests give it one). Not steady, it does:
-    in five recorded runs of the over-the-echo test, the canceller never took more than 17
-    to 25 dB off the voice (95th percentile), against about 60 dB in a steady loop once it
-    had found the echo. The harshest room there is for its own voice."""
-    adjust = [] if not steady else ["adjust_time=0"]
+    module-loopback re-adjusts its rate every 10 s to hold its latency (`adjust_time`), and on
+    a loaded machine the echo's delay then moves by a few samples in steps. `steady` turns that
+    off: the echo keeps its delay, as through one sound card (both ends of this loop run on the
+    server's one clock). Not `steady`, the canceller learns the room far more slowly
+    (docs/dependencies.md, "The harness's room"): the room for a test of its own voice."""
+    adjust = ["adjust_time=0"] if steady else []
     loaded = subprocess.run(
         [
             "pactl",

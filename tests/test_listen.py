@@ -100,7 +100,8 @@ count to learn from, that took some 15 s: the first "pause", said over "Alpha po
 heard (in 7 of 7 recorded runs it took 2 or 3 tries), and the tries, about 6 s apart, fall on
 the same moment of the 3-second count each time, so where one fell on a count the next did too
 (the likely cause of a soak round, under load, that heard no "pause" in 5 tries). With the
-room learnt first, the first try still usually needs a second one: docs/dependencies.md."""
+room learnt first, and the room's echo holding its delay (`room_echo`), the first try was
+obeyed in 5 of 6 runs: docs/dependencies.md."""
 
 OWN_WORDS = """
 voiceguide: 1
@@ -390,8 +391,8 @@ def test_spoken_commands_pause_resume_restart_skip_and_stop_over_its_own_echo(
 @needs_audio_tools
 @needs_sound_server
 def test_its_own_voice_echoed_back_never_commands_it(tmp_path: Path, sound_server: SoundServer) -> None:
-    """A routine full of the command words, played to its end with its echo in the room: a
-    room whose echo moves in steps, where the canceller takes least off the voice."""
+    """A routine full of the command words, played to its end with its echo in the room: one
+    whose echo's delay moves in steps, where the canceller takes least off the voice."""
     routine = tmp_path / "own.yaml"
     routine.write_text(OWN_WORDS)
     with room_echo(sound_server, steady=False):
