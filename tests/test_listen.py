@@ -101,7 +101,7 @@ heard (in 7 of 7 recorded runs it took 2 or 3 tries), and the tries, about 6 s a
 the same moment of the 3-second count each time, so where one fell on a count the next did too
 (the likely cause of a soak round, under load, that heard no "pause" in 5 tries). With the
 room learnt first, and the room's echo holding its delay (`room_echo`), the first try was
-obeyed in 5 of 6 runs: docs/dependencies.md."""
+obeyed in 8 of 10 runs: docs/dependencies.md."""
 
 OWN_WORDS = """
 voiceguide: 1
