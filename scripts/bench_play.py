@@ -6,8 +6,12 @@ time to first sound (the pre-roll's quiet passes through that device at once, so
 voiceguide's own delay; a real device adds the pre-roll you set). As a baseline in the same
 run: starting Python and importing voiceguide's command line (`voiceguide --version`), which
 no play can beat. "Cold" is an empty cache; "warm" is a cache holding every phrase and the
-lead-in, as after the routine has been played once with this voice. And the floor of a cold
-start: a Piper worker started alone, from its start to the lead-in made by it.
+lead-in, as after the routine has been played once with this voice. A cold start's first
+sound is the start tone, sounded while its voice loads; the floor of that voice: a Piper
+worker started alone, from its start to the lead-in made by it. And the first word, cold and
+warm, through the sound server below, whose clock plays the pre-roll's quiet in real time as a
+device does (the file device has no clock: a stream opened early spins through its quiet and
+takes a core from the loading, which no device does).
 
 Sounds in place: through a private PulseAudio server (as the tests start one), the test
 routine is played live and, as the control, its rendered WAV with `aplay`; each sound's
@@ -36,7 +40,10 @@ from pathlib import Path
 import numpy as np
 from bench_goals import judge
 
+from voiceguide.limits import SAMPLE_RATE
+from voiceguide.live.early import START_TONE
 from voiceguide.paths import VOICES_ENV
+from voiceguide.tones import live_pcm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -50,6 +57,10 @@ RESUME_TARGET_S = 0.3
 RATE = 44100
 """The test sound server's rate, and the pause probe's."""
 ROUTINE = ROOT / "tests" / "data" / "live" / "sound-server.yaml"
+
+
+START_TONE_PCM = np.frombuffer(live_pcm(START_TONE, SAMPLE_RATE), dtype="<i2")
+"""What a start sounds while its voice loads, where no lead-in is cached."""
 
 
 def first_sound_s(home: Path, cache: Path, *args: str) -> float:
@@ -74,6 +85,53 @@ def first_sound_s(home: Path, cache: Path, *args: str) -> float:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(10)
+
+
+def first_word_through_server_s(server: SoundServer, cache: Path) -> float:
+    """From starting `play` to its first word reaching the sound server's speaker, as a device
+    with a clock plays it (the default pre-roll's quiet takes its time here, as it does on a
+    real device): the first sound after the start tone, where it sounded one."""
+    env = {**os.environ, **server.env(), "VOICEGUIDE_CACHE_DIR": str(cache)}
+    command = [sys.executable, "-m", "voiceguide", "play", "back-pain", "--quiet"]
+    with server.recording() as recording:
+        recording.wait_for_more(0.2)  # the recorder runs: its samples keep the server's time
+        before = recording.seconds()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 30
+            while (word := _first_word(recording.samples())) is None:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("no word within 30 s")
+                time.sleep(0.01)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(10)
+    return word / RATE - before
+
+
+def _first_word(recorded: np.ndarray) -> int | None:
+    """The recording's first sample of speech: its first sound, or, where that is the start
+    tone, the first sound after it. (A sound server may drop the first few milliseconds of a
+    stream, so the tone is found by its shape, wherever it begins.)"""
+    heard = np.flatnonzero(np.abs(recorded) > 1 / 32768)
+    if not heard.size:
+        return None
+    tone = START_TONE_PCM.astype(np.float32) / 32768
+    first = int(heard[0])
+    if first + 2 * tone.size > recorded.size:
+        return None  # not yet known whether it is the tone
+    window = recorded[max(0, first - tone.size // 4) : first + tone.size]
+    lag = int(np.argmax(np.correlate(window, tone[: tone.size // 2], "valid")))
+    start = max(0, first - tone.size // 4) + lag  # where the tone would begin
+    if _likeness(recorded[start : start + tone.size], tone) < 0.9:
+        return first  # not the tone: a word
+    after = heard[heard >= start + tone.size]
+    return int(after[0]) if after.size else None
+
+
+def _likeness(a: np.ndarray, b: np.ndarray) -> float:
+    """Their normalised correlation: 1 for the same waveform at any level."""
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
 
 
 def speech_floor_s() -> float:
@@ -223,13 +281,19 @@ def main() -> None:
         "first_sound_cold_s": statistics.median(cold),
         "first_sound_warm_s": statistics.median(warm),
         "lead_in_from_a_lone_worker_s": statistics.median(floor),
-        "cold / lone worker": statistics.median(cold) / statistics.median(floor),
         "cold / startup": statistics.median(cold) / statistics.median(base),
         "warm / startup": statistics.median(warm) / statistics.median(base),
     }
     if available():
         server = SoundServer(work / "pulse")
         try:
+            words: dict[str, list[float]] = {"cold": [], "warm": []}
+            for n in range(args.repeats):
+                cache = work / f"server-cache-{n}"
+                words["cold"].append(first_word_through_server_s(server, cache))
+                words["warm"].append(first_word_through_server_s(server, cache))
+            for kind, times in words.items():
+                results[f"first_word_{kind}_through_server_s"] = statistics.median(times)
             for name, latency in (("default_latency", None), ("latency_200ms", 200)):
                 results[f"sounds_vs_aplay_{name}"] = through_server(server, work, latency)
                 results[f"resume_after_asked_{name}"] = resume_delay_s(server, latency, args.repeats)

@@ -23,11 +23,11 @@ from sound_server import SoundServer
 
 from voiceguide.audio.mix import MIX_RATE, PCM_CHUNK
 from voiceguide.live.buffers import last_join
+from voiceguide.live.early import START_TONE
 from voiceguide.live.feed import Feed, LeadIn
 from voiceguide.live.keys import RESTART_TWICE_S, Command, Spoken, keys_from
 from voiceguide.live.player import (
     ACKNOWLEDGE,
-    ACKNOWLEDGE_LEVEL,
     CONFIRM,
     Player,
     Position,
@@ -40,7 +40,7 @@ from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.timeline.compiler import compile_routine
 from voiceguide.timeline.events import Timeline
 from voiceguide.timeline.options import CompileOptions
-from voiceguide.tones import synthesize
+from voiceguide.tones import LIVE_LEVEL, synthesize
 
 from conftest import DATA, needs_audio_tools, needs_sound_server, read_line
 
@@ -246,7 +246,7 @@ def test_a_spoken_skip_or_resume_is_answered_with_a_blip_before_the_track_goes_o
     samples, times = output.signal()
     blip = np.flatnonzero(samples < 0)
     assert blip.size and 8.0 < times[blip[0]] < times[blip[-1]] < 8.0 + LATENCY + PRE_ROLL + 0.3
-    blip_sound = (synthesize(ACKNOWLEDGE, RATE) * ACKNOWLEDGE_LEVEL * 32767).astype(np.int16)
+    blip_sound = (synthesize(ACKNOWLEDGE, RATE) * LIVE_LEVEL * 32767).astype(np.int16)
     heard = np.sort(samples[samples > 0])
     assert np.array_equal(heard, np.sort(np.concatenate([code(np.arange(TOTAL)), blip_sound[blip_sound > 0]])))
 
@@ -337,7 +337,7 @@ def test_a_spoken_stop_pauses_and_asks_and_a_second_stop_ends() -> None:
     tone = np.flatnonzero(samples < 0)  # track codes are positive: only the tones go below 0
     asked = tone[(times[tone] > 3.0) & (times[tone] < 6.0)]
     assert asked.size, "no tone asked for a second stop"
-    confirm = (synthesize(CONFIRM, RATE) * ACKNOWLEDGE_LEVEL * 32767).astype(np.int16)
+    confirm = (synthesize(CONFIRM, RATE) * LIVE_LEVEL * 32767).astype(np.int16)
     assert np.array_equal(np.sort(samples[asked]), np.sort(confirm[confirm < 0]))
     heard, _ = heard_track(output)
     assert set(code(np.arange(TOTAL))) <= set(heard)  # nothing of the track lost
@@ -686,6 +686,35 @@ def test_second_play_starts_from_the_cached_lead_in_and_still_equals_the_track(t
     lead_in = np.frombuffer(lead_in_file.read_bytes(), dtype="<i2")
     sound = np.frombuffer(track, dtype="<i2")
     assert np.array_equal(live[live != 0], np.concatenate([lead_in[lead_in != 0], sound[sound != 0]]))
+
+
+@needs_audio_tools
+def test_a_cold_play_sounds_the_start_tone_at_once_then_the_lead_in_and_the_track(tmp_path: Path) -> None:
+    """No lead-in cached: the output starts with the start tone while the voice loads, and the
+    lead-in follows it, then the track; the next start has its lead-in and no tone."""
+    capture = tmp_path / "capture.raw"
+    home = alsa_home(tmp_path, CAPTURE_RC.format(path=capture))
+    env = {"VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+    rendered = tmp_path / "track.wav"
+    assert voiceguide("render", str(SHORT), "-f", "wav", "-o", str(rendered), home=home, env_extra=env).returncode == 0
+    cold = voiceguide("play", str(SHORT), "--quiet", home=home, env_extra=env)
+    assert cold.returncode == 0, cold.stderr
+    (lead_in_file,) = (tmp_path / "cache" / "starts").glob("*.pcm")
+    with wave.open(str(rendered)) as w:
+        track = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    lead_in = np.frombuffer(lead_in_file.read_bytes(), dtype="<i2")
+    tone = (synthesize(START_TONE, RATE) * LIVE_LEVEL * 32767).astype(np.int16)
+    live = np.frombuffer(capture.read_bytes(), dtype="<i2")
+    # The first sound out (after whatever quiet the device primes itself with) is the tone.
+    start = int(np.flatnonzero(live)[0]) - int(np.flatnonzero(tone)[0])
+    assert np.array_equal(live[start : start + tone.size], tone)
+    rest = live[start + tone.size :]
+    assert np.array_equal(rest[rest != 0], np.concatenate([lead_in[lead_in != 0], track[track != 0]]))
+    capture.unlink()
+    warm = voiceguide("play", str(SHORT), "--quiet", home=home, env_extra=env)
+    assert warm.returncode == 0, warm.stderr
+    live = np.frombuffer(capture.read_bytes(), dtype="<i2")
+    assert np.array_equal(live[live != 0], np.concatenate([lead_in[lead_in != 0], track[track != 0]]))
 
 
 def test_live_panel_shows_section_instruction_hold_and_time() -> None:

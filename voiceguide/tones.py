@@ -1,5 +1,5 @@
 """Tones made in code (no downloaded assets): chimes, the tap knock, the tick, the end of a hold,
-and the blip that answers a spoken command.
+the blip that answers a spoken command, and the tone a live start sounds while its voice loads.
 
 The one table of them: a tone's name, its length (the compiler lays tones out with it), its
 loudness (the mixer levels it to that), whether an author can ask for it as a `chime`, and
@@ -8,6 +8,7 @@ how it is made (`synthesize`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -32,6 +33,7 @@ TONES: dict[str, Tone] = {
     "end": Tone(0.7, -24.0),
     "heard": Tone(0.16, -28.0),
     "confirm": Tone(0.3, -28.0),
+    "start": Tone(0.45, -28.0),
 }
 TONE_SECONDS = {name: tone.seconds for name, tone in TONES.items()}
 ChimeName = Literal["soft", "bell"]
@@ -67,6 +69,8 @@ def synthesize(name: str, sample_rate: int) -> np.ndarray:
         wave = np.where(t < 0.14, partials([1320.0], [0.5], 12.0), partials([660.0], [0.5], 12.0, delay=0.14))
     elif name == "end":  # a falling pair of notes: distinct from the chime
         wave = np.where(t < 0.3, partials([784.0], [0.6], 4.0), partials([523.25], [0.6], 5.0, delay=0.3))
+    elif name == "start":  # "end" turned upside down, quicker: a rising pair, "here we go"
+        wave = np.where(t < 0.2, partials([523.25], [0.6], 6.0), partials([784.0], [0.6], 6.0, delay=0.2))
     else:
         raise KeyError(name)
     attack = min(n, round(0.005 * sample_rate))
@@ -75,3 +79,15 @@ def synthesize(name: str, sample_rate: int) -> np.ndarray:
     wave[n - release :] *= np.linspace(1.0, 0.0, release)
     peak = float(np.max(np.abs(wave))) or 1.0
     return (wave / peak * 0.5).astype(np.float32)
+
+
+LIVE_LEVEL = 0.5
+"""Half a tone's own peak (itself half of full scale): a soft sound under the voice's level."""
+
+
+@functools.cache
+def live_pcm(name: str, sample_rate: int) -> bytes:
+    """The tone as live playback sounds it on its own (a blip, the start tone): 16-bit mono, at
+    `LIVE_LEVEL`."""
+    samples = synthesize(name, sample_rate) * LIVE_LEVEL
+    return (samples * 32767).astype("<i2").tobytes()

@@ -3,17 +3,19 @@
 The command line (typer, its option groups, the settings they build) takes about 0.1 s to
 load and parse here, longer than the rest of a warm start. So the entry point hands the
 arguments of a plain `voiceguide play ROUTINE [options]` here first: if they are all among
-the few read below and each is valid, and the lead-in for them is cached (quickstart.py),
-the output starts with it at once. The command line then parses the arguments as ever, and
+the few read below and each is valid, the output starts at once, with the lead-in for them
+if it is cached (quickstart.py). The command line then parses the arguments as ever, and
 `play` carries on in that output if what it parsed starts the same lead-in (`take`); else,
 or if the command never gets that far (a bad argument), the early output is closed
 (`close_unused`). Anything else (a --from, a --help, an option not read here) leaves the
 start to `play` itself, as before.
 
-A cold start (no lead-in cached) boots its speech engine here instead (`boot_engine`): Piper's
-worker loads its model, about half a second, while the command line and the routine load on
-the other core, rather than after them. `play` takes that engine if it asks for the same one
-(`take_engine`).
+A cold start (no lead-in cached) boots its speech engine here (`boot_engine`): Piper's worker
+loads its model, about half a second, while the command line and the routine load on the
+other core, rather than after them. `play` takes that engine if it asks for the same one
+(`take_engine`). Meanwhile the output starts with a short rising tone (`START_TONE`), so the
+listener hears at once that play has begun, and the pre-roll runs while the voice loads: on a
+device with the default pre-roll, the first word comes about when a warm start's does.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from voiceguide.limits import AUTO_ENGINE, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM
+from voiceguide.limits import AUTO_ENGINE, PRE_ROLL_RANGE_S, PRE_ROLL_S, PROFILES, RATE_WPM, SAMPLE_RATE
 from voiceguide.live.settings import AUDIO_LIBRARIES
 
 if TYPE_CHECKING:
@@ -33,6 +35,8 @@ FLAGS = {"--quiet", "--listen", "--no-listen", "--lead-in"}
 """Options without a value that do not change how the lead-in starts."""
 VALUES = {"--voice", "--engine", "--rate", "--profile", "--backend", "--pre-roll"}
 """Options with a value read here."""
+START_TONE = "start"
+"""What a start with no lead-in cached sounds at once, while its voice loads (tones.py)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,9 @@ class Start:
     key: str
     library: str
     pre_roll_s: float
+    lead_in: bool
+    """Begun with the cached lead-in; else with the start tone (`START_TONE`), the lead-in to
+    follow once it is made."""
 
 
 _started: tuple[Start, SoundOutput] | None = None
@@ -51,9 +58,10 @@ _booted: tuple[tuple[str, str | None, str], SpeechEngine] | None = None
 
 
 def start_early(argv: list[str]) -> None:
-    """Start the cached lead-in of `play ROUTINE` with these arguments, if they are simple and
-    valid and it is cached; else do nothing. Nothing here fails the command: whatever goes
-    wrong, `play` starts as it would have, and says what is wrong in its own words."""
+    """Start the sound of `play ROUTINE` with these arguments, if they are simple and valid: the
+    cached lead-in, or the start tone with the voice booting; else do nothing. Nothing here
+    fails the command: whatever goes wrong, `play` starts as it would have, and says what is
+    wrong in its own words."""
     with contextlib.suppress(Exception):
         _start_early(argv)
 
@@ -63,25 +71,38 @@ def _start_early(argv: list[str]) -> None:
     start = _read(argv)
     if start is None:
         return
-    from voiceguide.live.feed import LeadIn, begin
     from voiceguide.live.output import open_output
     from voiceguide.live.quickstart import cached_lead_in, start_key
 
     routine, voice, engine, rate, library, pre_roll_s = start
     key = start_key(routine, voice=voice, rate=rate, engine=engine)
     cached = cached_lead_in(key)
-    if key is None or cached is None:
+    if cached is None:
         booted = boot_engine(routine, voice, engine)
         if booted is not None:
             _booted = ((routine, voice, engine), booted)
-        return
+    if key is None:
+        return  # no such routine: `play` says so
     output = open_output(library)  # type: ignore[arg-type]  # one of AUDIO_LIBRARIES: checked above
     try:
-        begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
+        sound_start(output, pre_roll_s, cached)
     except Exception:
         output.close()
         raise
-    _started = (Start(key, library, pre_roll_s), output)
+    _started = (Start(key, library, pre_roll_s, lead_in=cached is not None), output)
+
+
+def sound_start(output: SoundOutput, pre_roll_s: float, cached: bytes | None) -> None:
+    """Start `output` with the cached lead-in; or, where none is cached, with the start tone
+    while the voice loads (the lead-in follows it once made)."""
+    from voiceguide.live.feed import LeadIn, begin
+
+    if cached is not None:
+        begin(output, at=0, pre_roll_s=pre_roll_s, lead_in=LeadIn(cached))
+    else:
+        from voiceguide.tones import live_pcm
+
+        begin(output, at=0, pre_roll_s=pre_roll_s, opening=live_pcm(START_TONE, SAMPLE_RATE))
 
 
 def take(start: Start | None) -> SoundOutput | None:

@@ -188,12 +188,20 @@ class SoundOutput(Protocol):
 
 
 def begin(
-    output: SoundOutput, *, at: int, pre_roll_s: float, lead_in: LeadIn | None = None, start: bool = True
+    output: SoundOutput,
+    *,
+    at: int,
+    pre_roll_s: float,
+    lead_in: LeadIn | None = None,
+    start: bool = True,
+    opening: bytes = b"",
 ) -> None:
     """Start the output afresh (or, not `start`, make it ready to): quiet for `pre_roll_s`, the
-    lead-in if any, then whatever the player queues (the track from sample `at`)."""
+    lead-in if any, then whatever the player queues (the track from sample `at`). An `opening`
+    sound (16-bit mono: the start tone) is played at once, as the first part of the pre-roll."""
     output.feed.clear()
-    output.feed.quiet(pre_roll_s, at)
+    output.feed.put(opening, at, moves=False)
+    output.feed.quiet(max(0.0, pre_roll_s - len(opening) / 2 / SAMPLE_RATE), at)
     if lead_in is not None:
         output.feed.put(lead_in.pcm, at, moves=False)
     if start:

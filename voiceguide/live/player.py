@@ -9,7 +9,6 @@ quiet; next, restart and previous move the feed; quit says where it stopped.
 from __future__ import annotations
 
 import bisect
-import functools
 import queue
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from voiceguide.live.keys import Command, Request, Spoken
 from voiceguide.live.track import TrackState
 from voiceguide.timeline.events import Chapter, Timeline
 from voiceguide.times import minutes_seconds
-from voiceguide.tones import synthesize
+from voiceguide.tones import live_pcm
 
 TICK_S = 0.02
 """How often the player looks at the output and the keys."""
@@ -34,8 +33,6 @@ ACKNOWLEDGE = "heard"
 """The tone that answers a spoken command (a skip, a resume) before the track goes on."""
 CONFIRM = "confirm"
 """The tone that answers a spoken "stop": the sound stops and waits; "stop" again ends."""
-ACKNOWLEDGE_LEVEL = 0.5
-"""Half the tone's own peak (itself half of full scale): a soft blip under the voice's level."""
 
 
 class Clock(Protocol):
@@ -117,9 +114,12 @@ class Player:
 
     def play(self, *, start_sample: int = 0, lead_in: LeadIn | None = None) -> bool:
         """Play to the end (True) or until told to quit (False). Unless the output is already
-        playing (a quick start began it), it starts with the pre-roll and the lead-in."""
+        playing (a quick start began it), it starts with the pre-roll; then the lead-in."""
         if self.output.playing:
             self._next = start_sample
+            if lead_in is not None:  # the start tone is playing, or the quiet after it
+                self.output.feed.put(lead_in.pcm, start_sample, moves=False)
+            self._starved_frames = self.output.feed.starved  # waiting for the lead-in was no wait for the track
         else:
             self._start_at(start_sample, lead_in)
         heard = start_sample
@@ -261,10 +261,8 @@ class Player:
         return LeadIn(_tone_pcm(ACKNOWLEDGE)) if self._spoken else None
 
 
-@functools.cache
 def _tone_pcm(name: str) -> bytes:
-    samples = synthesize(name, MIX_RATE) * ACKNOWLEDGE_LEVEL
-    return (samples * 32767).astype("<i2").tobytes()
+    return live_pcm(name, MIX_RATE)
 
 
 def _final(state: TrackState, index: int) -> bool:

@@ -25,12 +25,14 @@ def play_routine(
     on_tick: Callable[[Position], None],
     commands: queue.Queue[Request],
     quick_key: str | None = None,
+    lead_in_started: bool = False,
 ) -> Outcome:
     """Play the routine's track live, to the end or until the listener quits.
 
     The options' `pre_roll_s` is played before the lead-in, and again after
-    each pause. If `output` is already playing, a quick start began it with the cached
-    lead-in; `quick_key` is where this run's lead-in is remembered for the next quick start.
+    each pause. If `output` is already playing, a quick start began it: with the cached
+    lead-in (`lead_in_started`), else with the start tone, the lead-in to follow; `quick_key`
+    is where this run's lead-in is remembered for the next quick start.
     """
     options, lead_in = settings.options, settings.lead_in
     if lead_in and track.lead_in is None:
@@ -48,7 +50,7 @@ def play_routine(
     # The plan starts with its own pre-roll of quiet (as a rendered file does); the
     # output plays that same quiet before the lead-in, so the track goes on from after it.
     start = round(options.pre_roll_s * MIX_RATE)
-    finished = player.play(start_sample=start, lead_in=track.lead_in if lead_in else None)
+    finished = player.play(start_sample=start, lead_in=track.lead_in if lead_in and not lead_in_started else None)
     if player.stopped_at is None:
         return Outcome(finished)
     return Outcome(finished, describe_position(track.state().timeline, player.stopped_at))

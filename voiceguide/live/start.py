@@ -3,9 +3,10 @@
 A warm start speaks its lead-in at once from a small cached file (quickstart.py) while the
 heavier modules load; its key holds the routine's bytes. A section chosen with --from or
 --only is checked before anything is heard, so it never follows half a lead-in. A cold start
-boots its speech worker first (Piper's model takes a moment to load): the entry point does
-(early.py), else `play` as soon as its options are parsed, so it is ready once everything
-else has loaded; the loaded routine has the last word on the voice.
+boots its speech worker first (Piper's model takes a moment to load) and sounds the start
+tone meanwhile: the entry point does (early.py), else `play` as soon as its options are
+parsed, so the voice is ready once everything else has loaded; the loaded routine has the
+last word on the voice.
 
 The heavy modules are imported inside, in the order that keeps the first sound early.
 """
@@ -20,8 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import about
-from voiceguide.live.early import Start, boot_engine, take, take_engine
-from voiceguide.live.feed import LeadIn, begin
+from voiceguide.live.early import Start, boot_engine, sound_start, take, take_engine
 from voiceguide.live.keys import Request
 from voiceguide.live.output import open_output
 from voiceguide.live.quickstart import cached_lead_in, start_key
@@ -45,15 +45,15 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
         else None
     )
     cached = cached_lead_in(quick_key)
-    early = take(Start(quick_key, library, options.pre_roll_s) if quick_key and cached else None)
+    early = take(Start(quick_key, library, options.pre_roll_s, lead_in=cached is not None) if quick_key else None)
     with contextlib.ExitStack() as stack:
         stack.enter_context(about(routine))  # compile errors name the routine
         output = None
-        if early is not None:  # the entry point started this same lead-in already
+        if early is not None:  # the entry point started this same sound already
             output = stack.enter_context(contextlib.closing(early))
-        elif cached is not None:
+        elif quick_key is not None:  # the lead-in, or the start tone while the voice loads
             output = stack.enter_context(contextlib.closing(open_output(library)))
-            begin(output, at=0, pre_roll_s=options.pre_roll_s, lead_in=LeadIn(cached))
+            sound_start(output, options.pre_roll_s, cached)
 
         # Cold: the engine booted by the entry point, or booted now (warm: the clips are
         # cached, an engine starts only if one is missing).
@@ -103,6 +103,7 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
                 on_tick=ticks[0] if len(ticks) == 1 else _all(ticks),
                 commands=commands,
                 quick_key=quick_key,
+                lead_in_started=cached is not None,
             )
     raise AssertionError("unreachable")  # pragma: no cover
 
