@@ -8,7 +8,7 @@ import re
 import pytest
 
 from voiceguide.errors import CompileError
-from voiceguide.limits import PRE_ROLL_S
+from voiceguide.limits import CHAPTER_GRID, PRE_ROLL_S, SAMPLE_RATE
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.model import Routine
 from voiceguide.timeline.compiler import compile_routine, phrases
@@ -127,6 +127,30 @@ def test_left_right_runs_steps_per_side_with_a_spoken_switch_and_chapters() -> N
     assert "Start with the left knee." in says and "Now switch to the right knee." in says
     assert [e.side for e in cues(timeline, "count")] == ["left knee"] * 3 + ["right knee"] * 3
     assert [c.id for c in timeline.chapters] == ["s.left", "s.right"]
+
+
+def test_every_chapter_after_the_first_starts_on_the_grid_and_moves_by_whole_steps_after_an_edit() -> None:
+    """Chapters start on multiples of `CHAPTER_GRID` samples (a few hundredths of a second's more
+    quiet at most): a longer first sentence moves every later chapter, and everything in it, by
+    whole steps of the grid, so such a chapter mixes and encodes the same (render/encode.py)."""
+    built_in = load_routine("back-pain")
+
+    def placed(welcome_s: float) -> tuple[list[int], list[list[int]]]:
+        """Each chapter's first sample, and its sounds' samples counted from it."""
+        lengths = lambda text: 0.06 * len(text) + (welcome_s if text.startswith("Welcome.") else 0.0)  # noqa: E731
+        timeline = compile_routine(built_in, options=CompileOptions(), speech_length=lengths)
+        starts = [round(c.start_s * SAMPLE_RATE) for c in timeline.chapters]
+        inside = [
+            [round(e.start_s * SAMPLE_RATE) - start for e in timeline.events if c.start_s <= e.start_s < c.end_s]
+            for c, start in zip(timeline.chapters, starts, strict=True)
+        ]
+        return starts, inside
+
+    starts, inside = placed(0.0)
+    moved, shifted = placed(0.3)
+    assert len(starts) == 10 and all(start % CHAPTER_GRID == 0 for start in starts[1:] + moved[1:])
+    assert 0 < moved[1] - starts[1] < 0.3 * SAMPLE_RATE + CHAPTER_GRID  # moved on, at most a step more
+    assert shifted[1:] == inside[1:]  # each later chapter, sound for sound, as it was
 
 
 def test_both_sides_says_so() -> None:

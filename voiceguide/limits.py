@@ -21,6 +21,11 @@ DEFAULT_COUNT_INTERVAL_S = 1.2
 SAMPLE_RATE = 44100
 """Every track is mixed, played and encoded at this rate: 44.1 kHz MPEG-1 MP3s play at their
 true length on every phone (22.05 kHz ones have shown at twice their length on some)."""
+CHAPTER_GRID = 2304
+"""Every chapter after the first starts on a multiple of this many samples (52 ms): two MP3
+frames, and nine of the mix's limiter blocks. A chapter whose own sounds did not change then
+mixes and encodes to the same bytes wherever an edit before it moves it, so a render encodes
+only the chapters an edit touched (render/encode.py)."""
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
 BITRATE_KBPS = 64

@@ -44,6 +44,9 @@ at -3.5 dBFS, where the limiting costs the speech 0.7 dB of loudness."""
 LEVELLING_PASSES = 4
 """Limiting takes loudness off the peaks; each pass gives it back (two were not enough at -3 dBFS)."""
 LIMITER_BLOCK = 256
+LIMITER_REACH = 2 * LIMITER_BLOCK
+"""How far a sound moves the limiter's gain: over its own block, and the two either side
+(each block's gain is the lowest of its neighbours', drawn as lines between block centres)."""
 PCM_CHUNK = 1 << 18
 """Samples per chunk (about 6 s): render and live playback cut the track at the same places."""
 K_WEIGHTING_TAIL_S = 0.05
@@ -54,7 +57,7 @@ SEGMENT_S = 0.1
 LEVELLING_FORMAT = 2
 """Bump when levelling changes in a way the constants above do not show: kept levelled clips
 are named by it."""
-MIX_FORMAT = 1
+MIX_FORMAT = 2
 """Bump when `pcm_chunk` makes other samples from the same sounds and places (its limiting,
 its rounding): a track's `identity` carries it."""
 
@@ -220,13 +223,22 @@ class TrackMixer:
 
     def pcm_chunk(self, index: int) -> np.ndarray:
         """Chunk `index` of the track as int16. Where sounds overlap past the ceiling (a knock
-        on a count) the chunk is limited: the same chunks, the same samples, live or rendered."""
+        on a count) the chunk is limited: the same chunks, the same samples, live or rendered.
+
+        The limiter sees `LIMITER_REACH` beyond each end of the chunk: a sample's gain depends
+        only on the sounds within that reach, never on where the chunks are cut, so a stretch
+        of the track moved by whole limiter blocks (a chapter on its grid, after an edit before
+        it) is limited the same."""
         start = index * PCM_CHUNK
-        chunk = self.mix(start, start + PCM_CHUNK)
+        stop = min(start + PCM_CHUNK, self.total_samples)
+        if stop <= start:
+            return np.zeros(0, dtype="<i2")
+        reach = LIMITER_REACH
+        chunk = self.mix(start - reach, stop + reach)
         ceiling = 10 ** (LIMITER_CEILING_DBFS / 20)  # the sounds' own: the encoder needs the room
-        if chunk.size and max(float(chunk.max()), -float(chunk.min())) > ceiling:
+        if max(float(chunk.max()), -float(chunk.min())) > ceiling:
             chunk = limit(chunk, ceiling)
-        return to_int16(chunk)
+        return to_int16(chunk[reach : reach + stop - start])
 
     def pcm_chunks(self) -> Iterator[np.ndarray]:
         for index in range(-(-self.total_samples // PCM_CHUNK)):

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import threading
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +19,12 @@ from typing import Protocol, TypeVar
 
 import numpy as np
 
-from voiceguide.audio.mix import PCM_CHUNK, PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
+from voiceguide.audio.mix import LIMITER_BLOCK, PCM_CHUNK, PEAK_CEILING_DBFS, gain_lines, spread_to_neighbours
 from voiceguide.cores import cores
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
-from voiceguide.limits import BITRATE_KBPS
+from voiceguide.limits import BITRATE_KBPS, CHAPTER_GRID
 from voiceguide.render.tags import Labels, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
 
@@ -37,11 +37,8 @@ the check aims that much under the ceiling, so any meter finds the track under i
 OVERSHOOT_ROOM_DB = 1.0
 """How far under the ceiling an overshooting stretch is aimed: the encoder's overshoot moves a
 little with the level it is given."""
-assert PCM_CHUNK % (64 * PEAK_BLOCK) == 0  # a chunk is lowered in whole batches of blocks (_Lowering)
 ENCODE_TRIES = 6
 """Each try lowers only what overshot the last time; a few stretches may take their turn."""
-MEMORY_FORMAT = 2
-"""Bump when what the encode memory holds changes meaning (2: kept by the mix's identity)."""
 MP3_ENCODER_DELAY = 1105
 """Samples LAME puts before the audio (576 + its 529-sample decoder delay)."""
 
@@ -112,6 +109,7 @@ def write_encoded(
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
     ahead: EncodersAhead | None = None,
+    chapter_starts: Sequence[int] = (),
 ) -> None:
     """Encode the samples, check them, then write them to `target` with their `labels`. The
     samples are made and handed to the encoder a chunk at a time: a five-hour track takes no
@@ -121,10 +119,11 @@ def write_encoded(
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
     (and no more) goes in again a little quieter, so the track keeps its loudness.
 
-    `memory` is a folder where what was lowered is kept, by the samples' identity, the settings
-    and the encoder: the same track encoded again (a warm render) is lowered the same way
-    at once and encoded once, and not decoded, since the same encoder given the same samples
-    writes the same stream, which was checked the first time.
+    An MP3 is encoded in parts, each checked on its own, cut at the track's chapters where it
+    can be (`chapter_starts`, in samples: `chapter_cuts`). `memory` is a folder where each part
+    is kept as encoded and checked (`PartStore`), by the samples it was made from: a part an
+    earlier render made is copied, not encoded (a warm render encodes nothing), and after an
+    edit only the parts it touched are encoded.
 
     `ahead`: encoders started for this encode before its samples were known; the encode's
     files are then kept in its folder (the caller closes it)."""
@@ -132,58 +131,88 @@ def write_encoded(
     fmt = encoding.fmt
     with contextlib.nullcontext(ahead.folder) if ahead else _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
-        parts = _parts(samples, audio, encoding)
-        cuts = [(part.start, part.stop) for part in parts]
-        key = (encoding, samples.sample_rate, peak_ceiling_dbfs, cuts)
-        remembered = _Remembered(memory, samples.identity(), key) if memory else None
-        known = remembered.lowerings() if remembered else None
+        parts = _parts(samples, audio, encoding, chapter_starts)
+        store = PartStore(memory, encoding, samples.sample_rate, peak_ceiling_dbfs) if memory and fmt == "mp3" else None
         hold("encoding")
-        if known is not None:
-            _encode_parts(samples, [_Lowering(need) for need in known], encoding, parts, ahead)
-        else:
-            needs = _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, ahead)
-            if remembered:
-                remembered.keep(needs)
+        _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, ahead, store)
         _join(parts, audio)
+        if store:
+            store.prune()
         if fmt == "mp3":
             write_tagged_mp3(audio, target, labels)
         else:
             tag_m4b(audio, target, folder, labels)
 
 
-class _Remembered:
-    """What an encode of these samples had lowered, kept in a folder by a key of everything
-    the encoded stream depends on: the samples' identity, the settings, the ceiling, where the
-    track is cut into parts (each checked on its own), the ffmpeg binary."""
+class PartStore:
+    """MP3 parts as encoded and checked (lowered where they overshot), each kept by a digest of
+    the samples it was made from and everything else its stream depends on (the settings, the
+    ceiling, the ffmpeg binary): a part found here is copied instead of encoded, and is not
+    checked again. The least recently used go once the store passes `BYTES`."""
 
-    def __init__(self, folder: Path, identity: bytes, settings: tuple[object, ...]) -> None:
-        digest = hashlib.sha256(identity)
-        ffmpeg = shutil.which("ffmpeg") or ""
+    FORMAT = 1
+    """Bump when what a part's stream depends on changes in a way the key does not show."""
+    BYTES = 300_000_000
+    """About 40 hours of 64 kbit/s parts: a week of edits to a few routines."""
+
+    def __init__(self, folder: Path, encoding: Encoding, sample_rate: int, ceiling_dbfs: float) -> None:
+        self.folder = folder
+        settings = (self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB, BARE_STREAM, _encoder())
+        self._settings = repr(settings).encode()
+        self.found = 0
+        """Parts copied from the store in this encode."""
+
+    def key(self, samples_digest: bytes) -> str:
+        return hashlib.sha256(self._settings + samples_digest).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.mp3"
+
+    def fetch(self, key: str, target: Path) -> bool:
+        """Copy the part kept under `key` to `target`, if there is one."""
+        path = self._path(key)
         try:
-            stat = os.stat(ffmpeg)
-            encoder = f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
+            shutil.copyfile(path, target)
+            os.utime(path)  # used: the last to go
         except OSError:
-            encoder = ffmpeg
-        digest.update(repr((MEMORY_FORMAT, settings, METER_MARGIN_DB, encoder)).encode())
-        self.path = folder / f"{digest.hexdigest()}.npz"
+            return False
+        self.found += 1
+        return True
 
-    def lowerings(self) -> list[np.ndarray] | None:
-        try:
-            with np.load(self.path) as kept:
-                return [kept[f"arr_{i}"] for i in range(len(kept.files))]
-        except (OSError, ValueError, KeyError):
-            return None
+    def keep(self, key: str, encoded: Path) -> None:
+        """Keep a checked part (atomically; a store that cannot be written only costs time)."""
+        with contextlib.suppress(OSError, VoiceguideError), atomic_path(self._path(key), overwrite=True) as tmp:
+            shutil.copyfile(encoded, tmp)
 
-    def keep(self, lowerings: list[np.ndarray]) -> None:
-        """Stored atomically; a cache that cannot be written only costs the next render time."""
-        with contextlib.suppress(VoiceguideError), atomic_path(self.path, overwrite=True) as tmp, tmp.open("wb") as f:
-            np.savez(f, *lowerings)  # in order: arr_0, arr_1, ...
+    def prune(self) -> None:
+        """Remove the least recently used parts until the store is within `BYTES`."""
+        with contextlib.suppress(OSError):
+            kept = sorted(
+                ((entry.stat().st_mtime_ns, entry.stat().st_size, entry.path) for entry in os.scandir(self.folder)),
+                reverse=True,
+            )
+            total = 0
+            for _, size, path in kept:
+                total += size
+                if total > self.BYTES:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
 
 
-def _needed(total_samples: int, peaks: np.ndarray, ceiling: float) -> np.ndarray:
-    """The gain each `PEAK_BLOCK` of the track needs: for a block whose decoded peak passed
-    `ceiling`, enough to bring it `OVERSHOOT_ROOM_DB` under it; 1 for the rest."""
-    blocks = -(-total_samples // PEAK_BLOCK)
+def _encoder() -> str:
+    """Which ffmpeg encodes: its path, size and time (an upgrade may write other bytes)."""
+    ffmpeg = shutil.which("ffmpeg") or ""
+    try:
+        stat = os.stat(ffmpeg)
+    except OSError:
+        return ffmpeg
+    return f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
+
+
+def _needed(length: int, peaks: np.ndarray, ceiling: float) -> np.ndarray:
+    """The gain each `PEAK_BLOCK` of `length` samples needs: for a block whose decoded peak
+    passed `ceiling`, enough to bring it `OVERSHOOT_ROOM_DB` under it; 1 for the rest."""
+    blocks = -(-length // PEAK_BLOCK)
     need = np.ones(blocks, dtype=np.float32)
     known = min(blocks, peaks.size)
     aim = ceiling * 10 ** (-OVERSHOOT_ROOM_DB / 20)
@@ -192,49 +221,32 @@ def _needed(total_samples: int, peaks: np.ndarray, ceiling: float) -> np.ndarray
     return need
 
 
-def _lowered_span(need: np.ndarray) -> tuple[int, np.ndarray]:
-    """The first block `need` lowers, and the gains from it to the last it lowers."""
-    lowered = np.flatnonzero(need < 1.0)
-    first, last = (int(lowered[0]), int(lowered[-1]) + 1) if lowered.size else (0, 0)
-    return first, need[first:last].copy()
-
-
-def _touches(lowered: np.ndarray, start: int, stop: int) -> bool:
-    """Whether blocks `lowered` (their gains below 1, after `spread_to_neighbours`) lower any of
-    the track's samples [start, stop): a block's gain eases in from the centre of the block
-    before it and out to the centre of the one after."""
-    return bool(np.any(((lowered - 1) * PEAK_BLOCK < stop) & ((lowered + 2) * PEAK_BLOCK > start)))
-
-
 class _Lowering:
-    """One try's gains by `PEAK_BLOCK` (`_needed`), applied to the track a chunk at a time,
-    eased in and out over the blocks beside them (the decoder's samples line up with the
-    encoder's to well within a block). Blocks that need no lowering are left as they are, so
-    the track keeps its loudness."""
+    """One try's gains by `PEAK_BLOCK` (`_needed`), counted from the track's sample `origin` (a
+    part's first decoded sample: the part is lowered the same wherever it sits in the track),
+    applied a chunk at a time, eased in and out over the blocks beside them (the decoder's
+    samples line up with the encoder's to well within a block). Blocks that need no lowering
+    are left as they are, so the track keeps its loudness."""
 
     BATCH = 64
-    """Blocks drawn at a time: a few MB of gains, whatever the track's length."""
+    """Blocks drawn at a time: a few MB of gains, whatever the part's length."""
 
-    def __init__(self, need: np.ndarray) -> None:
+    def __init__(self, need: np.ndarray, origin: int) -> None:
         spread = spread_to_neighbours(need)
         self._knots = np.concatenate((spread[:1], spread, spread[-1:]))  # each block's gain, and its neighbours'
         self._blocks = need.size
-
-    def touches(self, start: int, stop: int) -> bool:
-        """Whether any of the track's samples [start, stop) is lowered."""
-        return _touches(np.flatnonzero(self._knots[1:-1] < 1.0), start, stop)
+        self._origin = origin
 
     def apply(self, samples: np.ndarray, offset: int) -> None:
-        """Lower `samples`, the track's from sample `offset` (a whole number of batches in), in place."""
-        assert offset % (self.BATCH * PEAK_BLOCK) == 0
-        first_block = offset // PEAK_BLOCK
-        last_block = min(self._blocks, -(-(offset + samples.size) // PEAK_BLOCK))
-        for first in range(first_block, last_block, self.BATCH):
-            last = min(first + self.BATCH, last_block)
+        """Lower `samples`, the track's from sample `offset`, in place."""
+        start, stop = offset - self._origin, offset - self._origin + samples.size  # from the origin
+        for first in range(max(0, start // PEAK_BLOCK), min(self._blocks, -(-stop // PEAK_BLOCK)), self.BATCH):
+            last = min(first + self.BATCH, self._blocks)
             here = self._knots[first : last + 2]
             if float(here.min()) < 1.0:
-                lo, hi = first * PEAK_BLOCK - offset, min(last * PEAK_BLOCK - offset, samples.size)
-                samples[lo:hi] = np.rint(samples[lo:hi] * gain_lines(here, PEAK_BLOCK)[: hi - lo]).astype("<i2")
+                lo, hi = max(start, first * PEAK_BLOCK), min(stop, last * PEAK_BLOCK)
+                gains = gain_lines(here, PEAK_BLOCK)[lo - first * PEAK_BLOCK : hi - first * PEAK_BLOCK]
+                samples[lo - start : hi - start] = np.rint(samples[lo - start : hi - start] * gains).astype("<i2")
 
 
 _TAP_OFFSETS = np.arange(-15, 17)
@@ -245,19 +257,16 @@ _INTERPOLATOR = np.stack([np.sinc(_TAP_OFFSETS - f) * np.kaiser(32, 8.0) for f i
 samples: what a true-peak meter (ITU-R BS.1770) looks at."""
 
 
-def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0, offset: int = 0) -> np.ndarray:
+def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0) -> np.ndarray:
     """The decoded file's true peak (4x oversampled, full scale 1.0) in each `PEAK_BLOCK` of
     samples, read as a stream (the whole track is never held). Only stretches whose samples
     reach `floor_dbfs` are oversampled: below it the answer only needs to be "under the
-    ceiling", and a true peak sits within about 2 dB of the samples around it.
-
-    `offset`: the track's sample that the file's first decoded sample is (a part of the track
-    encoded alone); blocks are the track's, counted from its start (those before the file's are 0)."""
+    ceiling", and a true peak sits within about 2 dB of the samples around it."""
     command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"]
     read_size, pad = 16 * PEAK_BLOCK, 256  # the pad covers the interpolator's reach across reads
     threshold = 32768 * 10 ** ((floor_dbfs - 2.0) / 20)
-    peaks: list[float] = [0.0] * (offset // PEAK_BLOCK + (1 if offset % PEAK_BLOCK else 0))
-    position = offset  # the track's sample index of `measured[0]`
+    peaks: list[float] = []
+    position = 0  # the decoded sample index of `measured[0]`
     carry = np.zeros(pad, dtype=np.float32)
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
         assert ffmpeg.stdout is not None and ffmpeg.stderr is not None
@@ -306,12 +315,15 @@ class Part:
     Xing header starts with the encoder's delay."""
 
 
-def _parts(samples: Samples, audio: Path, encoding: Encoding) -> list[Part]:
-    """How the track is encoded: an MP3 in parts where the track allows (`stream_cuts`), each
-    part a stream of its own, written one after the other into `audio`; else in one piece."""
+def _parts(samples: Samples, audio: Path, encoding: Encoding, chapter_starts: Sequence[int] = ()) -> list[Part]:
+    """How the track is encoded: an MP3 in parts where the track allows, each part a stream of
+    its own, written one after the other into `audio`: cut at its chapters (`chapter_cuts`), else
+    into parts of equal work (`stream_cuts`); else in one piece."""
     if encoding.fmt != "mp3":
         return [Part(0, samples.total_samples, audio)]
-    cuts = stream_cuts(samples, part_count(samples.total_samples / samples.sample_rate))
+    cuts = chapter_cuts(samples, chapter_starts) or stream_cuts(
+        samples, part_count(samples.total_samples / samples.sample_rate)
+    )
     if cuts is None:
         # One stream, with a Xing header (the encoder's delay, for gapless players). MP3
         # frames carry the encoder's delay, and players take the length from the frame count:
@@ -390,20 +402,6 @@ def part_count(duration_s: float) -> int:
     return min(MAX_PARTS, 2 * max(1, round(duration_s / 60 / PART_MINUTES / 2)))
 
 
-def _encode_parts(
-    samples: Samples, lowerings: list[_Lowering], encoding: Encoding, parts: list[Part], ahead: EncodersAhead | None
-) -> None:
-    """Encode each part in an ffmpeg of its own, as many at once as there are cores, each fed
-    its samples by a thread of its own as they are mixed (mixing releases the interpreter's
-    lock, and the encoders wait on their pipes): a chunk at a time, so the track is never held
-    whole.
-
-    ffmpeg through a pipe, not pydub's `export()`: that needs the whole track in one
-    `AudioSegment` and writes it to a temporary WAV file before ffmpeg starts."""
-    encoders = _Encoders(ahead)
-    _each_part(lambda part: _encode_part(samples, lowerings, encoding, part, encoders), parts, encoders)
-
-
 T = TypeVar("T")
 
 
@@ -448,71 +446,48 @@ def _each_part(work: Callable[[Part], T], parts: list[Part], encoders: _Encoders
 
 
 def _encode_checked(
-    samples: Samples, encoding: Encoding, parts: list[Part], ceiling_dbfs: float, ahead: EncodersAhead | None
-) -> list[np.ndarray]:
-    """Encode each part, decode it and read its true peak, and encode it again lowered where it
-    overshot `ceiling_dbfs`, until it does not: each part on its own, as many at once as there are
-    cores, so a part that needs no second encode costs none. The lowerings of every try, for
-    the whole track (`_needed`), in order."""
+    samples: Samples,
+    encoding: Encoding,
+    parts: list[Part],
+    ceiling_dbfs: float,
+    ahead: EncodersAhead | None,
+    store: PartStore | None,
+) -> None:
+    """Each part copied from the `store` where it holds the part's samples; else encoded,
+    decoded to read its true peak, and encoded again lowered where it overshot `ceiling_dbfs`,
+    until it does not, then kept in the store. Each part on its own, as many at once as there
+    are cores, so a part that needs no second encode costs none."""
     ceiling = 10 ** ((ceiling_dbfs - METER_MARGIN_DB) / 20)
     overshooting = f"the {encoding.fmt} encoder kept overshooting {ceiling_dbfs:g} dBFS true peak"
     encoders = _Encoders(ahead)
 
-    def check(part: Part) -> list[tuple[int, np.ndarray]]:
-        """The part's own lowerings, one a try: the blocks from the first it lowers to the last
-        (a five-hour track's whole-track lowering is 0.8 MB, and it has 32 parts)."""
+    def check(part: Part) -> None:
+        key = None
+        if store is not None:  # its samples mixed once more to find out: a tenth of the encoder's work
+            digest = hashlib.sha256()
+            for piece in _pieces(samples, [], part, encoders.stopping):
+                digest.update(piece)
+            key = store.key(digest.digest())
+            if not encoders.stopping.is_set() and store.fetch(key, part.target):
+                return
         needs: list[np.ndarray] = []
         for _ in range(ENCODE_TRIES):
             if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
-                return []
-            _encode_part(samples, [_Lowering(need) for need in needs], encoding, part, encoders)
-            peaks = decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
+                return
+            _encode_part(samples, [_Lowering(need, part.decoded_from) for need in needs], encoding, part, encoders)
+            peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
             if not peaks.size or float(peaks.max()) <= ceiling:
-                return [_lowered_span(need) for need in needs]
-            needs.append(_needed(samples.total_samples, peaks, ceiling))
+                if store is not None and key is not None and not encoders.stopping.is_set():
+                    store.keep(key, part.target)
+                return
+            needs.append(_needed(part.stop - part.decoded_from, peaks, ceiling))
         raise AudioError(overshooting)
 
-    own = _each_part(check, parts, encoders)
-    # One lowering a try for the whole track, each part's on its own blocks.
-    blocks = -(-samples.total_samples // PEAK_BLOCK)
-    needs = [np.ones(blocks, dtype=np.float32) for _ in range(max(map(len, own)))]
-    for lowered in own:
-        for need, (first, gains) in zip(needs, lowered, strict=False):
-            np.minimum(need[first : first + gains.size], gains, out=need[first : first + gains.size])
-    # A lowering eased across a cut changes a few samples of the part beside it (rare: a cut
-    # sits in quiet): that part is encoded again with every part's lowerings, and checked, so
-    # it holds what a warm render will give it.
-    todo = [
-        part
-        for number, part in enumerate(parts)
-        if any(
-            _touches(
-                first - 1 + np.flatnonzero(spread_to_neighbours(np.pad(gains, 1, constant_values=1)) < 1),
-                part.start,
-                part.stop,
-            )
-            for other in own[:number] + own[number + 1 :]
-            for first, gains in other
-        )
-    ]
-    for _ in range(ENCODE_TRIES):
-        if not todo:
-            return needs
-        _encode_parts(samples, [_Lowering(need) for need in needs], encoding, todo, None)
-        peaks = _decoded_peaks(todo, samples)
-        if not peaks.size or float(peaks.max()) <= ceiling:
-            return needs
-        needs.append(_needed(samples.total_samples, peaks, ceiling))
-        todo = [part for part in parts if _Lowering(needs[-1]).touches(part.start, part.stop)]
-    raise AudioError(overshooting)
+    _each_part(check, parts, encoders)
 
 
 def _encode_part(
-    samples: Samples,
-    lowerings: list[_Lowering],
-    encoding: Encoding,
-    part: Part,
-    encoders: _Encoders,
+    samples: Samples, lowerings: list[_Lowering], encoding: Encoding, part: Part, encoders: _Encoders
 ) -> None:
     with encoders.start(_ffmpeg_command(part, encoding, samples.sample_rate)) as encoder:
         try:
@@ -549,32 +524,21 @@ def _feed(
     # The suppress outside: closing the pipe flushes what is buffered, and that write fails
     # too when the encoder has stopped (a full temporary folder).
     with contextlib.suppress(BrokenPipeError), encoder.stdin as pipe:
-        for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
-            if stop.is_set():
-                return
-            offset = index * PCM_CHUNK
-            chunk = samples.pcm_chunk(index)
-            for lowering in lowerings:
-                lowering.apply(chunk, offset)
-            pipe.write(chunk[max(0, part.start - offset) : part.stop - offset].data)
+        for piece in _pieces(samples, lowerings, part, stop):
+            pipe.write(piece)
 
 
-def _decoded_peaks(parts: list[Part], samples: Samples) -> np.ndarray:
-    """The true peak of each block of the track, from decoding these parts (each alone, as many
-    at once as there are cores); blocks of no part here are 0. A part decoded alone starts with
-    the encoder's delay: its first decoded sample is the track's `start - MP3_ENCODER_DELAY`,
-    and it ends in quiet, as the next part starts (`stream_cuts`)."""
-    blocks = -(-samples.total_samples // PEAK_BLOCK)
-    peaks = np.zeros(blocks, dtype=np.float32)
-
-    def decode(part: Part) -> np.ndarray:
-        return decoded_true_peaks(part.target, samples.sample_rate, offset=part.decoded_from)
-
-    with ThreadPoolExecutor(min(len(parts), cores()), thread_name_prefix="check") as pool:
-        for found in pool.map(decode, parts):
-            found = found[:blocks]
-            np.maximum(peaks[: found.size], found, out=peaks[: found.size])
-    return peaks
+def _pieces(samples: Samples, lowerings: list[_Lowering], part: Part, stop: threading.Event) -> Iterator[memoryview]:
+    """The part's samples as the encoder takes them (16-bit, lowered), a chunk's worth at a time;
+    none more once `stop` is set."""
+    for index in range(part.start // PCM_CHUNK, -(-part.stop // PCM_CHUNK)):
+        if stop.is_set():
+            return
+        offset = index * PCM_CHUNK
+        chunk = samples.pcm_chunk(index)
+        for lowering in lowerings:
+            lowering.apply(chunk, offset)
+        yield chunk[max(0, part.start - offset) : part.stop - offset].data
 
 
 def _join(parts: list[Part], audio: Path) -> None:
@@ -609,6 +573,14 @@ the parts equal work, not equal length: cut at its middle sample, the half of th
 routine with the introduction took 1.29 s and the other 1.02 s."""
 JOIN_EXTRA = MP3_FRAME - MP3_ENCODER_DELAY
 """The joined streams decode to this many samples past the last one encoded."""
+CHAPTER_LEAD = JOIN_EXTRA + CUT_QUIET_FRAMES * MP3_FRAME
+"""How far before its first chapter a part starts (`chapter_cuts`): on the frame grid the first
+part sets (`MP3_ENCODER_DELAY` past a multiple of a frame, where chapters start on one), with
+`CUT_QUIET_FRAMES` of the chapter's quiet before the chapter."""
+assert CHAPTER_GRID % MP3_FRAME == 0 and CHAPTER_GRID % LIMITER_BLOCK == 0
+PART_SHORTEST_S = 45.0
+"""A part cut at chapters is at least this long: each part is an encoder to start (0.07 s of
+CPU) and, in a first render, a decode to check; a shorter chapter shares its part with the next."""
 
 
 def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
@@ -624,52 +596,104 @@ def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
     opening quiet, and each sound decodes at its own sample. None if the track does not open
     and end with enough quiet, or has no quiet place near each cut. Found from where the
     sounds lie, without making the track."""
-    total = samples.total_samples
-    start = MP3_ENCODER_DELAY
-    spans = samples.sounding()
-    spans = spans[spans[:, 1] > spans[:, 0]]
-    if count < 2 or total < 8 * samples.sample_rate or np.any(spans[:, 0] < start):
+    frames = _Frames.of(samples) if count >= 2 else None
+    if frames is None:
         return None
-    # Which frames (counted from `start`) hold any sound: +1 where a span starts, -1 after it
-    # ends, summed. Every array here is a few bytes a frame (2 MB for five hours at most).
-    frames = (total - start) // MP3_FRAME
-    edges = np.zeros(frames + 1, dtype=np.int32)
-    np.add.at(edges, np.minimum((spans[:, 0] - start) // MP3_FRAME, frames), 1)
-    np.add.at(edges, np.minimum((spans[:, 1] - 1 - start) // MP3_FRAME + 1, frames), -1)
-    heard = np.cumsum(edges, out=edges)[:frames] > 0  # frame i holds sound
-    heard_before = edges  # reused: heard_before[i] is how many of frames 0..i-1 hold sound
-    np.cumsum(heard, out=heard_before[1:])
-    heard_before[0] = 0
-
-    def work(upto: int) -> float:  # of frames 0..upto-1, for the encoder
-        return upto + (SOUNDING_FRAME_COST - 1) * int(heard_before[upto])
-
-    # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them)
-    # quiet: the nearest such frame to where the work is shared out evenly, either way.
-    reach = CUT_QUIET_FRAMES
-    quiet = np.zeros(frames, dtype=bool)
-    quiet[reach : frames - reach] = heard_before[2 * reach + 1 :] == heard_before[: -(2 * reach + 1)]
-    quiet[: reach + 1] = quiet[frames - reach - 1 :] = False
     cut_frames: list[int] = []
+    total_work = frames.work(frames.count)
     for number in range(1, count):
-        middle = bisect.bisect_left(range(frames), work(frames) * number / count, key=lambda f: work(f + 1))
+        middle = bisect.bisect_left(range(frames.count), total_work * number / count, key=lambda f: frames.work(f + 1))
+        quiet = frames.quiet
         before = middle - int(np.argmax(quiet[middle::-1])) if quiet[: middle + 1].any() else None
         after = middle + int(np.argmax(quiet[middle:])) if quiet[middle:].any() else None
         near = [c for c in (before, after) if c is not None and (not cut_frames or c > cut_frames[-1] + 1)]
         if not near:
             return None
         cut_frames.append(min(near, key=lambda c: abs(c - middle)))
-    parts = []
-    first = start
-    for cut_frame in cut_frames:
-        cut = start + cut_frame * MP3_FRAME
-        parts.append((first, cut))
-        first = cut + MP3_FRAME
-    end = first + (total - JOIN_EXTRA - first) // MP3_FRAME * MP3_FRAME
-    if end <= first or np.any(spans[:, 1] > end):
-        return None  # the track ends in sound: no room for the encoder's frames
-    parts.append((first, end))
-    return Cuts(parts)
+    return frames.cuts(cut_frames)
+
+
+def chapter_cuts(samples: Samples, chapter_starts: Sequence[int]) -> Cuts | None:
+    """Cuts just before chapters, each part one chapter or more (at least `PART_SHORTEST_S`
+    long, and no more than `MAX_PARTS` of them): None where fewer than two parts can be had.
+
+    Chapters start on the compiler's grid (`CHAPTER_GRID`, whole MP3 frames), and each part
+    starts the same number of samples before its first chapter (`CHAPTER_LEAD`): so a part
+    holds the same samples, and encodes to the same stream, wherever an edit before it has
+    moved it (`PartStore`). The parts are chosen from the start on, so an edit leaves the
+    parts before it as they were."""
+    frames = _Frames.of(samples)
+    if frames is None:
+        return None
+    shortest = max(PART_SHORTEST_S * samples.sample_rate, samples.total_samples / MAX_PARTS) / MP3_FRAME
+    cut_frames: list[int] = []
+    for chapter in chapter_starts:
+        if chapter <= 0 or chapter % MP3_FRAME:
+            continue  # the first chapter; or one off the grid (a timeline not made by the compiler)
+        cut = (chapter - CHAPTER_LEAD - MP3_FRAME - MP3_ENCODER_DELAY) // MP3_FRAME  # the frame left out
+        since = cut - (cut_frames[-1] + 1 if cut_frames else 0)
+        if 0 <= cut < frames.count and frames.quiet[cut] and since >= shortest:
+            cut_frames.append(cut)
+    return frames.cuts(cut_frames) if cut_frames else None
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """The track as MP3 frames counted from `MP3_ENCODER_DELAY`: which of them a cut may leave out."""
+
+    count: int
+    quiet: np.ndarray
+    """Frame i may be left out at a cut: it and `CUT_QUIET_FRAMES` either side of it are digital silence."""
+    heard_before: np.ndarray
+    """How many of frames 0..i-1 hold sound."""
+    total_samples: int
+    sound_end: int
+    """The sample after the last sound."""
+
+    @staticmethod
+    def of(samples: Samples) -> _Frames | None:
+        """None if the track is short, or does not open with the encoder's delay in quiet."""
+        total = samples.total_samples
+        start = MP3_ENCODER_DELAY
+        spans = samples.sounding()
+        spans = spans[spans[:, 1] > spans[:, 0]]
+        if total < 8 * samples.sample_rate or np.any(spans[:, 0] < start):
+            return None
+        # Which frames hold any sound: +1 where a span starts, -1 after it ends, summed. Every
+        # array here is a few bytes a frame (2 MB for five hours at most).
+        frames = (total - start) // MP3_FRAME
+        edges = np.zeros(frames + 1, dtype=np.int32)
+        np.add.at(edges, np.minimum((spans[:, 0] - start) // MP3_FRAME, frames), 1)
+        np.add.at(edges, np.minimum((spans[:, 1] - 1 - start) // MP3_FRAME + 1, frames), -1)
+        heard = np.cumsum(edges, out=edges)[:frames] > 0  # frame i holds sound
+        heard_before = edges  # reused: heard_before[i] is how many of frames 0..i-1 hold sound
+        np.cumsum(heard, out=heard_before[1:])
+        heard_before[0] = 0
+        # A cut at frame `c` needs frames c - reach .. c + reach (the left-out frame among them) quiet.
+        reach = CUT_QUIET_FRAMES
+        quiet = np.zeros(frames, dtype=bool)
+        quiet[reach : frames - reach] = heard_before[2 * reach + 1 :] == heard_before[: -(2 * reach + 1)]
+        quiet[: reach + 1] = quiet[frames - reach - 1 :] = False
+        return _Frames(frames, quiet, heard_before, total, int(spans[:, 1].max()) if spans.size else 0)
+
+    def work(self, upto: int) -> float:
+        """The encoder's work for frames 0..upto-1."""
+        return upto + (SOUNDING_FRAME_COST - 1) * int(self.heard_before[upto])
+
+    def cuts(self, cut_frames: list[int]) -> Cuts | None:
+        """The parts either side of these frames, each left out; None if the last part would
+        end in sound (no room for the encoder's frames)."""
+        parts = []
+        first = MP3_ENCODER_DELAY
+        for cut_frame in cut_frames:
+            cut = MP3_ENCODER_DELAY + cut_frame * MP3_FRAME
+            parts.append((first, cut))
+            first = cut + MP3_FRAME
+        end = first + (self.total_samples - JOIN_EXTRA - first) // MP3_FRAME * MP3_FRAME
+        if end <= first or self.sound_end > end:
+            return None
+        parts.append((first, end))
+        return Cuts(parts)
 
 
 def write_wav(samples: Samples, target: Path) -> None:

@@ -53,8 +53,9 @@ class RenderResult:
     voice: str
 
 
-ENCODES_FOLDER = "encodes"
-"""In the cache: what each track's encode had to lower, so a warm render encodes once."""
+PARTS_FOLDER = "parts"
+"""In the cache: each MP3 part as encoded and checked (render/encode.py's `PartStore`), so a
+warm render encodes nothing, and a render after an edit only the parts it touched."""
 
 
 def render(
@@ -132,8 +133,9 @@ def render(
                     tmp,
                     encoding=encoding,
                     labels=labels,
-                    memory=(cache or ClipCache()).root / ENCODES_FOLDER,
+                    memory=(cache or ClipCache()).root / PARTS_FOLDER,
                     ahead=ahead,
+                    chapter_starts=[round(chapter.start_s * MIX_RATE) for chapter in timeline.chapters],
                 )
             if transcripts:
                 for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from voiceguide.errors import CompileError
-from voiceguide.limits import RATE_WPM
+from voiceguide.limits import CHAPTER_GRID, RATE_WPM, SAMPLE_RATE
 from voiceguide.routine.language import TABLES, Phrases
 from voiceguide.routine.model import (
     ChimeStep,
@@ -370,6 +370,9 @@ class _Compiler:
         self.events.append(Event(start, end, kind, text, self.section, self.side, cue, n, of, spoken))
 
     def _chapter(self, chapter_id: str, title: str) -> None:
+        if self.chapters:  # on the grid (CHAPTER_GRID): a few hundredths of a second's more quiet before
+            grid = CHAPTER_GRID / SAMPLE_RATE
+            self.t = math.ceil(self.t / grid - 1e-6) * grid
         self.chapters.append((chapter_id, title, self.t))
 
     def _timeline(self) -> Timeline:
