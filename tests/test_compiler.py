@@ -200,17 +200,24 @@ def test_from_starts_at_a_section_without_the_intro() -> None:
 
 def test_every_timeline_starts_with_the_pre_roll_of_the_part_it_comes_before() -> None:
     """The one default (limits.PRE_ROLL_S) for the command line, the player and the library:
-    quiet before the first sound, then the routine exactly as it is without it."""
+    quiet before the first sound, then the routine as it is without it: its first chapter just
+    as it is, the later ones all moved by the same few hundredths of a second more (chapters
+    start on the grid, `CHAPTER_GRID`)."""
     r = load_routine("back-pain")
     for chosen in ({}, {"from_section": "ankles"}):
         plain, rolled = compile_(r, pre_roll_s=0.0, **chosen), compile_(r, **chosen)
         first, *rest = rolled.events
         assert (first.cue, first.start_s, first.end_s) == (Cue.PRE_ROLL, 0.0, PRE_ROLL_S)
         assert first.section == plain.events[0].section == ("ankles" if chosen else "intro")
-        assert [(e.text, round(e.start_s - PRE_ROLL_S, 6)) for e in rest] == [
-            (e.text, round(e.start_s, 6)) for e in plain.events
-        ]
-        assert rolled.total_s == pytest.approx(plain.total_s + PRE_ROLL_S)
+        assert [e.text for e in rest] == [e.text for e in plain.events]
+        second = plain.chapters[1].start_s
+        moved = {round(a.start_s - b.start_s, 6) for a, b in zip(rest, plain.events, strict=True) if b.start_s < second}
+        later = {
+            round(a.start_s - b.start_s, 6) for a, b in zip(rest, plain.events, strict=True) if b.start_s >= second
+        }
+        assert moved == {PRE_ROLL_S} and len(later) == 1
+        assert abs(later.pop() - PRE_ROLL_S) < CHAPTER_GRID / SAMPLE_RATE
+        assert rolled.total_s - plain.total_s == pytest.approx(rolled.chapters[1].start_s - second)
 
 
 def test_from_a_side_starts_a_two_sided_section_at_that_side() -> None:
