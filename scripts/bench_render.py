@@ -1,10 +1,12 @@
 """Benchmark `voiceguide render back-pain` as a user runs it, in ratios against baselines run here.
 
-In one run, as whole processes: warm renders (the CLI, every clip cached) against a bare
-`ffmpeg` encode of a WAV of the same audio at the same settings, interleaved; cold renders
-(an empty cache) with the default voice (Piper where installed) and with espeak-ng through
-pyttsx3, with Piper's synthesis speed in times real time. Also the naive pydub build (one
-`overlay` per cue) against our mixer, and the peak memory of a warm render. Machines here
+In one run, as whole processes: warm renders (the CLI, every clip and part kept), renders
+after a sentence was edited, and fresh renders (every clip kept, no part: the whole track
+encoded and checked) against a bare `ffmpeg` encode of a WAV of the same audio at the same
+settings, interleaved; cold renders (an empty cache) with the default voice (Piper where
+installed) and with espeak-ng through pyttsx3, with Piper's synthesis speed in times real
+time. Also the naive pydub build (one `overlay` per cue) against our mixer, and the peak
+memory of a warm render. Machines here
 are noisy, so each timing is the median of a few runs.
 
     .venv/bin/python scripts/bench_render.py [--repeats 3] [--skip-naive]
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,10 +31,17 @@ from pathlib import Path
 
 from bench_goals import judge
 
-TARGETS = {"warm / bare encode": 0.8, "cold / (piper + warm)": 1.1, "long / built-in peak memory": 1.2}
+TARGETS = {"warm / bare encode": 0.8, "cold / (piper + fresh)": 1.1, "long / built-in peak memory": 1.2}
 """Issue 30's goals: a warm render costs less than the encoder alone, on two cores; a cold one
-little more than Piper speaking the routine's phrases and a warm render; a routine of hours
-renders in the memory of the built-in one (the track is mixed and encoded a chunk at a time)."""
+little more than Piper speaking the routine's phrases and a render from its cached speech; a
+routine of hours renders in the memory of the built-in one (the track is mixed and encoded a
+chunk at a time).
+
+The cold goal was first set against Piper and a warm render, when a warm render encoded the
+whole track. A warm render now copies each part an earlier render encoded and checked (the
+part store), which a first render cannot: so the cold render is set against Piper and a
+"fresh" render, from cached speech with no part kept, which does all of a first render's
+work but speaking. `cold / (piper + warm)` is still reported."""
 
 PIPER_ALONE = """
 import json, sys, time
@@ -86,8 +96,8 @@ def peak_memory_of_render(source: str, cache: Path, out: Path) -> int:
 
 def edited_render(folder: Path, cache: Path, number: int) -> float:
     """A render after an author changed one sentence, as a physiotherapist does many times an
-    afternoon: one new phrase to speak, and a track whose encode is not remembered (each part
-    checked, the ones that overshoot encoded again)."""
+    afternoon: one new phrase to speak, and the part that holds it encoded and checked (the
+    others are kept from the render before)."""
     from voiceguide.routine.builtin import builtin_bytes
 
     stored = builtin_bytes("back-pain")
@@ -146,6 +156,7 @@ def main() -> None:
 
     from voiceguide.app.voicing import measured_timeline, prepare_speech
     from voiceguide.audio.mix import MIX_RATE, TrackMixer
+    from voiceguide.render.pipeline import PARTS_FOLDER
     from voiceguide.routine.loader import load_routine
     from voiceguide.speech.cache import ClipCache
     from voiceguide.timeline.options import CompileOptions
@@ -205,11 +216,14 @@ def main() -> None:
         str(work / "bare.mp3"),
     ]
 
-    warm_runs, bare_runs, edited_runs = [], [], []
+    warm_runs, bare_runs, edited_runs, fresh_runs = [], [], [], []
     for number in range(args.repeats):  # interleaved, so load on the machine hits both alike
         bare_runs.append(timed(lambda: subprocess.run(bare_cmd, check=True)))
         warm_runs.append(cli_render(cache_dir))
         edited_runs.append(edited_render(work, cache_dir, number))
+        shutil.rmtree(cache_dir / PARTS_FOLDER)  # the speech kept, no part: every part encoded and checked
+        fresh_runs.append(cli_render(cache_dir))
+    fresh = statistics.median(fresh_runs)
     warm, bare = statistics.median(warm_runs), statistics.median(bare_runs)
     best_warm, best_bare = min(warm_runs), min(bare_runs)
 
@@ -227,6 +241,8 @@ def main() -> None:
         "our_mix_build_s": ours,
         "warm / bare encode": warm / bare,
         "warm / bare encode (best of each)": best_warm / best_bare,
+        "fresh_render_s": fresh,
+        "fresh / bare encode": fresh / bare,
         "edited_render_s": statistics.median(edited_runs),
         "edited / bare encode": statistics.median(edited_runs) / bare,
         "cold / bare encode": cold / bare,
@@ -238,6 +254,7 @@ def main() -> None:
     if piper_runs:
         results["piper_alone_s"] = statistics.median(piper_runs)
         results["cold / (piper + warm)"] = cold / (results["piper_alone_s"] + warm)
+        results["cold / (piper + fresh)"] = cold / (results["piper_alone_s"] + fresh)
     if not args.skip_naive:
         from pydub import AudioSegment
 
@@ -274,11 +291,11 @@ def main() -> None:
 
     print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in results.items()}, indent=2))
     judge("warm render / bare encode", results["warm / bare encode"], TARGETS["warm / bare encode"])
-    if "cold / (piper + warm)" in results:
+    if "cold / (piper + fresh)" in results:
         judge(
-            "cold render / (Piper alone + warm render)",
-            results["cold / (piper + warm)"],
-            TARGETS["cold / (piper + warm)"],
+            "cold render / (Piper alone + render of cached speech, no part kept)",
+            results["cold / (piper + fresh)"],
+            TARGETS["cold / (piper + fresh)"],
         )
     judge(
         f"peak memory, a {results['long_track_h']:.1f}-hour routine / the built-in",

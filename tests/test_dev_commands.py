@@ -34,7 +34,7 @@ def test_make_bench_runs_every_benchmark() -> None:
     goals = [re.sub(r"a [0-9.]+-hour", "a N-hour", row.split(" | ")[0].removeprefix("| ")) for row in rows]
     assert goals == [
         "warm render / bare encode",
-        "cold render / (Piper alone + warm render)",  # `make test` installs a Piper voice
+        "cold render / (Piper alone + render of cached speech, no part kept)",  # `make test` installs a Piper voice
         "peak memory, a N-hour routine / the built-in",
         "first sound cold",
         "first sound warm",
@@ -52,6 +52,7 @@ def test_make_bench_runs_every_benchmark() -> None:
     assert render["warm / bare encode"] > 0 and render["peak_rss_mb"] > 0 and render["long_peak_rss_mb"] > 0
     assert 0.75 < render["long_track_h"] < 1.5
     assert play["first_sound_cold_s"] > 0 and play["first_sound_warm_s"] > 0
+    assert play["first_word_cold_through_server_s"] > 0 and play["first_word_warm_through_server_s"] > 0
     assert play["resume_after_asked_latency_200ms"]["worst_s"] > 0
     assert "resume, latency 200ms: worst: " in result.stdout
     assert pictures["render with / without pictures"] > 0 and pictures["peak memory making the card, MB"] > 0
