@@ -633,8 +633,8 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
     monkeypatch.setattr(encode, "_encode_part", noting)
 
     def track(first_s: float) -> tuple[PcmBuffer, list[int]]:
-        """Three chapters of tone, each after half a second of quiet, the first `first_s` long
-        (the same tones each time)."""
+        """Three chapters of a rising tone, each after half a second of quiet, the first
+        `first_s` long (the same tones each time)."""
         rng = np.random.default_rng(9)
         pieces, starts, at = [np.zeros(MIX_RATE)], [0], MIX_RATE
         for seconds in (first_s, 2.0, 2.0):
@@ -642,7 +642,8 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
                 chapter = -(-(at + MIX_RATE // 2) // CHAPTER_GRID) * CHAPTER_GRID
                 pieces.append(np.zeros(chapter - at))
                 starts.append(at := chapter)
-            tone = np.sin(2 * np.pi * rng.uniform(300, 600) * np.arange(round(seconds * MIX_RATE)) / MIX_RATE) * 0.2
+            t = np.arange(round(seconds * MIX_RATE)) / MIX_RATE  # a sweep: it lines up in one place only
+            tone = np.sin(2 * np.pi * (rng.uniform(300, 600) + 200 * t) * t) * 0.2
             pieces.append(tone)
             at += tone.size
         pieces.append(np.zeros(MIX_RATE))
@@ -664,6 +665,44 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
     assert len(write(*edited, tmp_path / "fresh.mp3", tmp_path / "empty")) == 3
     assert (tmp_path / "edited.mp3").read_bytes() == (tmp_path / "fresh.mp3").read_bytes()
     assert (tmp_path / "again.mp3").read_bytes() == (tmp_path / "fresh.mp3").read_bytes()
+    # The parts joined decode as one track: each tone where the samples have it, to the sample.
+    from sound_server import sound_offsets
+
+    reference = np.concatenate([edited[0].pcm_chunk(i) for i in range(2)]).astype(np.float32) / 32768
+    assert reference.size == edited[0].total_samples
+    placed = sound_offsets(decode(tmp_path / "edited.mp3"), reference, search_s=0.05)
+    assert len(placed) == 3 and [round(offset * MIX_RATE) for offset, _ in placed] == [0, 0, 0]
+
+    # A store is kept to its size, the least recently used parts going first.
+    parts = sorted((tmp_path / "parts").iterdir(), key=lambda path: path.stat().st_mtime_ns)
+    assert len(parts) == 4  # the first track's three, and the edited first part
+    monkeypatch.setattr(encode.PartStore, "BYTES", sum(path.stat().st_size for path in parts[1:]))
+    encode.PartStore(tmp_path / "parts", Encoding(), MIX_RATE, -1.0).prune()
+    assert sorted((tmp_path / "parts").iterdir()) == sorted(parts[1:])
+
+
+def test_a_part_copied_from_the_store_stops_the_encoder_started_ahead_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An encoder started ahead for a part that is then copied from the store would write over
+    it: it is stopped first, and the track is whole."""
+    from voiceguide.cores import cores
+    from voiceguide.render.encode import EncodersAhead
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 3) / MIX_RATE) * 0.1
+    gap = np.zeros(MIX_RATE // 2)
+    track = PcmBuffer(
+        (np.concatenate([gap, tone, gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes(), MIX_RATE
+    )
+    encoding, labels, store = Encoding(bitrate_kbps=32), Labels(Tags("ahead")), tmp_path / "parts"
+    write_encoded(track, tmp_path / "first.mp3", encoding=encoding, labels=labels, memory=store)
+    started = _noting_encoders(monkeypatch)
+    with EncodersAhead(encoding, MIX_RATE, cores()) as ahead:
+        write_encoded(track, tmp_path / "second.mp3", encoding=encoding, labels=labels, memory=store, ahead=ahead)
+        assert len(started) == cores()  # none more: every part was copied
+        stopped = [encoder for encoder in started if encoder.returncode is not None]
+        assert len(stopped) == 2  # the two parts' own, before they were copied; the rest wait
+    assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
 
 
 def _noting_encoders(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:

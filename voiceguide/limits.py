@@ -26,6 +26,8 @@ CHAPTER_GRID = 2304
 frames, and nine of the mix's limiter blocks. A chapter whose own sounds did not change then
 mixes and encodes to the same bytes wherever an edit before it moves it, so a render encodes
 only the chapters an edit touched (render/encode.py)."""
+CHAPTER_QUIET_S = 0.2
+"""And has at least this much quiet before it, where the track can be cut into parts."""
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 """The bit rates, kbit/s, that an MPEG-1 Layer III stream can have."""
 BITRATE_KBPS = 64

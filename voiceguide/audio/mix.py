@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import math
 from collections.abc import Iterator, Mapping
 from typing import Protocol
@@ -49,6 +48,7 @@ LIMITER_REACH = 2 * LIMITER_BLOCK
 (each block's gain is the lowest of its neighbours', drawn as lines between block centres)."""
 PCM_CHUNK = 1 << 18
 """Samples per chunk (about 6 s): render and live playback cut the track at the same places."""
+assert PCM_CHUNK % LIMITER_BLOCK == 0  # chunks start on the limiter's blocks: its gain is the same in any chunk
 K_WEIGHTING_TAIL_S = 0.05
 """The filter rings on briefly after a sound ends; its weighted copy keeps that tail."""
 SEGMENT_S = 0.1
@@ -57,9 +57,6 @@ SEGMENT_S = 0.1
 LEVELLING_FORMAT = 2
 """Bump when levelling changes in a way the constants above do not show: kept levelled clips
 are named by it."""
-MIX_FORMAT = 2
-"""Bump when `pcm_chunk` makes other samples from the same sounds and places (its limiting,
-its rounding): a track's `identity` carries it."""
 
 Key = tuple[str, str]
 """A sound: ("speech", text) or ("tone", name)."""
@@ -115,8 +112,6 @@ class TrackMixer:
         self._levelled = levelled
         self._tag = f"levelled-{LEVELLING_FORMAT}-{SPEECH_LUFS:g}-{LIMITER_CEILING_DBFS:g}-{sample_rate}"
         self._sounds: dict[Key, np.ndarray] = {}
-        self._digests: dict[Key, bytes] = {}
-        """Each levelled sound's digest (of its 16-bit samples): what the track's identity is made of."""
         self._unlevelled: dict[Key, tuple[np.ndarray, int, float]] = {}
         """Sounds not yet levelled (16-bit for a clip, floats for a tone): each is levelled the
         first time the mix reaches it, so live playback can start before the whole routine's
@@ -170,20 +165,6 @@ class TrackMixer:
         lengths = np.array([len(self._sound(key)) for _, key in self._placed], dtype=np.int64)
         return np.column_stack((starts, starts + lengths)).reshape(-1, 2)
 
-    def identity(self) -> bytes:
-        """A digest of everything the track's samples are made from (its length, each sound's
-        samples and place, how they are mixed): two mixers with the same identity make the same
-        samples, without either track being made to find out."""
-        digest = hashlib.sha256(repr((MIX_FORMAT, PCM_CHUNK, LIMITER_CEILING_DBFS, self.total_samples)).encode())
-        numbers: dict[Key, int] = {}
-        for at, key in self._placed:
-            if key not in numbers:
-                numbers[key] = len(numbers)
-                self._sound(key)
-                digest.update(self._digests[key])
-            digest.update(b"%d:%d;" % (at, numbers[key]))
-        return digest.digest()
-
     def speech(self, text: str) -> np.ndarray:
         """One phrase, levelled, at the mix rate (the live lead-in is played on its own)."""
         return self._sound(("speech", text))
@@ -205,7 +186,6 @@ class TrackMixer:
                     kept.put(key[1], self._tag, pcm, self.sample_rate)
             # As 16-bit samples whether just made or kept: the same sound either way.
             sound = self._sounds[key] = pcm.astype(np.float32) / 32767.0
-            self._digests[key] = hashlib.sha256(pcm.astype("<i2", copy=False).tobytes()).digest()
         return sound
 
     def mix(self, start: int, stop: int) -> np.ndarray:

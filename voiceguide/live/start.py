@@ -48,20 +48,21 @@ def play_command(routine: str, settings: PlaySettings) -> Outcome:
     early = take(Start(quick_key, library, options.pre_roll_s, lead_in=cached is not None) if quick_key else None)
     with contextlib.ExitStack() as stack:
         stack.enter_context(about(routine))  # compile errors name the routine
+        # Cold: the engine booted by the entry point, or booted now, first: it loads on the
+        # other core while the rest does (warm: the clips are cached, an engine starts only if
+        # one is missing).
+        engine = take_engine(routine, voice, engine_name)
+        if engine is None and cached is None:
+            engine = boot_engine(routine, voice, engine_name)
+        if engine is not None:
+            stack.enter_context(contextlib.closing(engine))
+
         output = None
         if early is not None:  # the entry point started this same sound already
             output = stack.enter_context(contextlib.closing(early))
         elif quick_key is not None:  # the lead-in, or the start tone while the voice loads
             output = stack.enter_context(contextlib.closing(open_output(library)))
             sound_start(output, options.pre_roll_s, cached)
-
-        # Cold: the engine booted by the entry point, or booted now (warm: the clips are
-        # cached, an engine starts only if one is missing).
-        engine = take_engine(routine, voice, engine_name)
-        if engine is None and cached is None:
-            engine = boot_engine(routine, voice, engine_name)
-        if engine is not None:
-            stack.enter_context(contextlib.closing(engine))
 
         from voiceguide.live.track import LiveTrack
         from voiceguide.routine.loader import load_routine

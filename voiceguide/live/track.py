@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voiceguide.app.voicing import measured_options, open_voice
-from voiceguide.audio.mix import MIX_RATE, TrackMixer, to_int16
+from voiceguide.audio.mix import LIMITER_REACH, MIX_RATE, TrackMixer, to_int16
 from voiceguide.errors import VoiceguideError
 from voiceguide.live.feed import LeadIn
 from voiceguide.routine.model import Routine
@@ -118,7 +118,8 @@ class LiveTrack:
         if self.lead_in is None and self._lead_in_text in known:
             self.lead_in = LeadIn(to_int16(self._mixer.speech(self._lead_in_text)).tobytes())
         total = round(timeline.total_s * MIX_RATE)
-        ready = total if complete else round(min(missing) * MIX_RATE)
+        # A sample's limiting looks LIMITER_REACH ahead: final that far before the first phrase missing.
+        ready = total if complete else max(0, round(min(missing) * MIX_RATE) - LIMITER_REACH)
         return TrackState(timeline, ready, complete)
 
     def state(self) -> TrackState:

@@ -24,7 +24,7 @@ from voiceguide.cores import cores
 from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
-from voiceguide.limits import BITRATE_KBPS, CHAPTER_GRID
+from voiceguide.limits import BITRATE_KBPS, CHAPTER_GRID, CHAPTER_QUIET_S, SAMPLE_RATE
 from voiceguide.render.tags import Labels, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
 
@@ -67,10 +67,6 @@ class Samples(Protocol):
         """Spans [start, stop), one row each, outside which every sample is 0."""
         ...
 
-    def identity(self) -> bytes:
-        """The same identity, the same samples."""
-        ...
-
 
 class PcmBuffer:
     """`Samples` held in one buffer (16-bit little-endian mono)."""
@@ -86,9 +82,6 @@ class PcmBuffer:
     def sounding(self) -> np.ndarray:
         edges = np.flatnonzero(np.diff(np.concatenate(([0], self._samples != 0, [0])).astype(np.int8)))
         return edges.reshape(-1, 2)
-
-    def identity(self) -> bytes:
-        return hashlib.sha256(self._samples.tobytes()).digest()
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,7 @@ def write_encoded(
     with contextlib.nullcontext(ahead.folder) if ahead else _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         parts = _parts(samples, audio, encoding, chapter_starts)
-        store = PartStore(memory, encoding, samples.sample_rate, peak_ceiling_dbfs) if memory and fmt == "mp3" else None
+        store = PartStore(memory, encoding, samples.sample_rate, peak_ceiling_dbfs) if memory else None
         hold("encoding")
         _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, ahead, store)
         _join(parts, audio)
@@ -145,58 +138,58 @@ def write_encoded(
 
 
 class PartStore:
-    """MP3 parts as encoded and checked (lowered where they overshot), each kept by a digest of
+    """Parts as encoded and checked (lowered where they overshot), each kept by a digest of
     the samples it was made from and everything else its stream depends on (the settings, the
-    ceiling, the ffmpeg binary): a part found here is copied instead of encoded, and is not
-    checked again. The least recently used go once the store passes `BYTES`."""
+    ceiling, the part's own options, the ffmpeg binary): a part found here is copied instead of
+    encoded, and is not checked again. The least recently used go once the store passes `BYTES`."""
 
     FORMAT = 1
     """Bump when what a part's stream depends on changes in a way the key does not show."""
     BYTES = 300_000_000
-    """About 40 hours of 64 kbit/s parts: a week of edits to a few routines."""
+    """About ten hours of 64 kbit/s parts: a week of edits to a few routines."""
 
     def __init__(self, folder: Path, encoding: Encoding, sample_rate: int, ceiling_dbfs: float) -> None:
         self.folder = folder
-        settings = (self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB, BARE_STREAM, _encoder())
-        self._settings = repr(settings).encode()
-        self.found = 0
-        """Parts copied from the store in this encode."""
+        self._settings = repr((self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB, _encoder()))
 
-    def key(self, samples_digest: bytes) -> str:
-        return hashlib.sha256(self._settings + samples_digest).hexdigest()
+    def key(self, part: Part, samples_digest: bytes) -> str:
+        own = repr((part.options, part.start - part.decoded_from, part.target.suffix))
+        return hashlib.sha256(f"{self._settings}{own}".encode() + samples_digest).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / f"{key}.mp3"
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}.audio"
 
     def fetch(self, key: str, target: Path) -> bool:
         """Copy the part kept under `key` to `target`, if there is one."""
-        path = self._path(key)
+        path = self.path(key)
         try:
             shutil.copyfile(path, target)
             os.utime(path)  # used: the last to go
         except OSError:
             return False
-        self.found += 1
         return True
 
     def keep(self, key: str, encoded: Path) -> None:
         """Keep a checked part (atomically; a store that cannot be written only costs time)."""
-        with contextlib.suppress(OSError, VoiceguideError), atomic_path(self._path(key), overwrite=True) as tmp:
+        with contextlib.suppress(OSError, VoiceguideError), atomic_path(self.path(key), overwrite=True) as tmp:
             shutil.copyfile(encoded, tmp)
 
     def prune(self) -> None:
-        """Remove the least recently used parts until the store is within `BYTES`."""
-        with contextlib.suppress(OSError):
-            kept = sorted(
-                ((entry.stat().st_mtime_ns, entry.stat().st_size, entry.path) for entry in os.scandir(self.folder)),
-                reverse=True,
-            )
-            total = 0
-            for _, size, path in kept:
-                total += size
-                if total > self.BYTES:
+        """Remove the least recently used parts until the store is within `BYTES` (another
+        process may be pruning too: a part already gone is passed over)."""
+        kept = []
+        with contextlib.suppress(OSError), os.scandir(self.folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".audio") and not entry.name.startswith("."):
                     with contextlib.suppress(OSError):
-                        os.unlink(path)
+                        stat = entry.stat()
+                        kept.append((stat.st_mtime_ns, stat.st_size, entry.path))
+        total = 0
+        for _, size, path in sorted(kept, reverse=True):
+            total += size
+            if total > self.BYTES:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
 
 def _encoder() -> str:
@@ -420,6 +413,14 @@ class _Encoders:
         self.running.add(encoder)
         return encoder
 
+    def discard(self, command: list[str]) -> None:
+        """Stop the encoder started ahead with this command, if one waits (its part is copied
+        from the store instead: an encoder that opened the part's file late would empty it)."""
+        encoder = self._ahead.take(command) if self._ahead else None
+        if encoder is not None:
+            encoder.kill()
+            encoder.communicate()
+
     def stop(self) -> None:
         """Stop the pass: every running encoder killed, so its feeding thread's next write fails
         and it returns."""
@@ -467,9 +468,11 @@ def _encode_checked(
             digest = hashlib.sha256()
             for piece in _pieces(samples, [], part, encoders.stopping):
                 digest.update(piece)
-            key = store.key(digest.digest())
-            if not encoders.stopping.is_set() and store.fetch(key, part.target):
-                return
+            key = store.key(part, digest.digest())
+            if not encoders.stopping.is_set() and store.path(key).exists():
+                encoders.discard(_ffmpeg_command(part, encoding, samples.sample_rate))
+                if store.fetch(key, part.target):
+                    return
         needs: list[np.ndarray] = []
         for _ in range(ENCODE_TRIES):
             if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
@@ -578,6 +581,7 @@ CHAPTER_LEAD = JOIN_EXTRA + CUT_QUIET_FRAMES * MP3_FRAME
 part sets (`MP3_ENCODER_DELAY` past a multiple of a frame, where chapters start on one), with
 `CUT_QUIET_FRAMES` of the chapter's quiet before the chapter."""
 assert CHAPTER_GRID % MP3_FRAME == 0 and CHAPTER_GRID % LIMITER_BLOCK == 0
+assert CHAPTER_QUIET_S * SAMPLE_RATE >= CHAPTER_LEAD + (CUT_QUIET_FRAMES + 1) * MP3_FRAME  # the quiet a cut needs
 PART_SHORTEST_S = 45.0
 """A part cut at chapters is at least this long: each part is an encoder to start (0.07 s of
 CPU) and, in a first render, a decode to check; a shorter chapter shares its part with the next."""
@@ -615,7 +619,7 @@ def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
 
 def chapter_cuts(samples: Samples, chapter_starts: Sequence[int]) -> Cuts | None:
     """Cuts just before chapters, each part one chapter or more (at least `PART_SHORTEST_S`
-    long, and no more than `MAX_PARTS` of them): None where fewer than two parts can be had.
+    long, but for the last): None where fewer than two parts can be had.
 
     Chapters start on the compiler's grid (`CHAPTER_GRID`, whole MP3 frames), and each part
     starts the same number of samples before its first chapter (`CHAPTER_LEAD`): so a part
@@ -625,7 +629,7 @@ def chapter_cuts(samples: Samples, chapter_starts: Sequence[int]) -> Cuts | None
     frames = _Frames.of(samples)
     if frames is None:
         return None
-    shortest = max(PART_SHORTEST_S * samples.sample_rate, samples.total_samples / MAX_PARTS) / MP3_FRAME
+    shortest = PART_SHORTEST_S * samples.sample_rate / MP3_FRAME
     cut_frames: list[int] = []
     for chapter in chapter_starts:
         if chapter <= 0 or chapter % MP3_FRAME:

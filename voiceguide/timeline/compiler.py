@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from voiceguide.errors import CompileError
-from voiceguide.limits import CHAPTER_GRID, RATE_WPM, SAMPLE_RATE
+from voiceguide.limits import CHAPTER_GRID, CHAPTER_QUIET_S, RATE_WPM, SAMPLE_RATE
 from voiceguide.routine.language import TABLES, Phrases
 from voiceguide.routine.model import (
     ChimeStep,
@@ -80,6 +80,8 @@ class _Compiler:
         self.spans: list[Span] = []
         self.t = 0.0
         self.speech_end = 0.0
+        self.sound_end = 0.0
+        """Where the last sound laid out so far ends (speech or tone)."""
         self.section = "intro"
         self.side: str | None = None
         self.words = routine.phrase_table
@@ -366,13 +368,15 @@ class _Compiler:
                 f"section {self.section!r}: the routine grows past {MAX_EVENTS:,} cues or "
                 f"{MAX_TOTAL_S / 3600:g} hours; lower the counts or repeats"
             )
+        if kind != "silence":
+            self.sound_end = max(self.sound_end, end)
         spoken = self.words.spoken(text) if kind == "speech" else None
         self.events.append(Event(start, end, kind, text, self.section, self.side, cue, n, of, spoken))
 
     def _chapter(self, chapter_id: str, title: str) -> None:
-        if self.chapters:  # on the grid (CHAPTER_GRID): a few hundredths of a second's more quiet before
+        if self.chapters:  # after some quiet, on the grid (CHAPTER_GRID): cut there, a part encodes alone
             grid = CHAPTER_GRID / SAMPLE_RATE
-            self.t = math.ceil(self.t / grid - 1e-6) * grid
+            self.t = math.ceil(max(self.t, self.sound_end + CHAPTER_QUIET_S) / grid - 1e-6) * grid
         self.chapters.append((chapter_id, title, self.t))
 
     def _timeline(self) -> Timeline:
