@@ -8,13 +8,15 @@ import re
 import pytest
 
 from voiceguide.errors import CompileError
-from voiceguide.limits import CHAPTER_GRID, PRE_ROLL_S, SAMPLE_RATE
+from voiceguide.limits import CHAPTER_GRID, CHAPTER_QUIET_S, PRE_ROLL_S, SAMPLE_RATE
 from voiceguide.routine.loader import load_routine, parse_routine
 from voiceguide.routine.model import Routine
 from voiceguide.timeline.compiler import compile_routine, phrases
 from voiceguide.timeline.estimate import estimate_speech_length, number_words, syllables
 from voiceguide.timeline.events import Cue, Event, Timeline, TimelineInvalid, check_timeline
 from voiceguide.timeline.options import CompileOptions
+
+from conftest import DATA
 
 
 def fixed_length(seconds: float = 0.5):  # type: ignore[no-untyped-def]
@@ -130,9 +132,10 @@ def test_left_right_runs_steps_per_side_with_a_spoken_switch_and_chapters() -> N
 
 
 def test_every_chapter_after_the_first_starts_on_the_grid_and_moves_by_whole_steps_after_an_edit() -> None:
-    """Chapters start on multiples of `CHAPTER_GRID` samples (a few hundredths of a second's more
-    quiet at most): a longer first sentence moves every later chapter, and everything in it, by
-    whole steps of the grid, so such a chapter mixes and encodes the same (render/encode.py)."""
+    """Chapters start on multiples of `CHAPTER_GRID` samples, after `CHAPTER_QUIET_S` of quiet at
+    least (a chapter right after a tone waits that long): a longer first sentence moves every
+    later chapter, and everything in it, by whole steps of the grid, so such a chapter mixes and
+    encodes the same (render/encode.py)."""
     built_in = load_routine("back-pain")
 
     def placed(welcome_s: float) -> tuple[list[int], list[list[int]]]:
@@ -151,6 +154,11 @@ def test_every_chapter_after_the_first_starts_on_the_grid_and_moves_by_whole_ste
     assert len(starts) == 10 and all(start % CHAPTER_GRID == 0 for start in starts[1:] + moved[1:])
     assert 0 < moved[1] - starts[1] < 0.3 * SAMPLE_RATE + CHAPTER_GRID  # moved on, at most a step more
     assert shifted[1:] == inside[1:]  # each later chapter, sound for sound, as it was
+    for source in ("back-pain", str(DATA / "cases" / "physio-neck.yaml")):  # the latter's sections end on a tone
+        timeline = compile_routine(load_routine(source), options=CompileOptions(), speech_length=fixed_length(1.0))
+        for chapter in timeline.chapters[1:]:
+            before = [e.end_s for e in timeline.events if e.kind != "silence" and e.start_s < chapter.start_s]
+            assert chapter.start_s - max(before) >= CHAPTER_QUIET_S - 1e-9, (source, chapter.id)
 
 
 def test_both_sides_says_so() -> None:

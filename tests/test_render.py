@@ -701,7 +701,7 @@ def test_a_part_copied_from_the_store_stops_the_encoder_started_ahead_for_it(
         write_encoded(track, tmp_path / "second.mp3", encoding=encoding, labels=labels, memory=store, ahead=ahead)
         assert len(started) == cores()  # none more: every part was copied
         stopped = [encoder for encoder in started if encoder.returncode is not None]
-        assert len(stopped) == 2  # the two parts' own, before they were copied; the rest wait
+        assert len(stopped) == min(2, cores())  # the two parts' own, before they were copied; the rest wait
     assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
 
 

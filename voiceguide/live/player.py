@@ -119,7 +119,7 @@ class Player:
             self._next = start_sample
             if lead_in is not None:  # the start tone is playing, or the quiet after it
                 self.output.feed.put(lead_in.pcm, start_sample, moves=False)
-                self._starved_frames = self.output.feed.starved  # the wait for the lead-in was no wait for the track
+            self._starved_frames = self.output.feed.starved  # the quiet before was the start's, no wait
         else:
             self._start_at(start_sample, lead_in)
         heard = start_sample

@@ -35,7 +35,7 @@ class TrackState:
 
     timeline: Timeline
     ready_samples: int
-    """Samples [0, ready) are final."""
+    """Samples [0, ready) are final (whole chunks up to it, as the player takes them)."""
     complete: bool
 
 

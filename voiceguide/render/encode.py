@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -170,9 +171,13 @@ class PartStore:
         return True
 
     def keep(self, key: str, encoded: Path) -> None:
-        """Keep a checked part (atomically; a store that cannot be written only costs time)."""
-        with contextlib.suppress(OSError, VoiceguideError), atomic_path(self.path(key), overwrite=True) as tmp:
-            shutil.copyfile(encoded, tmp)
+        """Keep a checked part (atomically; a store that cannot be written only costs time), unless
+        it is a big share of the store on its own (a long M4B, in one part)."""
+        with contextlib.suppress(OSError, VoiceguideError):
+            if encoded.stat().st_size > self.BYTES // 4:
+                return
+            with atomic_path(self.path(key), overwrite=True) as tmp:
+                shutil.copyfile(encoded, tmp)
 
     def prune(self) -> None:
         """Remove the least recently used parts until the store is within `BYTES` (another
@@ -342,9 +347,9 @@ class EncodersAhead:
     samples of a part (`_parts`), for the first `count` parts: an ffmpeg takes about 0.07 s of
     CPU to start, which is then spent while a warm render still loads the voice and the sounds
     on one core, not while the parts are encoded on every core. A part whose encoder waits here
-    takes it; `close` stops the rest and removes the folder, where `write_encoded` then keeps
-    its files too. One that cannot start (out of processes or pipe memory) is left to start
-    when its part does."""
+    takes it (one copied from the part store stops it first); `close` stops the rest and
+    removes the folder, where `write_encoded` then keeps its files too. One that cannot start
+    (out of processes or pipe memory) is left to start when its part does."""
 
     def __init__(self, encoding: Encoding, sample_rate: int, count: int) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="encode-", dir=SCRATCH.path))
@@ -583,8 +588,9 @@ part sets (`MP3_ENCODER_DELAY` past a multiple of a frame, where chapters start 
 assert CHAPTER_GRID % MP3_FRAME == 0 and CHAPTER_GRID % LIMITER_BLOCK == 0
 assert CHAPTER_QUIET_S * SAMPLE_RATE >= CHAPTER_LEAD + (CUT_QUIET_FRAMES + 1) * MP3_FRAME  # the quiet a cut needs
 PART_SHORTEST_S = 45.0
-"""A part cut at chapters is at least this long: each part is an encoder to start (0.07 s of
-CPU) and, in a first render, a decode to check; a shorter chapter shares its part with the next."""
+"""A chapter shorter than this shares its part with the next one (`chapter_cuts`): each part is
+an encoder to start (0.07 s of CPU) and, in a first render, a decode to check. A routine of
+hours in chapters of a minute or two has a part for each: a few seconds of starting more."""
 
 
 def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
@@ -618,25 +624,25 @@ def stream_cuts(samples: Samples, count: int = 2) -> Cuts | None:
 
 
 def chapter_cuts(samples: Samples, chapter_starts: Sequence[int]) -> Cuts | None:
-    """Cuts just before chapters, each part one chapter or more (at least `PART_SHORTEST_S`
-    long, but for the last): None where fewer than two parts can be had.
+    """Cuts just before chapters, each part one chapter or more: a chapter shorter than
+    `PART_SHORTEST_S` shares the next one's part. None where fewer than two parts can be had.
 
     Chapters start on the compiler's grid (`CHAPTER_GRID`, whole MP3 frames), and each part
     starts the same number of samples before its first chapter (`CHAPTER_LEAD`): so a part
     holds the same samples, and encodes to the same stream, wherever an edit before it has
-    moved it (`PartStore`). The parts are chosen from the start on, so an edit leaves the
-    parts before it as they were."""
+    moved it (`PartStore`). Whether a part ends before a chapter depends on the chapter before
+    it alone, so an edit re-cuts no part but its own and, where it makes its chapter cross
+    `PART_SHORTEST_S`, the one beside it."""
     frames = _Frames.of(samples)
     if frames is None:
         return None
-    shortest = PART_SHORTEST_S * samples.sample_rate / MP3_FRAME
+    shortest = round(PART_SHORTEST_S * samples.sample_rate)
     cut_frames: list[int] = []
-    for chapter in chapter_starts:
-        if chapter <= 0 or chapter % MP3_FRAME:
-            continue  # the first chapter; or one off the grid (a timeline not made by the compiler)
+    for before, chapter in itertools.pairwise(chapter_starts):
+        if chapter % MP3_FRAME or chapter - before < shortest:
+            continue  # a short chapter shares the next one's part (or one off the grid: not the compiler's)
         cut = (chapter - CHAPTER_LEAD - MP3_FRAME - MP3_ENCODER_DELAY) // MP3_FRAME  # the frame left out
-        since = cut - (cut_frames[-1] + 1 if cut_frames else 0)
-        if 0 <= cut < frames.count and frames.quiet[cut] and since >= shortest:
+        if 0 <= cut < frames.count and frames.quiet[cut] and (not cut_frames or cut > cut_frames[-1] + 1):
             cut_frames.append(cut)
     return frames.cuts(cut_frames) if cut_frames else None
 
