@@ -394,18 +394,11 @@ def test_a_render_after_an_edit_encodes_only_the_part_it_touched_and_a_warm_one_
     """A physiotherapist changes the first sentence and renders again: only the part holding it
     is encoded; the file is byte for byte what a render with nothing kept makes; and a render of
     an unchanged routine encodes nothing."""
-    from voiceguide.render import encode, pipeline
+    from voiceguide.render import pipeline
     from voiceguide.routine.builtin import builtin_bytes
     from voiceguide.routine.loader import load_routine
 
-    encoded: list[int] = []
-    encode_part = encode._encode_part
-
-    def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
-        encoded.append(part.start)
-        encode_part(samples, lowerings, encoding, part, *rest)
-
-    monkeypatch.setattr(encode, "_encode_part", noting)
+    encoded = _noting_parts(monkeypatch)
     monkeypatch.setattr(pipeline, "PARTS_FOLDER", str(tmp_path / "parts"))  # a store of this test's own
     cache = ClipCache(shared_cache)
     stored = builtin_bytes("back-pain")
@@ -416,7 +409,7 @@ def test_a_render_after_an_edit_encodes_only_the_part_it_touched_and_a_warm_one_
     def rendered(routine: Routine, name: str) -> list[int]:
         encoded.clear()
         render(routine, output=tmp_path / name, cache=cache)
-        return sorted(set(encoded))
+        return sorted({start for start, _ in encoded})
 
     parts = rendered(built_in, "first.mp3")
     assert len(parts) >= 8  # cut at its chapters: ten, a short one shares its part
@@ -581,14 +574,7 @@ def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_copies
     gap = np.zeros(MIX_RATE)
     track = np.concatenate([gap, tone, gap, tone, gap, noise, gap, tone, gap])
     pcm = (track * 32767).astype("<i2").tobytes()
-    encoded: list[tuple[int, int]] = []
-    encode_part = encode._encode_part
-
-    def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
-        encoded.append((part.start, part.stop))
-        encode_part(samples, lowerings, encoding, part, *rest)
-
-    monkeypatch.setattr(encode, "_encode_part", noting)
+    encoded = _noting_parts(monkeypatch)
     monkeypatch.setattr(encode, "part_count", lambda duration_s: 4)
     memory = tmp_path / "memory"
     cold, warm = tmp_path / "cold.mp3", tmp_path / "warm.mp3"
@@ -623,14 +609,7 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
     from voiceguide.render import encode
 
     monkeypatch.setattr(encode, "PART_SHORTEST_S", 1.0)
-    encoded: list[int] = []
-    encode_part = encode._encode_part
-
-    def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
-        encoded.append(part.start)
-        encode_part(samples, lowerings, encoding, part, *rest)
-
-    monkeypatch.setattr(encode, "_encode_part", noting)
+    encoded = _noting_parts(monkeypatch)
 
     def track(first_s: float) -> tuple[PcmBuffer, list[int]]:
         """Three chapters of a rising tone, each after half a second of quiet, the first
@@ -654,7 +633,7 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
         encoded.clear()
         labels = Labels(Tags("chapters"))
         write_encoded(samples, target, encoding=Encoding(), labels=labels, memory=memory, chapter_starts=starts)
-        return sorted(encoded)
+        return sorted(start for start, _ in encoded)
 
     first, edited = track(2.0), track(2.6)
     assert first[1][1] != edited[1][1] and len(first[1]) == 3
@@ -703,6 +682,22 @@ def test_a_part_copied_from_the_store_stops_the_encoder_started_ahead_for_it(
         stopped = [encoder for encoder in started if encoder.returncode is not None]
         assert len(stopped) == min(2, cores())  # the two parts' own, before they were copied; the rest wait
     assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
+
+
+def _noting_parts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The (start, stop) of every part encoded from now on (not those copied from the store),
+    in order, once for each time it is encoded."""
+    from voiceguide.render import encode
+
+    encoded: list[tuple[int, int]] = []
+    encode_part = encode._encode_part
+
+    def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
+        encoded.append((part.start, part.stop))
+        encode_part(samples, lowerings, encoding, part, *rest)
+
+    monkeypatch.setattr(encode, "_encode_part", noting)
+    return encoded
 
 
 def _noting_encoders(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
