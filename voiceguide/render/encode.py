@@ -26,6 +26,7 @@ from voiceguide.errors import AudioError, MissingPart, VoiceguideError
 from voiceguide.faults import hold
 from voiceguide.files import atomic_path
 from voiceguide.limits import BITRATE_KBPS, CHAPTER_GRID, CHAPTER_QUIET_S, SAMPLE_RATE
+from voiceguide.render.patch import FRAME_SAMPLES, fits, read_frames, spliced, stretches
 from voiceguide.render.tags import Labels, raise_if_disk_full, tag_m4b, write_tagged_mp3
 from voiceguide.scratch import SCRATCH
 
@@ -144,7 +145,7 @@ class PartStore:
     ceiling, the part's own options, the ffmpeg binary): a part found here is copied instead of
     encoded, and is not checked again. The least recently used go once the store passes `BYTES`."""
 
-    FORMAT = 1
+    FORMAT = 2
     """Bump when what a part's stream depends on changes in a way the key does not show."""
     BYTES = 300_000_000
     """About ten hours of 64 kbit/s parts: a week of edits to a few routines."""
@@ -478,20 +479,69 @@ def _encode_checked(
                 encoders.discard(_ffmpeg_command(part, encoding, samples.sample_rate))
                 if store.fetch(key, part.target):
                     return
-        needs: list[np.ndarray] = []
+        if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
+            return
+        _encode_part(samples, [], encoding, part, encoders)
+        peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
+        if peaks.size and float(peaks.max()) > ceiling:
+            lowering = _Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from)
+            if not _patched(samples, encoding, part, lowering, peaks > ceiling, under):
+                under(part, [lowering])  # no stretch of it could be made again alone: all of it
+        if store is not None and key is not None and not encoders.stopping.is_set():
+            store.keep(key, part.target)
+
+    def under(part: Part, lowerings: list[_Lowering]) -> bool:
+        """Encode `part` lowered by `lowerings`, read its true peak, and again lowered where it
+        overshot, until it does not: False if the pass stopped first."""
+        lowerings = list(lowerings)
         for _ in range(ENCODE_TRIES):
-            if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
-                return
-            _encode_part(samples, [_Lowering(need, part.decoded_from) for need in needs], encoding, part, encoders)
-            peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
+            if encoders.stopping.is_set():
+                return False
+            _encode_part(samples, lowerings, encoding, part, encoders)
+            peaks = decoded_true_peaks(part.target, samples.sample_rate)
             if not peaks.size or float(peaks.max()) <= ceiling:
-                if store is not None and key is not None and not encoders.stopping.is_set():
-                    store.keep(key, part.target)
-                return
-            needs.append(_needed(part.stop - part.decoded_from, peaks, ceiling))
+                return True
+            lowerings.append(_Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from))
         raise AudioError(overshooting)
 
     _each_part(check, parts, encoders)
+
+
+def _patched(
+    samples: Samples,
+    encoding: Encoding,
+    part: Part,
+    lowering: _Lowering,
+    over: np.ndarray,
+    under: Callable[[Part, list[_Lowering]], bool],
+) -> bool:
+    """Where `part`'s blocks `over` overshot, only the stretches of frames around them made
+    again (`under`: lowered until they do not overshoot) and put in place (render/patch.py);
+    False, the part as it was, where that cannot be done (a part with no quiet around the
+    overshoot, or not a bare stream). True too if the pass stopped meanwhile."""
+    if part.options != BARE_STREAM:
+        return False
+    stream = part.target.read_bytes()
+    frames = read_frames(stream)
+    blocks = np.flatnonzero(over).tolist()
+    plan = stretches(frames, [(b * PEAK_BLOCK, (b + 1) * PEAK_BLOCK) for b in blocks]) if frames else None
+    if frames is None or plan is None or part.start + (frames.count - 1) * MP3_FRAME != part.stop:
+        return False
+    made = []
+    for number, (begin, end) in enumerate(plan):
+        start = part.start + begin * MP3_FRAME  # where frame `begin` of the part starts its samples
+        target = part.target.with_name(f"{part.target.stem}-{number}{part.target.suffix}")
+        stretch = Part(start, part.start + (end - 1) * MP3_FRAME, target, BARE_STREAM, start - MP3_ENCODER_DELAY)
+        if not under(stretch, [lowering]):
+            return True  # stopping: the part is not kept
+        replacement = target.read_bytes()
+        target.unlink()
+        made_frames = read_frames(replacement)
+        if made_frames is None or not fits(frames, (begin, end), made_frames):
+            return False
+        made.append(((begin, end), replacement))
+    part.target.write_bytes(spliced(stream, frames, made))
+    return True
 
 
 def _encode_part(
@@ -570,7 +620,7 @@ class Cuts:
     starts one frame of quiet after the one before it stops, which is left out."""
 
 
-MP3_FRAME = 1152
+MP3_FRAME = FRAME_SAMPLES
 CUT_QUIET_FRAMES = 3
 """A cut sits in digital silence this many frames deep on each side: the decoder joins the
 two streams in the frames around it."""
