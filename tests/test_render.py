@@ -561,7 +561,7 @@ def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: 
     assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
 
 
-def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_copies_what_was_checked(
+def test_only_the_stretch_that_overshoots_is_encoded_again_and_a_warm_encode_copies_what_was_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from voiceguide.render import encode
@@ -574,13 +574,15 @@ def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_copies
     gap = np.zeros(MIX_RATE)
     track = np.concatenate([gap, tone, gap, tone, gap, noise, gap, tone, gap])
     pcm = (track * 32767).astype("<i2").tobytes()
-    encoded = _noting_parts(monkeypatch)
+    stretches: list[tuple[int, int]] = []
+    encoded = _noting_parts(monkeypatch, stretches)
     monkeypatch.setattr(encode, "part_count", lambda duration_s: 4)
     memory = tmp_path / "memory"
     cold, warm = tmp_path / "cold.mp3", tmp_path / "warm.mp3"
     runs = []
     for target in (cold, warm):
         encoded.clear()
+        stretches.clear()
         write_encoded(
             PcmBuffer(pcm, MIX_RATE),
             target,
@@ -588,13 +590,15 @@ def test_only_the_part_that_overshoots_is_encoded_again_and_a_warm_encode_copies
             labels=Labels(Tags("parts")),
             memory=memory,
         )
-        runs.append(Counter(encoded))
-    cold_runs, warm_runs = runs
-    noisy = [part for part in cold_runs if part[0] < 10.5 * MIX_RATE < part[1]]  # the noise: 9 s to 12 s
-    assert len(cold_runs) == 4 and len(noisy) == 1
-    # Cold: the noisy part again, alone (as often as it took); warm: every part as kept, none encoded.
-    assert cold_runs[noisy[0]] >= 2 and all(count == 1 for part, count in cold_runs.items() if part != noisy[0])
-    assert warm_runs == Counter()
+        runs.append((Counter(encoded), list(stretches)))
+    (cold_parts, cold_stretches), (warm_parts, warm_stretches) = runs
+    noisy = [part for part in cold_parts if part[0] < 10.5 * MIX_RATE < part[1]]  # the noise: 9 s to 12 s
+    assert len(cold_parts) == 4 and len(noisy) == 1 and set(cold_parts.values()) == {1}  # each part once
+    # Cold: the noise again, in the noisy part's quiet, alone (as often as it took), not its tone.
+    start, stop = noisy[0]
+    assert cold_stretches and all(start <= a < 9 * MIX_RATE and 12 * MIX_RATE < b <= stop for a, b in cold_stretches)
+    assert all(b - a < (stop - start) * 0.8 for a, b in cold_stretches)
+    assert warm_parts == Counter() and warm_stretches == []  # warm: every part as kept, none encoded
     assert true_peak_dbfs(cold) <= -1.0
     assert cold.read_bytes() == warm.read_bytes()  # what was checked cold is what warm writes
 
@@ -684,16 +688,23 @@ def test_a_part_copied_from_the_store_stops_the_encoder_started_ahead_for_it(
     assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
 
 
-def _noting_parts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+def _noting_parts(
+    monkeypatch: pytest.MonkeyPatch, stretches: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
     """The (start, stop) of every part encoded from now on (not those copied from the store),
-    in order, once for each time it is encoded."""
+    in order, once for each time it is encoded; a stretch of a part made again on its own
+    (render/patch.py) goes in `stretches`, if given, instead."""
     from voiceguide.render import encode
 
     encoded: list[tuple[int, int]] = []
     encode_part = encode._encode_part
 
     def noting(samples, lowerings, encoding, part, *rest):  # type: ignore[no-untyped-def]
-        encoded.append((part.start, part.stop))
+        is_stretch = part.target.stem.count("-") == 2  # part-001-0.mp3
+        if not is_stretch:
+            encoded.append((part.start, part.stop))
+        elif stretches is not None:
+            stretches.append((part.start, part.stop))
         encode_part(samples, lowerings, encoding, part, *rest)
 
     monkeypatch.setattr(encode, "_encode_part", noting)
