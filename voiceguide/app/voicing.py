@@ -113,7 +113,11 @@ def prepare_speech(
     cache = cache or ClipCache()
     voice = open_voice(routine, options=options, choice=choice, cache=cache)
     try:
-        clips = voice.clips(sorted(phrases(routine, options=options)), cache)
+        # Longest first, so the workers finish together: in alphabetical order the built-in
+        # routine's last few phrases kept one worker busy for a second while the other idled.
+        spoken = voice.phrases.spoken
+        texts = sorted(phrases(routine, options=options), key=lambda text: (-len(spoken(text)), text))
+        clips = voice.clips(texts, cache)
         found = clips.all(on_progress=lambda done, total: progress("speech", done, total))
     finally:
         voice.close()

@@ -152,6 +152,9 @@ class PartStore:
 
     def __init__(self, folder: Path, encoding: Encoding, sample_rate: int, ceiling_dbfs: float) -> None:
         self.folder = folder
+        self.holds_any = _holds_any(folder)
+        """Whether any part is kept: if none is, a part's key is found as it is encoded, not
+        by mixing its samples once more first."""
         self._settings = repr((self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB, _encoder()))
 
     def key(self, part: Part, samples_digest: bytes) -> str:
@@ -196,6 +199,12 @@ class PartStore:
             if total > self.BYTES:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
+
+
+def _holds_any(folder: Path) -> bool:
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        return any(entry.name.endswith(".audio") and not entry.name.startswith(".") for entry in entries)
+    return False
 
 
 def _encoder() -> str:
@@ -470,18 +479,23 @@ def _encode_checked(
 
     def check(part: Part) -> None:
         key = None
-        if store is not None:  # its samples mixed once more to find out: a tenth of the encoder's work
-            digest = hashlib.sha256()
+        if store is not None and store.holds_any:
+            # The part's samples mixed once more to find its key: a tenth of the encoder's work.
+            found = hashlib.sha256()
             for piece in _pieces(samples, [], part, encoders.stopping):
-                digest.update(piece)
-            key = store.key(part, digest.digest())
+                found.update(piece)
+            key = store.key(part, found.digest())
             if not encoders.stopping.is_set() and store.path(key).exists():
                 encoders.discard(_ffmpeg_command(part, encoding, samples.sample_rate))
                 if store.fetch(key, part.target):
                     return
         if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
             return
-        _encode_part(samples, [], encoding, part, encoders)
+        # Nothing kept (a first render): its key found from the samples as they are encoded.
+        digest = hashlib.sha256() if store is not None and key is None else None
+        _encode_part(samples, [], encoding, part, encoders, digest)
+        if store is not None and digest is not None:
+            key = store.key(part, digest.digest())
         peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
         if peaks.size and float(peaks.max()) > ceiling:
             lowering = _Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from)
@@ -545,11 +559,17 @@ def _patched(
 
 
 def _encode_part(
-    samples: Samples, lowerings: list[_Lowering], encoding: Encoding, part: Part, encoders: _Encoders
+    samples: Samples,
+    lowerings: list[_Lowering],
+    encoding: Encoding,
+    part: Part,
+    encoders: _Encoders,
+    digest: hashlib._Hash | None = None,
 ) -> None:
+    """Encode the part's samples, lowered; `digest`, if given, takes the samples as mixed."""
     with encoders.start(_ffmpeg_command(part, encoding, samples.sample_rate)) as encoder:
         try:
-            _feed(samples, lowerings, part, encoder, encoders.stopping)
+            _feed(samples, lowerings, part, encoder, encoders.stopping, digest)
             assert encoder.stderr is not None
             said = encoder.stderr.read().decode(errors="replace")
         finally:
@@ -574,7 +594,12 @@ def _ffmpeg_command(part: Part, encoding: Encoding, sample_rate: int) -> list[st
 
 
 def _feed(
-    samples: Samples, lowerings: list[_Lowering], part: Part, encoder: subprocess.Popen[bytes], stop: threading.Event
+    samples: Samples,
+    lowerings: list[_Lowering],
+    part: Part,
+    encoder: subprocess.Popen[bytes],
+    stop: threading.Event,
+    digest: hashlib._Hash | None,
 ) -> None:
     """Mix the part's chunks, lower them, and write them to the encoder; then close its input.
     An encoder that stopped early stops the feeding: what it said is reported by the caller."""
@@ -583,6 +608,8 @@ def _feed(
     # too when the encoder has stopped (a full temporary folder).
     with contextlib.suppress(BrokenPipeError), encoder.stdin as pipe:
         for piece in _pieces(samples, lowerings, part, stop):
+            if digest is not None:
+                digest.update(piece)
             pipe.write(piece)
 
 
