@@ -112,7 +112,8 @@ def write_encoded(
 
     The check: decode what was encoded and read its true peak, since lossy encoders overshoot
     the samples they are given. Where a stretch is over `peak_ceiling_dbfs`, that stretch
-    (and no more) goes in again a little quieter, so the track keeps its loudness.
+    (and no more) goes in again a little quieter, so the track keeps its loudness; in an MP3
+    part, only the frames around it are encoded again (render/patch.py).
 
     An MP3 is encoded in parts, each checked on its own, cut at the track's chapters where it
     can be (`chapter_starts`, in samples: `chapter_cuts`). `memory` is a folder where each part
@@ -401,8 +402,7 @@ class EncodersAhead:
 
 PART_MINUTES = 3.5
 """About this much of a track goes in each part (two at least, an even number, so two cores
-share them evenly): a part that overshoots the ceiling is encoded again alone, and the parts
-are encoded and checked as many at once as there are cores."""
+share them evenly): the parts are encoded and checked as many at once as there are cores."""
 MAX_PARTS = 32
 
 
@@ -470,9 +470,10 @@ def _encode_checked(
     store: PartStore | None,
 ) -> None:
     """Each part copied from the `store` where it holds the part's samples; else encoded,
-    decoded to read its true peak, and encoded again lowered where it overshot `ceiling_dbfs`,
-    until it does not, then kept in the store. Each part on its own, as many at once as there
-    are cores, so a part that needs no second encode costs none."""
+    decoded to read its true peak, and where it overshot `ceiling_dbfs`, the stretch of frames
+    around each overshoot encoded again, lowered, until it does not, and put in place
+    (`_patched`; the whole part again where that cannot be done); then kept in the store. Each
+    part on its own, as many at once as there are cores."""
     ceiling = 10 ** ((ceiling_dbfs - METER_MARGIN_DB) / 20)
     overshooting = f"the {encoding.fmt} encoder kept overshooting {ceiling_dbfs:g} dBFS true peak"
     encoders = _Encoders(ahead)
