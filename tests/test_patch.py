@@ -20,8 +20,9 @@ from voiceguide.render.encode import (
     _encode_part,
     _Encoders,
     _Lowering,
+    _patched,
 )
-from voiceguide.render.patch import FRAME_SAMPLES, Frames, fits, read_frames, spliced, stretches
+from voiceguide.render.patch import FRAME_SAMPLES, Frames, read_frames, stretches
 
 from conftest import needs_audio_tools
 
@@ -96,50 +97,102 @@ def decoded(path: Path, decoder: str) -> np.ndarray:
     return np.frombuffer(subprocess.run(command, capture_output=True, check=True).stdout, "<i2").astype(np.int32)
 
 
+def encoded_part(samples: PcmBuffer, target: Path, encoding: Encoding) -> Part:
+    """Most of the track as one bare stream, as `write_encoded` makes a part."""
+    start = MP3_ENCODER_DELAY
+    stop = start + (samples.total_samples - start - 2000) // FRAME_SAMPLES * FRAME_SAMPLES
+    part = Part(start, stop, target, BARE_STREAM, start - MP3_ENCODER_DELAY)
+    _encode_part(samples, [], encoding, part, _Encoders(None))
+    return part
+
+
+def patch(samples: PcmBuffer, part: Part, encoding: Encoding, blocks: list[int], gain: float) -> list[Path]:
+    """`_patched` with `blocks` taken to have overshot and lowered by `gain`, each stretch made
+    once; the streams made for the stretches, kept aside (`_patched` removes them)."""
+    need = np.ones((part.stop - part.decoded_from) // PEAK_BLOCK + 1, dtype=np.float32)
+    need[blocks] = gain
+    over = need < 1 if gain < 1 else np.isin(np.arange(need.size), blocks)
+    made: list[Path] = []
+
+    def once(stretch: Part, lowerings: list[_Lowering]) -> bool:
+        _encode_part(samples, lowerings, encoding, stretch, _Encoders(None))
+        made.append(stretch.target.with_name(f"made-{len(made)}.mp3"))
+        made[-1].write_bytes(stretch.target.read_bytes())
+        return True
+
+    assert _patched(samples, encoding, part, _Lowering(need, part.decoded_from), over, once)
+    return made
+
+
 @needs_audio_tools
 @pytest.mark.parametrize(("bitrate", "channels"), [(64, 1), (32, 1), (64, 2)])
-def test_a_spliced_stream_decodes_as_the_part_outside_the_stretches_and_as_the_new_stream_inside(
+def test_a_patched_part_decodes_as_before_outside_the_stretches_and_as_the_new_streams_inside(
     tmp_path: Path, bitrate: int, channels: int
 ) -> None:
-    track = chirps(3)
-    samples = PcmBuffer((track * 32767).astype("<i2").tobytes(), MIX_RATE)
-    start = MP3_ENCODER_DELAY
-    part = Part(start, start + (track.size - start - 2000) // FRAME_SAMPLES * FRAME_SAMPLES, tmp_path / "part.mp3")
-    part = Part(part.start, part.stop, part.target, BARE_STREAM, start - MP3_ENCODER_DELAY)
-    encoding, encoders = Encoding(bitrate_kbps=bitrate, channels=channels), _Encoders(None)
-    _encode_part(samples, [], encoding, part, encoders)
-    stream = part.target.read_bytes()
-    frames = read_frames(stream)
+    samples = PcmBuffer((chirps(3) * 32767).astype("<i2").tobytes(), MIX_RATE)
+    encoding = Encoding(bitrate_kbps=bitrate, channels=channels)
+    part = encoded_part(samples, tmp_path / "part.mp3", encoding)
+    whole_stream = part.target.read_bytes()
+    frames = read_frames(whole_stream)
     assert frames is not None and frames.count == (part.stop - part.start) // FRAME_SAMPLES + 1
-    # Three blocks to lower by half: two side by side in one sound, one in another.
+    # Three blocks lowered by half: two side by side in one sound, one in another.
     blocks = [40, 41, 120]
     plan = stretches(frames, [(b * PEAK_BLOCK, (b + 1) * PEAK_BLOCK) for b in blocks])
     assert plan is not None and len(plan) == 2
-    need = np.ones((part.stop - part.decoded_from) // PEAK_BLOCK + 1, dtype=np.float32)
-    need[blocks] = 0.5
-    lowering = _Lowering(need, part.decoded_from)
-    made = []
-    for number, (begin, end) in enumerate(plan):
-        first = part.start + begin * FRAME_SAMPLES
-        stretch = Part(first, part.start + (end - 1) * FRAME_SAMPLES, tmp_path / f"{number}.mp3", BARE_STREAM)
-        _encode_part(samples, [lowering], encoding, stretch, encoders)
-        replacement = stretch.target.read_bytes()
-        made_frames = read_frames(replacement)
-        assert made_frames is not None and fits(frames, (begin, end), made_frames)
-        made.append(((begin, end), replacement))
-    (tmp_path / "spliced.mp3").write_bytes(spliced(stream, frames, made))
+    (tmp_path / "whole.mp3").write_bytes(whole_stream)
+    made = patch(samples, part, encoding, blocks, 0.5)
+    assert len(made) == 2 and part.target.read_bytes() != whole_stream
 
     for decoder, within in (("mp3float", 0), ("mp3", 1)):  # the fixed-point decoder rounds with a carry
-        whole, patched = decoded(part.target, decoder), decoded(tmp_path / "spliced.mp3", decoder)
+        whole, patched = decoded(tmp_path / "whole.mp3", decoder), decoded(part.target, decoder)
         assert whole.size == patched.size
         outside = np.ones(patched.size, dtype=bool)
-        for number, (begin, end) in enumerate(plan):
+        for (begin, end), stream in zip(plan, made, strict=True):
             lo, hi = begin * FRAME_SAMPLES, end * FRAME_SAMPLES
             outside[lo:hi] = False
-            alone = decoded(tmp_path / f"{number}.mp3", decoder)
+            alone = decoded(stream, decoder)
             assert alone.size == hi - lo
             assert np.abs(patched[lo:hi] - alone).max() <= within
         assert np.abs(patched[outside] - whole[outside]).max() <= within
         # The blocks lowered are quieter.
         lo, hi = 40 * PEAK_BLOCK, 42 * PEAK_BLOCK
         assert np.abs(patched[lo:hi]).max() < 0.6 * np.abs(whole[lo:hi]).max()
+
+
+@needs_audio_tools
+def test_a_stretch_made_again_unlowered_sits_where_it_was(tmp_path: Path) -> None:
+    """Made again as it was, a stretch differs from the part it replaces by the codec's noise
+    alone: not a sample early or late."""
+    samples = PcmBuffer((chirps(4) * 32767).astype("<i2").tobytes(), MIX_RATE)
+    part = encoded_part(samples, tmp_path / "part.mp3", Encoding())
+    (tmp_path / "whole.mp3").write_bytes(part.target.read_bytes())
+    patch(samples, part, Encoding(), [60], 1.0)
+    whole, patched = decoded(tmp_path / "whole.mp3", "mp3float"), decoded(part.target, "mp3float")
+    changed = np.flatnonzero(whole != patched)
+    assert changed.size  # made again
+    lo, hi = changed[0], changed[-1] + 1
+    rms = float(np.sqrt(np.mean(whole[lo:hi].astype(float) ** 2)))
+
+    def residual(lag: int) -> float:
+        shifted = np.roll(patched, lag)[lo:hi]
+        return float(np.sqrt(np.mean((shifted - whole[lo:hi]).astype(float) ** 2))) / rms
+
+    assert residual(0) < 0.1
+    assert min(residual(lag) for lag in (-FRAME_SAMPLES, -1, 1, FRAME_SAMPLES)) > 2 * residual(0)
+
+
+@needs_audio_tools
+def test_a_part_with_no_quiet_around_its_overshoot_is_left_to_be_encoded_again_whole(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    noise = rng.uniform(-0.3, 0.3, MIX_RATE * 6)  # from the first sample to the last
+    samples = PcmBuffer((noise * 32767).astype("<i2").tobytes(), MIX_RATE)
+    part = encoded_part(samples, tmp_path / "part.mp3", Encoding())
+    before = part.target.read_bytes()
+    need = np.ones((part.stop - part.decoded_from) // PEAK_BLOCK + 1, dtype=np.float32)
+    need[30] = 0.5
+
+    def never(stretch: Part, lowerings: list[_Lowering]) -> bool:
+        raise AssertionError("no stretch can be cut out of unbroken noise")
+
+    assert not _patched(samples, Encoding(), part, _Lowering(need, part.decoded_from), need < 1, never)
+    assert part.target.read_bytes() == before

@@ -38,7 +38,7 @@ LIMITER_CEILING_DBFS = -2.5
 """Each sound's own ceiling: 2.5 dB below the track's. Lossy encoders overshoot: a phrase
 peaking at -2.5 dBFS came back from a 64 kbit/s MP3 at -0.4, and the built-in routine's MP3
 at -0.7 (measured). The encoder checks what it wrote and lowers just the stretches that
-overshoot, encoding again the few seconds around each (render/patch.py). A lower ceiling would
+overshoot, in an MP3 only the second or so around each (render/patch.py). A lower ceiling would
 spare that only at -3.5 dBFS, where the limiting costs the speech 0.7 dB of loudness (and at
 -3.0 one render in six still overshot: the overshoot is the codec's noise, up to 1.6 dB on a
 block whose samples and true peak were both at -2.5)."""

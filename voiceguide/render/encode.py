@@ -544,7 +544,7 @@ def _patched(
         return False
     made = []
     for number, (begin, end) in enumerate(plan):
-        start = part.start + begin * MP3_FRAME  # where frame `begin` of the part starts its samples
+        start = part.start + begin * MP3_FRAME  # frame `begin` decodes from 1105 samples before: patch.py
         target = part.target.with_name(f"{part.target.stem}-{number}{part.target.suffix}")
         stretch = Part(start, part.start + (end - 1) * MP3_FRAME, target, BARE_STREAM, start - MP3_ENCODER_DELAY)
         if not under(stretch, [lowering]):

@@ -11,18 +11,23 @@ Frames are not independent of one another, in three ways:
 - the synthesis filterbank carries the last 512 samples' worth of state.
 
 A frame whose granules carry no bits (`part2_3_length` 0: every spectral value zero) reads
-nothing from the reservoir and adds nothing to the frames after it; two such frames in a row
-decode to silence and leave the decoder as a fresh one is. So frames `[p, k)` of a stream can
-be swapped for a stream of their own, `k - p` frames made from the same stretch of samples,
-where frames `p - 2 .. p` of the old stream and the last two frames of the new one are silent,
-frames `k - 2`, `k - 1` are silent, and no frame from `k` on reaches back before `k` for its
-main data: every sample outside the stretch then decodes as it did, to the bit (tested with
-ffmpeg's decoders), and the stretch decodes as the new stream does on its own. LAME turns `n`
-samples (whole frames) into `n / 1152 + 1` frames, its delay of 1105 samples in front: the new
-stream is made from the `(k - p - 1) * 1152` samples from frame `p`'s own start.
+nothing from the reservoir and hands nothing on to the frame after it; it decodes to what
+the frame before it handed on, so the second of two such frames decodes to silence and
+leaves the decoder as a fresh one is. So frames `[p, k)` of a stream can be swapped for a
+stream of their own, `k - p` frames made from the same stretch of samples, where frames
+`p - 2 .. p` of the old stream and the last two frames of the new one are silent, frames
+`k - 2`, `k - 1` are silent, and no frame from `k` on reaches back before `k` for its main
+data. Every sample outside the stretch then decodes as it did (to the bit with ffmpeg's
+float decoder, within one step with its fixed-point one, which carries its rounding from
+sample to sample), and the stretch as the new stream does on its own: `tests/test_patch.py`.
+LAME turns `n` samples (whole frames) into `n / 1152 + 1` frames, its delay of 1105 samples
+in front: frame `p` of the part decodes from the part's sample `start - 1105 + p * 1152`, so
+the new stream is made from the `(k - p - 1) * 1152` samples from `start + p * 1152` on, its
+own delay filling the 1105 before them (quiet, as frame `p` was).
 
 Where the frames around a stretch are not silent (a part without quiet in it), or the new
-stream does not come out as planned, there is no patch: the part is encoded again whole."""
+stream does not come out as planned, there is no patch: the part is encoded again whole, as
+an M4B or an MP3 too short to be cut into parts always is."""
 
 from __future__ import annotations
 
@@ -82,8 +87,8 @@ class Frames:
 
 
 def read_frames(stream: bytes) -> Frames | None:
-    """The stream's frames; None unless it is wholly MPEG-1 Layer III frames of a fixed bit
-    rate, as LAME writes a bare stream."""
+    """The stream's frames; None unless it is wholly MPEG-1 Layer III frames, as LAME writes a
+    bare stream."""
     starts, silent, data_from, data_before = [], [], [], []
     at, main_bytes = 0, 0
     while at < len(stream):
