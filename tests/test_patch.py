@@ -196,3 +196,27 @@ def test_a_part_with_no_quiet_around_its_overshoot_is_left_to_be_encoded_again_w
 
     assert not _patched(samples, Encoding(), part, _Lowering(need, part.decoded_from), need < 1, never)
     assert part.target.read_bytes() == before
+
+
+@needs_audio_tools
+def test_a_stretch_that_still_overshoots_after_every_try_leaves_the_part_to_be_encoded_again_whole(
+    tmp_path: Path,
+) -> None:
+    """A stretch that alone cannot be brought under the ceiling is not an error yet: the part,
+    as it was and with no stretch's stream left beside it, is encoded again whole."""
+    samples = PcmBuffer((chirps(3) * 32767).astype("<i2").tobytes(), MIX_RATE)
+    part = encoded_part(samples, tmp_path / "part.mp3", Encoding())
+    before = part.target.read_bytes()
+    need = np.ones((part.stop - part.decoded_from) // PEAK_BLOCK + 1, dtype=np.float32)
+    need[40] = 0.5
+    tried: list[Path] = []
+
+    def still_over(stretch: Part, lowerings: list[_Lowering]) -> bool:
+        _encode_part(samples, lowerings, Encoding(), stretch, _Encoders(None))
+        tried.append(stretch.target)
+        return False
+
+    assert not _patched(samples, Encoding(), part, _Lowering(need, part.decoded_from), need < 1, still_over)
+    assert tried, "a stretch was tried"
+    assert part.target.read_bytes() == before
+    assert not any(path.exists() for path in tried)

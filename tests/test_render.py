@@ -561,6 +561,38 @@ def test_an_overshooting_encode_is_redone_quieter_where_it_overshoots(tmp_path: 
     assert level_db[0] == pytest.approx(level_db[1], abs=0.05)
 
 
+def test_an_encode_that_keeps_overshooting_is_an_error_after_its_stretches_and_then_the_whole_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where even the whole part, lowered try after try, still reads over the ceiling (a meter
+    that always says so), the encode stops with one clear error and writes nothing: after each
+    stretch's tries, then the whole part's."""
+    from voiceguide.errors import AudioError
+    from voiceguide.render import encode
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 3) / MIX_RATE) * 0.1
+    gap = np.zeros(MIX_RATE)
+    pcm = (np.concatenate([gap, tone, gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes()
+    stretches: list[tuple[int, int]] = []
+    encoded = _noting_parts(monkeypatch, stretches)
+    monkeypatch.setattr(encode, "part_count", lambda duration_s: 2)
+    real_peaks = encode.decoded_true_peaks
+
+    def always_over(path: Path, sample_rate: int) -> np.ndarray:
+        peaks = real_peaks(path, sample_rate)
+        peaks[np.argmax(peaks)] = 1.5  # every stream "overshoots" at its loudest
+        return peaks
+
+    monkeypatch.setattr(encode, "decoded_true_peaks", always_over)
+    target = tmp_path / "never.mp3"
+    with pytest.raises(AudioError, match="kept overshooting"):
+        write_encoded(PcmBuffer(pcm, MIX_RATE), target, encoding=Encoding(), labels=Labels(Tags("never")))
+    assert not target.exists()
+    assert stretches, "stretches were tried first"
+    wholes = Counter(encoded)
+    assert max(wholes.values()) == 1 + encode.ENCODE_TRIES  # then one part, whole, every try
+
+
 def test_only_the_stretch_that_overshoots_is_encoded_again_and_a_warm_encode_copies_what_was_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

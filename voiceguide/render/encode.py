@@ -500,24 +500,26 @@ def _encode_checked(
         peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
         if peaks.size and float(peaks.max()) > ceiling:
             lowering = _Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from)
-            if not _patched(samples, encoding, part, lowering, peaks > ceiling, under):
-                under(part, [lowering])  # no stretch of it could be made again alone: all of it
+            patched = _patched(samples, encoding, part, lowering, peaks > ceiling, under)
+            if not patched and under(part, [lowering]) is False:  # no stretch could be made alone: all of it
+                raise AudioError(overshooting)
         if store is not None and key is not None and not encoders.stopping.is_set():
             store.keep(key, part.target)
 
-    def under(part: Part, lowerings: list[_Lowering]) -> bool:
+    def under(part: Part, lowerings: list[_Lowering]) -> bool | None:
         """Encode `part` lowered by `lowerings`, read its true peak, and again lowered where it
-        overshot, until it does not: False if the pass stopped first."""
+        overshot, until it does not: True then, False if it still overshot after
+        `ENCODE_TRIES`, None if the pass stopped first."""
         lowerings = list(lowerings)
         for _ in range(ENCODE_TRIES):
             if encoders.stopping.is_set():
-                return False
+                return None
             _encode_part(samples, lowerings, encoding, part, encoders)
             peaks = decoded_true_peaks(part.target, samples.sample_rate)
             if not peaks.size or float(peaks.max()) <= ceiling:
                 return True
             lowerings.append(_Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from))
-        raise AudioError(overshooting)
+        return False
 
     _each_part(check, parts, encoders)
 
@@ -528,12 +530,13 @@ def _patched(
     part: Part,
     lowering: _Lowering,
     over: np.ndarray,
-    under: Callable[[Part, list[_Lowering]], bool],
+    under: Callable[[Part, list[_Lowering]], bool | None],
 ) -> bool:
     """Where `part`'s blocks `over` overshot, only the stretches of frames around them made
     again (`under`: lowered until they do not overshoot) and put in place (render/patch.py);
     False, the part as it was, where that cannot be done (a part with no quiet around the
-    overshoot, or not a bare stream). True too if the pass stopped meanwhile."""
+    overshoot, not a bare stream, or a stretch that alone still overshot after every try).
+    True too if the pass stopped meanwhile."""
     if part.options != BARE_STREAM:
         return False
     stream = part.target.read_bytes()
@@ -547,8 +550,12 @@ def _patched(
         start = part.start + begin * MP3_FRAME  # frame `begin` decodes from 1105 samples before: patch.py
         target = part.target.with_name(f"{part.target.stem}-{number}{part.target.suffix}")
         stretch = Part(start, part.start + (end - 1) * MP3_FRAME, target, BARE_STREAM, start - MP3_ENCODER_DELAY)
-        if not under(stretch, [lowering]):
+        done = under(stretch, [lowering])
+        if done is None:
             return True  # stopping: the part is not kept
+        if not done:
+            target.unlink(missing_ok=True)
+            return False
         replacement = target.read_bytes()
         target.unlink()
         made_frames = read_frames(replacement)
