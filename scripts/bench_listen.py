@@ -6,9 +6,10 @@ recorded corpus in tests/data/listen (scripts/make_listen_corpus.py):
 
 - Commands said once each, by every voice of a half, at two levels (near the microphone and
   across the room), in a pause and over the routine's own voice coming back from a simulated
-  room, with the voice turned down (ducked) the moment the listener hears someone start to
-  speak, as it is live. A command counts when it is the first command obeyed after it is
-  said; another command obeyed instead is a wrong one.
+  room (6 dB under the level it plays at; and from a loud speaker, about as loud as it plays),
+  with the voice turned down (ducked) the moment the listener hears someone start to speak,
+  as it is live. A command counts when it is the first command obeyed after it is said;
+  another command obeyed instead is a wrong one.
 - Words that are not commands ("okay", "that hurts", ...): how many are obeyed as one.
 - Its own voice: the whole built-in routine, echoed back by rooms of several sizes, delays
   and levels, for --hours of sound: every command obeyed there is a false command, and every
@@ -54,6 +55,25 @@ HELD_OUT_ROOMS = 1000
 1000, 1001... on the held-out half: rooms the thresholds were never chosen in."""
 
 
+SCENES = ((False, True, False), (True, False, False), (True, True, False), (True, True, True))
+"""Where a command is said (over the voice, the voice ducked, from a loud speaker): in a pause;
+over the voice, not ducked, to measure what the duck alone is worth; over it, ducked; and over
+a loud speaker, ducked."""
+WHERE = {
+    (False, True, False): "in a pause",
+    (True, False, False): "over the voice, no duck",
+    (True, True, False): "over the voice",
+    (True, True, True): "over a loud speaker",
+}
+
+ECHO_BANDS = (
+    ("over 3 dB under what plays", -np.inf, -3.0),
+    ("within 3 dB of it", -3.0, 3.0),
+    ("over 3 dB louder", 3.0, np.inf),
+)
+"""Its own voice's rooms, by how loud their echo comes back (direct path and tail: -8 to +7 dB
+of what plays), for the ducks for nothing in each."""
+
 _recogniser: Recogniser | None = None
 
 
@@ -68,12 +88,11 @@ def seed_of(*parts: object) -> int:
     return zlib.crc32(repr(parts).encode())
 
 
-def one_take(job: tuple[corpus.Take, float, bool, bool]) -> dict:
+def one_take(job: tuple[corpus.Take, float, bool, bool, bool]) -> dict:
     """Say one take in one scene; what the listener made of it."""
-    take, level_db, over_voice, duck = job
-    scene = corpus.scene(
-        take, level_db=level_db, over_voice=over_voice, seed=seed_of(take.voice, take.take, take.words, level_db)
-    )
+    take, level_db, over_voice, duck, loud = job
+    seed = seed_of(take.voice, take.take, take.words, level_db)
+    scene = corpus.scene(take, level_db=level_db, over_voice=over_voice, seed=seed, loud=loud)
     ears = Ears(recogniser())
     answers = corpus.listen(scene, ears.hear, duck_db=DUCK_DB if duck else None)
     start, end = scene.start // FRAME, scene.end // FRAME
@@ -88,6 +107,7 @@ def one_take(job: tuple[corpus.Take, float, bool, bool]) -> dict:
         "level_db": level_db,
         "over_voice": over_voice,
         "duck": duck,
+        "loud": loud,
         "obeyed": first[1].words if first else None,
         "latency_s": (first[0] + 1 - end) * FRAME / RATE if first else None,
         "ducked": ducked,
@@ -113,7 +133,8 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
     starts = np.array([e[0] for e in events])
     ears = Ears(recogniser())
     delay = round(corpus.OUTPUT_DELAY_S * RATE)
-    obeyed, ducks = [], 0
+    echo_db = 10 * np.log10(float(np.sum(ir.astype(np.float64) ** 2)))  # what the room returns of what plays
+    obeyed, ducks, clipped = [], 0, 0
     started = time.process_time()
     for i in range(far.size // FRAME):
         lo, hi = i * FRAME, (i + 1) * FRAME
@@ -121,7 +142,9 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
         j = int(np.searchsorted(starts, t, side="right"))
         said = " ".join(w for a, b, w in events[max(0, j - 3) : j] if a <= t <= b)
         played, echo = loop.frame(lo, hi)
-        answer = ears.hear(corpus.frames(echo + noise[lo:hi])[0], corpus.frames(played)[0], said)
+        near = corpus.frames(echo + noise[lo:hi])[0]
+        clipped += int(np.max(np.abs(near.astype(np.int32)))) >= 32767
+        answer = ears.hear(near, corpus.frames(played)[0], said)
         if isinstance(answer, Speaking):
             ducks += 1
             loop.turn(hi + delay, 10 ** (-DUCK_DB / 20))
@@ -134,6 +157,8 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
         "cpu_s": time.process_time() - started,
         "obeyed": obeyed,
         "ducks": ducks,
+        "echo_db": echo_db,
+        "clipped_frames": clipped,
     }
 
 
@@ -156,18 +181,19 @@ def report(rows: list[dict], own: list[dict]) -> None:
     print("| half | where | level | obeyed the first time | wrong command | ducked | latency median / worst |")
     print("|---|---|---|---|---|---|---|")
     for half in ("tune", "held-out"):
-        for over, duck in ((False, True), (True, False), (True, True)):
+        for over, duck, loud in SCENES:
             for level in corpus.LEVELS_DB:
                 sel = [
                     r
                     for r in commands
-                    if r["half"] == half and r["over_voice"] == over and r["duck"] == duck and r["level_db"] == level
+                    if (r["half"], r["over_voice"], r["duck"], r.get("loud", False), r["level_db"])
+                    == (half, over, duck, loud, level)
                 ]
                 if not sel:
                     continue
                 wrong = sum(r["obeyed"] not in (None, r["words"]) for r in sel)
                 lags = [r["latency_s"] for r in sel if r["latency_s"] is not None and r["obeyed"] == r["words"]]
-                where = ("over the voice" + ("" if duck else ", no duck")) if over else "in a pause"
+                where = WHERE[over, duck, loud]
                 lag = f"{np.median(lags):.2f} / {max(lags):.2f} s" if lags else "-"
                 ducked = sum(r["ducked"] for r in sel)
                 print(f"| {half} | {where} | {level:g} dB | {rate(sel)} | {wrong} | {ducked}/{len(sel)} | {lag} |")
@@ -176,6 +202,10 @@ def report(rows: list[dict], own: list[dict]) -> None:
         if sel:
             taken = [f"{r['words']}->{r['obeyed']}" for r in sel if r["obeyed"]]
             print(f"\nwords that are no command, {half}: {len(taken)} of {len(sel)} obeyed as one {taken}")
+            loud = [r for r in sel if r.get("loud")]
+            if loud:
+                taken = sum(bool(r["obeyed"]) for r in loud)
+                print(f"  of them said over a loud speaker: {taken} of {len(loud)}")
     if own:
         hours = sum(o["seconds"] for o in own) / 3600
         false = [x for o in own for x in o["obeyed"]]
@@ -184,12 +214,19 @@ def report(rows: list[dict], own: list[dict]) -> None:
         print(f"\nits own voice, {hours:.1f} hours of the built-in routine through {len(own)} rooms:")
         print(f"  commands obeyed: {len(false)} {[(t, words) for t, words, _ in false[:10]]}")
         print(f"  ducks for nothing: {ducks} ({ducks / hours:.1f} an hour)")
+        for name, low, high in ECHO_BANDS:
+            rooms = [o for o in own if low <= o["echo_db"] < high]
+            if rooms:
+                each = sorted(round(o["ducks"] / (o["seconds"] / 3600)) for o in rooms)
+                clipping = sum(o["clipped_frames"] > 0 for o in rooms)
+                print(f"    {len(rooms)} rooms whose echo is {name} ({clipping} clip the microphone):")
+                print(f"      ducks an hour in each {each}")
         print(f"  CPU: {cpu:.3f} s per second of sound ({100 * cpu:.1f} % of one core)")
     misses = [r for r in commands if r["half"] == "held-out" and r["obeyed"] != r["words"] and r["duck"]]
     if misses:
         print("\nheld-out misses:")
         for r in misses:
-            where = "over voice" if r["over_voice"] else "pause"
+            where = WHERE[r["over_voice"], r["duck"], r.get("loud", False)]
             print(
                 f"  {r['words']!r} {r['voice']} {r['level_db']:g} dB {where}: "
                 f"obeyed {r['obeyed']}, heard {r['heard_as']}"
@@ -205,11 +242,11 @@ def main() -> None:
     args = parser.parse_args()
     takes = corpus.takes(None if args.half == "both" else args.half)[:: args.takes or 1]
     jobs = [
-        (t, level, over, duck)
+        (t, level, over, duck, loud)
         for t in takes
         for level in corpus.LEVELS_DB
-        for over, duck in ((False, True), (True, True), (True, False))
-        if t.words in COMMANDS or (over and duck) or not over
+        for over, duck, loud in SCENES
+        if t.words in COMMANDS or duck  # words that are no command: wherever the voice is ducked
     ]
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-listen-") as folder, ProcessPoolExecutor(2) as pool:
         started = time.monotonic()

@@ -24,9 +24,18 @@ from voiceguide.speech.base import SpeechEngine, VoiceSettings
 CORPUS = Path(__file__).parent / "data" / "listen"
 LEVELS_DB = (-6.0, -20.0)
 """A command's peak at the microphone: said near it, and from across the room."""
-ECHO_GAIN = 0.5
-"""The room returns the speaker's sound at half its level (about -7 dBFS at the voice's
-loudest), 30 ms later, with a reverberant tail."""
+ECHO_DB = -6.0
+"""The room returns the speaker's sound 6 dB under the level it plays at (its RMS, direct path
+and tail together; about -6 dBFS at the voice's loudest), 30 ms later, with a reverberant tail. A
+command said near the microphone (-6 dBFS) is then about 2 dB over the echo, one said across
+the room (-20 dBFS) about 12 dB under it (RMS, at the median)."""
+LOUD_ECHO_GAIN = 0.5
+"""A loud speaker in a reverberant room: its direct path at half the level it plays, and a
+tail (`impulse`) that returns 4 to 8 dB more than that, so the echo comes back about as loud
+as the voice plays (1 dB louder at the median; its peaks, over full scale, clipped by the
+microphone now and then): a command said near the microphone is about 4 dB under it, one said
+across the room about 18 dB. (Until `ECHO_DB` was kept to, every scene over the voice was
+in this room, though the corpus said it was `ECHO_DB`'s: CHANGES.md.)"""
 ECHO_DELAY_S = 0.03
 NOISE_DBFS = -66.0
 """The room's hiss and the microphone's own noise (RMS)."""
@@ -84,14 +93,19 @@ def voice_words() -> tuple[tuple[float, float, str], ...]:
     return tuple((a, b, w) for a, b, w in json.loads((CORPUS / "voice.json").read_text()))
 
 
-def impulse(*, gain: float, delay_s: float, decay_s: float, seed: int) -> np.ndarray:
-    """A room's answer to a click: `delay_s` late at `gain`, with a noisy tail decaying over `decay_s`."""
+def impulse(*, gain: float, delay_s: float, decay_s: float, seed: int, level_db: float | None = None) -> np.ndarray:
+    """A room's answer to a click: `delay_s` late at `gain`, with a noisy tail decaying over
+    `decay_s`. The tail's samples are a tenth of `gain` each, so together they return more than
+    the direct path (4 dB more at a `decay_s` of 0.03 s, 10 dB at 0.12 s). With `level_db`, the
+    whole answer is scaled so that it returns that much of what is played (its power)."""
     rng = np.random.default_rng(seed)
     ir = np.zeros(round((delay_s + 5 * decay_s) * RATE), dtype=np.float32)
     direct = round(delay_s * RATE)
     ir[direct] = gain
     tail = np.arange(ir.size - direct - 1)
     ir[direct + 1 :] = rng.standard_normal(tail.size) * np.exp(-tail / (decay_s * RATE)) * gain * 0.1
+    if level_db is not None:
+        ir *= np.float32(10 ** (level_db / 20) / np.sqrt(np.sum(ir.astype(np.float64) ** 2)))
     return ir
 
 
@@ -191,8 +205,9 @@ class Scene:
         return self.person + self.echo + self.noise
 
 
-def scene(take: Take, *, level_db: float, over_voice: bool, seed: int) -> Scene:
-    """`take` said at `level_db` (peak) in a small room, after LEAD_S of quiet or of the voice."""
+def scene(take: Take, *, level_db: float, over_voice: bool, seed: int, loud: bool = False) -> Scene:
+    """`take` said at `level_db` (peak) in a small room, after LEAD_S of quiet or of the voice:
+    the voice coming back at `ECHO_DB`, or, `loud`, from a loud speaker (`LOUD_ECHO_GAIN`)."""
     rng = np.random.default_rng(seed)
     person_room = room(take.samples, gain=1.0, delay_s=0.0, decay_s=float(rng.uniform(0.02, 0.08)), seed=seed)
     said = at_peak(person_room, level_db)
@@ -205,7 +220,9 @@ def scene(take: Take, *, level_db: float, over_voice: bool, seed: int) -> Scene:
         piece = voice()
         at = int(rng.integers(0, piece.size - length))
         far = piece[at : at + length].copy()
-        ir = impulse(gain=ECHO_GAIN, delay_s=ECHO_DELAY_S, decay_s=float(rng.uniform(0.03, 0.08)), seed=seed + 1)
+        decay_s = float(rng.uniform(0.03, 0.08))
+        level = None if loud else ECHO_DB
+        ir = impulse(gain=LOUD_ECHO_GAIN, delay_s=ECHO_DELAY_S, decay_s=decay_s, seed=seed + 1, level_db=level)
         echo = convolve(far, ir)
         return Scene(take, level_db, over_voice, person, far, echo, noise, start, start + said.size, at / RATE, ir)
     quiet = np.zeros(length, np.float32)

@@ -479,7 +479,7 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
     """A minute of the built-in routine, echoed by a room, with its words known to the judge:
     nothing obeyed, and the voice hardly ever dips for nothing."""
     voice = corpus.voice()
-    ir = corpus.impulse(gain=corpus.ECHO_GAIN, delay_s=0.03, decay_s=0.06, seed=11)
+    ir = corpus.impulse(gain=corpus.LOUD_ECHO_GAIN, delay_s=0.03, decay_s=0.06, seed=11)
     echo = corpus.convolve(voice, ir)
     noise = np.random.default_rng(11).standard_normal(voice.size).astype(np.float32) * 10 ** (corpus.NOISE_DBFS / 20)
     quiet = np.zeros(voice.size, np.float32)
@@ -494,11 +494,12 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
 
 
 def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() -> None:
-    """Every held-out command, said near the microphone over the routine's voice: the voice
-    goes down while the word is still being said (84 of 84 here), about three in four are
-    obeyed at the first word (64 of 84 here with Whisper, 62 when the echo check took the
-    utterance whole, 47 with PocketSphinx; with WebRTC's AEC3 it was 2 of the 14 "pause"), and
-    no other command is ever obeyed. The counts guard against getting worse."""
+    """Every held-out command, said near the microphone over the routine's voice (coming back
+    6 dB under what plays): the voice goes down while the word is still being said (84 of 84
+    here), most are obeyed at the first word (70 of 84 here with Whisper; 62 from a loud
+    speaker, about as loud as it plays, which `scripts/bench_listen.py` measures too), and no
+    other command is ever obeyed. The counts guard against getting worse, with room for the
+    drift of a score or two between processors."""
     right = ducked = 0
     for take in HELD_OUT:
         scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=zlib.crc32(take.voice.encode()))
@@ -508,7 +509,7 @@ def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() 
         assert set(obeyed) <= {take.words}, f"{take.words} by {take.voice}: obeyed {obeyed}"
         right += obeyed[:1] == [take.words]
     assert ducked >= 80, f"ducked for {ducked} of {len(HELD_OUT)}"
-    assert right >= 60, f"obeyed {right} of {len(HELD_OUT)}"
+    assert right >= 64, f"obeyed {right} of {len(HELD_OUT)}"
 
 
 def test_the_corpus_room_answers_a_duck_as_a_room_does() -> None:

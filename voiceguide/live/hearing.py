@@ -15,6 +15,10 @@ the same moment (`far`) go through:
    one wins, or neither does) and nearly as well as whatever Whisper hears there unprompted
    (unless that is the same command), and Whisper must be sure it is speech at all (less
    sure where, not told the six, it wrote the same command).
+
+The thresholds below were chosen on the tuning half of the recorded corpus (tests/data/listen);
+where they say "over the voice", the voice came back from the corpus's loud speaker (its echo
+about as loud as the voice plays), the only room over the voice they were chosen in.
 """
 
 from __future__ import annotations
