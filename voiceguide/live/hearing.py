@@ -140,6 +140,16 @@ was a person and not the voice getting through, chosen together on the tuning ha
 scenes said over the voice and 9 rooms echoing the built-in routine for 2 hours (9 commands
 obeyed there with no echo check: a "stop" or "next" Whisper wrote for what the canceller
 left of the voice). This one is the loosest: the others decide; it only bounds them."""
+QUIET_ABOVE_ECHO_DB = 0.0
+"""Where nothing was played in an utterance's own frames (the quiet just after a phrase, in
+which the room still returns it: `ECHO_TAIL_FRAMES`), the echo taken out there is next to
+nothing, so the checks against it pass whatever is heard, and this one decides: the utterance
+must be at least as loud as what the canceller was expected to leave of the voice. A person
+speaking into the quiet is far above that once the room is learnt, and before it is, only a
+loud word is taken (`RESIDUE_DB`). Through the test's sound server, under load, before the
+canceller had learnt the room, the voice's last syllables came back a quarter of a second
+after the reference had gone quiet, 10 dB under that residue, and Whisper wrote them as
+"again": obeyed, with `ABOVE_ECHO_DB` alone to stop it."""
 ABOVE_ESTIMATE_DB = -8.0
 """An utterance is obeyed only if, in the frames where it stands out most (`WORD_PERCENTILE`),
 what is left after cancelling is no more than this far under the echo the canceller took out
@@ -433,7 +443,9 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -
         f" (heard {10 * np.log10(energy(utterance.near)):.0f},"
         f" left {10 * np.log10(left):.0f}, played {10 * np.log10(energy(utterance.far)):.0f} dBFS)"
     )
-    if above_echo_db < ABOVE_ECHO_DB or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
+    played_nothing = energy(utterance.far) < 10 ** (SPEECH_DBFS / 10)
+    least = QUIET_ABOVE_ECHO_DB if played_nothing else ABOVE_ECHO_DB
+    if above_echo_db < least or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
         return Verdict(None, "", OWN_VOICE, measured=measured)
     heard = recognise(utterance.clean, utterance.said)
     measured += f", fit {heard.fit:+.2f}, margin {heard.margin:.2f}, speech {heard.speech:.2f}"
