@@ -723,13 +723,17 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
     level = 0.1**2 / 2  # the utterance's energy
     assert judge(utterance(residue=level * 30), table).why == OWN_VOICE  # 15 dB under the residue
     assert judge(utterance(residue=level / 1000), table).why == OBEYED  # 30 dB above it
-    # 10 dB under it: a person over the voice, whose own frames the echo check judges...
-    playing = utterance(residue=level * 10)
-    playing = dataclasses.replace(playing, far=(np.ones_like(playing.far) * 3000))
-    assert judge(playing, table).why == OBEYED
-    # ...but in the quiet just after a phrase, where nothing was played, what the room returns late
-    assert judge(utterance(residue=level * 10), table).why == OWN_VOICE
-    assert judge(utterance(residue=level / 2), table).why == OBEYED  # 3 dB above it
+    # 10 dB under it, in the quiet after a phrase (nothing played from the onset on): a person,
+    # once the canceller takes much of the voice out...
+    quiet = dataclasses.replace(utterance(residue=level * 10), onset=RATE // 10)
+    quiet.far[: RATE // 10] = 3000  # the phrase's end, kept from before the onset
+    assert judge(quiet, table).why == OBEYED
+    # ...but while it still leaves most of the voice, the phrase coming back late
+    unlearnt = dataclasses.replace(quiet, cancelled_db=-3.0)
+    assert judge(unlearnt, table).why == OWN_VOICE
+    assert judge(dataclasses.replace(unlearnt, residue=level / 2), table).why == OBEYED  # 3 dB above it
+    # over the voice, the checks against the echo taken out judge it
+    assert judge(dataclasses.replace(unlearnt, onset=0, far=np.full_like(quiet.far, 3000)), table).why == OBEYED
     # the voice was saying "pause" then: only a word far above its residue is the person's
     assert judge(utterance(residue=level / 300, said="Pause for a breath."), table).why == OWN_VOICE  # 25 dB
     assert judge(utterance(residue=level / 10000, said="Pause for a breath."), table).why == OBEYED
