@@ -71,8 +71,10 @@ ECHO_BANDS = (
     ("within 3 dB of it", -3.0, 3.0),
     ("over 3 dB louder", 3.0, np.inf),
 )
-"""Its own voice's rooms, by how loud their echo comes back (direct path and tail: -8 to +7 dB
-of what plays), for the ducks for nothing in each."""
+"""Its own voice's rooms, by how loud their echo comes back (direct path and tail: -6 to +7 dB
+of what plays; of rooms 0-43 and 1000-1043, 6, 59 and 23 in these bands), for the ducks for
+nothing in each. All are louder than the room the commands are said in over the voice
+(`corpus.ECHO_DB`): its own voice is judged in louder rooms than a person's word."""
 
 _recogniser: Recogniser | None = None
 
@@ -202,10 +204,10 @@ def report(rows: list[dict], own: list[dict]) -> None:
         if sel:
             taken = [f"{r['words']}->{r['obeyed']}" for r in sel if r["obeyed"]]
             print(f"\nwords that are no command, {half}: {len(taken)} of {len(sel)} obeyed as one {taken}")
-            loud = [r for r in sel if r.get("loud")]
-            if loud:
-                taken = sum(bool(r["obeyed"]) for r in loud)
-                print(f"  of them said over a loud speaker: {taken} of {len(loud)}")
+            for key, where in WHERE.items():
+                here = [r for r in sel if (r["over_voice"], r["duck"], r.get("loud", False)) == key]
+                if here:
+                    print(f"  {where}: {sum(bool(r['obeyed']) for r in here)} of {len(here)}")
     if own:
         hours = sum(o["seconds"] for o in own) / 3600
         false = [x for o in own for x in o["obeyed"]]

@@ -493,23 +493,30 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
     assert ducks <= 3, f"{ducks} ducks in a minute of its own voice"
 
 
-def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another() -> None:
-    """Every held-out command, said near the microphone over the routine's voice (coming back
-    6 dB under what plays): the voice goes down while the word is still being said (84 of 84
-    here), most are obeyed at the first word (70 of 84 here with Whisper; 62 from a loud
-    speaker, about as loud as it plays, which `scripts/bench_listen.py` measures too), and no
-    other command is ever obeyed. The counts guard against getting worse, with room for the
-    drift of a score or two between processors."""
+@pytest.mark.parametrize(("loud", "every", "least"), [(False, 1, 64), (True, 2, 26)], ids=["room", "loud-speaker"])
+def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another(
+    loud: bool, every: int, least: int
+) -> None:
+    """Held-out commands said near the microphone over the routine's voice, coming back 6 dB
+    under what plays (every take), or from a loud speaker about as loud as it plays (the room
+    the thresholds were chosen in; every other take, for time): the voice goes down while the
+    word is still being said (every time here), most are obeyed at the first word (70 of 84
+    here, and 29 of 42 from the loud speaker: 62 of 84 over all its takes, 64 on another
+    machine, 47 with PocketSphinx; with WebRTC's AEC3 it was 2 of the 14 "pause"), and no other
+    command is ever obeyed. The counts guard against getting worse, with room for the drift of
+    a score or two between processors."""
+    takes = HELD_OUT[::every]
     right = ducked = 0
-    for take in HELD_OUT:
-        scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=zlib.crc32(take.voice.encode()))
+    for take in takes:
+        seed = zlib.crc32(take.voice.encode())
+        scene = corpus.scene(take, level_db=-6.0, over_voice=True, seed=seed, loud=loud)
         answers = corpus.listen(scene, Ears(recogniser()).hear, duck_db=18.0)
         ducked += any(isinstance(a, Speaking) and scene.start - RATE // 4 <= i * FRAME < scene.end for i, a in answers)
         obeyed = [a.words for i, a in answers if isinstance(a, Verdict) and a.command is not None]
         assert set(obeyed) <= {take.words}, f"{take.words} by {take.voice}: obeyed {obeyed}"
         right += obeyed[:1] == [take.words]
-    assert ducked >= 80, f"ducked for {ducked} of {len(HELD_OUT)}"
-    assert right >= 64, f"obeyed {right} of {len(HELD_OUT)}"
+    assert ducked >= 0.95 * len(takes), f"ducked for {ducked} of {len(takes)}"
+    assert right >= least, f"obeyed {right} of {len(takes)}"
 
 
 def test_the_corpus_room_answers_a_duck_as_a_room_does() -> None:
