@@ -41,6 +41,7 @@ from voiceguide.live.hearing import (
     OWN_VOICE,
     PLAYED_UNKNOWN,
     RATE,
+    RESIDUE_DB,
     SPEECH,
     SPEECH_AGREED,
     UNSURE,
@@ -739,6 +740,7 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
     unlearnt = dataclasses.replace(quiet, cancelled_db=-3.0)
     assert judge(unlearnt, table).why == OWN_VOICE
     assert judge(dataclasses.replace(unlearnt, residue=level / 2), table).why == OBEYED  # 3 dB above it
+    assert judge(dataclasses.replace(quiet, cancelled_db=RESIDUE_DB), table).why == OWN_VOICE  # nothing learnt yet
     # over the voice, the checks against the echo taken out judge it
     assert judge(dataclasses.replace(unlearnt, onset=0, far=np.full_like(quiet.far, 3000)), table).why == OBEYED
     # the voice was saying "pause" then: only a word far above its residue is the person's

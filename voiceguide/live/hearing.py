@@ -451,7 +451,7 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -
         f" left {10 * np.log10(left):.0f}, played {10 * np.log10(energy(utterance.far)):.0f} dBFS)"
     )
     played_nothing = energy(utterance.far[utterance.onset :]) < 10 ** (SPEECH_DBFS / 10)
-    unlearnt = utterance.cancelled_db > RESIDUE_DB
+    unlearnt = utterance.cancelled_db >= RESIDUE_DB  # (until it has learnt anything, RESIDUE_DB itself)
     least = UNLEARNT_ABOVE_ECHO_DB if played_nothing and unlearnt else ABOVE_ECHO_DB
     if above_echo_db < least or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
         return Verdict(None, "", OWN_VOICE, measured=measured)
