@@ -745,6 +745,7 @@ def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
             lost = dataclasses.replace(before, cancelled_db=cancelled_db)
             assert judge(lost, table).why == OWN_VOICE
             assert judge(dataclasses.replace(lost, residue=level * 1.25), table).why == OWN_VOICE  # 1 dB under it
+            assert judge(dataclasses.replace(lost, residue=level / 1.6), table).why == OWN_VOICE  # 2 dB above it
             assert judge(dataclasses.replace(lost, residue=level / 4), table).why == OBEYED  # 6 dB above it
     # the voice was saying "pause" then: only a word far above its residue is the person's
     assert judge(utterance(residue=level / 300, said="Pause for a breath."), table).why == OWN_VOICE  # 25 dB
