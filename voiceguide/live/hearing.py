@@ -140,19 +140,19 @@ was a person and not the voice getting through, chosen together on the tuning ha
 scenes said over the voice and 9 rooms echoing the built-in routine for 2 hours (9 commands
 obeyed there with no echo check: a "stop" or "next" Whisper wrote for what the canceller
 left of the voice). This one is the loosest: the others decide; it only bounds them."""
-UNLEARNT_ABOVE_ECHO_DB = 3.0
-"""Where the canceller's output, while nobody speaks, stays less than `RESIDUE_DB` under what
-plays (`Utterance.cancelled_db`: it has not learnt the room yet, or has lost it because the
-echo's delay moved, or the room returns the voice louder than it plays), the utterance must
-stand this far above what it is expected to leave in its frames: much of the voice then comes
-through, and the checks against the echo taken out have little to compare with, so only its
-level tells a person from the voice. Through the test's sound server, the voice's last
-syllables came back a quarter of a second after the reference had gone quiet (under load, the
-output 3 dB under what plays), 10 dB under that residue, and Whisper wrote them as "again"; in
-a room whose echo's delay moves in steps, the voice counting "4 5 6" stood 1 dB under it (the
-output about 3 dB under what plays), and Whisper wrote "next". Both were obeyed. Where the
-output stays further under what plays (in most of the corpus's scenes: there it is 9 to 36 dB
-under when the word comes), the other checks judge a word. Tuning half: at 0, 3 or 6 dB, not one command or other
+POOR_CANCELLING_ABOVE_ECHO_DB = 3.0
+"""Where the canceller's output, while nobody speaks, stays less than `RESIDUE_DB` under what plays
+(`Utterance.cancelled_db`: it has not learnt the room yet, or has lost it because the echo's
+delay moved, or the room returns the voice louder than it plays), the utterance must stand this
+far above what it is expected to leave in its frames: much of the voice then comes through, and
+the checks against the echo taken out have little to compare with, so only its level tells a
+person from the voice. Through the test's sound server, the voice's last syllables came back a
+quarter of a second after the reference had gone quiet (under load, the output 3 dB under what
+plays), 10 dB under that residue, and Whisper wrote them as "again"; in a room whose echo's
+delay moves in steps, the voice counting "4 5 6" stood 1 dB under it (the output about 3 dB
+under what plays), and Whisper wrote "next". Both were obeyed. Where the output stays further
+under what plays (in most of the corpus's scenes: there it is 9 to 36 dB under when the word
+comes), the other checks judge a word. Tuning half: at 0, 3 or 6 dB, not one command or other
 word of its scenes obeyed differently, and no command in 2 hours of its own voice; held-out
 half, one command said over the loud speaker near the microphone fewer (65 of 84, from 66)."""
 ABOVE_ESTIMATE_DB = -8.0
@@ -453,8 +453,8 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -
         f" (heard {10 * np.log10(energy(utterance.near)):.0f},"
         f" left {10 * np.log10(left):.0f}, played {10 * np.log10(energy(utterance.far)):.0f} dBFS)"
     )
-    unlearnt = utterance.cancelled_db >= RESIDUE_DB  # (until it has learnt anything, RESIDUE_DB itself)
-    least = UNLEARNT_ABOVE_ECHO_DB if unlearnt else ABOVE_ECHO_DB
+    poor = utterance.cancelled_db >= RESIDUE_DB  # not learnt (RESIDUE_DB itself), or lost, the room
+    least = POOR_CANCELLING_ABOVE_ECHO_DB if poor else ABOVE_ECHO_DB
     if above_echo_db < least or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
         return Verdict(None, "", OWN_VOICE, measured=measured)
     heard = recognise(utterance.clean, utterance.said)
