@@ -45,13 +45,14 @@ step() {
   fi
 }
 
-# Rendering: espeak-ng (speech) and ffmpeg; cairo draws the pictures and the card, in DejaVu
-# Sans (every Latin, Greek and Cyrillic letter). Playing: PortAudio for the sound stream, and
-# the ALSA headers simpleaudio (the fallback) builds against.
-need_cmds=(espeak-ng ffmpeg ffprobe)
+# Rendering: espeak-ng (speech) and ffmpeg, with LAME and mpg123 to encode and read back an
+# MP3's parts faster (ffmpeg does both where they are missing); cairo draws the pictures and
+# the card, in DejaVu Sans (every Latin, Greek and Cyrillic letter). Playing: PortAudio for the
+# sound stream, and the ALSA headers simpleaudio (the fallback) builds against.
+need_cmds=(espeak-ng ffmpeg ffprobe lame mpg123)
 need_libs=(libportaudio.so.2 libcairo.so.2)
 need_files=(/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf)
-apt_pkgs=(espeak-ng ffmpeg libportaudio2 libasound2-dev libcairo2 fonts-dejavu-core)
+apt_pkgs=(espeak-ng ffmpeg lame mpg123 libportaudio2 libasound2-dev libcairo2 fonts-dejavu-core)
 if $for_tests; then
   # tmux drives the key tests in a real terminal; the sound tests start their own PulseAudio
   # server, which ALSA programs reach through the pulse plugin; the share page is tested in
@@ -86,7 +87,7 @@ missing_linux() {
 if [ "$(uname -s)" = Darwin ]; then
   # sounddevice's macOS wheels carry PortAudio; simpleaudio uses CoreAudio. Cairo is a library
   # (no command to look for): Homebrew's own prefix tells whether it is there.
-  brew_pkgs=(espeak-ng ffmpeg)
+  brew_pkgs=(espeak-ng ffmpeg lame mpg123)
   $for_tests && brew_pkgs+=(tmux)
   missing=()
   for p in "${brew_pkgs[@]}"; do command -v "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from voiceguide.app.voicing import prepare_speech
 from voiceguide.audio.mix import MIX_RATE, SPEECH_LUFS, integrated_loudness, k_weight, resample
 from voiceguide.cli import app
-from voiceguide.errors import MissingPart, UsageError, VoiceguideError
+from voiceguide.errors import AudioError, MissingPart, UsageError, VoiceguideError
 from voiceguide.faults import HOLD_ENV, SIGNAL_ENV
 from voiceguide.faults import WORKER_FAULT_ENV as FAULT_ENV
 from voiceguide.files import atomic_path
@@ -578,8 +578,8 @@ def test_an_encode_that_keeps_overshooting_is_an_error_after_its_stretches_and_t
     monkeypatch.setattr(encode, "part_count", lambda duration_s: 2)
     real_peaks = encode.decoded_true_peaks
 
-    def always_over(path: Path, sample_rate: int) -> np.ndarray:
-        peaks = real_peaks(path, sample_rate)
+    def always_over(path: Path, sample_rate: int, **options: int) -> np.ndarray:
+        peaks = real_peaks(path, sample_rate, **options)
         peaks[np.argmax(peaks)] = 1.5  # every stream "overshoots" at its loudest
         return peaks
 
@@ -813,6 +813,58 @@ def test_true_peaks_are_read_block_by_block_across_reads(tmp_path: Path) -> None
     expected = np.maximum.reduceat(each, np.arange(0, n, PEAK_BLOCK)) / 32768
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("bitrate_kbps", [32, 64, 128])
+def test_lame_and_mpg123_make_what_ffmpeg_makes_and_ffmpeg_stands_in_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bitrate_kbps: int
+) -> None:
+    """Where LAME and mpg123 are installed they encode and read back an MP3's parts (they start
+    far faster than ffmpeg): LAME writes what ffmpeg writes, byte for byte, and mpg123 reads
+    the same true peaks back as ffmpeg (to a step of 16 bits: where a peak sits that close to
+    the ceiling, the two may lower a stretch differently, so the track is compared with the
+    reader kept the same)."""
+    import shutil
+
+    from voiceguide.render.encode import stream_cuts
+
+    rng = np.random.default_rng(bitrate_kbps)
+    gap = np.zeros(MIX_RATE // 2)
+    sounds = [rng.normal(0, 0.3, MIX_RATE * 2) * np.hanning(MIX_RATE * 2) for _ in range(4)]
+    pcm = np.concatenate([gap, *(np.concatenate([s, gap]) for s in sounds)])
+    track = PcmBuffer((np.clip(pcm, -0.9, 0.9) * 32767).astype("<i2").tobytes(), MIX_RATE)
+    assert stream_cuts(track) is not None  # in parts: the parts are what LAME encodes
+    encoding, labels = Encoding(bitrate_kbps=bitrate_kbps), Labels(Tags("both ways"))
+    started = _noting_encoders(monkeypatch)
+    write_encoded(track, tmp_path / "lame.mp3", encoding=encoding, labels=labels)
+    assert {Path(e.args[0]).name for e in started} == {"lame"} and len(started) >= 2  # type: ignore[index]
+
+    which = shutil.which
+    without: set[str] = set()
+    monkeypatch.setattr(shutil, "which", lambda name: None if name in without else which(name))
+    without.add("lame")
+    started.clear()
+    write_encoded(track, tmp_path / "ffmpeg.mp3", encoding=encoding, labels=labels)
+    assert {Path(e.args[0]).name for e in started} == {"ffmpeg"} and len(started) >= 2  # type: ignore[index]
+    assert (tmp_path / "lame.mp3").read_bytes() == (tmp_path / "ffmpeg.mp3").read_bytes()
+
+    from voiceguide.render import encode
+
+    assert Path(encode._decoder_command(tmp_path / "lame.mp3", MIX_RATE)[0]).name == "mpg123"
+    read_by_mpg123 = decoded_true_peaks(tmp_path / "lame.mp3", MIX_RATE)
+    without.add("mpg123")
+    read_by_ffmpeg = decoded_true_peaks(tmp_path / "lame.mp3", MIX_RATE)
+    assert read_by_mpg123.shape == read_by_ffmpeg.shape
+    np.testing.assert_allclose(read_by_mpg123, read_by_ffmpeg, atol=2 / 32768)
+    assert float(read_by_mpg123.max()) > 0.5  # loud: the peaks compared are the ones the check is about
+
+
+def test_a_part_that_does_not_read_back_whole_is_an_error(tmp_path: Path) -> None:
+    """mpg123 passes over what it cannot decode and exits 0: a part read back short is an error."""
+    part = tmp_path / "part-000.mp3"
+    part.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(AudioError, match=r"could not read back part-000\.mp3"):
+        decoded_true_peaks(part, MIX_RATE, length=MIX_RATE)
 
 
 def true_peak_dbfs(path: Path) -> float:

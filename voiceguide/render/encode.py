@@ -1,9 +1,16 @@
-"""Writing the mixed track: MP3 or M4B encoded by ffmpeg as it is mixed, checked, tagged; WAV."""
+"""Writing the mixed track: MP3 or M4B encoded as it is mixed, checked, tagged; WAV.
+
+An MP3's parts are encoded by LAME and read back by mpg123 where they are installed (`make run`
+installs both), else by ffmpeg: LAME's command line writes the very bytes ffmpeg's libmp3lame
+does, and mpg123 decodes them to the same samples (to one step of 16 bits), but each starts in
+a twentieth of ffmpeg's time, and mpg123 decodes in about 40 % of it (docs/dependencies.md).
+An M4B, and a stereo MP3, go through ffmpeg."""
 
 from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import hashlib
 import itertools
 import os
@@ -143,8 +150,9 @@ def write_encoded(
 class PartStore:
     """Parts as encoded and checked (lowered where they overshot), each kept by a digest of
     the samples it was made from and everything else its stream depends on (the settings, the
-    ceiling, the part's own options, the ffmpeg binary): a part found here is copied instead of
-    encoded, and is not checked again. The least recently used go once the store passes `BYTES`."""
+    ceiling, the part's own options, the programs that encode and read it back): a part found
+    here is copied instead of encoded, and is not checked again. The least recently used go
+    once the store passes `BYTES`."""
 
     FORMAT = 2
     """Bump when what a part's stream depends on changes in a way the key does not show."""
@@ -156,10 +164,16 @@ class PartStore:
         self.holds_any = _holds_any(folder)
         """Whether any part is kept: if none is, a part's key is found as it is encoded, not
         by mixing its samples once more first."""
-        self._settings = repr((self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB, _encoder()))
+        self._encoding = encoding
+        self._sample_rate = sample_rate
+        self._settings = repr((self.FORMAT, encoding, sample_rate, ceiling_dbfs, METER_MARGIN_DB))
 
     def key(self, part: Part, samples_digest: bytes) -> str:
-        own = repr((part.options, part.start - part.decoded_from, part.target.suffix))
+        tools = (  # the encoder, and the reader the check trusts (to a step of 16 bits)
+            _program(_encoder_command(part, self._encoding, self._sample_rate)[0]),
+            _program(_decoder_command(part.target, self._sample_rate)[0]),
+        )
+        own = repr((part.options, part.start - part.decoded_from, part.target.suffix, tools))
         return hashlib.sha256(f"{self._settings}{own}".encode() + samples_digest).hexdigest()
 
     def path(self, key: str) -> Path:
@@ -208,14 +222,14 @@ def _holds_any(folder: Path) -> bool:
     return False
 
 
-def _encoder() -> str:
-    """Which ffmpeg encodes: its path, size and time (an upgrade may write other bytes)."""
-    ffmpeg = shutil.which("ffmpeg") or ""
+def _program(name: str) -> str:
+    """Which program runs: its path, size and time (an upgrade may write other bytes)."""
+    path = shutil.which(name) or name
     try:
-        stat = os.stat(ffmpeg)
+        stat = os.stat(path)
     except OSError:
-        return ffmpeg
-    return f"{ffmpeg} {stat.st_size} {stat.st_mtime_ns}"
+        return path
+    return f"{path} {stat.st_size} {stat.st_mtime_ns}"
 
 
 def _needed(length: int, peaks: np.ndarray, ceiling: float) -> np.ndarray:
@@ -266,21 +280,24 @@ _INTERPOLATOR = np.stack([np.sinc(_TAP_OFFSETS - f) * np.kaiser(32, 8.0) for f i
 samples: what a true-peak meter (ITU-R BS.1770) looks at."""
 
 
-def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0) -> np.ndarray:
+def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0, length: int = 0) -> np.ndarray:
     """The decoded file's true peak (4x oversampled, full scale 1.0) in each `PEAK_BLOCK` of
     samples, read as a stream (the whole track is never held). Only stretches whose samples
     reach `floor_dbfs` are oversampled: below it the answer only needs to be "under the
-    ceiling", and a true peak sits within about 2 dB of the samples around it."""
-    command = ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"]
+    ceiling", and a true peak sits within about 2 dB of the samples around it.
+
+    At least `length` samples must decode (a part's own): mpg123 passes over what it cannot
+    read, and says nothing."""
+    command = _decoder_command(path, sample_rate)
     read_size, pad = 16 * PEAK_BLOCK, 256  # the pad covers the interpolator's reach across reads
     threshold = 32768 * 10 ** ((floor_dbfs - 2.0) / 20)
     peaks: list[float] = []
     position = 0  # the decoded sample index of `measured[0]`
     carry = np.zeros(pad, dtype=np.float32)
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ffmpeg:
-        assert ffmpeg.stdout is not None and ffmpeg.stderr is not None
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as decoder:
+        assert decoder.stdout is not None and decoder.stderr is not None
         while True:
-            data = ffmpeg.stdout.read(2 * read_size)
+            data = decoder.stdout.read(2 * read_size)
             read = np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.float32)
             # The last turn measures the tail the turn before held back, against quiet after it.
             joined = np.concatenate([carry, read if read.size else np.zeros(pad, dtype=np.float32)])
@@ -304,10 +321,19 @@ def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0
             if not read.size:
                 break
             carry = joined[-2 * pad :]
-        errors = ffmpeg.stderr.read().decode(errors="replace").strip()
-    if ffmpeg.returncode != 0:
-        raise AudioError(f"ffmpeg could not read back {path.name}: {errors[-200:]}")
+        errors = decoder.stderr.read().decode(errors="replace").strip()
+    if decoder.returncode != 0 or position < length:
+        said = errors[-200:] or f"{position} samples of {length}"
+        raise AudioError(f"{Path(command[0]).name} could not read back {path.name}: {said}")
     return np.array(peaks, dtype=np.float32) / 32768
+
+
+def _decoder_command(path: Path, sample_rate: int) -> list[str]:
+    """mpg123 for an MP3 where it is installed (mixed to mono, 16-bit at the file's rate), else ffmpeg."""
+    mpg123 = shutil.which("mpg123") if path.suffix == ".mp3" else None
+    if mpg123:
+        return [mpg123, "--quiet", "--mono", "--rate", str(sample_rate), "--stdout", str(path)]
+    return ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "-"]
 
 
 @dataclass(frozen=True)
@@ -356,8 +382,8 @@ def _part_target(folder: Path, number: int) -> Path:
 class EncodersAhead:
     """MP3 encoders started before the track is known, each waiting on its input for the
     samples of a part (`_parts`), for the first `count` parts: an ffmpeg takes about 0.07 s of
-    CPU to start, which is then spent while a warm render still loads the voice and the sounds
-    on one core, not while the parts are encoded on every core. A part whose encoder waits here
+    CPU to start (LAME a twentieth of that), which is then spent while a warm render still loads
+    the voice and the sounds on one core, not while the parts are encoded on every core. A part whose encoder waits here
     takes it (one copied from the part store stops it first); `close` stops the rest and
     removes the folder, where `write_encoded` then keeps its files too. One that cannot start
     (out of processes or pipe memory) is left to start when its part does."""
@@ -368,7 +394,7 @@ class EncodersAhead:
         try:
             for number in range(count):
                 part = Part(0, 0, _part_target(self.folder, number), BARE_STREAM)
-                command = tuple(_ffmpeg_command(part, encoding, sample_rate))
+                command = tuple(_encoder_command(part, encoding, sample_rate))
                 with contextlib.suppress(OSError):
                     self._waiting[command] = _start_encoder(list(command))
         except BaseException:
@@ -487,7 +513,7 @@ def _encode_checked(
                 found.update(piece)
             key = store.key(part, found.digest())
             if not encoders.stopping.is_set() and store.path(key).exists():
-                encoders.discard(_ffmpeg_command(part, encoding, samples.sample_rate))
+                encoders.discard(_encoder_command(part, encoding, samples.sample_rate))
                 if store.fetch(key, part.target):
                     return
         if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
@@ -497,7 +523,8 @@ def _encode_checked(
         _encode_part(samples, [], encoding, part, encoders, digest)
         if store is not None and digest is not None:
             key = store.key(part, digest.digest())
-        peaks = decoded_true_peaks(part.target, samples.sample_rate)  # from the part's first decoded sample
+        # From the part's first decoded sample.
+        peaks = decoded_true_peaks(part.target, samples.sample_rate, length=part.stop - part.decoded_from)
         if peaks.size and float(peaks.max()) > ceiling:
             lowering = _Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from)
             patched = _patched(samples, encoding, part, lowering, peaks > ceiling, under)
@@ -515,7 +542,7 @@ def _encode_checked(
             if encoders.stopping.is_set():
                 return None
             _encode_part(samples, lowerings, encoding, part, encoders)
-            peaks = decoded_true_peaks(part.target, samples.sample_rate)
+            peaks = decoded_true_peaks(part.target, samples.sample_rate, length=part.stop - part.decoded_from)
             if not peaks.size or float(peaks.max()) <= ceiling:
                 return True
             lowerings.append(_Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from))
@@ -575,7 +602,8 @@ def _encode_part(
     digest: hashlib._Hash | None = None,
 ) -> None:
     """Encode the part's samples, lowered; `digest`, if given, takes the samples as mixed."""
-    with encoders.start(_ffmpeg_command(part, encoding, samples.sample_rate)) as encoder:
+    command = _encoder_command(part, encoding, samples.sample_rate)
+    with encoders.start(command) as encoder:
         try:
             _feed(samples, lowerings, part, encoder, encoders.stopping, digest)
             assert encoder.stderr is not None
@@ -583,15 +611,36 @@ def _encode_part(
         finally:
             encoder.wait()
             encoders.running.discard(encoder)
+    program = Path(command[0]).name
     # At `-v error` ffmpeg says nothing unless something failed, and a write that fails as the
-    # file is closed (a full disk) is said, and exits 0.
-    if encoder.returncode != 0 or said.strip():
+    # file is closed (a full disk) is said, and exits 0. LAME always warns of its input library
+    # (Debian's), and a write that fails exits 1 with no cause given.
+    if encoder.returncode != 0 or (program == "ffmpeg" and said.strip()):
         raise_if_disk_full(said, part.target)
-        last = [line for line in said.splitlines() if line.strip()][-1:]
-        raise AudioError(f"ffmpeg could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
+        if program != "ffmpeg" and shutil.disk_usage(part.target.parent).free < LAME_FULL_DISK_BYTES:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(part.target))
+        last = [line for line in said.splitlines() if line.strip() and not line.startswith(LAME_NOISE)][-1:]
+        raise AudioError(f"{program} could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
 
 
-def _ffmpeg_command(part: Part, encoding: Encoding, sample_rate: int) -> list[str]:
+LAME_NOISE = ("WARNING: libsndfile may ignore", "Compile without libsndfile")
+"""What Debian's LAME says on every run."""
+LAME_FULL_DISK_BYTES = 1 << 20
+"""LAME says only "Error writing mp3 output": where less than this is left in the folder, the
+disk is taken to be full."""
+
+
+def _encoder_command(part: Part, encoding: Encoding, sample_rate: int) -> list[str]:
+    """LAME's own command where it is installed and the part is a mono MP3 stream with no
+    header (the same bytes as ffmpeg writes with these options, measured at 32 to 128 kbit/s,
+    22.05 and 44.1 kHz: tests/test_render.py holds it); else ffmpeg's."""
+    lame = shutil.which("lame") if (encoding.fmt, encoding.channels, part.options) == ("mp3", 1, BARE_STREAM) else None
+    if lame:
+        khz = f"{sample_rate / 1000:g}"
+        return [
+            *(lame, "--quiet", "-r", "-s", khz, "--bitwidth", "16", "--signed", "--little-endian"),
+            *("--resample", khz, "-m", "m", "-b", str(encoding.bitrate_kbps), "--cbr", "-t", "-", str(part.target)),
+        ]
     rate = str(sample_rate)
     mp3 = encoding.fmt == "mp3"
     output = ["-c:a", "libmp3lame", "-id3v2_version", "0", "-f", "mp3"] if mp3 else ["-c:a", "aac", "-f", "ipod"]

@@ -104,7 +104,7 @@ def mp3_frames(
         frames.append(id3.COMM(encoding=_encoding(tags.comment), lang="XXX", desc="", text=tags.comment))
     if tags.language:
         frames.append(id3.TLAN(encoding=_encoding(tags.language), text=tags.language))
-    frames.append(id3.TSSE(encoding=0, text="voiceguide (LAME through ffmpeg)"))
+    frames.append(id3.TSSE(encoding=0, text="voiceguide (LAME)"))
     for key, value in tags.extra.items():
         frames.append(id3.TXXX(encoding=_encoding(key + value), desc=key, text=value))
     if cover is not None:
