@@ -696,30 +696,6 @@ def test_a_chapter_an_edit_moved_is_copied_not_encoded_and_the_track_is_what_a_f
     assert sorted((tmp_path / "parts").iterdir()) == sorted(parts[1:])
 
 
-def test_a_part_copied_from_the_store_stops_the_encoder_started_ahead_for_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An encoder started ahead for a part that is then copied from the store would write over
-    it: it is stopped first, and the track is whole."""
-    from voiceguide.cores import cores
-    from voiceguide.render.encode import EncodersAhead
-
-    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 3) / MIX_RATE) * 0.1
-    gap = np.zeros(MIX_RATE // 2)
-    track = PcmBuffer(
-        (np.concatenate([gap, tone, gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes(), MIX_RATE
-    )
-    encoding, labels, store = Encoding(bitrate_kbps=32), Labels(Tags("ahead")), tmp_path / "parts"
-    write_encoded(track, tmp_path / "first.mp3", encoding=encoding, labels=labels, memory=store)
-    started = _noting_encoders(monkeypatch)
-    with EncodersAhead(encoding, MIX_RATE, cores()) as ahead:
-        write_encoded(track, tmp_path / "second.mp3", encoding=encoding, labels=labels, memory=store, ahead=ahead)
-        assert len(started) == cores()  # none more: every part was copied
-        stopped = [encoder for encoder in started if encoder.returncode is not None]
-        assert len(stopped) == min(2, cores())  # the two parts' own, before they were copied; the rest wait
-    assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
-
-
 def _noting_parts(
     monkeypatch: pytest.MonkeyPatch, stretches: list[tuple[int, int]] | None = None
 ) -> list[tuple[int, int]]:
@@ -756,36 +732,6 @@ def _noting_encoders(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[b
 
     monkeypatch.setattr(encode, "_start_encoder", noting)
     return started
-
-
-@pytest.mark.parametrize("seconds", [11, 4], ids=["in-parts", "in-one-piece"])
-def test_encoders_started_ahead_write_the_same_stream_and_the_unused_ones_are_stopped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: int
-) -> None:
-    from voiceguide.cores import cores
-    from voiceguide.render.encode import EncodersAhead, stream_cuts
-
-    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * (seconds - 1) // 3) / MIX_RATE) * 0.1
-    gap = np.zeros(MIX_RATE // 2)
-    track = PcmBuffer(
-        (np.concatenate([gap, tone, gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes(), MIX_RATE
-    )
-    in_parts = stream_cuts(track) is not None
-    assert in_parts == (seconds == 11)  # four seconds are too short to cut
-    encoding, labels = Encoding(bitrate_kbps=32), Labels(Tags("ahead"))
-    started = _noting_encoders(monkeypatch)
-    write_encoded(track, tmp_path / "plain.mp3", encoding=encoding, labels=labels)
-    assert len(started) == (2 if in_parts else 1)
-    started.clear()
-    with EncodersAhead(encoding, MIX_RATE, cores()) as ahead:
-        assert len(started) == cores()  # waiting before the samples are known
-        write_encoded(track, tmp_path / "ahead.mp3", encoding=encoding, labels=labels, ahead=ahead)
-        # In parts, each part takes an encoder that waits, where there is one; in one piece,
-        # the track's own encoder is started (its stream has a header the parts' have not).
-        assert len(started) == (max(cores(), 2) if in_parts else cores() + 1)
-    assert (tmp_path / "ahead.mp3").read_bytes() == (tmp_path / "plain.mp3").read_bytes()
-    assert all(encoder.returncode is not None for encoder in started)  # none left running...
-    assert not ahead.folder.exists()  # ...or behind
 
 
 def test_true_peaks_are_read_block_by_block_across_reads(tmp_path: Path) -> None:
@@ -857,6 +803,28 @@ def test_lame_and_mpg123_make_what_ffmpeg_makes_and_ffmpeg_stands_in_for_them(
     assert read_by_mpg123.shape == read_by_ffmpeg.shape
     np.testing.assert_allclose(read_by_mpg123, read_by_ffmpeg, atol=2 / 32768)
     assert float(read_by_mpg123.max()) > 0.5  # loud: the peaks compared are the ones the check is about
+
+
+def test_a_track_too_short_to_cut_is_one_stream_with_its_header_from_ffmpeg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four seconds are too short to cut: one stream, which ffmpeg writes with its Xing header
+    (the encoder's delay, for gapless players), so it plays for the track's length."""
+    from voiceguide.render.encode import MP3_ENCODER_DELAY, stream_cuts
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE) / MIX_RATE) * 0.1
+    gap = np.zeros(MIX_RATE // 2)
+    pcm = np.concatenate([gap, tone, gap, tone, gap, tone, gap])
+    track = PcmBuffer((pcm * 32767).astype("<i2").tobytes(), MIX_RATE)
+    assert stream_cuts(track) is None
+    started = _noting_encoders(monkeypatch)
+    write_encoded(track, tmp_path / "short.mp3", encoding=Encoding(bitrate_kbps=32), labels=Labels(Tags("short")))
+    assert [Path(e.args[0]).name for e in started] == ["ffmpeg"]  # type: ignore[index]
+    assert (
+        b"Xing" in (tmp_path / "short.mp3").read_bytes()[:8192]
+        or b"Info" in (tmp_path / "short.mp3").read_bytes()[:8192]
+    )
+    assert abs(len(decode(tmp_path / "short.mp3")) - (pcm.size - MP3_ENCODER_DELAY)) < 1152
 
 
 def test_a_part_that_does_not_read_back_whole_is_an_error(tmp_path: Path) -> None:

@@ -110,7 +110,6 @@ def write_encoded(
     labels: Labels,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     memory: Path | None = None,
-    ahead: EncodersAhead | None = None,
     chapter_starts: Sequence[int] = (),
 ) -> None:
     """Encode the samples, check them, then write them to `target` with their `labels`. The
@@ -126,18 +125,15 @@ def write_encoded(
     can be (`chapter_starts`, in samples: `chapter_cuts`). `memory` is a folder where each part
     is kept as encoded and checked (`PartStore`), by the samples it was made from: a part an
     earlier render made is copied, not encoded (a warm render encodes nothing), and after an
-    edit only the parts it touched are encoded.
-
-    `ahead`: encoders started for this encode before its samples were known; the encode's
-    files are then kept in its folder (the caller closes it)."""
+    edit only the parts it touched are encoded."""
     require_ffmpeg()
     fmt = encoding.fmt
-    with contextlib.nullcontext(ahead.folder) if ahead else _scratch_folder() as folder:
+    with _scratch_folder() as folder:
         audio = folder / f"audio.{'m4a' if fmt == 'm4b' else 'mp3'}"
         parts = _parts(samples, audio, encoding, chapter_starts)
         store = PartStore(memory, encoding, samples.sample_rate, peak_ceiling_dbfs) if memory else None
         hold("encoding")
-        _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, ahead, store)
+        _encode_checked(samples, encoding, parts, peak_ceiling_dbfs, store)
         _join(parts, audio)
         if store:
             store.prune()
@@ -379,53 +375,6 @@ def _part_target(folder: Path, number: int) -> Path:
     return folder / f"part-{number:03d}.mp3"
 
 
-class EncodersAhead:
-    """MP3 encoders started before the track is known, each waiting on its input for the
-    samples of a part (`_parts`), for the first `count` parts: an ffmpeg takes about 0.07 s of
-    CPU to start (LAME a twentieth of that), which is then spent while a warm render still loads
-    the voice and the sounds on one core, not while the parts are encoded on every core. A part whose encoder waits here
-    takes it (one copied from the part store stops it first); `close` stops the rest and
-    removes the folder, where `write_encoded` then keeps its files too. One that cannot start
-    (out of processes or pipe memory) is left to start when its part does."""
-
-    def __init__(self, encoding: Encoding, sample_rate: int, count: int) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="encode-", dir=SCRATCH.path))
-        self._waiting: dict[tuple[str, ...], subprocess.Popen[bytes]] = {}
-        try:
-            for number in range(count):
-                part = Part(0, 0, _part_target(self.folder, number), BARE_STREAM)
-                command = tuple(_encoder_command(part, encoding, sample_rate))
-                with contextlib.suppress(OSError):
-                    self._waiting[command] = _start_encoder(list(command))
-        except BaseException:
-            self.close()
-            raise
-
-    @staticmethod
-    def count_for(duration_s: float) -> int:
-        """How many to start for a track of about `duration_s`: its parts, up to two for each
-        core (as many more start as the first of them finish)."""
-        return min(part_count(duration_s), 2 * cores())
-
-    def __enter__(self) -> EncodersAhead:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def take(self, command: list[str]) -> subprocess.Popen[bytes] | None:
-        """The encoder started with this command, if one waits (each is taken once)."""
-        return self._waiting.pop(tuple(command), None)
-
-    def close(self) -> None:
-        while self._waiting:  # (a part's thread may take one still, after a second Ctrl-C)
-            with contextlib.suppress(KeyError):
-                encoder = self._waiting.popitem()[1]
-                encoder.kill()
-                encoder.communicate()  # reaped, its pipes closed
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 PART_MINUTES = 3.5
 """About this much of a track goes in each part (two at least, an even number, so two cores
 share them evenly): the parts are encoded and checked as many at once as there are cores."""
@@ -441,26 +390,16 @@ T = TypeVar("T")
 
 class _Encoders:
     """The encoders of one pass over the parts: the ones running, and whether the pass is
-    stopping (another part failed, or Ctrl-C). A part's encoder is taken from those started
-    `ahead` where one waits for it, else started now."""
+    stopping (another part failed, or Ctrl-C)."""
 
-    def __init__(self, ahead: EncodersAhead | None) -> None:
+    def __init__(self) -> None:
         self.running: set[subprocess.Popen[bytes]] = set()
         self.stopping = threading.Event()
-        self._ahead = ahead
 
     def start(self, command: list[str]) -> subprocess.Popen[bytes]:
-        encoder = (self._ahead.take(command) if self._ahead else None) or _start_encoder(command)
+        encoder = _start_encoder(command)
         self.running.add(encoder)
         return encoder
-
-    def discard(self, command: list[str]) -> None:
-        """Stop the encoder started ahead with this command, if one waits (its part is copied
-        from the store instead: an encoder that opened the part's file late would empty it)."""
-        encoder = self._ahead.take(command) if self._ahead else None
-        if encoder is not None:
-            encoder.kill()
-            encoder.communicate()
 
     def stop(self) -> None:
         """Stop the pass: every running encoder killed, so its feeding thread's next write fails
@@ -492,7 +431,6 @@ def _encode_checked(
     encoding: Encoding,
     parts: list[Part],
     ceiling_dbfs: float,
-    ahead: EncodersAhead | None,
     store: PartStore | None,
 ) -> None:
     """Each part copied from the `store` where it holds the part's samples; else encoded,
@@ -502,7 +440,7 @@ def _encode_checked(
     part on its own, as many at once as there are cores."""
     ceiling = 10 ** ((ceiling_dbfs - METER_MARGIN_DB) / 20)
     overshooting = f"the {encoding.fmt} encoder kept overshooting {ceiling_dbfs:g} dBFS true peak"
-    encoders = _Encoders(ahead)
+    encoders = _Encoders()
 
     def check(part: Part) -> None:
         key = None
@@ -512,10 +450,8 @@ def _encode_checked(
             for piece in _pieces(samples, [], part, encoders.stopping):
                 found.update(piece)
             key = store.key(part, found.digest())
-            if not encoders.stopping.is_set() and store.path(key).exists():
-                encoders.discard(_encoder_command(part, encoding, samples.sample_rate))
-                if store.fetch(key, part.target):
-                    return
+            if not encoders.stopping.is_set() and store.fetch(key, part.target):
+                return
         if encoders.stopping.is_set():  # another part failed, or Ctrl-C: no new encoder
             return
         # Nothing kept (a first render): its key found from the samples as they are encoded.

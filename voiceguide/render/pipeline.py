@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from pathlib import Path
 
 from voiceguide.app.voicing import Progress, voice_routine
 from voiceguide.audio.mix import MIX_RATE, TrackMixer
-from voiceguide.cores import cores
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.languages import printed_for
@@ -18,7 +16,7 @@ from voiceguide.limits import PICTURE_PIXELS
 from voiceguide.pictures.cache import Image
 from voiceguide.pictures.draw import chapter_pictures
 from voiceguide.render.cover import cover_jpeg
-from voiceguide.render.encode import EncodersAhead, Encoding, require_ffmpeg, write_encoded, write_wav
+from voiceguide.render.encode import Encoding, require_ffmpeg, write_encoded, write_wav
 from voiceguide.render.names import FORMATS, HOLDS_KEY, output_target, track_path, transcript_paths
 from voiceguide.render.provenance import (
     DEFAULT_SETTINGS,
@@ -92,54 +90,50 @@ def render(
 
     encoding = Encoding(fmt, settings.bitrate_kbps, settings.channels)
     estimated = _estimated(routine, options) if fmt == "mp3" else None
-    ahead_count = EncodersAhead.count_for(estimated.total_s) if estimated else cores()
-    # The MP3's encoders start now, while the voice and its sounds load.
-    with EncodersAhead(encoding, MIX_RATE, ahead_count) if fmt == "mp3" else contextlib.nullcontext() as ahead:
-        with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
-            # Drawn while the voice speaks (a cold render draws for most of a second, on a core
-            # the speech workers share), from the chapters as laid out with estimated lengths.
-            estimated_ids = [c.id for c in estimated.chapters] if estimated else []
-            pictures = drawing.submit(_pictures, routine, estimated_ids) if fmt == "mp3" else None
-            voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
-            timeline, speech = voiced.timeline, voiced.speech
-            chapter_ids = [c.id for c in timeline.chapters]
-            if pictures is not None and pictures.result()[0] != chapter_ids:
-                pictures = drawing.submit(_pictures, routine, chapter_ids)
+    with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
+        # Drawn while the voice speaks (a cold render draws for most of a second, on a core
+        # the speech workers share), from the chapters as laid out with estimated lengths.
+        estimated_ids = [c.id for c in estimated.chapters] if estimated else []
+        pictures = drawing.submit(_pictures, routine, estimated_ids) if fmt == "mp3" else None
+        voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
+        timeline, speech = voiced.timeline, voiced.speech
+        chapter_ids = [c.id for c in timeline.chapters]
+        if pictures is not None and pictures.result()[0] != chapter_ids:
+            pictures = drawing.submit(_pictures, routine, chapter_ids)
 
-        progress("mixing", 0, 1)
-        mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
-        mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
-        progress("mixing", 1, 1)
+    progress("mixing", 0, 1)
+    mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
+    mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
+    progress("mixing", 1, 1)
 
-        progress("encoding", 0, 1)
-        printed = printed_for(routine.language)
-        written = [output, *(side_files if transcripts else ())]
-        # The track and its transcripts replace what was there together, or not at all.
-        with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
-            if fmt == "wav":
-                write_wav(mixer, tmp)
-            else:
-                tags = Tags(
-                    title=timeline.title,
-                    album=routine.source.title if routine.source and routine.source.title else printed.album,
-                    year=str(datetime.date.today().year),
-                    comment=printed.safety,
-                    language=routine.language,
-                    extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
-                )
-                labels = Labels(tags, timeline.chapters, cover_jpeg(routine), pictures.result()[1] if pictures else {})
-                write_encoded(
-                    mixer,
-                    tmp,
-                    encoding=encoding,
-                    labels=labels,
-                    memory=(cache or ClipCache()).root / PARTS_FOLDER,
-                    ahead=ahead,
-                    chapter_starts=[round(chapter.start_s * MIX_RATE) for chapter in timeline.chapters],
-                )
-            if transcripts:
-                for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
-                    side_tmp.write_text(text, encoding="utf-8")
+    progress("encoding", 0, 1)
+    printed = printed_for(routine.language)
+    written = [output, *(side_files if transcripts else ())]
+    # The track and its transcripts replace what was there together, or not at all.
+    with atomic_paths(written, overwrite=overwrite, keep=keep, hold_at="placing") as (tmp, *side_tmps):
+        if fmt == "wav":
+            write_wav(mixer, tmp)
+        else:
+            tags = Tags(
+                title=timeline.title,
+                album=routine.source.title if routine.source and routine.source.title else printed.album,
+                year=str(datetime.date.today().year),
+                comment=printed.safety,
+                language=routine.language,
+                extra={**(made.tags() if made else {}), HOLDS_KEY: holds_json(timeline)},
+            )
+            labels = Labels(tags, timeline.chapters, cover_jpeg(routine), pictures.result()[1] if pictures else {})
+            write_encoded(
+                mixer,
+                tmp,
+                encoding=encoding,
+                labels=labels,
+                memory=(cache or ClipCache()).root / PARTS_FOLDER,
+                chapter_starts=[round(chapter.start_s * MIX_RATE) for chapter in timeline.chapters],
+            )
+        if transcripts:
+            for side_tmp, text in zip(side_tmps, (webvtt(timeline), lrc(timeline)), strict=True):
+                side_tmp.write_text(text, encoding="utf-8")
     if not transcripts:
         for path in side_files:
             remove_stale(path)  # an earlier render's, which would no longer match
