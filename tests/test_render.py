@@ -827,12 +827,76 @@ def test_a_track_too_short_to_cut_is_one_stream_with_its_header_from_ffmpeg(
     assert abs(len(decode(tmp_path / "short.mp3")) - (pcm.size - MP3_ENCODER_DELAY)) < 1152
 
 
-def test_a_part_that_does_not_read_back_whole_is_an_error(tmp_path: Path) -> None:
-    """mpg123 passes over what it cannot decode and exits 0: a part read back short is an error."""
+@pytest.mark.parametrize("reader", ["mpg123", "ffmpeg"])
+def test_a_part_that_does_not_read_back_whole_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    """A stream cut short at a frame decodes to fewer samples, and both readers exit 0 (mpg123
+    passes over what it cannot decode, and says nothing): a part read back short is an error."""
+    import shutil
+
+    from voiceguide.render.encode import MP3_ENCODER_DELAY
+    from voiceguide.render.patch import read_frames
+
+    samples = 1152 * 100  # whole frames, as a part is
+    tone = np.sin(2 * np.pi * 440 * np.arange(samples) / MIX_RATE) * 0.5
     part = tmp_path / "part-000.mp3"
-    part.write_bytes(np.random.default_rng(0).bytes(5000))
-    with pytest.raises(AudioError, match=r"could not read back part-000\.mp3"):
-        decoded_true_peaks(part, MIX_RATE, length=MIX_RATE)
+    command = ["ffmpeg", "-v", "error", "-f", "s16le", "-ar", str(MIX_RATE), "-ac", "1", "-i", "pipe:0"]
+    command += ["-c:a", "libmp3lame", "-b:a", "64k", "-id3v2_version", "0", "-f", "mp3", "-write_xing", "0"]
+    subprocess.run([*command, str(part)], input=(tone * 32767).astype("<i2").tobytes(), check=True, timeout=60)
+    whole = part.read_bytes()
+    frames = read_frames(whole)
+    assert frames is not None
+    which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "mpg123" and reader == "ffmpeg" else which(name))
+    length = samples + MP3_ENCODER_DELAY  # from the part's first decoded sample: its delay, then its own
+    assert decoded_true_peaks(part, MIX_RATE, length=length).max() > 0.4  # whole, it reads back
+    part.write_bytes(whole[: int(frames.starts[len(frames.starts) // 2])])
+    with pytest.raises(AudioError, match=rf"^{reader} could not read back part-000\.mp3: \d+ samples of {length}$"):
+        decoded_true_peaks(part, MIX_RATE, length=length)
+
+
+def test_lame_saying_why_it_failed_is_heard_through_its_warnings_and_a_part_it_left_short_is_caught(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Debian's LAME warns of its input library on every run, so its failure is its exit status
+    and its own last words; a write it did not notice failing (a full disk, as the file is
+    closed) exits 0 with the part short, which is measured; and with the folder full, either is
+    the full disk it is."""
+    import shutil
+
+    from voiceguide.render import encode
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(MIX_RATE * 3) / MIX_RATE) * 0.1
+    gap = np.zeros(MIX_RATE)
+    track = PcmBuffer((np.concatenate([gap, tone, gap, tone, gap]) * 32767).astype("<i2").tobytes(), MIX_RATE)
+    encoding, labels = Encoding(), Labels(Tags("failing"))
+    command = encode._encoder_command
+    assert (
+        Path(command(encode.Part(0, 0, tmp_path / "x.mp3", encode.BARE_STREAM), encoding, MIX_RATE)[0]).name == "lame"
+    )
+
+    monkeypatch.setattr(
+        encode, "_encoder_command", lambda *args: [*command(*args)[:-2], "--nonsense", *command(*args)[-2:]]
+    )
+    with pytest.raises(
+        AudioError, match=r"^lame could not encode part-00\d\.mp3: \S*lame: unrecognized option --nonsense$"
+    ):
+        write_encoded(track, tmp_path / "bad.mp3", encoding=encoding, labels=labels)
+
+    def short(*args: Any) -> list[str]:  # LAME as it is on a disk that fills as it closes the file
+        real = command(*args)
+        return ["sh", "-c", f'"$@" && truncate -s -300 {real[-1]}', "lame", *real]
+
+    monkeypatch.setattr(encode, "_encoder_command", short)
+    with pytest.raises(AudioError, match=r"^sh could not encode part-00\d\.mp3: it stopped short$"):
+        write_encoded(track, tmp_path / "short.mp3", encoding=encoding, labels=labels)
+    full = shutil.disk_usage(tmp_path)._replace(free=4096)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: full)
+    with pytest.raises(OSError, match="No space left on device") as raised:
+        write_encoded(track, tmp_path / "full.mp3", encoding=encoding, labels=labels)
+    assert raised.value.filename.endswith(".mp3")
+    assert not list(tmp_path.glob("*.mp3"))  # nothing written
 
 
 def true_peak_dbfs(path: Path) -> float:

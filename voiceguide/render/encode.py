@@ -4,7 +4,8 @@ An MP3's parts are encoded by LAME and read back by mpg123 where they are instal
 installs both), else by ffmpeg: LAME's command line writes the very bytes ffmpeg's libmp3lame
 does, and mpg123 decodes them to the same samples (to one step of 16 bits), but each starts in
 a twentieth of ffmpeg's time, and mpg123 decodes in about 40 % of it (docs/dependencies.md).
-An M4B, and a stereo MP3, go through ffmpeg."""
+ffmpeg encodes an M4B, a stereo MP3 and a track too short to cut (an MP3 of those is still
+read back by mpg123)."""
 
 from __future__ import annotations
 
@@ -325,7 +326,7 @@ def decoded_true_peaks(path: Path, sample_rate: int, *, floor_dbfs: float = -3.0
 
 
 def _decoder_command(path: Path, sample_rate: int) -> list[str]:
-    """mpg123 for an MP3 where it is installed (mixed to mono, 16-bit at the file's rate), else ffmpeg."""
+    """mpg123 for an MP3 where it is installed, else ffmpeg: 16-bit mono (mixed down) at `sample_rate`."""
     mpg123 = shutil.which("mpg123") if path.suffix == ".mp3" else None
     if mpg123:
         return [mpg123, "--quiet", "--mono", "--rate", str(sample_rate), "--stdout", str(path)]
@@ -340,7 +341,8 @@ class Part:
     stop: int
     target: Path
     options: tuple[str, ...] = ()
-    """ffmpeg's output options of this part's own."""
+    """ffmpeg's output options of this part's own. `BARE_STREAM` parts are the ones LAME
+    encodes, where installed, with the same stream (`_encoder_command`)."""
     decoded_from: int = 0
     """The track's sample that the part's first sample is, decoded on its own: a stream with no
     Xing header starts with the encoder's delay."""
@@ -459,8 +461,7 @@ def _encode_checked(
         _encode_part(samples, [], encoding, part, encoders, digest)
         if store is not None and digest is not None:
             key = store.key(part, digest.digest())
-        # From the part's first decoded sample.
-        peaks = decoded_true_peaks(part.target, samples.sample_rate, length=part.stop - part.decoded_from)
+        peaks = decoded_true_peaks(part.target, samples.sample_rate, length=_decoded_length(part))
         if peaks.size and float(peaks.max()) > ceiling:
             lowering = _Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from)
             patched = _patched(samples, encoding, part, lowering, peaks > ceiling, under)
@@ -478,13 +479,20 @@ def _encode_checked(
             if encoders.stopping.is_set():
                 return None
             _encode_part(samples, lowerings, encoding, part, encoders)
-            peaks = decoded_true_peaks(part.target, samples.sample_rate, length=part.stop - part.decoded_from)
+            peaks = decoded_true_peaks(part.target, samples.sample_rate, length=_decoded_length(part))
             if not peaks.size or float(peaks.max()) <= ceiling:
                 return True
             lowerings.append(_Lowering(_needed(part.stop - part.decoded_from, peaks, ceiling), part.decoded_from))
         return False
 
     _each_part(check, parts, encoders)
+
+
+def _decoded_length(part: Part) -> int:
+    """How many samples the part must decode to, at least, counted from its first decoded
+    sample: a bare stream decodes its encoder's delay too; a stream with a header (or an M4B)
+    is trimmed by the decoder to about its samples, give or take a frame."""
+    return part.stop - part.decoded_from - (0 if part.options == BARE_STREAM else MP3_FRAME)
 
 
 def _patched(
@@ -550,26 +558,47 @@ def _encode_part(
     program = Path(command[0]).name
     # At `-v error` ffmpeg says nothing unless something failed, and a write that fails as the
     # file is closed (a full disk) is said, and exits 0. LAME always warns of its input library
-    # (Debian's), and a write that fails exits 1 with no cause given.
-    if encoder.returncode != 0 or (program == "ffmpeg" and said.strip()):
+    # (Debian's); a write that fails exits 1 with no cause given, and one that fails as the file
+    # is closed is not even noticed: it exits 0, so what it wrote is measured.
+    if program == "ffmpeg":
+        failed = encoder.returncode != 0 or bool(said.strip())
+    else:
+        failed = encoder.returncode != 0 or _written_short(part, encoding, samples.sample_rate)
+    if failed:
         raise_if_disk_full(said, part.target)
         if program != "ffmpeg" and shutil.disk_usage(part.target.parent).free < LAME_FULL_DISK_BYTES:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(part.target))
         last = [line for line in said.splitlines() if line.strip() and not line.startswith(LAME_NOISE)][-1:]
-        raise AudioError(f"{program} could not encode {part.target.name}: {' '.join(last) or 'it stopped'}")
+        raise AudioError(f"{program} could not encode {part.target.name}: {' '.join(last) or 'it stopped short'}")
 
 
 LAME_NOISE = ("WARNING: libsndfile may ignore", "Compile without libsndfile")
 """What Debian's LAME says on every run."""
 LAME_FULL_DISK_BYTES = 1 << 20
-"""LAME says only "Error writing mp3 output": where less than this is left in the folder, the
-disk is taken to be full."""
+"""LAME says only "Error writing mp3 output", or nothing: where less than this is left in the
+folder, the disk is taken to be full."""
+
+
+def _written_short(part: Part, encoding: Encoding, sample_rate: int) -> bool:
+    """Whether a bare MP3 stream holds fewer bytes than its frames take: `n` samples (whole
+    frames) make `n / 1152 + 1` frames of a constant bit rate, each its share of the bit rate
+    rounded down (or a byte more). (MPEG-1's rates, the mix's: under 32 kHz a frame is half as
+    long, and nothing is measured.)"""
+    if sample_rate < 32_000:
+        return False
+    frames = (part.stop - part.start) // MP3_FRAME + 1
+    try:
+        size = part.target.stat().st_size
+    except OSError:
+        return True
+    return size < frames * (144_000 * encoding.bitrate_kbps // sample_rate)
 
 
 def _encoder_command(part: Part, encoding: Encoding, sample_rate: int) -> list[str]:
     """LAME's own command where it is installed and the part is a mono MP3 stream with no
-    header (the same bytes as ffmpeg writes with these options, measured at 32 to 128 kbit/s,
-    22.05 and 44.1 kHz: tests/test_render.py holds it); else ffmpeg's."""
+    header (`-t`: the same bytes as ffmpeg writes with `BARE_STREAM`, measured at 32 to 128
+    kbit/s, 22.05 and 44.1 kHz; tests/test_render.py holds 32, 64 and 128 at 44.1); else
+    ffmpeg's."""
     lame = shutil.which("lame") if (encoding.fmt, encoding.channels, part.options) == ("mp3", 1, BARE_STREAM) else None
     if lame:
         khz = f"{sample_rate / 1000:g}"
@@ -659,7 +688,8 @@ assert CHAPTER_GRID % MP3_FRAME == 0 and CHAPTER_GRID % LIMITER_BLOCK == 0
 assert CHAPTER_QUIET_S * SAMPLE_RATE >= CHAPTER_LEAD + (CUT_QUIET_FRAMES + 1) * MP3_FRAME  # the quiet a cut needs
 PART_SHORTEST_S = 45.0
 """A chapter shorter than this shares its part with the next one (`chapter_cuts`): each part is
-an encoder to start (0.07 s of CPU) and, in a first render, a decode to check. A routine of
+an encoder to start (0.003 s of CPU for LAME, 0.07 s for ffmpeg) and, in a first render, a
+decode to check. A routine of
 hours in chapters of a minute or two has a part for each: a few seconds of starting more."""
 
 
