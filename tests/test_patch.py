@@ -102,7 +102,7 @@ def encoded_part(samples: PcmBuffer, target: Path, encoding: Encoding) -> Part:
     start = MP3_ENCODER_DELAY
     stop = start + (samples.total_samples - start - 2000) // FRAME_SAMPLES * FRAME_SAMPLES
     part = Part(start, stop, target, BARE_STREAM, start - MP3_ENCODER_DELAY)
-    _encode_part(samples, [], encoding, part, _Encoders(None))
+    _encode_part(samples, [], encoding, part, _Encoders())
     return part
 
 
@@ -115,7 +115,7 @@ def patch(samples: PcmBuffer, part: Part, encoding: Encoding, blocks: list[int],
     made: list[Path] = []
 
     def once(stretch: Part, lowerings: list[_Lowering]) -> bool:
-        _encode_part(samples, lowerings, encoding, stretch, _Encoders(None))
+        _encode_part(samples, lowerings, encoding, stretch, _Encoders())
         made.append(stretch.target.with_name(f"made-{len(made)}.mp3"))
         made[-1].write_bytes(stretch.target.read_bytes())
         return True
@@ -212,7 +212,7 @@ def test_a_stretch_that_still_overshoots_after_every_try_leaves_the_part_to_be_e
     tried: list[Path] = []
 
     def still_over(stretch: Part, lowerings: list[_Lowering]) -> bool:
-        _encode_part(samples, lowerings, Encoding(), stretch, _Encoders(None))
+        _encode_part(samples, lowerings, Encoding(), stretch, _Encoders())
         tried.append(stretch.target)
         return False
 
