@@ -22,7 +22,7 @@ def judge(goal: str, measured: float, target: float, *, unit: str = "", at_least
     measured, target = float(measured), float(target)  # numpy's numbers are no JSON
     met = bool(measured >= target if at_least else measured <= target)
     sign = ">=" if at_least else "<="
-    print(f"{'PASS' if met else 'MISS'}  {goal}: {measured:.3g}{unit} (goal {sign} {target:g}{unit})")
+    print(f"{'PASS' if met else 'MISS'}  {goal}: {measured:.4g}{unit} (goal {sign} {target:g}{unit})")
     kept = os.environ.get(GOALS_ENV)
     if kept:
         line = {"goal": goal, "measured": measured, "target": target, "unit": unit, "at_least": at_least, "met": met}
@@ -40,7 +40,7 @@ def table(path: Path) -> int:
         sign = ">=" if row["at_least"] else "<="
         unit = row["unit"]
         verdict = "PASS" if row["met"] else "**MISS**"
-        print(f"| {row['goal']} | {row['measured']:.3g}{unit} | {sign} {row['target']:g}{unit} | {verdict} |")
+        print(f"| {row['goal']} | {row['measured']:.4g}{unit} | {sign} {row['target']:g}{unit} | {verdict} |")
     missed = [row["goal"] for row in rows if not row["met"]]
     if missed:
         print(f"make bench: {len(missed)} of {len(rows)} goals missed: {', '.join(missed)}", file=sys.stderr)
