@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import wave
 from collections import Counter
@@ -211,6 +212,65 @@ def test_the_limiter_gives_each_sample_the_same_gain_wherever_the_chunks_are_cut
         return np.concatenate(list(mixer.pcm_chunks()))
 
     assert np.array_equal(chunked(1 << 18), chunked(10 * mix.LIMITER_BLOCK))
+
+
+def test_phrases_levelled_as_the_voice_makes_them_mix_to_the_same_samples_and_are_kept(
+    rendered: RenderResult, shared_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceguide.audio import mix
+
+    speech = prepare_speech(
+        parse_routine(SHORT, origin="short.yaml"), options=CompileOptions(), cache=ClipCache(shared_cache)
+    )
+    itself = mix.TrackMixer(rendered.timeline, speech.clips)  # levels every sound when it mixes
+    kept: dict[tuple[str, str], np.ndarray] = {}
+
+    class Store:
+        def get(self, text: str, tag: str) -> np.ndarray | None:
+            return kept.get((text, tag))
+
+        def put(self, text: str, tag: str, samples: np.ndarray, sample_rate: int) -> None:
+            kept[text, tag] = samples
+
+    levelled_here: list[str] = []
+    level = mix.levelled_pcm
+    with mix.LevelAhead() as ahead:
+        for text, clip in speech.clips.items():
+            ahead.add(text, clip)
+        monkeypatch.setattr(mix, "levelled_pcm", lambda *a: levelled_here.append("") or level(*a))
+        mixer = mix.TrackMixer(rendered.timeline, speech.clips, levelled=ahead.over(Store()))
+        mixer.prepare()
+    tones = {event.text for event in rendered.timeline.events if event.kind == "tone"}
+    assert len(levelled_here) == len(tones)  # no phrase levelled again
+    assert np.array_equal(mixer.mix(0, mixer.total_samples), itself.mix(0, itself.total_samples))
+    assert {text for text, _ in kept} == set(speech.clips)  # for the next render
+
+
+def test_a_first_render_levels_each_phrase_as_it_is_made_and_the_next_render_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceguide.audio import mix
+
+    levelled_on: list[str] = []
+    level = mix.levelled_pcm
+
+    def counted(*args: Any) -> np.ndarray:
+        levelled_on.append(threading.current_thread().name)
+        return level(*args)
+
+    monkeypatch.setattr(mix, "levelled_pcm", counted)
+    routine, cache = parse_routine(SHORT, origin="short.yaml"), ClipCache(tmp_path / "cache")
+    first = render(routine, output=tmp_path / "first.mp3", cache=cache)
+    phrases = {event.text for event in first.timeline.events if event.kind == "speech"}
+    assert first.clips_made == len(phrases)
+    ahead = [name for name in levelled_on if name.startswith("level-ahead")]
+    assert len(ahead) == len(phrases)
+    levelled_on.clear()
+    again = render(routine, output=tmp_path / "again.mp3", cache=cache)
+    assert again.clips_made == 0
+    tones = {event.text for event in again.timeline.events if event.kind == "tone"}
+    assert len(levelled_on) == len(tones)  # every phrase as the first render levelled and kept it
+    assert np.array_equal(decode(first.path), decode(again.path))
 
 
 def test_an_mp3_encoded_in_parts_decodes_sample_for_sample_in_place(tmp_path: Path, shared_cache: Path) -> None:

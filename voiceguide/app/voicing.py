@@ -108,8 +108,10 @@ def prepare_speech(
     choice: VoiceChoice = ANY_VOICE,
     cache: ClipCache | None = None,
     progress: Progress = lambda stage, done, total: None,
+    on_made: Callable[[str, Clip], None] = lambda text, clip: None,
 ) -> Speech:
-    """Synthesise (or take from the cache) every phrase the routine speaks."""
+    """Synthesise (or take from the cache) every phrase the routine speaks; each one made is
+    given to `on_made` as it comes."""
     cache = cache or ClipCache()
     voice = open_voice(routine, options=options, choice=choice, cache=cache)
     try:
@@ -118,7 +120,7 @@ def prepare_speech(
         spoken = voice.phrases.spoken
         texts = sorted(phrases(routine, options=options), key=lambda text: (-len(spoken(text)), text))
         clips = voice.clips(texts, cache)
-        found = clips.all(on_progress=lambda done, total: progress("speech", done, total))
+        found = clips.all(on_progress=lambda done, total: progress("speech", done, total), on_made=on_made)
     finally:
         voice.close()
     return Speech(found, voice.info, voice.settings, len(clips.missing), clips.levelled())
@@ -156,10 +158,11 @@ def voice_routine(
     choice: VoiceChoice = ANY_VOICE,
     cache: ClipCache | None = None,
     progress: Progress = lambda stage, done, total: None,
+    on_made: Callable[[str, Clip], None] = lambda text, clip: None,
 ) -> VoicedTimeline:
-    """Every phrase the routine speaks made (or taken from the cache), and the timeline laid
-    out with their lengths: what a track holds."""
-    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress)
+    """Every phrase the routine speaks made (or taken from the cache; each one made given to
+    `on_made`), and the timeline laid out with their lengths: what a track holds."""
+    speech = prepare_speech(routine, options=options, choice=choice, cache=cache, progress=progress, on_made=on_made)
     return VoicedTimeline(measured_timeline(routine, options=options, speech=speech), speech)
 
 

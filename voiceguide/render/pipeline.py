@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.app.voicing import Progress, voice_routine
-from voiceguide.audio.mix import MIX_RATE, TrackMixer
+from voiceguide.audio.mix import MIX_RATE, LevelAhead, TrackMixer
 from voiceguide.errors import UsageError, VoiceguideError, about
 from voiceguide.files import atomic_paths, check_writable, remove_stale
 from voiceguide.languages import printed_for
@@ -90,21 +90,24 @@ def render(
 
     encoding = Encoding(fmt, settings.bitrate_kbps, settings.channels)
     estimated = _estimated(routine, options) if fmt == "mp3" else None
-    with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing:
+    with ThreadPoolExecutor(1, thread_name_prefix="pictures") as drawing, LevelAhead(MIX_RATE) as levelling:
         # Drawn while the voice speaks (a cold render draws for most of a second, on a core
-        # the speech workers share), from the chapters as laid out with estimated lengths.
+        # the speech workers share), from the chapters as laid out with estimated lengths; and
+        # each phrase levelled for the mix as it is made.
         estimated_ids = [c.id for c in estimated.chapters] if estimated else []
         pictures = drawing.submit(_pictures, routine, estimated_ids) if fmt == "mp3" else None
-        voiced = voice_routine(routine, options=options, choice=choice, cache=cache, progress=progress)
+        voiced = voice_routine(
+            routine, options=options, choice=choice, cache=cache, progress=progress, on_made=levelling.add
+        )
         timeline, speech = voiced.timeline, voiced.speech
         chapter_ids = [c.id for c in timeline.chapters]
         if pictures is not None and pictures.result()[0] != chapter_ids:
             pictures = drawing.submit(_pictures, routine, chapter_ids)
 
-    progress("mixing", 0, 1)
-    mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=speech.levelled)
-    mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
-    progress("mixing", 1, 1)
+        progress("mixing", 0, 1)
+        mixer = TrackMixer(timeline, speech.clips, sample_rate=MIX_RATE, levelled=levelling.over(speech.levelled))
+        mixer.prepare()  # the sounds levelled; the track itself is mixed as it is encoded
+        progress("mixing", 1, 1)
 
     progress("encoding", 0, 1)
     printed = printed_for(routine.language)

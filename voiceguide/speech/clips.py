@@ -65,12 +65,17 @@ class PhraseClips:
             for text in wanted[said]:
                 yield text, clip
 
-    def all(self, on_progress: Callable[[int, int], None] = lambda done, total: None) -> dict[str, Clip]:
-        """Every clip: the cached ones, then the rest as they are made."""
+    def all(
+        self,
+        on_progress: Callable[[int, int], None] = lambda done, total: None,
+        on_made: Callable[[str, Clip], None] = lambda text, clip: None,
+    ) -> dict[str, Clip]:
+        """Every clip: the cached ones, then the rest as they are made (each given to `on_made`)."""
         clips = self.cached()
         on_progress(len(clips), len(self.texts))
         for text, clip in self.synthesise():
             clips[text] = clip
+            on_made(text, clip)
             on_progress(len(clips), len(self.texts))
         return clips
 
