@@ -34,7 +34,7 @@ def test_make_bench_runs_every_benchmark() -> None:
     goals = [re.sub(r"a [0-9.]+-hour", "a N-hour", row.split(" | ")[0].removeprefix("| ")) for row in rows]
     assert goals == [
         "warm render / bare encode",
-        "cold render / (Piper alone + render of cached speech, no part kept)",  # `make test` installs a Piper voice
+        "cold render / (Piper alone + warm render)",  # `make test` installs a Piper voice
         "peak memory, a N-hour routine / the built-in",
         "first sound cold",
         "first sound warm",
