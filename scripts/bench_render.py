@@ -186,11 +186,12 @@ def main() -> None:
     colds = min(3, args.repeats)
     cold_runs: list[float] = []
     piper_runs: list[float] = []
+    made = None
     for number in range(colds):
         cold_runs.append(cli_render(cache_dir if number == 0 else work / f"cold-{number}"))
-        kept = prepare_speech(routine, options=CompileOptions(), cache=ClipCache(cache_dir))  # as the render made it
-        if kept.voice.engine == "piper":
-            piper_runs.append(piper_alone(kept))
+        made = made or prepare_speech(routine, options=CompileOptions(), cache=ClipCache(cache_dir))  # the first's
+        if made.voice.engine == "piper":
+            piper_runs.append(piper_alone(made))
     cold = statistics.median(cold_runs)
     espeak_cold_runs = [cli_render(work / f"espeak-{n}", "--engine", "pyttsx3") for n in range(colds)]
     synthesis_start = time.perf_counter()

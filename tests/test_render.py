@@ -12,7 +12,6 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
 import wave
 from collections import Counter
@@ -40,7 +39,7 @@ from voiceguide.render.provenance import RenderSettings
 from voiceguide.render.tags import Labels, Tags
 from voiceguide.routine.loader import parse_routine
 from voiceguide.routine.model import Routine
-from voiceguide.speech import VoiceInfo, choose_voice
+from voiceguide.speech import Clip, VoiceInfo, choose_voice
 from voiceguide.speech.cache import ClipCache
 from voiceguide.timeline.options import CompileOptions
 
@@ -232,18 +231,26 @@ def test_phrases_levelled_as_the_voice_makes_them_mix_to_the_same_samples_and_ar
         def put(self, text: str, tag: str, samples: np.ndarray, sample_rate: int) -> None:
             kept[text, tag] = samples
 
-    levelled_here: list[str] = []
+    levelled = Counter[int]()
     level = mix.levelled_pcm
+
+    def counted(*args: Any) -> np.ndarray:
+        levelled[args[-1]] += 1  # by the rate levelled for
+        return level(*args)
+
+    monkeypatch.setattr(mix, "levelled_pcm", counted)
     with mix.LevelAhead() as ahead:
         for text, clip in speech.clips.items():
             ahead.add(text, clip)
-        monkeypatch.setattr(mix, "levelled_pcm", lambda *a: levelled_here.append("") or level(*a))
         mixer = mix.TrackMixer(rendered.timeline, speech.clips, levelled=ahead.over(Store()))
         mixer.prepare()
+        other = mix.TrackMixer(rendered.timeline, speech.clips, sample_rate=48000, levelled=ahead.over(Store()))
+        other.prepare()
     tones = {event.text for event in rendered.timeline.events if event.kind == "tone"}
-    assert len(levelled_here) == len(tones)  # no phrase levelled again
+    assert levelled[MIX_RATE] == len(speech.clips) + len(tones)  # each once, ahead or by the mixer
+    assert levelled[48000] == len(speech.clips) + len(tones)  # not what was levelled for 44.1 kHz
     assert np.array_equal(mixer.mix(0, mixer.total_samples), itself.mix(0, itself.total_samples))
-    assert {text for text, _ in kept} == set(speech.clips)  # for the next render
+    assert {text for text, tag in kept if tag == mix.levelled_tag(MIX_RATE)} == set(speech.clips)  # for next time
 
 
 def test_a_first_render_levels_each_phrase_as_it_is_made_and_the_next_render_none(
@@ -251,25 +258,33 @@ def test_a_first_render_levels_each_phrase_as_it_is_made_and_the_next_render_non
 ) -> None:
     from voiceguide.audio import mix
 
-    levelled_on: list[str] = []
+    given: list[str] = []
+    add = mix.LevelAhead.add
+
+    def noted(self: mix.LevelAhead, text: str, clip: Clip) -> None:
+        given.append(text)
+        add(self, text, clip)
+
+    monkeypatch.setattr(mix.LevelAhead, "add", noted)
+    levelled = 0
     level = mix.levelled_pcm
 
     def counted(*args: Any) -> np.ndarray:
-        levelled_on.append(threading.current_thread().name)
+        nonlocal levelled
+        levelled += 1
         return level(*args)
 
     monkeypatch.setattr(mix, "levelled_pcm", counted)
     routine, cache = parse_routine(SHORT, origin="short.yaml"), ClipCache(tmp_path / "cache")
     first = render(routine, output=tmp_path / "first.mp3", cache=cache)
     phrases = {event.text for event in first.timeline.events if event.kind == "speech"}
-    assert first.clips_made == len(phrases)
-    ahead = [name for name in levelled_on if name.startswith("level-ahead")]
-    assert len(ahead) == len(phrases)
-    levelled_on.clear()
+    tones = {event.text for event in first.timeline.events if event.kind == "tone"}
+    assert first.clips_made == len(phrases) and sorted(given) == sorted(phrases)
+    assert levelled == len(phrases) + len(tones)  # each phrase once, as it was made
+    levelled = 0
     again = render(routine, output=tmp_path / "again.mp3", cache=cache)
     assert again.clips_made == 0
-    tones = {event.text for event in again.timeline.events if event.kind == "tone"}
-    assert len(levelled_on) == len(tones)  # every phrase as the first render levelled and kept it
+    assert levelled == len(tones)  # every phrase as the first render levelled and kept it
     assert np.array_equal(decode(first.path), decode(again.path))
 
 

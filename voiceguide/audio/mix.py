@@ -109,7 +109,7 @@ def levelled_tag(sample_rate: int) -> str:
 def levelled_pcm(native: np.ndarray, rate: int, target_lufs: float, sample_rate: int) -> np.ndarray:
     """A sound (16-bit or float samples at `rate`) levelled to `target_lufs` and limited, as
     16-bit samples at `sample_rate`: what the mix places."""
-    if native.dtype == np.int16:  # a clip (a warm render takes its levelled one as kept)
+    if native.dtype == np.int16:
         native = native.astype(np.float32) / 32768.0
     # Levelled at the sound's own rate, then limited again at the mix rate: the points the
     # resampler draws between samples may pass the ceiling a little (true peaks).
@@ -123,49 +123,52 @@ class LevelAhead:
     A first render's voice keeps every core busy until its last phrase; levelled after it, the
     built-in routine's phrases took 0.6 s more (1.0 s of CPU on two threads, which share the
     interpreter's lock while numpy is not working). Levelled as they come, that work shares
-    the cores with the voice instead. `over` hands the mixer
-    what was levelled, and keeps each in the store the mixer was given, as it would have."""
+    the cores with the voice instead.
+
+    `over` makes this the mixer's store of levelled phrases (`Levelled`): a phrase levelled
+    here is handed over once (then forgotten: the mixer keeps its own copy) and put in the
+    store the mixer would have been given, for the next render; one still waiting its turn is
+    levelled by the mixer's thread that asks for it; any other is looked for in that store."""
 
     def __init__(self, sample_rate: int = MIX_RATE) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         self.sample_rate = sample_rate
+        self._tag = levelled_tag(sample_rate)
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="level-ahead")  # no thread until `add`
-        self._made: dict[str, Future[np.ndarray]] = {}
+        self._made: dict[str, tuple[Clip, Future[np.ndarray]]] = {}
+        self._kept: Levelled | None = None
 
     def add(self, text: str, clip: Clip) -> None:
-        self._made[text] = self._pool.submit(
-            levelled_pcm, clip.samples, clip.sample_rate, SPEECH_LUFS, self.sample_rate
-        )
+        levelled = self._pool.submit(levelled_pcm, clip.samples, clip.sample_rate, SPEECH_LUFS, self.sample_rate)
+        self._made[text] = (clip, levelled)
 
     def over(self, kept: Levelled | None) -> Levelled | None:
-        """The phrases levelled here, then those in `kept`; each one levelled here is put in
-        `kept` as the mixer takes it."""
-        return _LevelledAhead(self._made, self.sample_rate, kept) if self._made else kept
+        """This, in front of `kept`, if any phrase was made; else `kept`."""
+        self._kept = kept
+        return self if self._made else kept
+
+    def get(self, text: str, tag: str) -> np.ndarray | None:
+        made = self._made.pop(text, None) if tag == self._tag else None
+        if made is None:
+            return self._kept.get(text, tag) if self._kept else None
+        clip, levelled = made
+        if levelled.cancel():  # not begun: level it here, beside the others
+            pcm = levelled_pcm(clip.samples, clip.sample_rate, SPEECH_LUFS, self.sample_rate)
+        else:
+            pcm = levelled.result()
+        self.put(text, tag, pcm, self.sample_rate)
+        return pcm
+
+    def put(self, text: str, tag: str, samples: np.ndarray, sample_rate: int) -> None:
+        if self._kept:
+            self._kept.put(text, tag, samples, sample_rate)
 
     def __enter__(self) -> LevelAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(cancel_futures=True)
-
-
-class _LevelledAhead:
-    def __init__(self, made: dict[str, Future[np.ndarray]], sample_rate: int, kept: Levelled | None) -> None:
-        self._made, self._sample_rate, self._kept = made, sample_rate, kept
-        self._tag = levelled_tag(sample_rate)
-
-    def get(self, text: str, tag: str) -> np.ndarray | None:
-        made = self._made.get(text) if tag == self._tag else None
-        if made is None:
-            return self._kept.get(text, tag) if self._kept else None
-        pcm = made.result()
-        self.put(text, tag, pcm, self._sample_rate)
-        return pcm
-
-    def put(self, text: str, tag: str, samples: np.ndarray, sample_rate: int) -> None:
-        if self._kept:
-            self._kept.put(text, tag, samples, sample_rate)
 
 
 class TrackMixer:
@@ -246,7 +249,7 @@ class TrackMixer:
         if sound is None:
             native, rate, target = self._unlevelled.pop(key)
             kept = self._levelled if key[0] == "speech" else None
-            pcm = kept.get(key[1], self._tag) if kept else None
+            pcm = kept.get(key[1], self._tag) if kept else None  # a warm render's, as kept
             if pcm is None:
                 pcm = levelled_pcm(native, rate, target, self.sample_rate)
                 if kept:
