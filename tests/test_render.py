@@ -221,7 +221,8 @@ def test_phrases_levelled_as_the_voice_makes_them_mix_to_the_same_samples_and_ar
     speech = prepare_speech(
         parse_routine(SHORT, origin="short.yaml"), options=CompileOptions(), cache=ClipCache(shared_cache)
     )
-    itself = mix.TrackMixer(rendered.timeline, speech.clips)  # levels every sound when it mixes
+    itself = mix.TrackMixer(rendered.timeline, speech.clips)  # levels every sound itself
+    itself.prepare()  # before the levelling below is counted
     kept: dict[tuple[str, str], np.ndarray] = {}
 
     class Store:

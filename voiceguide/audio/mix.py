@@ -249,7 +249,7 @@ class TrackMixer:
         if sound is None:
             native, rate, target = self._unlevelled.pop(key)
             kept = self._levelled if key[0] == "speech" else None
-            pcm = kept.get(key[1], self._tag) if kept else None  # a warm render's, as kept
+            pcm = kept.get(key[1], self._tag) if kept else None  # kept by a render before, or levelled ahead
             if pcm is None:
                 pcm = levelled_pcm(native, rate, target, self.sample_rate)
                 if kept:
