@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -42,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from voiceguide.live.hearing import COMMANDS, FRAME, RATE, Ears, Recogniser, Speaking, Verdict  # noqa: E402
+from voiceguide.live.hearing import COMMANDS, FRAME, RATE, Ears, Heard, Recogniser, Speaking, Verdict  # noqa: E402
 
 import listen_corpus as corpus  # noqa: E402
 
@@ -118,8 +119,9 @@ def one_take(job: tuple[corpus.Take, float, bool, bool, bool]) -> dict:
     }
 
 
-def own_voice(job: tuple[Path, Path, int, float]) -> dict:
-    """The routine's track (WAV) echoed by room `k`, `seconds` of it: false commands and ducks."""
+def own_voice(job: tuple[Path, Path, int, float], recognise: Callable[[np.ndarray, str], Heard] | None = None) -> dict:
+    """The routine's track (WAV) echoed by room `k`, `seconds` of it: false commands and ducks
+    (`recognise`: what hears each utterance, this process's `recogniser` if not given)."""
     track, plan, k, seconds = job
     far = corpus.read_track(track)[: round(seconds * RATE)]
     rng = np.random.default_rng(k)
@@ -133,7 +135,7 @@ def own_voice(job: tuple[Path, Path, int, float]) -> dict:
     loop = corpus.Loop(far, ir)
     events = json.loads(plan.read_text())
     starts = np.array([e[0] for e in events])
-    ears = Ears(recogniser())
+    ears = Ears(recognise or recogniser())
     delay = round(corpus.OUTPUT_DELAY_S * RATE)
     echo_db = 10 * np.log10(float(np.sum(ir.astype(np.float64) ** 2)))  # what the room returns of what plays
     obeyed, ducks, clipped = [], 0, 0

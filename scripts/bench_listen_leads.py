@@ -5,9 +5,9 @@ The recorded corpus (tests/data/listen) holds each command said alone; people of
 word before it. This says each phrase with espeak-ng's voices and Piper's, in quiet near the
 microphone (peak -6 dBFS), through the listener's own ears (voiceguide.live.hearing.Ears),
 and counts what it obeys. Two halves, like the corpus: the rule for led-in commands
-(hearing.LEAD_WORDS, the one word let come before a command; `FIT` not asked of a command
-Whisper also wrote unprompted) was tried on `tune`; `held-out` has other voices and other
-phrases (its lead words are in LEAD_WORDS, a list of common fillers, not tuned), and is what
+(hearing.LEAD_WORDS, the one word Whisper may write before a command without making it
+something else) was tried on `tune`; `held-out` has other voices and other phrases (its lead
+words are in LEAD_WORDS, a list of common fillers, not tuned), and is what
 it is judged on.
 
     .venv/bin/python scripts/bench_listen_leads.py [--half tune|held-out|both] [--voices N]

@@ -32,28 +32,32 @@ pytest.importorskip("webrtcvad", reason="needs webrtcvad-wheels (make test insta
 from voiceguide.live.hearing import (
     ABOVE_ESTIMATE_DB,
     COMMANDS,
-    FIT,
+    ENCODER_FRAME,
     FRAME,
     LEARN_FRAMES,
-    MARGIN,
     NOT_A_COMMAND,
     OBEYED,
+    OTHER,
     OWN_VOICE,
     PLAYED_UNKNOWN,
     RATE,
     RESIDUE_DB,
     SPEECH,
-    SPEECH_AGREED,
+    SURE,
+    SURE_WRITTEN,
     UNSURE,
     Ears,
     Heard,
+    Probe,
     Recogniser,
     Speaking,
     Utterance,
     Verdict,
     command_in,
+    decide,
     energy,
     judge,
+    pooled,
     word_above_echo_db,
 )
 from voiceguide.live.keys import Command
@@ -63,13 +67,13 @@ WAIT_S = 60.0
 """The most a step may take on a slow machine: a bound against hanging, not a speed test."""
 STOP_S = 15.0
 """How long play may take to end after Ctrl-C (it saves what its listener heard)."""
-CLEARLY = Heard(None, margin=MARGIN + 3.0, fit=FIT + 2.0, speech=SPEECH + 0.1)
+CLEARLY = Heard(None, sure=0.99, speech=SPEECH + 0.2)
 """How clearly a take must be heard in quiet, offline, to be said in the real-time test: well
-clear of what the judge asks (`FIT`, `MARGIN`, `SPEECH`), as a person says a command they want
-obeyed. A take only just obeyed in quiet can be turned down once it has been through the room
-and the sound server (a "pause" at fit -5.6 against -5.0, five times running, on a loaded
-machine): how well Whisper hears a borderline take is the offline corpus's to measure, not
-this test's."""
+clear of what the judge asks (`SURE`, `SPEECH`), as a person says a command they want obeyed.
+A take only just obeyed in quiet can be turned down once it has been through the room and the
+sound server (with an earlier recogniser, a "pause" just under its threshold five times running
+on a loaded machine): how well a borderline take is heard is the offline corpus's to measure,
+not this test's."""
 TRIES = 5
 REPLY_S = 5.0
 """How long the test waits for a command to be heard before saying it again (it is heard
@@ -146,13 +150,7 @@ def heard_offline(path: Path) -> tuple[list[str], list[Heard]]:
 def heard_clearly(words: str, path: Path) -> bool:
     """Whether the listener obeys `words` in the file, in quiet, and nothing else, `CLEARLY`."""
     obeyed, heard = heard_offline(path)
-    return (
-        obeyed == [words]
-        and len(heard) == 1
-        and heard[0].fit >= CLEARLY.fit
-        and heard[0].margin >= CLEARLY.margin
-        and heard[0].speech >= CLEARLY.speech
-    )
+    return obeyed == [words] and len(heard) == 1 and heard[0].sure >= CLEARLY.sure and heard[0].speech >= CLEARLY.speech
 
 
 _recogniser: list[Recogniser] = []
@@ -458,13 +456,13 @@ def obeyed_in(scene: corpus.Scene, *, duck: bool = True) -> tuple[list[str], boo
 
 
 def test_held_out_voices_are_obeyed_the_first_time_in_a_pause() -> None:
-    """Voices the thresholds were never chosen on, each command once, near the microphone: at
-    least 70 of 84 obeyed at the first word in these scenes, and never as another command.
-    Measured: 76 of 84 on earlier machines, 73 on an AVX-512 Xeon with CTranslate2 4.8.5 and
-    numpy 2.4 (their kernels differ between processors and releases, which moves a score or
-    two across a threshold: the same code, the same samples); 71 with PocketSphinx;
-    scripts/bench_listen.py, other seeds: 86 %; the goal is 90 %. The guard leaves room for
-    that drift, not for a change that loses more."""
+    """Voices the probe was never trained on, each command once, near the microphone: at least
+    76 of 84 obeyed at the first word in these scenes, and never as another command. Measured:
+    81 of 84 (with Whisper's decoder deciding alone, 73 to 76 on several machines, 71 with
+    PocketSphinx); scripts/bench_listen.py, other seeds: 94 %, the goal 90 %. CTranslate2's and
+    numpy's kernels differ between processors and releases, which moves a score or two across a
+    threshold (the same code, the same samples): the guard leaves room for that drift, not for a
+    change that loses more."""
     right = wrong = 0
     for take in HELD_OUT:
         scene = corpus.scene(take, level_db=-6.0, over_voice=False, seed=zlib.crc32(take.voice.encode()))
@@ -472,7 +470,7 @@ def test_held_out_voices_are_obeyed_the_first_time_in_a_pause() -> None:
         right += obeyed[:1] == [take.words]
         wrong += bool(obeyed) and obeyed[0] != take.words
         assert ducked or not obeyed, f"{take.words} by {take.voice} obeyed without being heard to start"
-    assert right >= 70, f"{right} of {len(HELD_OUT)}"
+    assert right >= 76, f"{right} of {len(HELD_OUT)}"
     assert wrong == 0
 
 
@@ -494,17 +492,17 @@ def test_its_own_voice_in_the_corpus_obeys_nothing() -> None:
     assert ducks <= 3, f"{ducks} ducks in a minute of its own voice"
 
 
-@pytest.mark.parametrize(("loud", "every", "least"), [(False, 1, 64), (True, 2, 26)], ids=["room", "loud-speaker"])
+@pytest.mark.parametrize(("loud", "every", "least"), [(False, 1, 72), (True, 2, 29)], ids=["room", "loud-speaker"])
 def test_commands_said_over_the_voice_duck_it_and_are_never_taken_for_another(
     loud: bool, every: int, least: int
 ) -> None:
     """Held-out commands said near the microphone over the routine's voice, coming back 6 dB
     under what plays (every take), or from a loud speaker about as loud as it plays (the room
     the thresholds were chosen in; every other take, for time): the voice goes down while the
-    word is still being said (every time here), most are obeyed at the first word (70 of 84
-    here, and 29 of 42 from the loud speaker: 62 of 84 over all its takes, 64 on another
-    machine, 47 with PocketSphinx; with WebRTC's AEC3 it was 2 of the 14 "pause"), and no other
-    command is ever obeyed. The counts guard against getting worse, with room for the drift of
+    word is still being said (every time here), most are obeyed at the first word (76 of 84
+    here, and 32 of 42 from the loud speaker; with Whisper's decoder deciding alone 70 and 29,
+    47 of 84 with PocketSphinx, 2 of the 14 "pause" with WebRTC's AEC3), and no other command
+    is ever obeyed. The counts guard against getting worse, with room for the drift of
     a score or two between processors."""
     takes = HELD_OUT[::every]
     right = ducked = 0
@@ -552,6 +550,49 @@ def test_the_corpus_is_split_by_voice() -> None:
     assert {t.words for t in corpus.takes("held-out")} >= set(COMMANDS)
 
 
+def test_the_probe_learns_which_class_each_row_is_and_keeps_it_when_saved(tmp_path: Path) -> None:
+    """`Probe.fit` on rows drawn around one centre per class: it tells rows it was not fitted on
+    apart, is sure of them, gives the same probe for the same rows, and reads back as saved."""
+    rng = np.random.default_rng(3)
+    classes = [*COMMANDS, OTHER]
+    centres = rng.standard_normal((len(classes), 16)) * 2
+
+    def rows(n: int) -> tuple[np.ndarray, list[str]]:
+        labels = [classes[i % len(classes)] for i in range(n)]
+        return np.array([centres[classes.index(c)] + rng.standard_normal(16) for c in labels]), labels
+
+    x, labels = rows(140)
+    probe = Probe.fit(x, labels)
+    test, truth = rows(70)
+    chances = probe(test)
+    assert chances.shape == (70, len(classes)) and np.allclose(chances.sum(axis=1), 1)
+    assert [probe.classes[i] for i in chances.argmax(axis=1)] == truth
+    assert np.median(chances.max(axis=1)) > SURE
+    assert np.array_equal(Probe.fit(x, labels).weights, probe.weights)
+    probe.save(tmp_path / "probe.npz")
+    again = Probe.load(tmp_path / "probe.npz")
+    assert again.classes == probe.classes
+    assert np.allclose(again(test[0]), chances[0], atol=1e-5)  # one row as well as many
+    with pytest.raises(ValueError, match="'halt'"):
+        Probe.fit(x[:2], ["pause", "halt"])
+
+
+def test_the_probe_reads_the_utterance_and_not_the_silence_after_it() -> None:
+    encoded = np.zeros((500, 384), np.float32)
+    encoded[:10] = 1.0  # 0.2 s of rows that are the word, then the silence Whisper is given
+    encoded[10:] = -1.0
+    features = pooled(encoded, samples=10 * ENCODER_FRAME)
+    assert features.shape == (768,) and np.all(features == 1.0)
+    assert np.all(pooled(encoded, samples=10 * ENCODER_FRAME + 1)[:384] < 1.0)  # a row begun is a row read
+    assert pooled(encoded, samples=0).shape == (768,)  # at least one row
+
+
+def test_the_shipped_probe_answers_for_the_six_commands_and_anything_else() -> None:
+    probe = Probe.load()
+    assert probe.classes == (*COMMANDS, OTHER)
+    assert probe.weights.shape == (768, len(probe.classes)) and np.all(np.isfinite(probe.weights))
+
+
 class Table:
     """A recogniser that answers from a table: for the judge's logic alone."""
 
@@ -573,39 +614,46 @@ def utterance(*, seconds: float = 0.6, level: float = 0.1, residue: float = 1e-9
 
 
 def test_the_judge_obeys_a_clear_command() -> None:
-    table = Table(Heard("next", margin=3.0, fit=0.0))
+    table = Table(Heard("next", sure=0.99))
     verdict = judge(utterance(said="Alpha point. 1"), table)
     assert (verdict.command, verdict.words, verdict.why) == (Command.NEXT, "next", OBEYED)
     assert table.said == ["Alpha point. 1"]  # the recogniser is told what the voice was saying
 
 
 def test_the_judge_turns_down_what_is_not_clearly_one_command() -> None:
-    assert judge(utterance(), Table(Heard("stop", margin=-0.5, fit=0.0))).why == UNSURE  # "pause" fits as well
-    assert judge(utterance(), Table(Heard("again", margin=3.0, fit=-8.0))).why == NOT_A_COMMAND  # "okay"
-    assert judge(utterance(), Table(Heard(None, margin=0.0))).command is None
-    assert judge(utterance(), Table(Heard("stop", margin=3.0, speech=0.1))).why == NOT_A_COMMAND  # hiss
+    def why(heard: Heard) -> str:
+        return judge(utterance(), Table(heard)).why
+
+    assert why(Heard("stop", sure=SURE - 0.05)) == UNSURE  # "pause" nearly as likely
+    assert why(Heard(None, sure=0.99)) == NOT_A_COMMAND  # "okay": the likeliest is no command
+    assert why(Heard("stop", sure=0.99, speech=SPEECH - 0.1)) == NOT_A_COMMAND  # hiss made loud
+    assert why(Heard("stop", sure=0.99, speech=SPEECH + 0.1)) == OBEYED
 
 
-def test_the_judge_asks_less_sure_speech_of_a_command_whisper_wrote_unprompted_too() -> None:
-    unsure = Heard("stop", margin=3.0, speech=(SPEECH_AGREED + SPEECH) / 2)
-    assert judge(utterance(), Table(unsure)).why == NOT_A_COMMAND
-    assert judge(utterance(), Table(dataclasses.replace(unsure, agreed=True))).why == OBEYED
-    hiss = Heard("stop", margin=3.0, speech=SPEECH_AGREED - 0.1, agreed=True)
-    assert judge(utterance(), Table(hiss)).why == NOT_A_COMMAND
+def test_the_judge_asks_less_of_the_probe_where_the_decoder_wrote_the_same_command() -> None:
+    """Two readings agreeing: the probe's sound and the decoder's words."""
+    likely = (SURE_WRITTEN + SURE) / 2
+    assert decide(Heard("next", sure=likely, written=" Next.")) == ("next", OBEYED)
+    assert decide(Heard("next", sure=likely, written=" Okay, next.")) == ("next", OBEYED)
+    assert decide(Heard("next", sure=likely, written=" Nest.")) == ("next", UNSURE)
+    assert decide(Heard("next", sure=SURE_WRITTEN - 0.05, written=" Next.")) == ("next", UNSURE)
 
 
-def test_the_judge_takes_a_command_after_a_word_where_both_readings_agree() -> None:
-    """A command after a word: "please pause" fits "Please pause." far better than the bare
-    "pause" (`FIT`), but where Whisper, not told the commands, wrote the command too after a
-    word that leaves it a command, the two readings agree on it."""
-    led = Heard("pause", margin=3.0, fit=FIT - 3.0, agreed=True)
-    assert judge(utterance(), Table(led)).why == OBEYED
-    assert judge(utterance(), Table(dataclasses.replace(led, agreed=False))).why == NOT_A_COMMAND
-    assert judge(utterance(), Table(dataclasses.replace(led, margin=-1.0))).why == UNSURE  # "stop" as likely
-    # both allowances at once: less sure it is speech, and not asked to fit as well
-    quiet = dataclasses.replace(led, speech=(SPEECH_AGREED + SPEECH) / 2)
-    assert judge(utterance(), Table(quiet)).why == OBEYED
-    assert judge(utterance(), Table(dataclasses.replace(quiet, speech=SPEECH_AGREED - 0.1))).why == NOT_A_COMMAND
+def test_the_judge_turns_down_a_command_the_decoder_writes_as_another_or_within_other_words() -> None:
+    """The probe weighs the sound; the words Whisper writes around it can make it something else."""
+
+    def why(written: str, said: str = "") -> str:
+        return judge(utterance(said=said), Table(Heard("pause", sure=0.99, written=written))).why
+
+    assert why(" Pause.") == OBEYED
+    assert why(" Please pause.") == OBEYED  # a word that leaves it a command
+    assert why(" Stop.") == UNSURE  # the decoder heard another command
+    assert why(" Tea pause.") == NOT_A_COMMAND
+    assert why(" Don't pause.") == NOT_A_COMMAND
+    assert why(" pause now") == NOT_A_COMMAND
+    assert why(" pause three", said="2 3") == OBEYED  # the voice's count beside it
+    assert why(" Thank you.") == OBEYED  # the decoder missed it, and the probe is sure
+    assert why("") == OBEYED
 
 
 @needs_audio_tools
@@ -690,8 +738,9 @@ def test_the_numbers_the_voice_was_counting_are_left_out_beside_a_command() -> N
 
 
 def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
-    """Whisper, told the commands came before, writes "Stop" for noise brought up to a word's
-    loudness; its own "no speech" probability turns that down (the real recogniser)."""
+    """Whisper's decoder, told the commands came before, writes "Stop" for noise brought up to
+    a word's loudness; the probe takes it for no command, and Whisper's own "no speech"
+    probability turns it down as well (the real recogniser)."""
     rng = np.random.default_rng(5)
     sounds = {f"hiss at {db} dBFS": rng.standard_normal(RATE) * 10 ** (db / 20) for db in (-40, -50, -60)}
     fade = np.exp(-np.linspace(0, 8, RATE // 4))
@@ -699,35 +748,34 @@ def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
     written = []
     for name, sound in sounds.items():
         pcm = (sound * 32767).astype(np.int16)
-        verdict = judge(Utterance(pcm, pcm, np.zeros_like(pcm), said="", residue=1e-12), recogniser())
+        heard = recogniser()(pcm)
+        verdict = judge(Utterance(pcm, pcm, np.zeros_like(pcm), said="", residue=1e-12), Table(heard))
         assert verdict.command is None, f"{name}: {verdict}"
-        written += [name] if verdict.words else []
-    assert written, "no sound was written as a command: the speech check went untried"
+        assert heard.words is None or heard.sure < SURE or heard.speech < SPEECH, f"{name}: {heard}"
+        written += [name] if command_in(heard.written) else []
+    assert written, "no sound was written as a command: what the decoder alone would obey went untried"
 
 
-def test_whisper_writes_a_clear_command_unprompted_too_but_not_hiss() -> None:
-    """What lets `judge` ask less of Whisper's "speech" (SPEECH_AGREED), from the real
-    recogniser: a command said clearly is written as that command unprompted as well; hiss made
-    loud, which the prompt makes a command, is not."""
+def test_the_recogniser_tells_the_six_commands_apart_in_voices_it_was_not_trained_on() -> None:
+    """The real recogniser on one take of each command by a held-out voice, said in quiet
+    near the microphone: the probe puts it above the others and "anything else", and it is obeyed."""
     quiet = np.zeros(RATE // 4, dtype=np.float32)
-    for words in ("stop", "go back"):
-        take = next(t for t in corpus.takes("tune") if t.words == words)
-        heard = recogniser()((np.concatenate([quiet, take.samples, quiet]) * 32767).astype(np.int16))
-        assert (heard.words, heard.agreed) == (words, True), f"{words} by {take.voice}: {heard}"
-    hiss = np.random.default_rng(5).standard_normal(RATE) * 10**-2.5
-    heard = recogniser()((hiss * 32767).astype(np.int16))
-    assert (heard.words, heard.agreed) == ("stop", False), heard  # prompted "Stop", unprompted not
+    voice = sorted({t.voice for t in corpus.takes("held-out")})[0]
+    for words in COMMANDS:
+        take = next(t for t in corpus.takes("held-out") if t.words == words and t.voice == voice)
+        heard = recogniser()((np.concatenate([quiet, take.samples * 0.5, quiet]) * 32767).astype(np.int16))
+        assert decide(heard) == (words, OBEYED), f"{words} by {voice}: {heard}"
 
 
 def test_the_judge_does_not_decode_what_cannot_be_a_command() -> None:
-    table = Table(Heard("pause", margin=3.0, fit=0.0))
+    table = Table(Heard("pause", sure=0.99))
     assert judge(utterance(seconds=0.05), table).why == NOT_A_COMMAND  # a click
     assert judge(utterance(seconds=3.0), table).why == NOT_A_COMMAND  # someone talking
     assert table.asked == 0
 
 
 def test_the_judge_takes_the_voices_residue_for_the_voice() -> None:
-    table = Table(Heard("pause", margin=3.0, fit=0.0))
+    table = Table(Heard("pause", sure=0.99))
     level = 0.1**2 / 2  # the utterance's energy
     assert judge(utterance(residue=level * 30), table).why == OWN_VOICE  # 15 dB under the residue
     assert judge(utterance(residue=level / 1000), table).why == OBEYED  # 30 dB above it
@@ -767,7 +815,7 @@ def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_t
     the voice: under the echo the canceller took out in every frame (what it leaves follows the
     voice), or rising and falling with it (the canceller lost the room). A person's word stands
     above the echo in its own frames once the voice is ducked, however loud the voice was first."""
-    table = Table(Heard("next", margin=3.0, fit=0.0))
+    table = Table(Heard("next", sure=0.99))
     word, echo = speech_like(1), speech_like(2)  # as loud as each other (within 0.4 dB), peaks at 1/3
     assert judge(heard(word, estimate=echo), table).why == OBEYED  # unrelated, and as loud
     half = echo.size // 2
@@ -792,7 +840,7 @@ def test_nothing_is_obeyed_where_what_the_speaker_played_is_not_known() -> None:
     every frame's reference known is obeyed."""
     verdicts = {}
     for known in (True, False):
-        table = Table(Heard("next", margin=3.0, fit=0.0))
+        table = Table(Heard("next", sure=0.99))
         ears = Ears(table)
         pcm = np.concatenate([np.zeros(RATE, np.int16), speech_like(1), np.zeros(RATE, np.int16)])
         for i in range(pcm.size // FRAME):
@@ -1110,7 +1158,7 @@ def test_someone_over_the_voice_is_listened_for_once_three_seconds_of_it_are_lea
     def onsets(word_at: int) -> tuple[list[int], list[bool]]:
         """The frames where an utterance starts, with the word said from frame `word_at` on,
         and whether the ears were learnt after each frame."""
-        ears = Ears(lambda pcm, said: Heard(None, margin=0.0, fit=0.0, speech=0.0))
+        ears = Ears(lambda pcm, said: Heard(None, sure=0.0))
         for _ in range(2 * LEARN_FRAMES):
             ears.hear(quiet, quiet)
         near = played.astype(np.float32) * 0.1  # the room gives back a tenth
