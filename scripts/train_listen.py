@@ -4,7 +4,7 @@ On the tuning half of the recorded corpus only (tests/data/listen; the held-out 
 scripts/bench_listen.py judges it on): every utterance the listener's own ears
 (voiceguide.live.hearing.Ears: the echo canceller, the voice detector and the judge's echo
 checks) hand to the recogniser, in the scenes the bench says the tuning half's takes in (in a
-pause and over the voice, at two levels), labelled with the command said in it or "other"
+pause, over the voice and over a loud speaker, at two levels), labelled with the command said in it or "other"
 (the corpus's words that are no command, and what the canceller leaves of the voice before
 or after a word); and every utterance its own voice makes it hand over in --hours of the
 built-in routine echoed by the tuning rooms, all "other". Each becomes Whisper's encoder's
@@ -42,6 +42,7 @@ from voiceguide.live.hearing import (  # noqa: E402
     COMMANDS,
     END_FRAMES,
     FRAME,
+    KEPT_AFTER_FRAMES,
     OBEYED,
     OTHER,
     PROBE,
@@ -118,7 +119,9 @@ def scene_utterances(job: tuple[corpus.Take, float, bool, bool, bool]) -> list[R
     corpus.listen(scene, hear, duck_db=bench.DUCK_DB if duck else None)
     found = []
     for frame, pcm, said in recording.given:
-        end = (frame + 1 - (END_FRAMES - 10)) * FRAME  # `Ears` keeps 0.1 s of the silence that ends it
+        # `Ears` ends an utterance after END_FRAMES of silence and keeps KEPT_AFTER_FRAMES of
+        # them (one cut short at LONGEST_S is never handed over: the judge turns it down first)
+        end = (frame + 1 - (END_FRAMES - KEPT_AFTER_FRAMES)) * FRAME
         overlap = min(end, scene.end) - max(end - pcm.size, scene.start)
         if overlap <= 0:
             label = OTHER

@@ -46,6 +46,7 @@ from voiceguide.live.hearing import (
     SURE,
     SURE_WRITTEN,
     UNSURE,
+    WINDOW_S,
     Ears,
     Heard,
     Probe,
@@ -310,8 +311,8 @@ def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     listener itself in quiet, clearly. The takes are fixed to the sample, so the same sound is
     said on every run (synthesising them afresh made the test's own precondition a gamble:
     Piper samples each take anew, and a fresh "pause" passed it 4 to 6 times in 10). Piper's
-    own "pause" in the corpus is heard least clearly of its takes (fit -2.1, not written so
-    unprompted) and once went unheard in 5 tries over the voice with the other core busy:
+    own "pause" in the corpus was heard least clearly of its takes by the recogniser before
+    the probe, and once went unheard in 5 tries over the voice with the other core busy:
     espeak-ng's says it here, as clearly as a person who wants to be obeyed."""
     folder = tmp_path_factory.mktemp("commands")
     takes = {(t.words, t.voice, t.take): t for t in corpus.takes()}
@@ -567,7 +568,7 @@ def test_the_probe_learns_which_class_each_row_is_and_keeps_it_when_saved(tmp_pa
     chances = probe(test)
     assert chances.shape == (70, len(classes)) and np.allclose(chances.sum(axis=1), 1)
     assert [probe.classes[i] for i in chances.argmax(axis=1)] == truth
-    assert np.median(chances.max(axis=1)) > SURE
+    assert np.median(chances.max(axis=1)) > 0.9
     assert np.array_equal(Probe.fit(x, labels).weights, probe.weights)
     probe.save(tmp_path / "probe.npz")
     again = Probe.load(tmp_path / "probe.npz")
@@ -575,6 +576,11 @@ def test_the_probe_learns_which_class_each_row_is_and_keeps_it_when_saved(tmp_pa
     assert np.allclose(again(test[0]), chances[0], atol=1e-5)  # one row as well as many
     with pytest.raises(ValueError, match="'halt'"):
         Probe.fit(x[:2], ["pause", "halt"])
+    np.savez(
+        tmp_path / "other.npz", classes=np.array(["yes", "no"]), mean=x[0], scale=x[0], weights=x[:2].T, bias=x[0, :2]
+    )
+    with pytest.raises(ValueError, match="not a probe for the commands"):
+        Probe.load(tmp_path / "other.npz")
 
 
 def test_the_probe_reads_the_utterance_and_not_the_silence_after_it() -> None:
@@ -648,6 +654,8 @@ def test_the_judge_turns_down_a_command_the_decoder_writes_as_another_or_within_
     assert why(" Pause.") == OBEYED
     assert why(" Please pause.") == OBEYED  # a word that leaves it a command
     assert why(" Stop.") == UNSURE  # the decoder heard another command
+    assert why(" Don't stop.") == UNSURE  # ...among other words
+    assert why(" Stop again.") == UNSURE
     assert why(" Tea pause.") == NOT_A_COMMAND
     assert why(" Don't pause.") == NOT_A_COMMAND
     assert why(" pause now") == NOT_A_COMMAND
@@ -751,9 +759,17 @@ def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
         heard = recogniser()(pcm)
         verdict = judge(Utterance(pcm, pcm, np.zeros_like(pcm), said="", residue=1e-12), Table(heard))
         assert verdict.command is None, f"{name}: {verdict}"
-        assert heard.words is None or heard.sure < SURE or heard.speech < SPEECH, f"{name}: {heard}"
-        written += [name] if command_in(heard.written) else []
+        assert decide(heard)[1] != OBEYED, f"{name}: {heard}"
+        written += [name] if command_in(recogniser().whisper.write(recogniser().whisper.encode(pcm))[0]) else []
     assert written, "no sound was written as a command: what the decoder alone would obey went untried"
+
+
+def test_the_probe_reads_whispers_encoder_rows_of_20_ms() -> None:
+    """The rows `pooled` counts as 20 ms (`ENCODER_FRAME`) are what the real encoder gives."""
+    whisper = recogniser().whisper
+    rows = whisper.rows(whisper.encode(np.zeros(RATE, np.int16)))
+    assert rows.shape == (round(WINDOW_S * RATE) // ENCODER_FRAME, 384)
+    assert pooled(rows, RATE).shape == (2 * 384,)
 
 
 def test_the_recogniser_tells_the_six_commands_apart_in_voices_it_was_not_trained_on() -> None:

@@ -103,6 +103,9 @@ ONSET_WINDOW = 5
 END_FRAMES = 30
 """An utterance ends after this many frames (0.3 s) without speech: long enough for the gap
 inside "go back", short enough that the command acts soon after the word."""
+KEPT_AFTER_FRAMES = 10
+"""Of the silence that ends an utterance, this much (0.1 s) is kept in it: a word's last sound
+fades under the detector's bar before it is over."""
 BEFORE_FRAMES = 25
 """Frames kept from before the onset: the start of the word, before the detector was sure."""
 SHORTEST_S = 0.15
@@ -195,11 +198,12 @@ class Heard:
 
     words: str | None
     """The command the probe found likeliest, or None where that was no command."""
-    sure: float = 1.0
+    sure: float = 0.0
     """How likely the probe takes that command to be (0 to 1)."""
     written: str = ""
     """What Whisper writes for the utterance, told the six commands came before: the words
-    around a command that make it something else ("don't stop", "tea pause")."""
+    around a command that make it something else ("don't stop", "tea pause"). Not asked
+    where the probe heard no command."""
     speech: float = 1.0
     """How sure Whisper is that the utterance is speech at all (1 less its "no speech"
     probability): low for a breath, a rustle, the hiss of a room made loud."""
@@ -238,6 +242,7 @@ class Whisper:
 
     @staticmethod
     def rows(encoded: Any) -> np.ndarray:
+        """`encode`'s reading as numpy: (500, 384) for the 10 s window."""
         return np.asarray(encoded)[0]
 
     def write(self, encoded: Any) -> tuple[str, float]:
@@ -269,9 +274,11 @@ class Recogniser:
         encoded = self.whisper.encode(pcm)
         chances = self.probe(pooled(self.whisper.rows(encoded), pcm.size))
         best = int(np.argmax(chances))
-        written, speech = self.whisper.write(encoded)
         words = self.probe.classes[best]
-        return Heard(words if words in COMMANDS else None, float(chances[best]), written, speech)
+        if words not in COMMANDS:  # nothing the decoder writes could make it one
+            return Heard(None, float(chances[best]))
+        written, speech = self.whisper.write(encoded)
+        return Heard(words, float(chances[best]), written, speech)
 
 
 ENCODER_FRAME = 320
@@ -285,7 +292,11 @@ def pooled(encoded: np.ndarray, samples: int) -> np.ndarray:
     return np.concatenate([rows.mean(axis=0), rows.max(axis=0)])
 
 
-@dataclass(frozen=True)
+OTHER = "other"
+"""The probe's class for anything that is no command."""
+
+
+@dataclass(frozen=True, eq=False)
 class Probe:
     """Which command an utterance is, or none: multinomial logistic regression on `pooled`
     encoder rows, one class for each command and one for anything else ("other"). Whisper's
@@ -304,9 +315,7 @@ class Probe:
     def __call__(self, features: np.ndarray) -> np.ndarray:
         """The chance of each class (`classes`) for one utterance's `pooled` features, or a row
         of them for each row of `features`."""
-        scores = ((features - self.mean) / self.scale) @ self.weights + self.bias
-        scores = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
-        return scores / np.sum(scores, axis=-1, keepdims=True)
+        return _softmax(((features - self.mean) / self.scale) @ self.weights + self.bias)
 
     @classmethod
     def fit(cls, features: np.ndarray, labels: list[str], *, l2: float = 0.01, steps: int = 400) -> Probe:
@@ -321,7 +330,7 @@ class Probe:
         y = np.eye(len(classes))[[classes.index(label) for label in labels]]
         weights, bias = np.zeros((x.shape[1], len(classes))), np.zeros(len(classes))
         for _ in range(steps):
-            error = cls(classes, mean, scale, weights, bias)(features) - y
+            error = _softmax(x @ weights + bias) - y
             weights -= 0.5 * (x.T @ error / len(x) + l2 * weights)
             bias -= 0.5 * error.mean(axis=0)
         return cls(classes, mean, scale, weights, bias)
@@ -332,14 +341,19 @@ class Probe:
 
     @classmethod
     def load(cls, path: Path = PROBE) -> Probe:
+        """The probe saved at `path`; ValueError if it is not one for these commands."""
         with np.load(path) as saved:
-            return cls(
+            probe = cls(
                 tuple(str(c) for c in saved["classes"]), *(saved[k] for k in ("mean", "scale", "weights", "bias"))
             )
+        if probe.classes != (*COMMANDS, OTHER) or probe.weights.shape != (probe.mean.size, len(probe.classes)):
+            raise ValueError(f"{path} is not a probe for the commands {(*COMMANDS, OTHER)}")
+        return probe
 
 
-OTHER = "other"
-"""The probe's class for anything that is no command."""
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = np.exp(scores - np.max(scores, axis=-1, keepdims=True))
+    return scores / np.sum(scores, axis=-1, keepdims=True)
 
 
 def decide(
@@ -354,6 +368,8 @@ def decide(
     written = command_in(heard.written, said)
     if written is not None and written != heard.words:  # the decoder heard another command
         return heard.words, UNSURE
+    if written is None and any(_within(heard.written, other) for other in COMMANDS if other != heard.words):
+        return heard.words, UNSURE  # "don't stop", "stop again" where the probe heard another
     if written is None and _within(heard.written, heard.words):
         return heard.words, NOT_A_COMMAND
     if heard.sure < (sure_written if written == heard.words else sure):
@@ -528,7 +544,9 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -
     if above_echo_db < least or above_estimate_db < ABOVE_ESTIMATE_DB or likeness > ECHO_LIKENESS:
         return Verdict(None, "", OWN_VOICE, measured=measured)
     heard = recognise(utterance.clean, utterance.said)
-    measured += f", {heard.words or OTHER} {heard.sure:.2f} sure, speech {heard.speech:.2f}, written {heard.written!r}"
+    measured += f", {heard.words or OTHER} {heard.sure:.2f} likely"
+    if heard.words is not None:
+        measured += f", speech {heard.speech:.2f}, written {heard.written!r}"
     measured += f", the voice saying {utterance.said!r}"
     words, why = decide(heard, utterance.said)
     if words is None or why != OBEYED:
@@ -644,7 +662,7 @@ class Ears:
         self._silent = 0 if speech else self._silent + 1
         if self._silent < END_FRAMES and len(self._frames) * FRAME < (LONGEST_S + 1) * RATE:
             return None
-        frames = self._frames[: len(self._frames) - max(0, self._silent - 10)]  # keep 0.1 s after
+        frames = self._frames[: len(self._frames) - max(0, self._silent - KEPT_AFTER_FRAMES)]
         if self._canceller is not None:
             self._canceller.learn()
         self._frames, self._before = [], collections.deque(maxlen=BEFORE_FRAMES)

@@ -456,11 +456,17 @@ def listening(
         if detail:
             say("voiceguide: learnt the room: someone speaking over the voice is listened for from now on")
 
+    try:
+        ears = Ears()
+    except (OSError, ValueError) as e:  # the probe's weights missing or damaged: a broken install
+        say(f"voiceguide: cannot load the spoken-command recogniser ({e}): playing without listening")
+        yield None
+        return
     tape = EarTape(rate)
     voice = VoiceWords(output.feed.track_sample, rate)
     record = _recording(say)
     listener = Listener(
-        Ears(),
+        ears,
         tape,
         obey=obey,
         duck=output.duck,
