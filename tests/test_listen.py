@@ -439,6 +439,30 @@ def test_no_microphone_is_one_line_and_play_goes_on(tmp_path: Path) -> None:
     assert np.count_nonzero(played) > 44100  # the whole routine went to the speaker
 
 
+@pytest.mark.parametrize("damage", ["missing", "not a probe"])
+def test_a_damaged_probe_is_one_line_and_play_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """The probe's weights missing or unreadable (a broken install): `listening` says so in one
+    line and yields nothing to listen with, so play goes on without it."""
+    from types import SimpleNamespace
+
+    from voiceguide.live.listen import listening
+
+    weights = tmp_path / "commands.npz"
+    if damage == "not a probe":
+        weights.write_bytes(b"not a probe")
+    load = Probe.load
+    monkeypatch.setattr(Probe, "load", classmethod(lambda cls, path=weights: load(path)))
+    said: list[str] = []
+    with listening(
+        None, language="en", output=SimpleNamespace(monitor=None), rate=48000, say=said.append, print_heard=False
+    ) as ears:
+        assert ears is None
+    assert len(said) == 1 and said[0].endswith("playing without listening"), said
+    assert str(weights) in said[0], said  # which file
+
+
 # Offline: the recorded corpus (tests/data/listen) through the real echo canceller, voice
 # detector and recogniser, 10 ms at a time, as a live run hears it. Deterministic to the sample.
 

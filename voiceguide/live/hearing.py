@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,13 +342,17 @@ class Probe:
 
     @classmethod
     def load(cls, path: Path = PROBE) -> Probe:
-        """The probe saved at `path`; ValueError if it is not one for these commands."""
-        with np.load(path) as saved:
-            probe = cls(
-                tuple(str(c) for c in saved["classes"]), *(saved[k] for k in ("mean", "scale", "weights", "bias"))
-            )
-        if probe.classes != (*COMMANDS, OTHER) or probe.weights.shape != (probe.mean.size, len(probe.classes)):
-            raise ValueError(f"{path} is not a probe for the commands {(*COMMANDS, OTHER)}")
+        """The probe saved at `path`: OSError if it cannot be read, ValueError if it is not a
+        probe for these commands."""
+        classes = (*COMMANDS, OTHER)
+        try:
+            with np.load(path) as saved:
+                arrays = [saved[k] for k in ("mean", "scale", "weights", "bias")]
+                probe = cls(tuple(str(c) for c in saved["classes"]), *arrays)
+        except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as e:
+            raise ValueError(f"{path} is not a probe for the commands {classes}") from e
+        if probe.classes != classes or probe.weights.shape != (probe.mean.size, len(classes)):
+            raise ValueError(f"{path} is not a probe for the commands {classes}")
         return probe
 
 
