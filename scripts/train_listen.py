@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import bench_listen as bench  # noqa: E402
 
 from voiceguide.live.hearing import (  # noqa: E402
+    CLASSES,
     COMMANDS,
     END_FRAMES,
     FRAME,
@@ -144,21 +145,18 @@ def check(rows: list[Row]) -> None:
     words as `decide` weighs them, at several bars: how `SURE` and `SURE_WRITTEN` were chosen."""
     x = np.array([r.features for r in rows])
     voices = np.array([r.voice for r in rows])
-    chances = np.zeros((len(rows), len(COMMANDS) + 1))
+    chances = np.zeros((len(rows), len(CLASSES)))
     for voice in sorted(set(voices)):
         out = voices == voice
         probe = Probe.fit(x[~out], [r.label for r, o in zip(rows, out, strict=True) if not o])
         chances[out] = probe(x[out])
-    classes = (*COMMANDS, OTHER)
     for sure, written in ((0.8, 0.8), (0.9, 0.5), (SURE, SURE_WRITTEN), (SURE, SURE), (0.99, 0.5)):
         counts: Counter[str | tuple[str, str]] = Counter()
         for r, row_chances in zip(rows, chances, strict=True):
             best = int(np.argmax(row_chances))
-            heard = Heard(
-                classes[best] if classes[best] != OTHER else None, float(row_chances[best]), r.written, r.speech
-            )
-            taken, why = decide(heard, r.said, sure=sure, sure_written=written)
-            obeyed = taken if why == OBEYED else None
+            words = CLASSES[best] if CLASSES[best] != OTHER else None
+            heard = Heard(words, float(row_chances[best]), r.written, r.speech)
+            obeyed = words if decide(heard, r.said, sure=sure, sure_written=written) == OBEYED else None
             kind = "command" if r.label != OTHER else "other"
             counts[kind] += 1
             counts[kind, "right"] += obeyed == r.label

@@ -31,6 +31,7 @@ pytest.importorskip("webrtcvad", reason="needs webrtcvad-wheels (make test insta
 
 from voiceguide.live.hearing import (
     ABOVE_ESTIMATE_DB,
+    CLASSES,
     COMMANDS,
     ENCODER_FRAME,
     FRAME,
@@ -619,7 +620,7 @@ def test_the_probe_reads_the_utterance_and_not_the_silence_after_it() -> None:
 
 def test_the_shipped_probe_answers_for_the_six_commands_and_anything_else() -> None:
     probe = Probe.load()
-    assert probe.classes == (*COMMANDS, OTHER)
+    assert probe.classes == (*COMMANDS, OTHER) == CLASSES
     assert probe.weights.shape == (768, len(probe.classes)) and np.all(np.isfinite(probe.weights))
 
 
@@ -663,10 +664,10 @@ def test_the_judge_turns_down_what_is_not_clearly_one_command() -> None:
 def test_the_judge_asks_less_of_the_probe_where_the_decoder_wrote_the_same_command() -> None:
     """Two readings agreeing: the probe's sound and the decoder's words."""
     likely = (SURE_WRITTEN + SURE) / 2
-    assert decide(Heard("next", sure=likely, written=" Next.")) == ("next", OBEYED)
-    assert decide(Heard("next", sure=likely, written=" Okay, next.")) == ("next", OBEYED)
-    assert decide(Heard("next", sure=likely, written=" Nest.")) == ("next", UNSURE)
-    assert decide(Heard("next", sure=SURE_WRITTEN - 0.05, written=" Next.")) == ("next", UNSURE)
+    assert decide(Heard("next", sure=likely, written=" Next.")) == OBEYED
+    assert decide(Heard("next", sure=likely, written=" Okay, next.")) == OBEYED
+    assert decide(Heard("next", sure=likely, written=" Nest.")) == UNSURE
+    assert decide(Heard("next", sure=SURE_WRITTEN - 0.05, written=" Next.")) == UNSURE
 
 
 def test_the_judge_turns_down_a_command_the_decoder_writes_as_another_or_within_other_words() -> None:
@@ -783,7 +784,7 @@ def test_hiss_and_a_breath_made_loud_are_no_command() -> None:
         heard = recogniser()(pcm)
         verdict = judge(Utterance(pcm, pcm, np.zeros_like(pcm), said="", residue=1e-12), Table(heard))
         assert verdict.command is None, f"{name}: {verdict}"
-        assert decide(heard)[1] != OBEYED, f"{name}: {heard}"
+        assert decide(heard) != OBEYED, f"{name}: {heard}"
         written += [name] if command_in(recogniser().whisper.write(recogniser().whisper.encode(pcm))[0]) else []
     assert written, "no sound was written as a command: what the decoder alone would obey went untried"
 
@@ -804,7 +805,7 @@ def test_the_recogniser_tells_the_six_commands_apart_in_voices_it_was_not_traine
     for words in COMMANDS:
         take = next(t for t in corpus.takes("held-out") if t.words == words and t.voice == voice)
         heard = recogniser()((np.concatenate([quiet, take.samples * 0.5, quiet]) * 32767).astype(np.int16))
-        assert decide(heard) == (words, OBEYED), f"{words} by {voice}: {heard}"
+        assert (heard.words, decide(heard)) == (words, OBEYED), f"{words} by {voice}: {heard}"
 
 
 def test_the_judge_does_not_decode_what_cannot_be_a_command() -> None:

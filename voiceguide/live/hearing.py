@@ -295,6 +295,8 @@ def pooled(encoded: np.ndarray, samples: int) -> np.ndarray:
 
 OTHER = "other"
 """The probe's class for anything that is no command."""
+CLASSES = (*COMMANDS, OTHER)
+"""The probe's classes, in the order of its weights' columns."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -322,19 +324,18 @@ class Probe:
     def fit(cls, features: np.ndarray, labels: list[str], *, l2: float = 0.01, steps: int = 400) -> Probe:
         """A probe for `features` (one `pooled` row each) labelled with a command or "other":
         full-batch gradient descent from zero, so the same rows give the same probe."""
-        classes = (*COMMANDS, OTHER)
-        unknown = sorted(set(labels) - set(classes))
+        unknown = sorted(set(labels) - set(CLASSES))
         if unknown:
             raise ValueError(f"labels must be a command or {OTHER!r}, not {unknown}")
         mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-6
         x = (features - mean) / scale
-        y = np.eye(len(classes))[[classes.index(label) for label in labels]]
-        weights, bias = np.zeros((x.shape[1], len(classes))), np.zeros(len(classes))
+        y = np.eye(len(CLASSES))[[CLASSES.index(label) for label in labels]]
+        weights, bias = np.zeros((x.shape[1], len(CLASSES))), np.zeros(len(CLASSES))
         for _ in range(steps):
             error = _softmax(x @ weights + bias) - y
             weights -= 0.5 * (x.T @ error / len(x) + l2 * weights)
             bias -= 0.5 * error.mean(axis=0)
-        return cls(classes, mean, scale, weights, bias)
+        return cls(CLASSES, mean, scale, weights, bias)
 
     def save(self, path: Path) -> None:
         arrays = {k: getattr(self, k).astype(np.float32) for k in ("mean", "scale", "weights", "bias")}
@@ -344,15 +345,14 @@ class Probe:
     def load(cls, path: Path = PROBE) -> Probe:
         """The probe saved at `path`: OSError if it cannot be read, ValueError if it is not a
         probe for these commands."""
-        classes = (*COMMANDS, OTHER)
         try:
             with np.load(path) as saved:
                 arrays = [saved[k] for k in ("mean", "scale", "weights", "bias")]
                 probe = cls(tuple(str(c) for c in saved["classes"]), *arrays)
-        except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as e:
-            raise ValueError(f"{path} is not a probe for the commands {classes}") from e
-        if probe.classes != classes or probe.weights.shape != (probe.mean.size, len(classes)):
-            raise ValueError(f"{path} is not a probe for the commands {classes}")
+        except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile):
+            probe = None
+        if probe is None or probe.classes != CLASSES or probe.weights.shape != (probe.mean.size, len(CLASSES)):
+            raise ValueError(f"{path} is not a probe for the commands {CLASSES}")
         return probe
 
 
@@ -361,25 +361,24 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return scores / np.sum(scores, axis=-1, keepdims=True)
 
 
-def decide(
-    heard: Heard, said: str = "", *, sure: float = SURE, sure_written: float = SURE_WRITTEN
-) -> tuple[str | None, str]:
-    """The command `heard` is, and `OBEYED`, or why not (while the voice was saying `said`): the
-    probe's likeliest class, if that is a command, likely enough (`sure`, or `sure_written` where
-    the decoder wrote the same command), that the decoder did not write as another command or
-    among words that make it something else ("don't stop", "tea pause"), and speech at all."""
+def decide(heard: Heard, said: str = "", *, sure: float = SURE, sure_written: float = SURE_WRITTEN) -> str:
+    """`OBEYED` if `heard.words` is to be obeyed (while the voice was saying `said`), or why
+    not: the probe's likeliest class must be a command, likely enough (`sure`, or
+    `sure_written` where the decoder wrote the same command), that the decoder did not write
+    as another command or among words that make it something else ("don't stop", "tea
+    pause"), and speech at all."""
     if heard.words is None or heard.speech < SPEECH:
-        return heard.words, NOT_A_COMMAND
+        return NOT_A_COMMAND
     written = command_in(heard.written, said)
     if written is not None and written != heard.words:  # the decoder heard another command
-        return heard.words, UNSURE
+        return UNSURE
     if written is None and any(_within(heard.written, other) for other in COMMANDS if other != heard.words):
-        return heard.words, UNSURE  # "don't stop", "stop again" where the probe heard another
+        return UNSURE  # "don't stop", "stop again" where the probe heard another
     if written is None and _within(heard.written, heard.words):
-        return heard.words, NOT_A_COMMAND
+        return NOT_A_COMMAND
     if heard.sure < (sure_written if written == heard.words else sure):
-        return heard.words, UNSURE
-    return heard.words, OBEYED
+        return UNSURE
+    return OBEYED
 
 
 def command_in(text: str, said: str = "") -> str | None:
@@ -553,7 +552,7 @@ def judge(utterance: Utterance, recognise: Callable[[np.ndarray, str], Heard]) -
     if heard.words is not None:
         measured += f", speech {heard.speech:.2f}, written {heard.written!r}"
     measured += f", the voice saying {utterance.said!r}"
-    words, why = decide(heard, utterance.said)
+    words, why = heard.words, decide(heard, utterance.said)
     if words is None or why != OBEYED:
         return Verdict(None, words or "", why, measured=measured)
     if words in utterance.said.casefold() and above_echo_db < OWN_WORDS_DB:
