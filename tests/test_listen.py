@@ -764,6 +764,10 @@ def test_the_numbers_the_voice_was_counting_are_left_out_beside_a_command() -> N
     assert command_in(" one hundred next", said="100") == "next"
     assert command_in(" Okay, three, next.", said="3") is None  # only before or after the command
     assert command_in(" go three back", said="3") is None
+    # written again and again, the voice's numbers between, until the decoder's length ran out
+    assert command_in(" go back, three, go back, three, go", said="2 3") == "go back"
+    assert command_in(" go back, three, go back, four", said="3") is None
+    assert command_in(" three, go", said="3") is None
     assert command_in(" point next", said="Alpha point. 1") is None  # the voice's other words stay
     assert command_in(" Let go. Back straight.", said="Let go. Back straight.") is None
     assert command_in(" Don't stop.", said="Don't press too hard. 2") is None

@@ -389,8 +389,9 @@ def command_in(text: str, said: str = "") -> str | None:
     Digits are no words of a command ("Pause 3"): what the canceller missed of the voice
     counting. Nor are the numbers the voice was saying (`said`, the words of the utterance's
     frames and the 3 s before), written out before or after the command ("pause three" while
-    it counted "2 3"). Of the voice's words only its numbers are left out so: any other word
-    of its could be a person's, or join with another into a command ("let go. back")."""
+    it counted "2 3") or between its repeats (`_repeated`). Of the voice's words only its
+    numbers are left out so: any other word of its could be a person's, or join with another
+    into a command ("let go. back")."""
     text = re.sub(r"\ball right\b", "alright", re.sub(r"\bo\.? ?k\.?(?=\W|$)", "ok", text.casefold()))
     words = _words(text)
     counted = _numbers_in(said)
@@ -402,11 +403,23 @@ def command_in(text: str, said: str = "") -> str | None:
         if text.rstrip().endswith("?") or (words[0] == "no" and not re.match(r"\W*no\W*[,.!]", text)):
             return None
         words = words[1:]
-    for command in COMMANDS:
-        own = command.split()
-        if words and len(words) % len(own) == 0 and words == own * (len(words) // len(own)):
-            return command
-    return None
+    return next((command for command in COMMANDS if _repeated(words, command.split(), counted)), None)
+
+
+def _repeated(words: list[str], own: list[str], counted: set[str]) -> bool:
+    """Whether `words` are the command's `own` words, said once or more: Whisper given a short
+    word and silence may write it again and again, with the numbers the voice was counting
+    (`counted`) between, until its length runs out in the middle of one (" go back, three, go
+    back, three, go" while the voice counted "2 3", in a replayed run of the real-time test)."""
+    i = times = 0
+    while i < len(words):
+        if words[i : i + len(own)] == own:
+            i, times = i + len(own), times + 1
+        elif times and words[i] in counted:
+            i += 1
+        else:
+            return times > 0 and words[i:] == own[: len(words) - i]  # the last one cut short
+    return times > 0
 
 
 def _within(text: str, command: str) -> bool:
