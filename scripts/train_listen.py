@@ -4,13 +4,15 @@ On the tuning half of the recorded corpus only (tests/data/listen; the held-out 
 scripts/bench_listen.py judges it on): every utterance the listener's own ears
 (voiceguide.live.hearing.Ears: the echo canceller, the voice detector and the judge's echo
 checks) hand to the recogniser, in the scenes the bench says the tuning half's takes in (in a
-pause, over the voice and over a loud speaker, at two levels), labelled with the command said in it or "other"
-(the corpus's words that are no command, and what the canceller leaves of the voice before
-or after a word); and every utterance its own voice makes it hand over in --hours of the
-built-in routine echoed by the tuning rooms, all "other". Each becomes Whisper's encoder's
-reading of its own frames (hearing.pooled), and hearing.Probe.fit a multinomial logistic
-regression on them. First each voice's takes are judged by a probe trained on the other
-voices (how `SURE` was chosen); with --check, nothing is written.
+pause, over the voice and over a loud speaker, at two levels), labelled with the command said
+in it or "other" (the corpus's words that are no command, and what the canceller leaves of
+the voice before or after a word); the same for each take said slower and lower, and quicker
+and higher, at other levels (`VARIANTS`); and every utterance its own voice makes it hand
+over in --hours of the built-in routine echoed by the tuning rooms, all "other". Each becomes
+Whisper's encoder's reading of its own frames (hearing.pooled), and hearing.Probe.fit a
+multinomial logistic regression on them. First each voice's takes, as recorded, are judged
+by a probe trained on the other voices (how `SURE` was chosen); with --check, nothing is
+written. About 15 minutes on 2 cores.
 
     .venv/bin/python scripts/train_listen.py            # writes voiceguide/live/commands.npz
     .venv/bin/python scripts/train_listen.py --check
@@ -19,6 +21,7 @@ voices (how `SURE` was chosen); with --check, nothing is written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -62,6 +65,13 @@ import listen_corpus as corpus  # noqa: E402
 
 _whisper: Whisper | None = None
 
+VARIANTS = ((0.9, -13.0), (1.12, -26.0))
+"""Each take of the tuning half is also said slower and lower (speed and pitch times 0.9) at
+-13 dBFS, and quicker and higher (1.12) at -26 dBFS, each in a room of its own, in a pause and
+over the ducked voice: seven voices are few, and a word said quietly over the voice is where
+the probe was least sure (the bench's levels stay -6 and -20: the variants are never judged)."""
+VARIANT_SCENES = ((False, True, False), (True, True, False))
+
 
 class Recording:
     """A recogniser that hears nothing and keeps what it was given: the utterance, and the
@@ -90,18 +100,30 @@ class Row:
     speech: float
     said: str
     """What voiceguide's voice was saying meanwhile."""
+    varied: bool = False
+    """Said as one of `VARIANTS`: trained on, never judged by `check`."""
+    scene: str = ""
+    """Where it was said, as the bench names it ("-20 dB over the voice")."""
 
 
-def row(voice: str, label: str, pcm: np.ndarray, said: str) -> Row:
+def row(voice: str, label: str, pcm: np.ndarray, said: str, varied: bool = False, scene: str = "") -> Row:
     global _whisper
     _whisper = _whisper or Whisper()
     encoded = _whisper.encode(pcm)
-    return Row(voice, label, pooled(_whisper.rows(encoded), pcm.size), *_whisper.write(encoded), said)
+    features = pooled(_whisper.rows(encoded), pcm.size)
+    return Row(voice, label, features, *_whisper.write(encoded), said, varied, scene)
 
 
-def scene_utterances(job: tuple[corpus.Take, float, bool, bool, bool]) -> list[Row]:
+def varied(take: corpus.Take, factor: float) -> corpus.Take:
+    """`take` played `factor` times as fast (its pitch raised as much)."""
+    n = round(take.samples.size / factor)
+    samples = np.interp(np.arange(n) * factor, np.arange(take.samples.size), take.samples).astype(np.float32)
+    return dataclasses.replace(take, take=f"{take.take} x{factor}", samples=samples)
+
+
+def scene_utterances(job: tuple[corpus.Take, float, bool, bool, bool, bool]) -> list[Row]:
     """Each utterance handed over in one scene, as bench_listen says it."""
-    take, level_db, over_voice, duck, loud = job
+    take, level_db, over_voice, duck, loud, is_variant = job
     scene = corpus.scene(
         take,
         level_db=level_db,
@@ -130,7 +152,8 @@ def scene_utterances(job: tuple[corpus.Take, float, bool, bool, bool]) -> list[R
             label = take.words if take.words in COMMANDS else OTHER
         else:
             continue  # a piece of the word: neither it nor something else
-        found.append(row(take.voice, label, pcm, said))
+        where = f"{level_db:.0f} dB {bench.WHERE[over_voice, duck, loud]}"
+        found.append(row(take.voice, label, pcm, said, is_variant, where))
     return found
 
 
@@ -152,15 +175,23 @@ def check(rows: list[Row]) -> None:
         chances[out] = probe(x[out])
     for sure, written in ((0.8, 0.8), (0.9, 0.5), (SURE, SURE_WRITTEN), (SURE, SURE), (0.99, 0.5)):
         counts: Counter[str | tuple[str, str]] = Counter()
-        for r, row_chances in zip(rows, chances, strict=True):
+        obeyed_each = [False] * len(rows)
+        for i, (r, row_chances) in enumerate(zip(rows, chances, strict=True)):
+            if r.varied:
+                continue
             best = int(np.argmax(row_chances))
             words = CLASSES[best] if CLASSES[best] != OTHER else None
             heard = Heard(words, float(row_chances[best]), r.written, r.speech)
             obeyed = words if decide(heard, r.said, sure=sure, sure_written=written) == OBEYED else None
+            obeyed_each[i] = obeyed == r.label
             kind = "command" if r.label != OTHER else "other"
             counts[kind] += 1
             counts[kind, "right"] += obeyed == r.label
             counts[kind, "wrong"] += obeyed is not None and obeyed != r.label
+        if (sure, written) == (SURE, SURE_WRITTEN):
+            for where in sorted({r.scene for r in rows if r.scene and not r.varied}):
+                of = [i for i, r in enumerate(rows) if r.scene == where and r.label != OTHER and not r.varied]
+                print(f"  {where}: {sum(obeyed_each[i] for i in of)}/{len(of)} commands obeyed")
         print(
             f"SURE {sure}, SURE_WRITTEN {written}: commands {counts['command', 'right']}/{counts['command']} "
             f"obeyed, {counts['command', 'wrong']} as another; "
@@ -176,15 +207,23 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=PROBE)
     parser.add_argument("--takes", type=int, help="only every Nth take (a quick look)")
+    parser.add_argument("--no-variants", action="store_true", help="only the takes as recorded (no `VARIANTS`)")
     args = parser.parse_args()
     takes = corpus.takes("tune")[:: args.takes or 1]
     jobs = [
-        (t, level, over, duck, loud)
+        (t, level, over, duck, loud, False)
         for t in takes
         for level in corpus.LEVELS_DB
         for over, duck, loud in bench.SCENES
         if t.words in COMMANDS or duck
     ]
+    if not args.no_variants:
+        jobs += [
+            (varied(t, factor), level, over, duck, loud, True)
+            for t in takes
+            for factor, level in VARIANTS
+            for over, duck, loud in VARIANT_SCENES
+        ]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="voiceguide-train-listen-") as folder, ProcessPoolExecutor(2) as pool:
         rows = [row for found in pool.map(scene_utterances, jobs, chunksize=8) for row in found]
@@ -196,7 +235,10 @@ def main() -> None:
                 [(track, plan, passes, left)] if left > 1 else []
             )
             rows += [row for found in pool.map(own_voice_utterances, own) for row in found]
-    print(f"{len(rows)} utterances in {time.monotonic() - started:.0f} s: {Counter(r.label for r in rows)}")
+    print(
+        f"{len(rows)} utterances ({sum(r.varied for r in rows)} of variants) in {time.monotonic() - started:.0f} s:"
+        f" {Counter(r.label for r in rows)}"
+    )
     check(rows)
     if args.check:
         return
