@@ -768,6 +768,7 @@ def test_the_numbers_the_voice_was_counting_are_left_out_beside_a_command() -> N
     assert command_in(" go back, three, go back, three, go", said="2 3") == "go back"
     assert command_in(" go back, three, go back, four", said="3") is None
     assert command_in(" three, go", said="3") is None
+    assert command_in(" go back, go") is None  # cut short only once the decoder went round again
     assert command_in(" point next", said="Alpha point. 1") is None  # the voice's other words stay
     assert command_in(" Let go. Back straight.", said="Let go. Back straight.") is None
     assert command_in(" Don't stop.", said="Don't press too hard. 2") is None
@@ -858,8 +859,9 @@ def speech_like(seed: int, seconds: float = 0.6) -> np.ndarray:
 def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_the_voice() -> None:
     """What is left after cancelling may look like a person to the level checks and still be
     the voice: under the echo the canceller took out in every frame (what it leaves follows the
-    voice), or rising and falling with it (the canceller lost the room). A person's word stands
-    above the echo in its own frames once the voice is ducked, however loud the voice was first."""
+    voice), or rising and falling with it (the canceller lost the room). A person's word, once
+    the voice is ducked, comes near the echo in its own frames, however loud the voice was
+    first: taken whole, the loud frames before the duck would rule it."""
     table = Table(Heard("next", sure=0.99))
     word, echo = speech_like(1), speech_like(2)  # as loud as each other (within 0.4 dB), peaks at 1/3
     assert judge(heard(word, estimate=echo), table).why == OBEYED  # unrelated, and as loud
