@@ -867,7 +867,7 @@ def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_t
     assert judge(heard(word, estimate=echo), table).why == OBEYED  # unrelated, and as loud
     half = echo.size // 2
     ducked_late = np.concatenate([echo[:half], echo[half:] // 8])  # 18 dB down halfway through the word
-    softer = word // 10  # 20 dB under the echo before the duck, 2 dB under it after
+    softer = word // 10  # 20 dB under the echo before the duck, about 3 dB under it after
     whole_db = 10 * np.log10(energy(softer) / energy(ducked_late))  # about -16: the loud first half rules
     assert whole_db < ABOVE_ESTIMATE_DB  # taken whole, it would be turned down as the voice
     assert word_above_echo_db(heard(softer, estimate=ducked_late)) > whole_db + 10

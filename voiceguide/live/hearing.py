@@ -405,10 +405,8 @@ def command_in(text: str, said: str = "") -> str | None:
     text = re.sub(r"\ball right\b", "alright", re.sub(r"\bo\.? ?k\.?(?=\W|$)", "ok", text.casefold()))
     words = _words(text)
     counted = _numbers_in(said)
-    while words and words[0] in counted:
+    while words and words[0] in counted:  # after it, `_repeated` leaves them out
         words = words[1:]
-    while words and words[-1] in counted:
-        words = words[:-1]
     if len(words) > 1 and words[0] in LEAD_WORDS:
         if text.rstrip().endswith("?") or (words[0] == "no" and not re.match(r"\W*no\W*[,.!]", text)):
             return None
@@ -419,8 +417,9 @@ def command_in(text: str, said: str = "") -> str | None:
 def _repeated(words: list[str], own: list[str], counted: set[str]) -> bool:
     """Whether `words` are the command's `own` words, said once or more: Whisper given a short
     word and silence may write it again and again, with the numbers the voice was counting
-    (`counted`) between, until its length runs out in the middle of one (" go back, three, go
-    back, three, go" while the voice counted "2 3", in a replayed run of the real-time test)."""
+    (`counted`) between and after, until its length runs out in the middle of one (" go back,
+    three, go back, three, go" while the voice counted "2 3", in a replayed run of the
+    real-time test)."""
     i = times = 0
     while i < len(words):
         if words[i : i + len(own)] == own:
