@@ -12,7 +12,7 @@ over in --hours of the built-in routine echoed by the tuning rooms, all "other".
 Whisper's encoder's reading of its own frames (hearing.pooled), and hearing.Probe.fit a
 multinomial logistic regression on them. First each voice's takes, as recorded, are judged
 by a probe trained on the other voices (how `SURE` was chosen); with --check, nothing is
-written. About 15 minutes on 2 cores.
+written. About 30 minutes on 2 cores.
 
     .venv/bin/python scripts/train_listen.py            # writes voiceguide/live/commands.npz
     .venv/bin/python scripts/train_listen.py --check
