@@ -223,9 +223,9 @@ def main() -> None:
             print(f"{name}: {'kept' if (name, 'slow', words[0]) in old else 'done'}", file=sys.stderr)
         write_flac(np.concatenate(takes), OUT / "takes.flac")
         if fresh or not (OUT / "voice.flac").exists():
-            piece, said = voice_piece(work)
+            piece, piece_said = voice_piece(work)
             write_flac(piece, OUT / "voice.flac")
-            (OUT / "voice.json").write_text(json.dumps(said, indent=0) + "\n")
+            (OUT / "voice.json").write_text(json.dumps(piece_said, indent=0) + "\n")
     (OUT / "takes.json").write_text(json.dumps({"rate": RATE, "takes": index}, indent=0) + "\n")
     size = sum(p.stat().st_size for p in OUT.iterdir())
     print(f"{len(index)} takes, {size / 1e6:.1f} MB in {OUT.relative_to(ROOT)}", file=sys.stderr)
