@@ -98,7 +98,7 @@ def flite(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.n
 
 def festival(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.ndarray:
     out = work / "say.wav"
-    setup = f"(voice_{voice}) (Parameter.set 'Duration_Stretch {1 / speed:.2f})"
+    setup = f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {1 / speed:.2f}))"  # -eval reads one form
     subprocess.run(["text2wave", "-eval", setup, "-o", str(out)], input=text, text=True, check=True)
     return shift_pitch(read_wav(out), pitch)
 
