@@ -53,9 +53,11 @@ NOT_COMMANDS = ("okay", "hello", "stay", "shop", "that hurts", "breathe out", "o
 # (engine, voice, half). Each half has espeak-ng's formant voices, flite's (and festival's)
 # diphone and clunit voices, and the held-out half Piper's neural voice, which sounds most like
 # a person. The last four tuning voices came later (the probe had seven voices to learn from):
-# accents, a variant and a speaker no held-out voice shares (here, or in
-# scripts/bench_listen_leads.py). festival's "us-slt-hts" is not among them: it is the speaker
-# of flite's held-out "slt".
+# accents and a speaker no held-out voice here or in scripts/bench_listen_leads.py shares
+# (en-029+f4 shares its +f4 variant, not its accent, with that bench's en-gb-x-gbclan+f4).
+# festival's "us-slt-hts" is not among them: it is the speaker of flite's held-out "slt".
+# festival's takes in the corpus were made before the script set its speed (both at the
+# voice's own pace, their pitches apart): `--remake "festival ked_diphone"` makes them anew.
 VOICES = (
     ("espeak", "en-us", "tune"),
     ("espeak", "en-us+f3", "tune"),
@@ -98,7 +100,9 @@ def flite(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.n
 
 def festival(text: str, voice: str, speed: float, pitch: float, work: Path) -> np.ndarray:
     out = work / "say.wav"
-    setup = f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {1 / speed:.2f}))"  # -eval reads one form
+    # one form (-eval reads no more), the voice's own stretch (ked's 1.1) scaled by the take's
+    stretch = f"(* {1 / speed:.3f} (Parameter.get 'Duration_Stretch))"
+    setup = f"(begin (voice_{voice}) (Parameter.set 'Duration_Stretch {stretch}))"
     subprocess.run(["text2wave", "-eval", setup, "-o", str(out)], input=text, text=True, check=True)
     return shift_pitch(read_wav(out), pitch)
 
@@ -189,24 +193,28 @@ def kept() -> dict[tuple[str, str, str], np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fresh", action="store_true", help="synthesise every voice again, and the routine's minute")
-    fresh = parser.parse_args().fresh
+    parser.add_argument("--remake", nargs="+", default=[], metavar="VOICE", help='synthesise these again ("flite slt")')
+    args = parser.parse_args()
+    fresh = args.fresh
     OUT.mkdir(parents=True, exist_ok=True)
     words = [*COMMANDS, *NOT_COMMANDS]
-    old = {} if fresh else kept()
+    old = {} if fresh else {key: x for key, x in kept().items() if key[0] not in args.remake}
     takes: list[np.ndarray] = []
     index = []
     with tempfile.TemporaryDirectory(prefix="voiceguide-corpus-") as folder:
         work = Path(folder)
         for engine, voice, half in VOICES:
             name = f"{engine} {voice}"
+            made = 0
             for take, speed, pitch in TAKES:
                 said = [w for w in words if w in COMMANDS or take == "slow"]
-                if all((name, take, w) in old for w in said):
-                    clips = {w: old[name, take, w] for w in said}
-                elif engine == "piper":
-                    clips = {w: trimmed(x) for w, x in piper(said, speed, pitch).items()}
-                else:
-                    clips = {w: trimmed(SYNTHESISERS[engine](w, voice, speed, pitch, work)) for w in said}
+                clips = {w: old[name, take, w] for w in said if (name, take, w) in old}
+                missing = [w for w in said if w not in clips]
+                if missing and engine == "piper":
+                    clips |= {w: trimmed(x) for w, x in piper(missing, speed, pitch).items()}
+                elif missing:
+                    clips |= {w: trimmed(SYNTHESISERS[engine](w, voice, speed, pitch, work)) for w in missing}
+                made += len(missing)
                 for w in said:
                     x = clips[w]
                     index.append(
@@ -220,9 +228,9 @@ def main() -> None:
                         }
                     )
                     takes.append(x)
-            print(f"{name}: {'kept' if (name, 'slow', words[0]) in old else 'done'}", file=sys.stderr)
+            print(f"{name}: {made} takes made, the rest kept", file=sys.stderr)
         write_flac(np.concatenate(takes), OUT / "takes.flac")
-        if fresh or not (OUT / "voice.flac").exists():
+        if fresh or not all((OUT / f).exists() for f in ("voice.flac", "voice.json")):
             piece, piece_said = voice_piece(work)
             write_flac(piece, OUT / "voice.flac")
             (OUT / "voice.json").write_text(json.dumps(piece_said, indent=0) + "\n")

@@ -68,7 +68,7 @@ _whisper: Whisper | None = None
 VARIANTS = ((0.9, -13.0), (1.12, -26.0))
 """Each take of the tuning half is also said slower and lower (speed and pitch times 0.9) at
 -13 dBFS, and quicker and higher (1.12) at -26 dBFS, each in a room of its own, in a pause and
-over the ducked voice: seven voices are few, and a word said quietly over the voice is where
+over the ducked voice: seven voices were few, and a word said quietly over the voice is where
 the probe was least sure (the bench's levels stay -6 and -20: the variants are never judged)."""
 VARIANT_SCENES = ((False, True, False), (True, True, False))
 

@@ -86,8 +86,8 @@ training variants: 569 of its 607 commands obeyed, none as another command, 1 of
 utterances obeyed as one; one bar of 0.8 for both, 561 and 2 (and, on the held-out half, a
 "pause" obeyed as "stop"); 0.95 for both, 506 and 0. With the variants: 588 of 637, 1 as
 another, 1 of 450; 0.8 for both, 587, 1 and 3; 0.95 for both, 530, 1 and 0. With four more
-tuning voices (eleven): 892 of 990, 1 as another, 2 of 659; 0.8 for both, 907, 1 and 1; 0.95
-for both, 827, 1 and 0."""
+tuning voices (eleven): 892 of 990, 1 as another, 2 of 659; 0.8 for both, 907, 1 and 1 (better
+on both counts, and not taken for that held-out "stop"); 0.95 for both, 827, 1 and 0."""
 SPEECH = 0.5
 """How sure Whisper must be that the utterance is speech at all (1 less its "no speech"
 probability): hiss made loud is 0.06 sure, while on the tuning half 99 % of its commands are
