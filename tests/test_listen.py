@@ -1320,6 +1320,37 @@ def test_a_recording_replayed_gives_the_verdicts_the_listener_gave_live(tmp_path
     assert any(v[0] == "verdict" and v[2] == OBEYED for v in live), live  # it heard a command at all
 
 
+LATE_COUNT = Path(__file__).parent / "data" / "live" / "late-count-heard.npz"
+"""The last 10 s of what play's listener heard (VOICEGUIDE_LISTEN_RECORD) in a run of
+test_its_own_voice_echoed_back_never_commands_it with both cores busy: the voice's count came
+back while the listener's copy of what played was quiet (played -120 dBFS), so nothing was
+cancelled, and the probe took the echo of "6" for "next" (0.98) while the decoder wrote " 6"."""
+
+
+def test_its_own_count_heard_with_no_copy_of_it_is_not_obeyed() -> None:
+    from voiceguide.live import listen
+
+    verdicts = [answer for _, answer in listen.replay(LATE_COUNT, Ears(recogniser())) if isinstance(answer, Verdict)]
+    assert not [v for v in verdicts if v.why == OBEYED], verdicts
+    count = [v for v in verdicts if "written ' 6'" in v.measured]
+    assert [(v.words, v.why) for v in count] == [("next", OWN_VOICE)], verdicts  # the probe still hears "next"
+
+
+def test_a_command_written_as_nothing_but_the_voices_count_is_its_own_voice() -> None:
+    """The decoder's words, set against what the voice was saying in the utterance's frames."""
+
+    def why(written: str, said: str = "3 4 5 6") -> str:
+        return decide(Heard("next", sure=0.99, speech=SPEECH + 0.1, written=written), said)
+
+    assert why(" 6") == OWN_VOICE
+    assert why(" Six.") == OWN_VOICE
+    assert why(" 5, 6.") == OWN_VOICE
+    assert why(" 6", said="1 2 3") == OBEYED  # no number the voice said: the probe is sure
+    assert why(" Next 6.") == OBEYED  # the command, with the voice's count beside it
+    assert why(" Six apples.") == OBEYED  # not only numbers: the probe weighs the sound
+    assert why("") == OBEYED
+
+
 def test_a_recording_that_cannot_be_written_is_said_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from voiceguide.live import listen
 
