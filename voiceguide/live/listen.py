@@ -180,6 +180,13 @@ class EarTape:
         self._drain()
         return float("-inf") if self._end_t is None else self._write_t
 
+    def holds(self, ear_time: float) -> bool:
+        """Whether the tape still holds what was heard at `ear_time`: it keeps the last
+        `SECONDS`, and a listener further behind (Whisper slow on a loaded machine) would read
+        quiet where the voice played."""
+        self._drain()
+        return ear_time >= self._start
+
     def frame_at(self, ear_time: float) -> int | None:
         """The feed frame heard at `ear_time`, if something was playing then."""
         for start, first in reversed(self._marks.copy()):  # the output's thread appends to it
@@ -331,15 +338,16 @@ class Listener:
             self.obey(answer)
 
     def _played_by(self, start: float, end: float) -> bool:
-        """Whether what reached the ear from `start` to `end` is on the tape: written there,
-        or nothing is playing. (Quiet is not known while the output plays: it may only be
-        late; nor before the first block the tape was handed, which it may have played.)"""
+        """Whether what reached the ear from `start` to `end` is on the tape: written there
+        and not yet slid off it, or nothing is playing. (Quiet is not known while the output
+        plays: it may only be late; nor before the first block the tape was handed, which it
+        may have played.)"""
         deadline = time.monotonic() + PLAYED_WAIT_S
         while self.playing() and not self._stop.is_set():
             if self.tape.since is not None and start < self.tape.since:
                 return False
             if self.tape.written() >= end:
-                return True
+                return self.tape.holds(start)  # not if the tape has moved on past it
             seen = self.tape.horizon
             if seen == self._gave_up_at:  # the output has handed nothing over since
                 return False
