@@ -1126,16 +1126,20 @@ def tone_blocks(rate: int, seconds: float, block_s: float) -> list[bytes]:
     return [tone[i : i + n].tobytes() for i in range(0, tone.size, n)]
 
 
-def test_what_the_tape_has_slid_past_is_not_known() -> None:
+@pytest.mark.parametrize("playing", [True, False], ids=["while it plays", "once it has stopped"])
+def test_what_the_tape_has_slid_past_is_not_known(playing: bool) -> None:
     """A listener further behind than the tape is long (Whisper slow with both cores busy)
     no longer has what played with its frame: not known, never quiet (quiet, the voice's own
-    count came back uncancelled and was once taken for "next")."""
+    count came back uncancelled and was once taken for "next"). So too once the voice has
+    stopped (a pause) while the listener is still catching up on what it played."""
     from voiceguide.live.listen import EarTape
 
     rate = 44100
     tape, ears = WatchedTape(rate), HeardFars()
-    listener = listener_on(tape, ears, playing=True)
+    listener = listener_on(tape, ears, playing=playing)
     tape.played(b"".join(tone_blocks(rate, EarTape.SECONDS + 2, 0.1)), 0, 100.0)  # heard from 100 to 106 s
+    if not playing:
+        tape.stopped(106.0)
     listener.hear(np.zeros(FRAME, np.int16), 100.5)  # slid off the tape
     listener.hear(np.zeros(FRAME, np.int16), 104.0)  # still on it
     gone, kept = ears.fars

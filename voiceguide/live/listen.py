@@ -338,10 +338,10 @@ class Listener:
             self.obey(answer)
 
     def _played_by(self, start: float, end: float) -> bool:
-        """Whether what reached the ear from `start` to `end` is on the tape: written there
-        and not yet slid off it, or nothing is playing. (Quiet is not known while the output
-        plays: it may only be late; nor before the first block the tape was handed, which it
-        may have played.)"""
+        """Whether what reached the ear from `start` to `end` is on the tape: written there,
+        or nothing is playing, and in either case not yet slid off it. (Quiet is not known
+        while the output plays: it may only be late; nor before the first block the tape was
+        handed, which it may have played.)"""
         deadline = time.monotonic() + PLAYED_WAIT_S
         while self.playing() and not self._stop.is_set():
             if self.tape.since is not None and start < self.tape.since:
@@ -356,7 +356,7 @@ class Listener:
                 self._gave_up_at = seen
                 return False
             self.tape.wait_handed(seen, min(left, WAIT_SLICE_S))
-        return True
+        return self.tape.holds(start)  # stopped: quiet since, but not what has slid off
 
     def close(self) -> None:
         """Stop the microphone, then the listening thread."""
