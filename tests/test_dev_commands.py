@@ -7,8 +7,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +158,63 @@ def test_the_published_page_screenshot_is_taken(tmp_path: Path) -> None:
 
 def test_the_share_screenshot_is_taken(tmp_path: Path) -> None:
     screenshot_taken("screenshot_share.py", tmp_path / "share-page.png")
+
+
+SOAK_PROBE = """
+    import pathlib, time, pytest
+
+    MARKS = pathlib.Path({marks!r})
+
+    @pytest.fixture
+    def server():  # as the sound-server fixtures do: cleans up after the test, or on Ctrl-C
+        yield
+        (MARKS / "cleaned").touch()
+
+    def test_passes():
+        pass
+
+    def test_fails_in_round_two():
+        (MARKS / f"round-{{len(list(MARKS.glob('round-*'))) + 1}}").touch()
+        assert len(list(MARKS.glob("round-*"))) != 2
+
+    def test_waits(server):
+        (MARKS / "started").touch()
+        time.sleep(600)
+"""
+
+
+def test_soak_names_each_rounds_failures_and_stops_as_ctrl_c_would(tmp_path: Path) -> None:
+    """scripts/soak.sh (the README's `scripts/soak.sh 10`) on a test file of its own: it says
+    which round failed, by test id; stopped by SIGTERM (a CI's timeout), it interrupts the
+    round's pytest as Ctrl-C would, so the round's fixtures clean up (killed, they left a
+    PulseAudio server and a player running), and exits 130."""
+    probe = tmp_path / "test_soak_probe.py"
+    probe.write_text(textwrap.dedent(SOAK_PROBE.format(marks=str(tmp_path))))
+    soak = [str(ROOT / "scripts" / "soak.sh")]
+    result = subprocess.run(
+        [*soak, "2", str(probe), "-k", "not waits"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("round 1: 2 passed"), lines
+    assert lines[1].startswith("round 2: 1 failed, 1 passed"), lines
+    assert lines[2].strip().startswith("FAILED ") and "test_fails_in_round_two" in lines[2], lines
+    assert lines[3].startswith("1 of 2 rounds passed"), lines
+
+    running = subprocess.Popen(
+        [*soak, "1", str(probe), "-k", "waits"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert running.poll() is None, running.communicate()
+            assert time.monotonic() < deadline, "the round's test never started"
+            time.sleep(0.05)
+        running.send_signal(signal.SIGTERM)
+        out, err = running.communicate(timeout=120)
+    finally:
+        if running.poll() is None:
+            running.kill()
+    assert running.returncode == 130, out + err
+    assert out.startswith("stopped (logs in "), out
+    assert (tmp_path / "cleaned").exists(), "the round's fixture did not clean up"
