@@ -19,22 +19,33 @@ if $busy; then
   trap 'kill $hog 2>/dev/null' EXIT
 fi
 log="$(mktemp -d "${TMPDIR:-/tmp}/voiceguide-soak.XXXXXX")"
-# Stopped (Ctrl-C, or a SIGTERM from a CI's timeout), the round's pytest is interrupted as
-# Ctrl-C would (its fixtures then stop the sound server and the player they started; killed,
-# they were left running) and waited for. pytest runs in the background, SIGINT handled
-# even where the shell started it ignored, so that the trap runs at once.
+# Stopped (Ctrl-C, or a SIGTERM from a CI's timeout, to this script or its process group),
+# the round's pytest is interrupted once, as Ctrl-C would (its fixtures then stop the sound
+# server and the player they started; killed, they were left running), and waited for. It
+# runs in a process group of its own, so that only this script signals it (a second SIGINT
+# cuts pytest's clean-up short, and it has no SIGTERM handler), with SIGINT handled even
+# where the shell that started this one ignores it.
 round_pid=""
 exec 3>&1  # the trap runs inside a round's redirection: say it here
 stop() {
-  [ -n "$round_pid" ] && kill -INT "$round_pid" 2>/dev/null && wait "$round_pid"
+  trap '' INT TERM  # one stop at a time
+  local pid="${round_pid:-$!}"  # $!: signalled before the round's pid was taken down
+  if [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null; then
+    for tries in 1 2; do  # again after 30 s: the first can come before Python handles it
+      for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break 2; sleep 0.1; done
+      [ "$tries" = 1 ] && kill -INT "$pid" 2>/dev/null
+    done
+    kill -TERM "$pid" 2>/dev/null
+  fi
   echo "stopped (logs in $log)" >&3
   exit 130
 }
 trap stop INT TERM
 pytest_round() {
-  .venv/bin/python -c 'import runpy, signal
+  .venv/bin/python -c 'import os, runpy, signal
+os.setpgrp()
 signal.signal(signal.SIGINT, signal.default_int_handler)
-runpy.run_module("pytest", run_name="__main__", alter_sys=True)' "$@" &
+runpy.run_module("pytest", run_name="__main__", alter_sys=True)' "$@" 3>&- &
   round_pid=$!
   wait "$round_pid"
   local rc=$?

@@ -3,6 +3,7 @@ cue sheets' regeneration, and the share page's screenshot."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -161,7 +162,7 @@ def test_the_share_screenshot_is_taken(tmp_path: Path) -> None:
 
 
 SOAK_PROBE = """
-    import pathlib, time, pytest
+    import os, pathlib, time, pytest
 
     MARKS = pathlib.Path({marks!r})
 
@@ -178,21 +179,22 @@ SOAK_PROBE = """
         assert len(list(MARKS.glob("round-*"))) != 2
 
     def test_waits(server):
-        (MARKS / "started").touch()
-        time.sleep(600)
+        (MARKS / "started").write_text(str(os.getpid()))
+        time.sleep(300)
 """
 
 
-def test_soak_names_each_rounds_failures_and_stops_as_ctrl_c_would(tmp_path: Path) -> None:
+def test_soak_names_each_rounds_failures(tmp_path: Path) -> None:
     """scripts/soak.sh (the README's `scripts/soak.sh 10`) on a test file of its own: it says
-    which round failed, by test id; stopped by SIGTERM (a CI's timeout), it interrupts the
-    round's pytest as Ctrl-C would, so the round's fixtures clean up (killed, they left a
-    PulseAudio server and a player running), and exits 130."""
+    which round failed, by test id, and how many passed."""
     probe = tmp_path / "test_soak_probe.py"
     probe.write_text(textwrap.dedent(SOAK_PROBE.format(marks=str(tmp_path))))
-    soak = [str(ROOT / "scripts" / "soak.sh")]
     result = subprocess.run(
-        [*soak, "2", str(probe), "-k", "not waits"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [ROOT / "scripts" / "soak.sh", "2", probe, "-k", "not waits"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -201,20 +203,44 @@ def test_soak_names_each_rounds_failures_and_stops_as_ctrl_c_would(tmp_path: Pat
     assert lines[2].strip().startswith("FAILED ") and "test_fails_in_round_two" in lines[2], lines
     assert lines[3].startswith("1 of 2 rounds passed"), lines
 
+
+@pytest.mark.parametrize(
+    ("signum", "to_group"),
+    [(signal.SIGTERM, False), (signal.SIGTERM, True), (signal.SIGINT, True)],
+    ids=["SIGTERM to the script", "SIGTERM to its group (a CI's timeout)", "Ctrl-C (SIGINT to its group)"],
+)
+def test_soak_stopped_interrupts_the_round_as_ctrl_c_would(tmp_path: Path, signum: int, to_group: bool) -> None:
+    """Stopped, scripts/soak.sh interrupts the round's pytest once, as Ctrl-C would, so the
+    round's fixtures clean up (killed, or given a second SIGINT, they left a PulseAudio server
+    and a player running), and exits 130."""
+    probe = tmp_path / "test_soak_probe.py"
+    probe.write_text(textwrap.dedent(SOAK_PROBE.format(marks=str(tmp_path))))
     running = subprocess.Popen(
-        [*soak, "1", str(probe), "-k", "waits"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [ROOT / "scripts" / "soak.sh", "1", probe, "-k", "waits"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
+    started = tmp_path / "started"
     try:
         deadline = time.monotonic() + 120
-        while not (tmp_path / "started").exists():
+        while not started.exists():
             assert running.poll() is None, running.communicate()
             assert time.monotonic() < deadline, "the round's test never started"
             time.sleep(0.05)
-        running.send_signal(signal.SIGTERM)
+        if to_group:
+            os.killpg(running.pid, signum)
+        else:
+            running.send_signal(signum)
         out, err = running.communicate(timeout=120)
     finally:
         if running.poll() is None:
             running.kill()
+        if started.exists():  # its pytest, in a process group of its own, if left running
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(started.read_text()), signal.SIGKILL)
     assert running.returncode == 130, out + err
     assert out.startswith("stopped (logs in "), out
     assert (tmp_path / "cleaned").exists(), "the round's fixture did not clean up"

@@ -25,7 +25,7 @@ RUN_ELSEWHERE = {
     "make check": ".ci/run",
     "make lint": ".ci/run",
     "make bench": "tests/test_dev_commands.py::test_make_bench_runs_every_benchmark",
-    "scripts/soak.sh 10": "tests/test_dev_commands.py::test_soak_names_each_rounds_failures_and_stops_as_ctrl_c_would",
+    "scripts/soak.sh 10": "tests/test_dev_commands.py::test_soak_names_each_rounds_failures",
     ".venv/bin/python scripts/docs_pictures.py": "tests/test_dev_commands.py::test_the_readme_pictures_are_drawn",
     ".venv/bin/pytest --regen-golden": "tests/test_dev_commands.py::test_regen_golden_rewrites_nothing_on_a_clean_tree",
     ".venv/bin/python scripts/screenshot_share.py": "tests/test_dev_commands.py::test_the_share_screenshot_is_taken",

@@ -526,8 +526,8 @@ PLAYED_UNKNOWN = "what the speaker played then is not known"
 
 
 def percentile(values: np.ndarray, q: float) -> float:
-    """`np.percentile(values, q)` of a 1-D array, as numpy computes it (its "linear" method: the
-    same float), at a fifteenth of the cost: its general machinery, once a frame while the voice
+    """`np.percentile(values, q)` of a 1-D array of finite values, as numpy computes it (its
+    "linear" method: the same float), at a fifteenth of the cost: its general machinery, once a frame while the voice
     plays, took a tenth of what the listener spends."""
     at = (values.size - 1) * (q / 100)
     below = int(at)
