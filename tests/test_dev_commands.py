@@ -222,6 +222,9 @@ def test_soak_stopped_interrupts_the_round_as_ctrl_c_would(tmp_path: Path, signu
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As from a terminal's shell: a SIGINT this test inherits ignored (a CI run from a
+        # background job) would stay ignored, and a shell cannot trap what it starts ignoring.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     started = tmp_path / "started"
     try:
