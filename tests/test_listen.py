@@ -33,6 +33,7 @@ from voiceguide.live.hearing import (
     ABOVE_ESTIMATE_DB,
     CLASSES,
     COMMANDS,
+    ECHO_LIKENESS,
     ENCODER_FRAME,
     FRAME,
     LEARN_FRAMES,
@@ -57,6 +58,7 @@ from voiceguide.live.hearing import (
     Verdict,
     command_in,
     decide,
+    echo_likeness,
     energy,
     judge,
     pooled,
@@ -859,7 +861,7 @@ def speech_like(seed: int, seconds: float = 0.6) -> np.ndarray:
 def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_the_voice() -> None:
     """What is left after cancelling may look like a person to the level checks and still be
     the voice: under the echo the canceller took out in every frame (what it leaves follows the
-    voice), or rising and falling with it (the canceller lost the room). A person's word, once
+    voice), or with its spectrum (the canceller lost the room). A person's word, once
     the voice is ducked, comes near the echo in its own frames, however loud the voice was
     first: taken whole, the loud frames before the duck would rule it."""
     table = Table(Heard("next", sure=0.99))
@@ -879,6 +881,24 @@ def test_the_judge_takes_what_stays_under_the_echo_taken_out_or_follows_it_for_t
     leaked = echo // 2  # the echo itself, only 6 dB down: above the check, but it follows the echo
     assert word_above_echo_db(heard(leaked, estimate=echo)) > ABOVE_ESTIMATE_DB
     assert judge(heard(leaked, estimate=echo), table).why == OWN_VOICE
+
+
+def test_what_is_left_is_like_the_echo_by_the_shape_of_its_spectrum_not_its_loudness() -> None:
+    """A person's word is turned down as the voice only where each frame's spectrum has the
+    echo's shape. A word that gets quieter just as the echo does (the duck turns the voice
+    down in the middle of it) is no more like the echo for it; the echo getting through is,
+    however its level wanders."""
+    echo = speech_like(2)
+    frames = echo.size // FRAME
+    steps = np.repeat(np.where(np.arange(frames) < frames // 2, 1.0, 1 / 8), FRAME)  # 18 dB down halfway
+    ducked = (echo * steps).astype(np.int16)
+    falling = (speech_like(3) * steps).astype(np.int16)  # another sound, falling with it
+    assert abs(echo_likeness(heard(falling, estimate=ducked))) < 0.3
+    assert judge(heard(falling, estimate=ducked), Table(Heard("next", sure=0.99))).why == OBEYED
+    wandering = np.repeat(np.random.default_rng(4).uniform(0.05, 0.5, frames), FRAME)  # -26 to -6 dB
+    through = (ducked * wandering).astype(np.int16)
+    assert echo_likeness(heard(through, estimate=ducked)) > 0.9
+    assert echo_likeness(heard(through, estimate=ducked)) > ECHO_LIKENESS
 
 
 def test_nothing_is_obeyed_where_what_the_speaker_played_is_not_known() -> None:
