@@ -568,7 +568,7 @@ def echo_likeness(utterance: Utterance) -> float:
     left, echo = left - left.mean(axis=0), echo - echo.mean(axis=0)
     left, echo = left - left.mean(axis=1, keepdims=True), echo - echo.mean(axis=1, keepdims=True)
     alike = np.sum(left * echo, axis=1) / np.sqrt(np.sum(left**2, axis=1) * np.sum(echo**2, axis=1) + 1e-12)
-    weights = _frame_energies(utterance.clean)[: alike.size]
+    weights = _frame_energies(utterance.clean)
     return float(np.sum(weights * alike) / np.sum(weights)) if alike.size else 0.0
 
 
