@@ -16,6 +16,10 @@ import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 SAVED = "Saved on this phone: plays without the network."
@@ -62,7 +66,7 @@ def main() -> None:
     print(target)
 
 
-def _open_when_served(page, address: str) -> None:  # type: ignore[no-untyped-def]
+def _open_when_served(page: Page, address: str) -> None:
     """Open `address` once the server answers (it has just started)."""
     for _ in range(600):
         try:
