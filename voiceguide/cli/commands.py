@@ -428,7 +428,8 @@ def share(
         list[str] | None,
         typer.Argument(
             metavar="[ROUTINE...]",
-            help="Routines to share (rendered first if their MP3 is missing); none: every MP3 in the folder.",
+            help="Routines to share (rendered first if missing or out of date); none: every MP3 in the folder,"
+            " the out-of-date ones rendered again.",
         ),
     ] = None,
     minutes: Annotated[
